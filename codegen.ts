@@ -1,0 +1,27 @@
+// graphql-codegen: resolver types from schema.graphql (run by `npm run generate`, never edited by hand).
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const config: CodegenConfig = {
+  schema: 'schema.graphql',
+  generates: {
+    'src/generated/graphql.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        useTypeImports: true,
+        contextType: '../graphql/context.ts#Context',
+        scalars: { DateTime: 'Date', JSON: 'unknown', ID: 'string' },
+        mappers: {
+          User: '../modules/users/user-row.ts#UserRow',
+          Profile: '../modules/profiles/profile-view.ts#ProfileView',
+          UserConnection: '../modules/users/users-service.ts#UserPage',
+        },
+        enumsAsTypes: true,
+        avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
+        maybeValue: 'T | null',
+        inputMaybeValue: 'T | null | undefined',
+        strictScalars: true,
+      },
+    },
+  },
+};
+export default config;

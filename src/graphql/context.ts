@@ -1,0 +1,20 @@
+// What every resolver receives: the long-lived services and this request's loaders.
+import type { Db } from '../db/client.ts';
+import type { Env } from '../config/env.ts';
+import type { Logger } from '../logger.ts';
+import type { PortraitConfig } from '../portrait/config.ts';
+import type { Loaders } from './loaders.ts';
+
+export interface Services {
+  db: Db;
+  env: Env;
+  portrait: PortraitConfig;
+  logger: Logger;
+  /** injectable so tests can fix time */
+  now: () => Date;
+}
+
+export interface Context {
+  services: Services;
+  loaders: Loaders;
+}

@@ -1,0 +1,18 @@
+// All resolvers, merged from the domain modules.
+import type { Resolvers } from '../generated/graphql.ts';
+import { DateTime, JSONScalar } from './scalars.ts';
+import { usersResolvers } from '../modules/users/users.resolvers.ts';
+import { eventsResolvers } from '../modules/events/events.resolvers.ts';
+import { importsResolvers } from '../modules/imports/imports.resolvers.ts';
+
+const modules: Resolvers[] = [usersResolvers, eventsResolvers, importsResolvers];
+
+export function buildResolvers(): Resolvers {
+  const merged: Record<string, Record<string, unknown>> = { DateTime: DateTime as never, JSON: JSONScalar as never };
+  for (const m of modules) {
+    for (const [type, fields] of Object.entries(m)) {
+      merged[type] = { ...(merged[type] ?? {}), ...(fields as Record<string, unknown>) };
+    }
+  }
+  return merged as Resolvers;
+}

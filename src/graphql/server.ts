@@ -1,0 +1,32 @@
+// The HTTP server: fastify with Apollo Server 5 at /graphql.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ApolloServer } from '@apollo/server';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { buildResolvers } from './resolvers.ts';
+import { createErrorFormatter } from './errors.ts';
+import { createLoaders } from './loaders.ts';
+import type { Context, Services } from './context.ts';
+
+export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
+
+export interface HttpServer {
+  app: FastifyInstance;
+  apollo: ApolloServer<Context>;
+}
+
+export async function createHttpServer(services: Services): Promise<HttpServer> {
+  const app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 });
+  const apollo = new ApolloServer<Context>({
+    typeDefs: readFileSync(SCHEMA_PATH, 'utf8'),
+    resolvers: buildResolvers(),
+    formatError: createErrorFormatter(services.logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [fastifyApolloDrainPlugin(app)],
+  });
+  await apollo.start();
+  const context = async (): Promise<Context> => ({ services, loaders: createLoaders(services.db) });
+  app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler: fastifyApolloHandler(apollo, { context }) });
+  return { app, apollo };
+}

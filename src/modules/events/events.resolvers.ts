@@ -1,0 +1,9 @@
+import type { Resolvers } from '../../generated/graphql.ts';
+import { ingestEvents } from './ingest-events.ts';
+
+export const eventsResolvers: Resolvers = {
+  Mutation: {
+    ingestEvents: (_, { events }, { services }) =>
+      ingestEvents(services.db, events, { now: services.now(), dailyDecay: services.portrait.interestTags.dailyDecay }),
+  },
+};

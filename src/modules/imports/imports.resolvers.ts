@@ -1,0 +1,8 @@
+import type { Resolvers } from '../../generated/graphql.ts';
+import { importUsers } from './import-users.ts';
+
+export const importsResolvers: Resolvers = {
+  Mutation: {
+    importUsers: (_, { users }, { services }) => importUsers(services.db, users, { now: services.now() }),
+  },
+};

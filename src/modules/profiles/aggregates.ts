@@ -1,0 +1,80 @@
+// The running aggregates of a profile and how events change them. Pure: the ingest service locks the profile row,
+// applies a user's new events here, and writes the result back in the same transaction.
+import type { EventType } from '../../generated/prisma/enums.ts';
+
+/** An event starts a new session when it is SESSION_START or comes more than this long after the user's previous event. */
+export const SESSION_GAP_MS = 60 * 60 * 1000;
+
+export interface Aggregates {
+  sessionsCount: number;
+  totalSessionDuration: number;
+  pageViews: number;
+  totalDwellSeconds: number;
+  clicks: number;
+  cartAdds: number;
+  reviews: number;
+  purchaseCount: number;
+  totalSpent: number;
+  eventCount: number;
+  lastPurchaseAt: Date | null;
+  firstEventAt: Date | null;
+  lastEventAt: Date | null;
+}
+
+export interface AggregateEvent {
+  type: EventType;
+  occurredAt: Date;
+  amount: number | null;
+  durationSeconds: number | null;
+}
+
+export function startsSession(previousAt: Date | null, e: AggregateEvent): boolean {
+  return e.type === 'SESSION_START' || previousAt === null || e.occurredAt.getTime() - previousAt.getTime() > SESSION_GAP_MS;
+}
+
+const later = (a: Date | null, b: Date) => (a === null || b > a ? b : a);
+const earlier = (a: Date | null, b: Date) => (a === null || b < a ? b : a);
+
+/**
+ * Applies one user's new events (sorted by occurredAt) to its aggregates.
+ * `late` is true when some event is older than the latest one already counted: every total here is still exact
+ * (sums and extremes do not depend on order) except sessionsCount, which the caller must then recount from the log.
+ */
+export function applyEvents(current: Aggregates, events: readonly AggregateEvent[]): { next: Aggregates; late: boolean } {
+  const next = { ...current };
+  const late = current.lastEventAt !== null && events.length > 0 && events[0]!.occurredAt < current.lastEventAt;
+  let previousAt = current.lastEventAt;
+  for (const e of events) {
+    if (startsSession(previousAt, e)) next.sessionsCount += 1;
+    previousAt = later(previousAt, e.occurredAt);
+    next.eventCount += 1;
+    next.firstEventAt = earlier(next.firstEventAt, e.occurredAt);
+    next.lastEventAt = later(next.lastEventAt, e.occurredAt);
+    switch (e.type) {
+      case 'SESSION_END':
+        next.totalSessionDuration += e.durationSeconds ?? 0;
+        break;
+      case 'PAGE_VIEW':
+        next.pageViews += 1;
+        next.totalDwellSeconds += e.durationSeconds ?? 0;
+        break;
+      case 'CLICK':
+        next.clicks += 1;
+        break;
+      case 'ADD_TO_CART':
+        next.cartAdds += 1;
+        break;
+      case 'PURCHASE':
+        next.purchaseCount += 1;
+        next.totalSpent += e.amount ?? 0;
+        next.lastPurchaseAt = later(next.lastPurchaseAt, e.occurredAt);
+        break;
+      case 'REVIEW':
+        next.reviews += 1;
+        break;
+      case 'SESSION_START':
+        break;
+    }
+  }
+  return { next, late };
+}

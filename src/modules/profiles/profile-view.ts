@@ -1,0 +1,92 @@
+// A profile as the API shows it: the stored running totals plus the features derived from them at read time
+// (averages, scores, days since the last purchase, activity level, user type, interest tags).
+import type { Profile } from '../../generated/prisma/client.ts';
+import type { PortraitConfig } from '../../portrait/config.ts';
+import { profileActivity } from './profile-activity.ts';
+import { currentInterestTags } from './category-weights.ts';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export interface ProfileView {
+  sessionsCount: number;
+  avgSessionDuration: number;
+  pageViewsPerSession: number;
+  totalSpent: number;
+  purchaseFrequency: number;
+  lastPurchaseDays: number | null;
+  avgOrderValue: number;
+  engagementScore: number;
+  recencyScore: number;
+  activityLevel: number;
+  userType: number;
+  interestTags: string[];
+  updatedAt: Date;
+  totalSessionDuration: number;
+  pageViews: number;
+  totalDwellSeconds: number;
+  clicks: number;
+  cartAdds: number;
+  reviews: number;
+  eventCount: number;
+  firstEventAt: Date | null;
+  lastActiveAt: Date | null;
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+const capped = (v: number, cap: number) => (cap > 0 ? Math.min(1, v / cap) : 0);
+
+/**
+ * Live recency: exponential decay of the hours since the last activity (half-life from config). A user known only
+ * from an import has no activity time, so the training-data formula 1 / (lastPurchaseDays + 1) stands in.
+ */
+export function recencyScore(lastActiveAt: Date | null, lastPurchaseDays: number | null, now: Date, halfLifeHours: number): number {
+  if (lastActiveAt) {
+    const hours = Math.max(0, (now.getTime() - lastActiveAt.getTime()) / HOUR_MS);
+    return Math.pow(0.5, hours / halfLifeHours);
+  }
+  return lastPurchaseDays === null ? 0 : 1 / (lastPurchaseDays + 1);
+}
+
+export function toProfileView(row: Profile, now: Date, config: PortraitConfig): ProfileView {
+  const avgSessionDuration = ratio(row.totalSessionDuration, row.sessionsCount);
+  const pageViewsPerSession = ratio(row.pageViews, row.sessionsCount);
+  const caps = config.engagement.caps;
+  const lastPurchaseDays = row.lastPurchaseAt ? Math.max(0, (now.getTime() - row.lastPurchaseAt.getTime()) / DAY_MS) : null;
+  const activity = profileActivity(row, avgSessionDuration, now, config);
+  return {
+    sessionsCount: row.sessionsCount,
+    avgSessionDuration,
+    pageViewsPerSession,
+    totalSpent: row.totalSpent,
+    purchaseFrequency: row.purchaseCount,
+    lastPurchaseDays,
+    avgOrderValue: ratio(row.totalSpent, row.purchaseCount),
+    engagementScore:
+      (capped(row.sessionsCount, caps.sessions) + capped(avgSessionDuration, caps.avgSessionDurationSeconds) + capped(pageViewsPerSession, caps.pagesPerSession)) / 3,
+    recencyScore: recencyScore(row.lastEventAt, lastPurchaseDays, now, config.recency.liveHalfLifeHours),
+    activityLevel: activity.activityLevel,
+    userType: activity.userType,
+    interestTags: currentInterestTags(row, now, config.interestTags),
+    updatedAt: row.updatedAt,
+    totalSessionDuration: row.totalSessionDuration,
+    pageViews: row.pageViews,
+    totalDwellSeconds: row.totalDwellSeconds,
+    clicks: row.clicks,
+    cartAdds: row.cartAdds,
+    reviews: row.reviews,
+    eventCount: row.eventCount,
+    firstEventAt: row.firstEventAt,
+    lastActiveAt: row.lastEventAt,
+  };
+}
+
+/** The profile of a user with no profile row yet (a user is always created with one; this is a safe fallback). */
+export function emptyProfile(userId: string, at: Date): Profile {
+  return {
+    userId, sessionsCount: 0, totalSessionDuration: 0, pageViews: 0, totalDwellSeconds: 0, clicks: 0, cartAdds: 0, reviews: 0,
+    purchaseCount: 0, totalSpent: 0, eventCount: 0, lastPurchaseAt: null, firstEventAt: null, lastEventAt: null,
+    baseSessions: 0, baseSessionDuration: 0, basePageViews: 0, basePurchaseCount: 0, baseTotalSpent: 0, baseLastPurchaseAt: null,
+    categoryWeights: {}, weightsAt: null, segmentId: null, createdAt: at, updatedAt: at,
+  };
+}

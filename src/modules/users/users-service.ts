@@ -1,0 +1,44 @@
+// Reading and erasing users.
+import type { Db } from '../../db/client.ts';
+import type { UserRow } from './user-row.ts';
+import { badInput } from '../../errors.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+
+export const MAX_PAGE_SIZE = 500;
+
+export interface UserPage {
+  edges: { node: UserRow; cursor: string }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  /** counted only when a client asks for it */
+  totalCount: () => Promise<number>;
+}
+
+export function checkPageSize(first: number | null | undefined, field = 'first'): number {
+  const n = first ?? 50;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PAGE_SIZE) throw badInput(field, `must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+  return n;
+}
+
+/** Users in id order after the cursor; optionally only those in one segment. */
+export async function listUsers(db: Db, args: { first?: number | null; after?: string | null; segmentId?: string | null }): Promise<UserPage> {
+  const first = checkPageSize(args.first);
+  const afterId = args.after ? decodeCursor(args.after) : undefined;
+  const where = {
+    ...(afterId !== undefined ? { id: { gt: afterId } } : {}),
+    ...(args.segmentId ? { profile: { segmentId: args.segmentId } } : {}),
+  };
+  const rows = await db.user.findMany({ where, orderBy: { id: 'asc' }, take: first + 1 });
+  const page = rows.slice(0, first);
+  const countWhere = args.segmentId ? { profile: { segmentId: args.segmentId } } : {};
+  return {
+    edges: page.map((node) => ({ node, cursor: encodeCursor(node.id) })),
+    pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(page.at(-1)!.id) : null },
+    totalCount: () => db.user.count({ where: countWhere }),
+  };
+}
+
+/** Erases the user, its events and its profile (cascading foreign keys) in one statement. */
+export async function deleteUser(db: Db, id: string): Promise<boolean> {
+  const r = await db.user.deleteMany({ where: { id } });
+  return r.count > 0;
+}

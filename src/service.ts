@@ -1,0 +1,45 @@
+// Starts the whole service: configuration, database (embedded by default), demo data, HTTP server.
+// main.ts calls this; tests call it too, to check start-up as a user would see it.
+import { loadEnv, type Env } from './config/env.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { loadPortraitConfig } from './portrait/config.ts';
+import { openDatabase } from './db/database.ts';
+import { createHttpServer } from './graphql/server.ts';
+import { seedDemo } from './demo/seed-demo.ts';
+import type { Services } from './graphql/context.ts';
+
+export interface RunningService {
+  url: string;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+function demoWanted(env: Env, embedded: boolean): boolean {
+  return env.PORTRAIT_DEMO ? env.PORTRAIT_DEMO === 'on' : embedded;
+}
+
+export async function startService(env: Env = loadEnv(), logger: Logger = createLogger(env.LOG_LEVEL)): Promise<RunningService> {
+  const portrait = loadPortraitConfig(env.PORTRAIT_CONFIG);
+  const database = await openDatabase(env, logger);
+  const services: Services = { db: database.db, env, portrait, logger, now: () => new Date() };
+  try {
+    if (demoWanted(env, database.embedded) && (await database.db.user.count()) === 0) {
+      await seedDemo(database.db, { users: env.PORTRAIT_DEMO_USERS, now: new Date(), dailyDecay: portrait.interestTags.dailyDecay, logger });
+    }
+    const server = await createHttpServer(services);
+    const address = await server.app.listen({ port: env.PORT, host: env.HOST });
+    const url = `${address.replace('0.0.0.0', 'localhost')}/graphql`;
+    logger.info({ url }, 'Portrait is serving GraphQL');
+    return {
+      url,
+      services,
+      async stop() {
+        await server.app.close(); // stops accepting, lets in-flight requests finish (Apollo drain plugin)
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

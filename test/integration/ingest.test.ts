@@ -1,0 +1,224 @@
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const INGEST = `mutation($events: [EventInput!]!) {
+  ingestEvents(events: $events) { accepted duplicates rejected { index eventId code message } }
+}`;
+const PROFILE = `query($id: ID!) { user(id: $id) { id profile {
+  sessionsCount avgSessionDuration pageViewsPerSession totalSpent purchaseFrequency lastPurchaseDays avgOrderValue
+  engagementScore recencyScore pageViews clicks cartAdds reviews eventCount totalDwellSeconds updatedAt lastActiveAt
+} } }`;
+
+interface IngestData {
+  ingestEvents: { accepted: number; duplicates: number; rejected: { index: number; eventId: string | null; code: string; message: string }[] };
+}
+interface ProfileData {
+  user: { id: string; profile: Record<string, number | string | null> } | null;
+}
+
+const NOW = new Date('2026-11-20T12:00:00Z');
+const at = (minutes: number) => new Date(NOW.getTime() - 24 * 3600_000 + minutes * 60_000).toISOString();
+
+let server: TestServer;
+before(async () => {
+  server = await startTestServer({ now: () => NOW });
+});
+after(() => server.close());
+beforeEach(() => server.database.reset());
+
+async function ingest(events: Record<string, unknown>[]) {
+  const res = await server.gql<IngestData>(INGEST, { events });
+  assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+  return res.data!.ingestEvents;
+}
+async function profile(id: string) {
+  const res = await server.gql<ProfileData>(PROFILE, { id });
+  assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+  return res.data!.user?.profile ?? null;
+}
+async function counts() {
+  const [users, events, profiles] = await Promise.all([
+    server.database.db.user.count(),
+    server.database.db.event.count(),
+    server.database.db.profile.count(),
+  ]);
+  return { users, events, profiles };
+}
+
+describe('ingestEvents', () => {
+  it('builds a real-time profile from a shopping session', async () => {
+    const r = await ingest([
+      { eventId: 'e1', userId: 'u1', type: 'SESSION_START', occurredAt: at(0) },
+      { eventId: 'e2', userId: 'u1', type: 'PAGE_VIEW', occurredAt: at(1), itemId: 'i1', categories: ['Electronics'], durationSeconds: 30 },
+      { eventId: 'e3', userId: 'u1', type: 'PAGE_VIEW', occurredAt: at(2), itemId: 'i2', categories: ['electronics'], durationSeconds: 50 },
+      { eventId: 'e4', userId: 'u1', type: 'CLICK', occurredAt: at(3), itemId: 'i2' },
+      { eventId: 'e5', userId: 'u1', type: 'ADD_TO_CART', occurredAt: at(4), itemId: 'i2' },
+      { eventId: 'e6', userId: 'u1', type: 'PURCHASE', occurredAt: at(5), itemId: 'i2', amount: 120.5 },
+      { eventId: 'e7', userId: 'u1', type: 'REVIEW', occurredAt: at(6), itemId: 'i2', text: 'good' },
+      { eventId: 'e8', userId: 'u1', type: 'SESSION_END', occurredAt: at(10), durationSeconds: 600 },
+      // two hours later without SESSION_START: a new session by the one-hour gap rule
+      { eventId: 'e9', userId: 'u1', type: 'PAGE_VIEW', occurredAt: at(130), durationSeconds: 20 },
+      { eventId: 'e10', userId: 'u1', type: 'PURCHASE', occurredAt: at(131), amount: 79.5 },
+    ]);
+    assert.deepEqual(r, { accepted: 10, duplicates: 0, rejected: [] });
+    const p = await profile('u1');
+    assert.ok(p);
+    assert.equal(p.sessionsCount, 2);
+    assert.equal(p.pageViews, 3);
+    assert.equal(p.pageViewsPerSession, 1.5);
+    assert.equal(p.avgSessionDuration, 300);
+    assert.equal(p.totalDwellSeconds, 100);
+    assert.equal(p.clicks, 1);
+    assert.equal(p.cartAdds, 1);
+    assert.equal(p.reviews, 1);
+    assert.equal(p.eventCount, 10);
+    assert.equal(p.purchaseFrequency, 2);
+    assert.equal(p.totalSpent, 200);
+    assert.equal(p.avgOrderValue, 100);
+    // last purchase at minute 131 of the day before NOW: 24h - 131min ago
+    assert.ok(Math.abs((p.lastPurchaseDays as number) - (24 * 60 - 131) / 1440) < 1e-6);
+    assert.equal(p.lastActiveAt, at(131));
+    assert.ok((p.recencyScore as number) > 0.9 && (p.recencyScore as number) <= 1);
+    assert.ok((p.engagementScore as number) > 0 && (p.engagementScore as number) < 1);
+  });
+
+  it('rejects each invalid item with its index and code, writes the valid ones, and nothing of the invalid', async () => {
+    const ok = { userId: 'ok', type: 'CLICK', occurredAt: at(0) };
+    const r = await ingest([
+      { eventId: 'v1', ...ok },
+      { eventId: '', userId: 'x1', type: 'CLICK', occurredAt: at(0) },
+      { eventId: 'b2', userId: '', type: 'CLICK', occurredAt: at(0) },
+      { eventId: 'b3', userId: 'x3', type: 'PURCHASE', occurredAt: at(0) },
+      { eventId: 'b4', userId: 'x4', type: 'PURCHASE', occurredAt: at(0), amount: -1 },
+      { eventId: 'b5', userId: 'x5', type: 'SESSION_END', occurredAt: at(0), durationSeconds: -5 },
+      { eventId: 'b6', userId: 'x6', type: 'CLICK', occurredAt: '2030-01-01T00:00:00Z' },
+      { eventId: 'b7', userId: 'x7', type: 'CLICK', occurredAt: '1999-12-31T00:00:00Z' },
+      { eventId: 'b8', userId: 'x8', type: 'REVIEW', occurredAt: at(0), text: 'x'.repeat(5001) },
+      { eventId: 'b9', userId: 'x9', type: 'CLICK', occurredAt: at(0), properties: { blob: 'y'.repeat(9000) } },
+      { eventId: 'b10', userId: 'x10', type: 'CLICK', occurredAt: at(0), categories: [' '] },
+      { eventId: 'b11', userId: 'bad\u0001id', type: 'CLICK', occurredAt: at(0) },
+      { eventId: 'v2', ...ok, occurredAt: at(1) },
+    ]);
+    assert.equal(r.accepted, 2);
+    assert.equal(r.duplicates, 0);
+    assert.deepEqual(
+      r.rejected.map((x) => [x.index, x.code]),
+      [
+        [1, 'INVALID_EVENT_ID'],
+        [2, 'INVALID_USER_ID'],
+        [3, 'MISSING_AMOUNT'],
+        [4, 'INVALID_AMOUNT'],
+        [5, 'INVALID_DURATION'],
+        [6, 'INVALID_TIMESTAMP'],
+        [7, 'INVALID_TIMESTAMP'],
+        [8, 'TEXT_TOO_LONG'],
+        [9, 'PROPERTIES_TOO_LARGE'],
+        [10, 'INVALID_CATEGORIES'],
+        [11, 'INVALID_USER_ID'],
+      ],
+    );
+    assert.equal(r.rejected[2]!.eventId, 'b3');
+    assert.match(r.rejected[2]!.message, /PURCHASE needs an amount/);
+    assert.deepEqual(await counts(), { users: 1, events: 2, profiles: 1 });
+  });
+
+  it('rejects a batch with all items invalid and writes nothing', async () => {
+    const r = await ingest([{ eventId: 'p', userId: 'u', type: 'PURCHASE', occurredAt: at(0), amount: -1 }]);
+    assert.equal(r.accepted, 0);
+    assert.equal(r.rejected[0]!.code, 'INVALID_AMOUNT');
+    assert.deepEqual(await counts(), { users: 0, events: 0, profiles: 0 });
+  });
+
+  it('refuses a malformed request as a whole with BAD_USER_INPUT naming the field, writing nothing', async () => {
+    const noZone = await server.gql(INGEST, { events: [{ eventId: 'z', userId: 'u', type: 'CLICK', occurredAt: '2026-11-20T10:00:00' }] });
+    assert.equal(noZone.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(noZone.errors![0]!.message, /occurredAt/);
+    const badType = await server.gql(INGEST, { events: [{ eventId: 'z', userId: 'u', type: 'LOGIN', occurredAt: at(0) }] });
+    assert.equal(badType.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    const tooMany = Array.from({ length: 10_001 }, (_, i) => ({ eventId: `t${i}`, userId: 'u', type: 'CLICK', occurredAt: at(0) }));
+    const big = await server.gql(INGEST, { events: tooMany });
+    assert.equal(big.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(big.errors![0]!.message, /^events: at most 10000/);
+    assert.deepEqual(await counts(), { users: 0, events: 0, profiles: 0 });
+  });
+
+  it('counts replayed events and in-batch copies as duplicates and changes nothing', async () => {
+    const batch = [
+      { eventId: 'r1', userId: 'u1', type: 'PURCHASE', occurredAt: at(0), amount: 10 },
+      { eventId: 'r2', userId: 'u1', type: 'PAGE_VIEW', occurredAt: at(1) },
+      { eventId: 'r1', userId: 'u1', type: 'PURCHASE', occurredAt: at(0), amount: 10 },
+    ];
+    assert.deepEqual(await ingest(batch), { accepted: 2, duplicates: 1, rejected: [] });
+    const before = await profile('u1');
+    assert.deepEqual(await ingest(batch), { accepted: 0, duplicates: 3, rejected: [] });
+    // a replay under a different user id is still the same event
+    assert.deepEqual(await ingest([{ ...batch[0], userId: 'u2' }]), { accepted: 0, duplicates: 1, rejected: [] });
+    assert.deepEqual(await profile('u1'), before);
+    assert.deepEqual(await counts(), { users: 1, events: 2, profiles: 1 });
+  });
+
+  it('loses no increment with 16 concurrent writers on one user', async () => {
+    const writers = 16;
+    const perWriter = 50;
+    const results = await Promise.all(
+      Array.from({ length: writers }, (_, w) =>
+        ingest(
+          Array.from({ length: perWriter }, (_, i) => ({
+            eventId: `c-${w}-${i}`,
+            userId: 'hot',
+            type: 'PURCHASE',
+            occurredAt: at(i),
+            amount: 1.5,
+          })),
+        ),
+      ),
+    );
+    assert.equal(results.reduce((s, r) => s + r.accepted, 0), writers * perWriter);
+    const p = await profile('hot');
+    assert.equal(p!.purchaseFrequency, writers * perWriter);
+    assert.equal(p!.totalSpent, writers * perWriter * 1.5);
+    assert.equal(p!.eventCount, writers * perWriter);
+    // all events lie within 50 minutes: one session whatever order the writers landed in
+    assert.equal(p!.sessionsCount, 1);
+  });
+
+  it('counts late (out-of-order) events exactly, splitting sessions where the timeline says', async () => {
+    await ingest([
+      { eventId: 'l1', userId: 'u', type: 'PAGE_VIEW', occurredAt: at(0) },
+      { eventId: 'l2', userId: 'u', type: 'PAGE_VIEW', occurredAt: at(180) },
+    ]);
+    assert.equal((await profile('u'))!.sessionsCount, 2);
+    // a late event 90 minutes after the first: more than an hour from both neighbours, a session of its own
+    await ingest([{ eventId: 'l3', userId: 'u', type: 'PURCHASE', occurredAt: at(90), amount: 5 }]);
+    let p = await profile('u');
+    assert.equal(p!.sessionsCount, 3);
+    assert.equal(p!.totalSpent, 5);
+    assert.equal(p!.lastActiveAt, at(180));
+    // late events that bridge the gaps join everything into one session
+    await ingest([
+      { eventId: 'l4', userId: 'u', type: 'CLICK', occurredAt: at(45) },
+      { eventId: 'l5', userId: 'u', type: 'CLICK', occurredAt: at(135) },
+    ]);
+    p = await profile('u');
+    assert.equal(p!.sessionsCount, 1);
+    assert.equal(p!.eventCount, 5);
+  });
+
+  it('accepts 10,000 events in one call', async () => {
+    const events = Array.from({ length: 10_000 }, (_, i) => ({
+      eventId: `big-${i}`,
+      userId: `user-${i % 500}`,
+      type: i % 10 === 0 ? 'PURCHASE' : 'PAGE_VIEW',
+      occurredAt: at(Math.floor(i / 500)),
+      amount: i % 10 === 0 ? 2 : null,
+      categories: ['books'],
+    }));
+    const r = await ingest(events);
+    assert.deepEqual(r, { accepted: 10_000, duplicates: 0, rejected: [] });
+    assert.deepEqual(await counts(), { users: 500, events: 10_000, profiles: 500 });
+    const p = await profile('user-0');
+    assert.equal(p!.purchaseFrequency, 20);
+    assert.equal(p!.totalSpent, 40);
+  });
+});

@@ -1,0 +1,83 @@
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const USERS = `query($first: Int, $after: String) { users(first: $first, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id profile { eventCount } } } } }`;
+
+interface UsersData {
+  users: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: { cursor: string; node: { id: string; profile: { eventCount: number } } }[];
+  };
+}
+
+let server: TestServer;
+before(async () => {
+  server = await startTestServer();
+});
+after(() => server.close());
+beforeEach(() => server.database.reset());
+
+async function seed(n: number) {
+  const events = Array.from({ length: n }, (_, i) => ({
+    eventId: `e${i}`,
+    userId: `user-${String(i).padStart(3, '0')}`,
+    type: 'CLICK',
+    occurredAt: new Date(Date.now() - 3600_000).toISOString(),
+  }));
+  const r = await server.gql(`mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`, { e: events });
+  assert.equal(r.errors, undefined);
+}
+
+describe('users', () => {
+  it('pages through every user once, in id order, with keyset cursors', async () => {
+    await seed(25);
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const r: Awaited<ReturnType<typeof server.gql<UsersData>>> = await server.gql<UsersData>(USERS, { first: 10, after });
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      const page = r.data!.users;
+      assert.equal(page.totalCount, 25);
+      seen.push(...page.edges.map((e) => e.node.id));
+      assert.ok(page.edges.every((e) => e.node.profile.eventCount === 1));
+      pages++;
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    assert.equal(pages, 3);
+    assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => `user-${String(i).padStart(3, '0')}`));
+  });
+
+  it('refuses a forged cursor and an oversized page with BAD_USER_INPUT', async () => {
+    const forged = await server.gql(USERS, { first: 10, after: 'bm90LWEtY3Vyc29y' });
+    assert.equal(forged.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(forged.errors![0]!.message, /^after:/);
+    const big = await server.gql(USERS, { first: 100_000 });
+    assert.equal(big.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(big.errors![0]!.message, /^first:/);
+  });
+
+  it('returns null for an unknown user', async () => {
+    const r = await server.gql<{ user: null }>(`{ user(id: "nobody") { id } }`);
+    assert.equal(r.errors, undefined);
+    assert.equal(r.data!.user, null);
+  });
+
+  it('deleteUser erases the user, its events and its profile', async () => {
+    await seed(2);
+    const del = `mutation($id: ID!) { deleteUser(id: $id) }`;
+    const r = await server.gql<{ deleteUser: boolean }>(del, { id: 'user-000' });
+    assert.equal(r.data!.deleteUser, true);
+    const db = server.database.db;
+    assert.equal(await db.user.count({ where: { id: 'user-000' } }), 0);
+    assert.equal(await db.event.count({ where: { userId: 'user-000' } }), 0);
+    assert.equal(await db.profile.count({ where: { userId: 'user-000' } }), 0);
+    assert.equal(await db.user.count(), 1, 'the other user stays');
+    const again = await server.gql<{ deleteUser: boolean }>(del, { id: 'user-000' });
+    assert.equal(again.data!.deleteUser, false);
+  });
+});
