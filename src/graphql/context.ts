@@ -3,7 +3,8 @@ import type { Db } from '../db/client.ts';
 import type { Env } from '../config/env.ts';
 import type { Logger } from '../logger.ts';
 import type { PortraitConfig } from '../portrait/config.ts';
-import type { Loaders } from './loaders.ts';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createLoaders, type Loaders } from './loaders.ts';
 
 export interface Services {
   db: Db;
@@ -17,4 +18,9 @@ export interface Services {
 export interface Context {
   services: Services;
   loaders: Loaders;
+}
+
+/** Builds one request's context (called by the HTTP handler for every GraphQL request). */
+export async function createContext(services: Services, _headers: IncomingHttpHeaders): Promise<Context> {
+  return { services, loaders: createLoaders(services.db) };
 }

@@ -1,13 +1,12 @@
 // The HTTP server: fastify with Apollo Server 5 at /graphql.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { buildResolvers } from './resolvers.ts';
 import { createErrorFormatter } from './errors.ts';
-import { createLoaders } from './loaders.ts';
-import type { Context, Services } from './context.ts';
+import { createContext, type Context, type Services } from './context.ts';
 
 export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
 
@@ -26,7 +25,7 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
     plugins: [fastifyApolloDrainPlugin(app)],
   });
   await apollo.start();
-  const context = async (): Promise<Context> => ({ services, loaders: createLoaders(services.db) });
+  const context = (request: FastifyRequest) => createContext(services, request.headers);
   app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler: fastifyApolloHandler(apollo, { context }) });
   return { app, apollo };
 }
