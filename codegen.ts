@@ -14,6 +14,7 @@ const config: CodegenConfig = {
           User: '../modules/users/user-row.ts#UserRow',
           Profile: '../modules/profiles/profile-view.ts#ProfileView',
           UserConnection: '../modules/users/users-service.ts#UserPage',
+          ApiKey: '../generated/prisma/client.ts#ApiKey',
         },
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },

@@ -1,12 +1,12 @@
 // Starts the whole service: configuration, database (embedded by default), demo data, HTTP server.
 // main.ts calls this; tests call it too, to check start-up as a user would see it.
-import { loadEnv, type Env } from './config/env.ts';
+import { DEV_ADMIN_KEY, loadEnv, type Env } from './config/env.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { loadPortraitConfig } from './portrait/config.ts';
 import { openDatabase } from './db/database.ts';
 import { createHttpServer } from './graphql/server.ts';
 import { seedDemo } from './demo/seed-demo.ts';
-import type { Services } from './graphql/context.ts';
+import { createServices, type Services } from './graphql/context.ts';
 
 export interface RunningService {
   url: string;
@@ -21,7 +21,8 @@ function demoWanted(env: Env, embedded: boolean): boolean {
 export async function startService(env: Env = loadEnv(), logger: Logger = createLogger(env.LOG_LEVEL)): Promise<RunningService> {
   const portrait = loadPortraitConfig(env.PORTRAIT_CONFIG);
   const database = await openDatabase(env, logger);
-  const services: Services = { db: database.db, env, portrait, logger, now: () => new Date() };
+  const services = createServices({ db: database.db, env, portrait, logger });
+  if (env.usingDevAdminKey) logger.warn(`PORTRAIT_ADMIN_KEY is not set: using the development key "${DEV_ADMIN_KEY}" (never in production)`);
   try {
     if (demoWanted(env, database.embedded) && (await database.db.user.count()) === 0) {
       await seedDemo(database.db, { users: env.PORTRAIT_DEMO_USERS, now: new Date(), dailyDecay: portrait.interestTags.dailyDecay, logger });

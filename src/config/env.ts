@@ -24,7 +24,16 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Env = z.infer<typeof EnvSchema>;
+export type Env = z.infer<typeof EnvSchema> & {
+  /** true when PORTRAIT_ADMIN_KEY was unset and DEV_ADMIN_KEY stands in */
+  usingDevAdminKey: boolean;
+};
+
+/**
+ * Outside production an unset PORTRAIT_ADMIN_KEY falls back to this documented key, so `npm start` on a fresh machine
+ * can be explored at once; production refuses to start without a real key.
+ */
+export const DEV_ADMIN_KEY = 'portrait-dev-admin-key';
 
 export class ConfigError extends Error {}
 
@@ -36,5 +45,10 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const env = parsed.data;
+  if (!env.PORTRAIT_ADMIN_KEY) {
+    if (env.NODE_ENV === 'production') throw new ConfigError('invalid environment:\n  PORTRAIT_ADMIN_KEY: required in production');
+    return { ...env, PORTRAIT_ADMIN_KEY: DEV_ADMIN_KEY, usingDevAdminKey: true };
+  }
+  return { ...env, usingDevAdminKey: false };
 }

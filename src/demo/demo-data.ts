@@ -21,11 +21,11 @@ interface Persona {
 }
 
 const PERSONAS: Persona[] = [
-  { name: 'vip', weight: 0.1, age: [30, 55], sessionsPerMonth: [12, 25], pagesPerSession: [6, 14], dwellSeconds: [40, 120], purchaseChance: 0.45, orderAmount: [150, 900], cartChance: 0.6, clicksPerSession: [4, 10], reviewChance: 0.15, lastActiveDaysAgo: [0, 3], categories: ['electronics', 'luxury', 'home', 'beauty'] },
+  { name: 'vip', weight: 0.1, age: [30, 55], sessionsPerMonth: [12, 25], pagesPerSession: [6, 14], dwellSeconds: [40, 120], purchaseChance: 0.45, orderAmount: [150, 900], cartChance: 0.6, clicksPerSession: [4, 10], reviewChance: 0.15, lastActiveDaysAgo: [0, 3], categories: ['electronics', 'jewelry', 'home', 'beauty'] },
   { name: 'bargain', weight: 0.25, age: [22, 45], sessionsPerMonth: [10, 22], pagesPerSession: [8, 20], dwellSeconds: [15, 45], purchaseChance: 0.25, orderAmount: [10, 60], cartChance: 0.7, clicksPerSession: [8, 20], reviewChance: 0.05, lastActiveDaysAgo: [0, 5], categories: ['fashion', 'home', 'food', 'toys'] },
   { name: 'browser', weight: 0.3, age: [18, 35], sessionsPerMonth: [6, 15], pagesPerSession: [4, 12], dwellSeconds: [20, 80], purchaseChance: 0.04, orderAmount: [20, 120], cartChance: 0.3, clicksPerSession: [3, 9], reviewChance: 0.01, lastActiveDaysAgo: [0, 10], categories: ['fashion', 'beauty', 'sports', 'books'] },
   { name: 'newcomer', weight: 0.15, age: [18, 30], sessionsPerMonth: [1, 4], pagesPerSession: [2, 6], dwellSeconds: [10, 40], purchaseChance: 0.1, orderAmount: [15, 80], cartChance: 0.2, clicksPerSession: [1, 4], reviewChance: 0, lastActiveDaysAgo: [0, 4], categories: ['sports', 'books', 'food'] },
-  { name: 'dormant', weight: 0.2, age: [35, 70], sessionsPerMonth: [1, 4], pagesPerSession: [2, 5], dwellSeconds: [20, 60], purchaseChance: 0.15, orderAmount: [30, 200], cartChance: 0.2, clicksPerSession: [1, 3], reviewChance: 0.02, lastActiveDaysAgo: [35, 80], categories: ['home', 'books', 'food', 'garden'] },
+  { name: 'dormant', weight: 0.2, age: [35, 70], sessionsPerMonth: [1, 4], pagesPerSession: [2, 5], dwellSeconds: [20, 60], purchaseChance: 0.15, orderAmount: [30, 200], cartChance: 0.2, clicksPerSession: [1, 3], reviewChance: 0.02, lastActiveDaysAgo: [35, 80], categories: ['home', 'books', 'food', 'furniture'] },
 ];
 
 const DAY = 86_400_000;

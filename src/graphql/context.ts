@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { PortraitConfig } from '../portrait/config.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { authenticate, hashKey, KeyCache, type Principal } from '../modules/auth/api-keys.ts';
 
 export interface Services {
   db: Db;
@@ -13,14 +14,26 @@ export interface Services {
   logger: Logger;
   /** injectable so tests can fix time */
   now: () => Date;
+  auth: { adminKeyHash: string | null; cache: KeyCache };
 }
 
 export interface Context {
   services: Services;
   loaders: Loaders;
+  /** the caller's API key; null when absent or invalid (the authorization plugin then refuses the request) */
+  principal: Principal | null;
 }
 
 /** Builds one request's context (called by the HTTP handler for every GraphQL request). */
-export async function createContext(services: Services, _headers: IncomingHttpHeaders): Promise<Context> {
-  return { services, loaders: createLoaders(services.db) };
+export async function createContext(services: Services, headers: IncomingHttpHeaders): Promise<Context> {
+  const principal = await authenticate(services.db, headers.authorization, services.auth);
+  return { services, loaders: createLoaders(services.db), principal };
+}
+
+export function createServices(deps: { db: Db; env: Env; portrait: PortraitConfig; logger: Logger; now?: () => Date }): Services {
+  return {
+    ...deps,
+    now: deps.now ?? (() => new Date()),
+    auth: { adminKeyHash: deps.env.PORTRAIT_ADMIN_KEY ? hashKey(deps.env.PORTRAIT_ADMIN_KEY) : null, cache: new KeyCache() },
+  };
 }

@@ -14,6 +14,9 @@ const PASS_THROUGH = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'BAD_REQUEST',
+  // refusals of the authorization plugin (src/modules/auth/authorization.ts)
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
 ]);
 
 function httpStatus(code: ErrorCode): number {

@@ -4,8 +4,9 @@ import { DateTime, JSONScalar } from './scalars.ts';
 import { usersResolvers } from '../modules/users/users.resolvers.ts';
 import { eventsResolvers } from '../modules/events/events.resolvers.ts';
 import { importsResolvers } from '../modules/imports/imports.resolvers.ts';
+import { authResolvers } from '../modules/auth/auth.resolvers.ts';
 
-const modules: Resolvers[] = [usersResolvers, eventsResolvers, importsResolvers];
+const modules: Resolvers[] = [usersResolvers, eventsResolvers, importsResolvers, authResolvers];
 
 export function buildResolvers(): Resolvers {
   const merged: Record<string, Record<string, unknown>> = { DateTime: DateTime as never, JSON: JSONScalar as never };

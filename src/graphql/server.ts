@@ -7,6 +7,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import { buildResolvers } from './resolvers.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createContext, type Context, type Services } from './context.ts';
+import { authorizationPlugin } from '../modules/auth/authorization.ts';
 
 export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
 
@@ -22,7 +23,7 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
     resolvers: buildResolvers(),
     formatError: createErrorFormatter(services.logger),
     includeStacktraceInErrorResponses: false,
-    plugins: [fastifyApolloDrainPlugin(app)],
+    plugins: [authorizationPlugin<Context>(), fastifyApolloDrainPlugin(app)],
   });
   await apollo.start();
   const context = (request: FastifyRequest) => createContext(services, request.headers);

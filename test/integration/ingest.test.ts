@@ -205,6 +205,40 @@ describe('ingestEvents', () => {
     assert.equal(p!.eventCount, 5);
   });
 
+  it('derives interest tags with time decay, activity level and user type', async () => {
+    const day = 86_400_000;
+    const ago = (days: number, minute = 0) => new Date(NOW.getTime() - days * day + minute * 60_000).toISOString();
+    const events = [
+      // 60 days ago: three toys views, decayed to 3 * 0.95^60 = 0.14 < minWeight 0.5 by now
+      ...[0, 1, 2].map((i) => ({ eventId: `toy${i}`, userId: 't', type: 'PAGE_VIEW', occurredAt: ago(60, i), categories: ['Toys'] })),
+      // recent: four books views, two beauty views (below minFrequency 3), one unknown category
+      ...[0, 1, 2, 3].map((i) => ({ eventId: `book${i}`, userId: 't', type: 'PAGE_VIEW', occurredAt: ago(1, i), categories: ['books'] })),
+      ...[4, 5].map((i) => ({ eventId: `beauty${i}`, userId: 't', type: 'PAGE_VIEW', occurredAt: ago(1, i), categories: ['beauty', 'made-up'] })),
+    ];
+    // the toys events arrive last, out of order: decay must not depend on arrival order
+    await ingest(events.slice(3));
+    await ingest(events.slice(0, 3));
+    const r = await server.gql<{ user: { profile: { interestTags: string[]; activityLevel: number; userType: number } } }>(
+      `{ user(id: "t") { profile { interestTags activityLevel userType } } }`,
+    );
+    assert.deepEqual(r.data!.user.profile.interestTags, ['books']);
+    // 9 events over 59 days, sessions without durations: level 0, light user
+    assert.equal(r.data!.user.profile.activityLevel, 0);
+    assert.equal(r.data!.user.profile.userType, 0);
+
+    // a heavy, active user: 6 sessions a day apart, 30 events, 20-minute sessions
+    const heavy = Array.from({ length: 6 }, (_, s) => [
+      { eventId: `h${s}-start`, userId: 'h', type: 'SESSION_START', occurredAt: ago(6 - s) },
+      ...[1, 2, 3].map((m) => ({ eventId: `h${s}-pv${m}`, userId: 'h', type: 'PAGE_VIEW', occurredAt: ago(6 - s, m), categories: ['sports'] })),
+      { eventId: `h${s}-end`, userId: 'h', type: 'SESSION_END', occurredAt: ago(6 - s, 20), durationSeconds: 1200 },
+    ]).flat();
+    await ingest(heavy);
+    const h = await server.gql<{ user: { profile: { interestTags: string[]; activityLevel: number; userType: number; sessionsCount: number } } }>(
+      `{ user(id: "h") { profile { interestTags activityLevel userType sessionsCount } } }`,
+    );
+    assert.deepEqual(h.data!.user.profile, { interestTags: ['sports'], activityLevel: 2, userType: 1, sessionsCount: 6 });
+  });
+
   it('accepts 10,000 events in one call', async () => {
     const events = Array.from({ length: 10_000 }, (_, i) => ({
       eventId: `big-${i}`,

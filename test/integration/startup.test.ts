@@ -17,12 +17,12 @@ after(async () => {
 
 describe('start-up', () => {
   it('serves GraphQL on the embedded default with demo data of distinct behaviour groups', async () => {
-    const env = loadEnv({ PORT: '0', HOST: '127.0.0.1', PORTRAIT_DATA_DIR: dataDir, PORTRAIT_DEMO_USERS: '120', LOG_LEVEL: 'silent' });
+    const env = loadEnv({ PORT: '0', HOST: '127.0.0.1', PORTRAIT_DATA_DIR: dataDir, PORTRAIT_DEMO_USERS: '120', LOG_LEVEL: 'silent', PORTRAIT_ADMIN_KEY: 'startup-admin-key-0123456789' });
     assert.equal(env.DATABASE_URL, undefined);
     service = await startService(env, createLogger('silent'));
     const res = await fetch(service.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: 'Bearer startup-admin-key-0123456789' },
       body: JSON.stringify({ query: '{ users(first: 500) { totalCount edges { node { profile { totalSpent sessionsCount recencyScore } } } } }' }),
     });
     const body = (await res.json()) as { data: { users: { totalCount: number; edges: { node: { profile: { totalSpent: number; sessionsCount: number; recencyScore: number } } }[] } } };

@@ -2,8 +2,8 @@
 import { createHttpServer } from '../../src/graphql/server.ts';
 import { loadEnv } from '../../src/config/env.ts';
 import { loadPortraitConfig } from '../../src/portrait/config.ts';
-import { createLogger } from '../../src/logger.ts';
-import type { Services } from '../../src/graphql/context.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
+import { createServices, type Services } from '../../src/graphql/context.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -11,25 +11,28 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
+/** The bootstrap ADMIN key of test servers; gql() sends it unless the headers say otherwise. */
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
 export interface TestServer {
   url: string;
   database: TestDatabase;
   services: Services;
-  /** POSTs a GraphQL request and returns the parsed body */
+  /** POSTs a GraphQL request as ADMIN (or with the given headers; `authorization: ''` sends none) */
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { now?: () => Date } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { now?: () => Date; logger?: Logger } = {}): Promise<TestServer> {
   const database = await createTestDatabase();
-  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url });
-  const services: Services = {
+  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, PORTRAIT_ADMIN_KEY: TEST_ADMIN_KEY });
+  const services = createServices({
     db: database.db,
     env,
     portrait: loadPortraitConfig(env.PORTRAIT_CONFIG),
-    logger: createLogger('silent'),
-    now: opts.now ?? (() => new Date()),
-  };
+    logger: opts.logger ?? createLogger('silent'),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   const server = await createHttpServer(services);
   const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${address}/graphql`;
@@ -40,7 +43,9 @@ export async function startTestServer(opts: { now?: () => Date } = {}): Promise<
     async gql(query, variables, headers) {
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: Object.fromEntries(
+          Object.entries({ 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}`, ...headers }).filter(([, v]) => v !== ''),
+        ),
         body: JSON.stringify({ query, variables }),
       });
       return (await res.json()) as never;

@@ -5,7 +5,7 @@ import type { Db, Tx } from '../../db/client.ts';
 import { withRetry } from '../../db/retry.ts';
 import { badInput } from '../../errors.ts';
 import { applyEvents, type Aggregates } from '../profiles/aggregates.ts';
-import { applyCategories, type CategoryState } from '../profiles/category-weights.ts';
+import { applyCategories, readDecayState } from '../profiles/category-weights.ts';
 import { recountSessions } from '../profiles/recount-sessions.ts';
 import { isRejection, MAX_EVENTS_PER_CALL, validateEvent, type EventRejectCode, type ValidEvent } from './validate-event.ts';
 
@@ -31,7 +31,7 @@ export interface IngestOptions {
 
 interface LockedProfile extends Aggregates {
   user_id: string;
-  category_weights: Record<string, number>;
+  category_weights: unknown;
   weights_at: Date | null;
 }
 
@@ -108,8 +108,8 @@ async function writeBatch(tx: Tx, candidates: ValidEvent[], opts: IngestOptions)
     list.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
     const { next, late } = applyEvents(row, list);
     if (late) lateUsers.push(row.user_id);
-    const categories: CategoryState = applyCategories({ weights: row.category_weights, at: row.weights_at }, list, opts.dailyDecay);
-    updates.push({ ...next, userId: row.user_id, categoryWeights: categories.weights, weightsAt: categories.at });
+    const decay = applyCategories(readDecayState(row.category_weights, row.weights_at), list, opts.dailyDecay);
+    updates.push({ ...next, userId: row.user_id, categoryWeights: { weights: decay.weights, counts: decay.counts }, weightsAt: decay.at });
   }
   if (updates.length === 0) return 0;
 

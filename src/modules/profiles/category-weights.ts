@@ -1,48 +1,26 @@
-// Time-decayed category weights on the profile row: { category: weight as of `at` }. An event adds 1 at its own
-// time; weights are carried forward by dailyDecay^(days). Late events add their already-decayed share, so the result
-// does not depend on arrival order.
+// The profile row's time-decayed category state: category_weights holds { weights, counts } as of weights_at
+// (the arithmetic is src/portrait/decay.ts; this file only moves it in and out of the row).
+import { addEvent, EMPTY_DECAY_STATE, interestTags, type DecayState } from '../../portrait/decay.ts';
 import type { InterestTagsConfig } from '../../portrait/config.ts';
 
-const DAY_MS = 86_400_000;
+const isNumberRecord = (v: unknown): v is Record<string, number> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number');
 
-export interface CategoryState {
-  weights: Record<string, number>;
-  at: Date | null;
+/** Parses the stored JSON at the boundary; anything malformed counts as no history rather than failing a read. */
+export function readDecayState(json: unknown, at: Date | null): DecayState {
+  if (at === null || typeof json !== 'object' || json === null) return EMPTY_DECAY_STATE;
+  const { weights, counts } = json as { weights?: unknown; counts?: unknown };
+  return isNumberRecord(weights) && isNumberRecord(counts) ? { weights, counts, at } : EMPTY_DECAY_STATE;
 }
 
 export function applyCategories(
-  state: CategoryState,
+  state: DecayState,
   events: readonly { occurredAt: Date; categories: readonly string[] }[],
   dailyDecay: number,
-): CategoryState {
-  const weights = { ...state.weights };
-  let at = state.at;
-  for (const e of events) {
-    if (e.categories.length === 0) continue;
-    if (at === null) at = e.occurredAt;
-    if (e.occurredAt > at) {
-      const f = Math.pow(dailyDecay, (e.occurredAt.getTime() - at.getTime()) / DAY_MS);
-      for (const k of Object.keys(weights)) weights[k] = weights[k]! * f;
-      at = e.occurredAt;
-    }
-    const share = Math.pow(dailyDecay, (at.getTime() - e.occurredAt.getTime()) / DAY_MS);
-    for (const c of e.categories) weights[c] = (weights[c] ?? 0) + share;
-  }
-  return { weights, at };
+): DecayState {
+  return events.reduce((s, e) => addEvent(s, e.categories, e.occurredAt, dailyDecay), state);
 }
 
-/** The top categories by weight decayed to `now`, those at or above the configured minimum weight. */
-export function currentInterestTags(
-  row: { categoryWeights: unknown; weightsAt: Date | null },
-  now: Date,
-  cfg: Pick<InterestTagsConfig, 'dailyDecay' | 'maxTags' | 'minWeight'>,
-): string[] {
-  if (!row.weightsAt || typeof row.categoryWeights !== 'object' || row.categoryWeights === null) return [];
-  const f = Math.pow(cfg.dailyDecay, Math.max(0, now.getTime() - row.weightsAt.getTime()) / DAY_MS);
-  return Object.entries(row.categoryWeights as Record<string, number>)
-    .map(([tag, w]) => [tag, w * f] as const)
-    .filter(([, w]) => w >= cfg.minWeight)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, cfg.maxTags)
-    .map(([tag]) => tag);
+export function currentInterestTags(row: { categoryWeights: unknown; weightsAt: Date | null }, now: Date, cfg: InterestTagsConfig): string[] {
+  return interestTags(readDecayState(row.categoryWeights, row.weightsAt), now, cfg);
 }

@@ -4,6 +4,7 @@ import type { Profile } from '../../generated/prisma/client.ts';
 import type { PortraitConfig } from '../../portrait/config.ts';
 import { profileActivity } from './profile-activity.ts';
 import { currentInterestTags } from './category-weights.ts';
+import { liveEngagementScore, liveRecencyScore, trainingRecencyScore } from '../../portrait/activity.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -34,26 +35,21 @@ export interface ProfileView {
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
-const capped = (v: number, cap: number) => (cap > 0 ? Math.min(1, v / cap) : 0);
 
 /**
- * Live recency: exponential decay of the hours since the last activity (half-life from config). A user known only
- * from an import has no activity time, so the training-data formula 1 / (lastPurchaseDays + 1) stands in.
+ * Live recency decays with the hours since the last activity; a user known only from an import has no activity
+ * time, so the training-data formula 1 / (lastPurchaseDays + 1) stands in.
  */
 export function recencyScore(lastActiveAt: Date | null, lastPurchaseDays: number | null, now: Date, halfLifeHours: number): number {
-  if (lastActiveAt) {
-    const hours = Math.max(0, (now.getTime() - lastActiveAt.getTime()) / HOUR_MS);
-    return Math.pow(0.5, hours / halfLifeHours);
-  }
-  return lastPurchaseDays === null ? 0 : 1 / (lastPurchaseDays + 1);
+  if (lastActiveAt) return liveRecencyScore((now.getTime() - lastActiveAt.getTime()) / HOUR_MS, halfLifeHours);
+  return trainingRecencyScore(lastPurchaseDays);
 }
 
 export function toProfileView(row: Profile, now: Date, config: PortraitConfig): ProfileView {
   const avgSessionDuration = ratio(row.totalSessionDuration, row.sessionsCount);
   const pageViewsPerSession = ratio(row.pageViews, row.sessionsCount);
-  const caps = config.engagement.caps;
   const lastPurchaseDays = row.lastPurchaseAt ? Math.max(0, (now.getTime() - row.lastPurchaseAt.getTime()) / DAY_MS) : null;
-  const activity = profileActivity(row, avgSessionDuration, now, config);
+  const activity = profileActivity(row, avgSessionDuration, config);
   return {
     sessionsCount: row.sessionsCount,
     avgSessionDuration,
@@ -62,8 +58,10 @@ export function toProfileView(row: Profile, now: Date, config: PortraitConfig): 
     purchaseFrequency: row.purchaseCount,
     lastPurchaseDays,
     avgOrderValue: ratio(row.totalSpent, row.purchaseCount),
-    engagementScore:
-      (capped(row.sessionsCount, caps.sessions) + capped(avgSessionDuration, caps.avgSessionDurationSeconds) + capped(pageViewsPerSession, caps.pagesPerSession)) / 3,
+    engagementScore: liveEngagementScore(
+      { sessions: row.sessionsCount, avgSessionDurationSeconds: avgSessionDuration, pagesPerSession: pageViewsPerSession },
+      config.engagement.caps,
+    ),
     recencyScore: recencyScore(row.lastEventAt, lastPurchaseDays, now, config.recency.liveHalfLifeHours),
     activityLevel: activity.activityLevel,
     userType: activity.userType,

@@ -1,0 +1,88 @@
+// API keys: random secrets shown once at creation; only their SHA-256 hash is stored. A key of 32 random bytes does
+// not need a slow hash (there is nothing to brute-force), and a fast one keeps every request cheap.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../db/client.ts';
+import type { ApiKey } from '../../generated/prisma/client.ts';
+import type { Role } from '../../generated/prisma/enums.ts';
+import { badInput, notFound, PortraitError } from '../../errors.ts';
+
+export const KEY_PREFIX = 'prt_';
+
+export interface Principal {
+  role: Role;
+  /** api_keys.id, or "bootstrap" for PORTRAIT_ADMIN_KEY */
+  keyId: string;
+  name: string;
+}
+
+export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+
+export function generateKey(): string {
+  return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+export async function createApiKey(db: Db, input: { name: string; role: Role }): Promise<{ apiKey: ApiKey; key: string }> {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 100) throw badInput('input.name', 'must be 1-100 characters');
+  const key = generateKey();
+  const apiKey = await db.apiKey.create({ data: { name, role: input.role, hash: hashKey(key), prefix: key.slice(0, KEY_PREFIX.length + 6) } });
+  return { apiKey, key };
+}
+
+export async function revokeApiKey(db: Db, id: string, cache: KeyCache): Promise<ApiKey> {
+  const existing = await db.apiKey.findFirst({ where: { id: isUuid(id) ? id : undefined } });
+  if (!existing || !isUuid(id)) throw notFound(`API key ${id}`);
+  if (existing.revokedAt) throw new PortraitError('CONFLICT', `API key ${id} is already revoked`);
+  const revoked = await db.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+  cache.forget(revoked.hash);
+  return revoked;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string) => UUID.test(s);
+
+/**
+ * Remembers recent key lookups for a few seconds, so reads do not pay a query for authentication.
+ * Revocation through this process forgets the key at once; other processes see it within the TTL.
+ */
+export class KeyCache {
+  private readonly entries = new Map<string, { principal: Principal | null; until: number }>();
+  constructor(private readonly ttlMs = 5_000, private readonly max = 10_000) {}
+  get(hash: string, now: number): Principal | null | undefined {
+    const e = this.entries.get(hash);
+    if (!e) return undefined;
+    if (e.until < now) {
+      this.entries.delete(hash);
+      return undefined;
+    }
+    return e.principal;
+  }
+  set(hash: string, principal: Principal | null, now: number): void {
+    if (this.entries.size >= this.max) this.entries.clear();
+    this.entries.set(hash, { principal, until: now + this.ttlMs });
+  }
+  forget(hash: string): void {
+    this.entries.delete(hash);
+  }
+}
+
+/** Resolves `Authorization: Bearer <key>` to a principal, or null when absent or not a live key. */
+export async function authenticate(
+  db: Db,
+  authorization: string | undefined,
+  opts: { adminKeyHash: string | null; cache: KeyCache },
+): Promise<Principal | null> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match) return null;
+  const hash = hashKey(match[1]!);
+  if (opts.adminKeyHash && timingSafeEqual(Buffer.from(hash), Buffer.from(opts.adminKeyHash))) {
+    return { role: 'ADMIN', keyId: 'bootstrap', name: 'PORTRAIT_ADMIN_KEY' };
+  }
+  const now = Date.now();
+  const cached = opts.cache.get(hash, now);
+  if (cached !== undefined) return cached;
+  const row = await db.apiKey.findUnique({ where: { hash } });
+  const principal = row && !row.revokedAt ? { role: row.role, keyId: row.id, name: row.name } : null;
+  opts.cache.set(hash, principal, now);
+  return principal;
+}
