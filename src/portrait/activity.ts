@@ -1,0 +1,213 @@
+// Activity features of one user: activity level 0-3, user type 0/1, behaviour preference codes, and the live
+// engagement and recency scores. Inputs are small explicit stats objects that the caller aggregates from events.
+//
+// Cold start (no events): level 0, type 0, no preferences, engagement 0, recency 0.
+import type {
+  ActivityConfig,
+  BehaviourPreferencesConfig,
+  EngagementCaps,
+  InteractionPatternConfig,
+  UserTypeConfig,
+} from './config.ts';
+
+export type ActivityLevel = 0 | 1 | 2 | 3;
+export type UserType = 0 | 1;
+
+/** Index of the highest threshold the value reaches (value >= threshold); 0 below all of them or for NaN. */
+export function levelFromThresholds(value: number, thresholds: readonly number[]): number {
+  let level = 0;
+  thresholds.forEach((t, i) => {
+    if (value >= t) level = i;
+  });
+  return level;
+}
+
+export interface ActivityInput {
+  /** actions (events) per day; the caller's choice of window, recommended: the longest configured window */
+  readonly avgDailyActions: number;
+  /** average session length in seconds */
+  readonly avgSessionDurationSeconds: number;
+}
+
+/**
+ * Level 0-3: the higher of the daily-actions level ([0, 5, 15, 30]) and the session-duration level
+ * ([0, 300, 900, 1800] s). The max, because either kind of activity makes a user worth treating as active: a reader
+ * with few, long sessions is as present as a fast clicker. At a threshold the higher level applies (5 actions -> 1).
+ */
+export function activityLevel(input: ActivityInput, cfg: ActivityConfig): ActivityLevel {
+  return Math.max(
+    levelFromThresholds(input.avgDailyActions, cfg.dailyActionThresholds),
+    levelFromThresholds(input.avgSessionDurationSeconds, cfg.sessionDurationThresholds),
+  ) as ActivityLevel;
+}
+
+export interface UserTypeInput {
+  readonly sessions: number;
+  readonly actions: number;
+}
+
+/** 1 (heavy) when sessions >= heavyMinSessions and actions >= heavyMinActions (both inclusive), else 0 (light). */
+export function userType(input: UserTypeInput, cfg: UserTypeConfig): UserType {
+  return input.sessions >= cfg.heavyMinSessions && input.actions >= cfg.heavyMinActions ? 1 : 0;
+}
+
+/** Behaviour preference codes, in the priority order used when more than maxPreferences apply. */
+export const PREFERENCE_CODES = [
+  'FREQUENT_CLICKER',
+  'EXPLORER',
+  'FOCUSED',
+  'LONG_DWELL',
+  'QUICK_SCANNER',
+  'CART_ABANDONER',
+  'REVIEWER',
+  'NIGHT_OWL',
+  'WEEKEND_SHOPPER',
+  'RISING',
+  'COOLING',
+] as const;
+export type PreferenceCode = (typeof PREFERENCE_CODES)[number];
+
+/** Counts over one time window ending now. */
+export interface WindowStats {
+  /**
+   * the window's effective length in days: min(window, days since the user's first event), at least 1, so a user
+   * who joined yesterday is not diluted over 30 days
+   */
+  readonly days: number;
+  readonly actions: number;
+  readonly clicks: number;
+}
+
+/** What preferences are computed from. Every count except `windows` is over the longest configured window. */
+export interface BehaviourStats {
+  /** one entry per configured window (behaviourPreferences.windowsDays) */
+  readonly windows: readonly WindowStats[];
+  readonly totalActions: number;
+  /** events that carry an itemId, and the distinct itemIds among them */
+  readonly itemInteractions: number;
+  readonly uniqueItems: number;
+  /** PAGE_VIEW events with a dwell time, and the sum of those dwell times in seconds */
+  readonly pageViewsWithDwell: number;
+  readonly dwellSecondsTotal: number;
+  readonly cartAdds: number;
+  readonly purchases: number;
+  readonly reviews: number;
+  /** actions at night / on a weekend, as decided by `timeFlags` */
+  readonly nightActions: number;
+  readonly weekendActions: number;
+}
+
+export const EMPTY_BEHAVIOUR_STATS: BehaviourStats = Object.freeze({
+  windows: [],
+  totalActions: 0,
+  itemInteractions: 0,
+  uniqueItems: 0,
+  pageViewsWithDwell: 0,
+  dwellSecondsTotal: 0,
+  cartAdds: 0,
+  purchases: 0,
+  reviews: 0,
+  nightActions: 0,
+  weekendActions: 0,
+});
+
+const rate = (w: WindowStats, x: number): number => x / Math.max(1, w.days);
+
+/**
+ * Preference codes, bounded by maxPreferences (in PREFERENCE_CODES order). The rules:
+ * - FREQUENT_CLICKER: clicks per day over the longest window > clickFrequencyPerDay (a habit, not one busy day).
+ * - EXPLORER / FOCUSED: unique items / item interactions > explorerUniqueItemsRatio, or < focusedUniqueItemsRatio,
+ *   once there are at least minItemInteractions (one view of one item is not "exploring").
+ * - LONG_DWELL / QUICK_SCANNER: mean page dwell >= longDwellSeconds, or < shortDwellSeconds, once there are at least
+ *   minPageViewsForDwell timed page views.
+ * - Interaction pattern, once there are at least interactionPattern.minActions actions: CART_ABANDONER (>= minAdds
+ *   cart adds, and (adds - purchases) / adds >= cartAbandonerRate), REVIEWER (>= reviewerMinReviews reviews),
+ *   NIGHT_OWL / WEEKEND_SHOPPER (share of actions >= nightOwlShare / weekendShopperShare).
+ * - Trend from the shortest and longest windows' daily action rates: RISING when short >= trendRatio * long and short
+ *   >= trendMinActionsPerDay; COOLING when short * trendRatio <= long and long >= trendMinActionsPerDay.
+ */
+export function behaviourPreferences(s: BehaviourStats, cfg: BehaviourPreferencesConfig): PreferenceCode[] {
+  const on = new Set<PreferenceCode>();
+  const windows = [...s.windows].sort((a, b) => a.days - b.days);
+  const shortest = windows[0];
+  const longest = windows[windows.length - 1];
+
+  if (longest && rate(longest, longest.clicks) > cfg.clickFrequencyPerDay) on.add('FREQUENT_CLICKER');
+
+  if (s.itemInteractions >= cfg.minItemInteractions) {
+    const ratio = s.uniqueItems / s.itemInteractions;
+    if (ratio > cfg.explorerUniqueItemsRatio) on.add('EXPLORER');
+    else if (ratio < cfg.focusedUniqueItemsRatio) on.add('FOCUSED');
+  }
+
+  if (s.pageViewsWithDwell >= cfg.minPageViewsForDwell) {
+    const dwell = s.dwellSecondsTotal / s.pageViewsWithDwell;
+    if (dwell >= cfg.longDwellSeconds) on.add('LONG_DWELL');
+    else if (dwell < cfg.shortDwellSeconds) on.add('QUICK_SCANNER');
+  }
+
+  const p = cfg.interactionPattern;
+  if (s.totalActions >= p.minActions) {
+    if (s.cartAdds >= p.cartAbandonerMinAdds && Math.max(0, s.cartAdds - s.purchases) / s.cartAdds >= p.cartAbandonerRate)
+      on.add('CART_ABANDONER');
+    if (s.reviews >= p.reviewerMinReviews) on.add('REVIEWER');
+    if (s.nightActions / s.totalActions >= p.nightOwlShare) on.add('NIGHT_OWL');
+    if (s.weekendActions / s.totalActions >= p.weekendShopperShare) on.add('WEEKEND_SHOPPER');
+  }
+
+  if (shortest && longest && shortest.days < longest.days) {
+    const short = rate(shortest, shortest.actions);
+    const long = rate(longest, longest.actions);
+    if (short >= p.trendMinActionsPerDay && short >= p.trendRatio * long) on.add('RISING');
+    else if (long >= p.trendMinActionsPerDay && short * p.trendRatio <= long) on.add('COOLING');
+  }
+
+  return PREFERENCE_CODES.filter((c) => on.has(c)).slice(0, cfg.maxPreferences);
+}
+
+/**
+ * Whether an instant counts as night and as weekend, in the configured local time (utcOffsetMinutes; UTC+8 by
+ * default). Night runs from nightStartHour (inclusive) to nightEndHour (exclusive) and may wrap midnight.
+ */
+export function timeFlags(at: Date, p: InteractionPatternConfig): { night: boolean; weekend: boolean } {
+  const local = new Date(at.getTime() + p.utcOffsetMinutes * 60_000);
+  const h = local.getUTCHours();
+  const d = local.getUTCDay();
+  const night =
+    p.nightStartHour < p.nightEndHour
+      ? h >= p.nightStartHour && h < p.nightEndHour
+      : h >= p.nightStartHour || h < p.nightEndHour;
+  return { night, weekend: d === 0 || d === 6 };
+}
+
+export interface EngagementInput {
+  readonly sessions: number;
+  readonly avgSessionDurationSeconds: number;
+  readonly pagesPerSession: number;
+}
+
+/**
+ * Live engagement 0..1: the mean of sessions, average session duration and pages per session, each divided by its
+ * configured cap and clipped to 1 (training divides by the population maximum instead; the caps stand in for it).
+ */
+export function liveEngagementScore(input: EngagementInput, caps: EngagementCaps): number {
+  const part = (x: number, cap: number) => (Number.isFinite(x) && x > 0 ? Math.min(1, x / cap) : 0);
+  return (
+    (part(input.sessions, caps.sessions) +
+      part(input.avgSessionDurationSeconds, caps.avgSessionDurationSeconds) +
+      part(input.pagesPerSession, caps.pagesPerSession)) /
+    3
+  );
+}
+
+/** Live recency 0..1: 0.5^(hours since last activity / half-life); 1 right now, 0 for a user with no activity (null). */
+export function liveRecencyScore(hoursSinceActivity: number | null, halfLifeHours: number): number {
+  if (hoursSinceActivity === null || Number.isNaN(hoursSinceActivity)) return 0;
+  return 0.5 ** (Math.max(0, hoursSinceActivity) / halfLifeHours);
+}
+
+/** Training-data recency (the seed formula): 1 / (lastPurchaseDays + 1); 0 for a user who never purchased (null). */
+export function trainingRecencyScore(lastPurchaseDays: number | null): number {
+  if (lastPurchaseDays === null || !Number.isFinite(lastPurchaseDays)) return 0;
+  return 1 / (Math.max(0, lastPurchaseDays) + 1);
+}

@@ -1,0 +1,147 @@
+// English texts of the portrait. Texts only: the rules that pick them live in naming.ts and strategy.ts.
+// `Catalogue` is this object's type, so every other locale must provide exactly the same keys.
+// Placeholders like {name} are filled by naming.ts `fill`; a translation must keep the same placeholders.
+import type { PreferenceCode } from '../activity.ts';
+import type { ActivityState } from '../naming.ts';
+import type { RfmSegment } from '../rfm.ts';
+import type { Priority } from '../strategy.ts';
+import type { AgeGroup, CityTierMix, GenderMix, Tier } from '../tiers.ts';
+
+export type Locale = 'EN' | 'ZH';
+
+export const en = {
+  name: {
+    /** base name: value word, activity state, persona (from the frequency tier) */
+    pattern: '{value} {state} {persona}',
+    /** a duplicate base name told apart by a trait */
+    qualified: '{name} ({trait})',
+    /** a duplicate base name no single trait tells apart */
+    numbered: '{name} ({n})',
+    value: { HIGH: 'High-value', MEDIUM: 'Mid-value', LOW: 'Low-value' } satisfies Record<Tier, string>,
+    state: {
+      ACTIVE: 'active',
+      STEADY: 'steady',
+      PASSIVE: 'passive',
+      DORMANT: 'dormant',
+    } satisfies Record<ActivityState, string>,
+    persona: { HIGH: 'loyalists', MEDIUM: 'regulars', LOW: 'occasional buyers' } satisfies Record<Tier, string>,
+    engagement: {
+      HIGH: 'highly engaged',
+      MEDIUM: 'moderately engaged',
+      LOW: 'rarely engaged',
+    } satisfies Record<Tier, string>,
+    recency: { HIGH: 'recent buyers', MEDIUM: 'lapsing', LOW: 'long inactive' } satisfies Record<Tier, string>,
+  },
+  ageGroup: { YOUNG: 'young', MIDDLE: 'middle-aged', MATURE: 'mature' } satisfies Record<AgeGroup, string>,
+  genderMix: {
+    MALE_DOMINANT: 'mostly male',
+    FEMALE_DOMINANT: 'mostly female',
+    OTHER_DOMINANT: 'mostly other genders',
+    BALANCED: 'gender-balanced',
+    UNKNOWN: 'gender unknown',
+  } satisfies Record<GenderMix, string>,
+  cityTierMix: {
+    UPPER_TIER: 'higher-tier cities',
+    LOWER_TIER: 'lower-tier cities',
+    MIXED: 'mixed city tiers',
+    UNKNOWN: 'city tier unknown',
+  } satisfies Record<CityTierMix, string>,
+  priority: {
+    RETAIN_AND_GROW: 'Retain and grow',
+    LIFT_ACTIVITY: 'Lift activity',
+    LIFT_VALUE: 'Lift value',
+    NURTURE: 'Nurture',
+  } satisfies Record<Priority, string>,
+  traits: {
+    valueHigh: 'Spend above the 75th percentile of all users',
+    valueMedium: 'Spend in the middle range (25th to 75th percentile)',
+    valueLow: 'Spend at or below the 25th percentile',
+    frequencyHigh: 'Order often',
+    frequencyMedium: 'Order now and then',
+    frequencyLow: 'Order rarely',
+    recencyHigh: 'Bought recently',
+    recencyMedium: 'Last order some time ago',
+    recencyLow: 'Dormant: no recent order',
+    engagementHigh: 'Highly engaged: many, long, deep sessions',
+    engagementMedium: 'Moderately engaged',
+    engagementLow: 'Low engagement: few, short sessions',
+    ageYoung: 'Young audience',
+    ageMiddle: 'Middle-aged audience',
+    ageMature: 'Mature audience',
+    genderMale: 'Mostly male',
+    genderFemale: 'Mostly female',
+    genderOther: 'Mostly other or undisclosed genders',
+    genderBalanced: 'Gender-balanced',
+    cityUpper: 'Concentrated in higher-tier cities',
+    cityLower: 'Concentrated in lower-tier cities',
+    cityMixed: 'Spread across city tiers',
+  },
+  insights: {
+    retainAndGrow: 'Core revenue base: valuable and active, so losing them costs the most.',
+    liftActivity: 'Valuable but not very active: their spend is at risk if activity keeps falling.',
+    liftValue: 'Active but spending little: the relationship exists, the basket is small.',
+    nurture: 'Low value and low activity: reach them with low-cost, automated touches.',
+    dormantHighValue: 'High-value users who have gone quiet: a churn risk worth acting on now.',
+    browseNotBuy: 'Browse a lot but rarely order: there is a conversion gap.',
+    buyWithoutBrowsing: 'Order often with little browsing: goal-driven shoppers who know what they want.',
+    spendRatio: 'Spend {ratio}× the average user.',
+    engagementRatio: 'Engagement {ratio}× the average user.',
+  },
+  actions: {
+    vipService: 'Offer VIP service: a dedicated contact, priority delivery and exclusive events.',
+    premiumLimited: 'Recommend premium and limited-edition items.',
+    personalisedRecs: 'Personalise recommendations from their purchase history.',
+    bundles: 'Offer bundles and cross-sell sets.',
+    valueForMoney: 'Feature value-for-money items.',
+    membershipUpgrade: 'Invite them to upgrade their membership, with clear tier benefits.',
+    promotions: 'Target them with promotions and coupons.',
+    entryProducts: 'Lead with low-threshold entry products.',
+    referralIncentives: 'Offer referral incentives (rewards for inviting friends).',
+    reviewsCommunity: 'Invite them to write reviews and join the community.',
+    interactiveContent: 'Engage them with interactive content: quizzes, live streams, mini-games.',
+    conversionNudges: 'Nudge conversion: cart reminders and price-drop alerts.',
+    winBackOffers: 'Send time-limited win-back offers.',
+    personalisedRecall: 'Recall them with personalised messages based on past interests.',
+    churnSurvey: 'Run a churn survey to learn why they left.',
+  },
+  goals: {
+    raiseLifetimeValue: 'Raise customer lifetime value.',
+    keepRetention: 'Keep this segment’s retention at or above its current level.',
+    raiseVisitFrequency: 'Raise visit and order frequency.',
+    raiseOrderValue: 'Raise average order value.',
+    moveUpTier: 'Move users up to the next value tier at low cost.',
+    upgradeMembership: 'Grow the share of upgraded members.',
+    firstRepeatPurchase: 'Convert to a first or repeat order.',
+    moreReviews: 'Grow reviews and community contributions.',
+    raiseEngagement: 'Raise engagement: more sessions, longer visits.',
+    reactivate: 'Reactivate dormant users and cut churn.',
+  },
+  rfm: {
+    CHAMPIONS: 'Champions',
+    LOYAL: 'Loyal',
+    POTENTIAL_LOYALIST: 'Potential loyalist',
+    NEW: 'New',
+    PROMISING: 'Promising',
+    NEED_ATTENTION: 'Need attention',
+    ABOUT_TO_SLEEP: 'About to sleep',
+    AT_RISK: 'At risk',
+    CANNOT_LOSE_THEM: 'Cannot lose them',
+    HIBERNATING: 'Hibernating',
+    LOST: 'Lost',
+  } satisfies Record<RfmSegment, string>,
+  preference: {
+    FREQUENT_CLICKER: 'Frequent clicker',
+    EXPLORER: 'Explorer',
+    FOCUSED: 'Focused',
+    LONG_DWELL: 'Long dwell',
+    QUICK_SCANNER: 'Quick scanner',
+    CART_ABANDONER: 'Cart abandoner',
+    REVIEWER: 'Reviewer',
+    NIGHT_OWL: 'Night owl',
+    WEEKEND_SHOPPER: 'Weekend shopper',
+    RISING: 'Rising activity',
+    COOLING: 'Cooling down',
+  } satisfies Record<PreferenceCode, string>,
+};
+
+export type Catalogue = typeof en;

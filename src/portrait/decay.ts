@@ -1,0 +1,121 @@
+// Interest tags: per-category weights that decay with time, an event of age t days weighing dailyDecay^t.
+//
+// The state keeps weights as of one instant `at` (the newest event seen, or the last decayTo), so an update touches
+// only the event's categories plus one multiplication, and the state can be stored as a small JSON object.
+//
+// "Minimum frequency 3" with decay: a decayed weight of 3 would make a tag vanish one day after its third event
+// (3 * 0.95 < 3). So the rule has two parts:
+//   - at least `minFrequency` raw events in the category (counts never decay: this is the "frequency"), and
+//   - a decayed weight of at least `minWeight` (0.5: "half an event today"), so old interests fade out. With 0.95 a
+//     day, three events on one day stay a tag for ln(0.5/3)/ln(0.95) ≈ 35 days.
+// Tags are ranked by decayed weight, then raw count, then name (deterministic), and cut to `maxTags`.
+//
+// Cold start: a state that has never seen a categorised event gives `coldStartTags` (empty by default: an interest we
+// have not observed would only pollute segments). A category whose weight decays below PRUNE_BELOW is dropped with
+// its count, so a user returning after ~9 months starts that interest afresh and the state does not grow forever.
+import { normaliseCategory, type InterestTagsConfig } from './config.ts';
+
+export interface DecayState {
+  /** decayed weight per category, as of `at` */
+  readonly weights: Readonly<Record<string, number>>;
+  /** raw number of events per category (no decay) */
+  readonly counts: Readonly<Record<string, number>>;
+  /** the instant the weights are expressed at; null before the first event */
+  readonly at: Date | null;
+}
+
+export const EMPTY_DECAY_STATE: DecayState = Object.freeze({ weights: {}, counts: {}, at: null });
+
+const DAY_MS = 86_400_000;
+/** 0.95^270 ≈ 1e-6: below this a category carries no signal any more. */
+export const PRUNE_BELOW = 1e-6;
+
+function checkDecay(dailyDecay: number): void {
+  if (!(dailyDecay > 0 && dailyDecay <= 1)) throw new RangeError(`dailyDecay must be in (0, 1], got ${dailyDecay}`);
+}
+
+function checkDate(d: Date, what: string): number {
+  const t = d.getTime();
+  if (Number.isNaN(t)) throw new RangeError(`${what} is not a valid date`);
+  return t;
+}
+
+/** dailyDecay ^ (days between), fractional days included; 1 when `toMs` is not after `fromMs`. */
+export function decayFactor(dailyDecay: number, fromMs: number, toMs: number): number {
+  return toMs <= fromMs ? 1 : dailyDecay ** ((toMs - fromMs) / DAY_MS);
+}
+
+function build(weights: Map<string, number>, counts: Map<string, number>, at: Date | null): DecayState {
+  for (const [c, w] of weights) {
+    if (w < PRUNE_BELOW) {
+      weights.delete(c);
+      counts.delete(c);
+    }
+  }
+  // Object.fromEntries defines own properties, so a category such as "__proto__" cannot touch the prototype.
+  return { weights: Object.fromEntries(weights), counts: Object.fromEntries(counts), at };
+}
+
+/**
+ * Adds one event with the given categories (duplicates within the event count once). A newer event moves the state
+ * forward: existing weights decay to occurredAt, then each category gains 1. A late event (before `at`) leaves `at`
+ * alone and adds dailyDecay^(age in days relative to `at`). Returns a new state.
+ */
+export function addEvent(state: DecayState, categories: readonly string[], occurredAt: Date, dailyDecay: number): DecayState {
+  checkDecay(dailyDecay);
+  const t = checkDate(occurredAt, 'occurredAt');
+  const cats = [...new Set(categories)];
+  if (cats.length === 0) return state;
+  const weights = new Map(Object.entries(state.weights));
+  const counts = new Map(Object.entries(state.counts));
+  let at = state.at;
+  let add = 1;
+  if (at === null || t >= at.getTime()) {
+    const f = at === null ? 1 : decayFactor(dailyDecay, at.getTime(), t);
+    for (const [c, w] of weights) weights.set(c, w * f);
+    at = new Date(t);
+  } else {
+    add = decayFactor(dailyDecay, t, at.getTime());
+  }
+  for (const c of cats) {
+    weights.set(c, (weights.get(c) ?? 0) + add);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  return build(weights, counts, at);
+}
+
+/** The same state expressed at `now`. A `now` before `at` (clock skew) leaves it unchanged rather than growing weights. */
+export function decayTo(state: DecayState, now: Date, dailyDecay: number): DecayState {
+  checkDecay(dailyDecay);
+  const t = checkDate(now, 'now');
+  if (state.at === null || t <= state.at.getTime()) return state;
+  const f = decayFactor(dailyDecay, state.at.getTime(), t);
+  const weights = new Map(Object.entries(state.weights).map(([c, w]) => [c, w * f]));
+  return build(weights, new Map(Object.entries(state.counts)), new Date(t));
+}
+
+/**
+ * The categories of an event's raw category list that are configured, in canonical form, without duplicates. Call
+ * this before addEvent so client-supplied strings cannot grow the state.
+ */
+export function knownCategories(raw: readonly string[] | null | undefined, cfg: Pick<InterestTagsConfig, 'categories'>): string[] {
+  if (!raw) return [];
+  const allowed = new Set(cfg.categories);
+  return [...new Set(raw.map(normaliseCategory))].filter((c) => allowed.has(c));
+}
+
+/** Interest tags at `now` (see the module comment for the rule and cold-start default). */
+export function interestTags(
+  state: DecayState,
+  now: Date,
+  cfg: Pick<InterestTagsConfig, 'categories' | 'maxTags' | 'minFrequency' | 'minWeight' | 'dailyDecay' | 'coldStartTags'>,
+): string[] {
+  if (state.at === null) return [...cfg.coldStartTags];
+  const s = decayTo(state, now, cfg.dailyDecay);
+  const allowed = new Set(cfg.categories);
+  return Object.entries(s.weights)
+    .filter(([c, w]) => allowed.has(c) && (s.counts[c] ?? 0) >= cfg.minFrequency && w >= cfg.minWeight)
+    .sort(([a, wa], [b, wb]) => wb - wa || (s.counts[b] ?? 0) - (s.counts[a] ?? 0) || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, cfg.maxTags)
+    .map(([c]) => c);
+}

@@ -1,0 +1,205 @@
+// Business labels: a segment's (or a user's) metrics against the population's quantiles, plus demographics, and the
+// relative profile (segment mean / population mean) that the radar chart draws.
+import type { LabelsConfig } from './config.ts';
+import {
+  ageGroup,
+  cityTierMix,
+  genderMix,
+  normaliseGender,
+  tier,
+  tierCuts,
+  type AgeGroup,
+  type CityTierMix,
+  type Gender,
+  type GenderMix,
+  type Tier,
+  type TierCuts,
+} from './tiers.ts';
+
+/** The profile metrics a segment is described by; the radar chart shows one axis per metric. */
+export const KEY_METRICS = [
+  'sessionsCount',
+  'avgSessionDuration',
+  'pageViewsPerSession',
+  'totalSpent',
+  'purchaseFrequency',
+  'avgOrderValue',
+  'recencyScore',
+  'engagementScore',
+] as const;
+export type KeyMetric = (typeof KEY_METRICS)[number];
+
+/** Which metric each tiered label is read from. */
+export const TIERED_LABELS = {
+  value: 'totalSpent',
+  frequency: 'purchaseFrequency',
+  recency: 'recencyScore',
+  engagement: 'engagementScore',
+} as const satisfies Record<string, KeyMetric>;
+export type TieredLabel = keyof typeof TIERED_LABELS;
+export type TieredMetric = (typeof TIERED_LABELS)[TieredLabel];
+
+/** Cut points per tiered metric: what the daily job stores so users can be labelled live. */
+export type LabelThresholds = Readonly<Record<TieredMetric, TierCuts>>;
+
+export interface TierLabels {
+  readonly value: Tier;
+  readonly frequency: Tier;
+  readonly recency: Tier;
+  readonly engagement: Tier;
+}
+
+export interface SegmentLabels extends TierLabels {
+  /** from the members' mean age; null when no member has an age */
+  readonly ageGroup: AgeGroup | null;
+  readonly genderMix: GenderMix;
+  readonly cityTierMix: CityTierMix;
+}
+
+export interface UserLabels extends TierLabels {
+  readonly ageGroup: AgeGroup | null;
+}
+
+/** A population as columns: one entry per user, NaN for a missing number, null for a missing gender. */
+export interface PopulationColumns {
+  readonly metrics: Readonly<Record<KeyMetric, Float64Array>>;
+  readonly age: Float64Array;
+  readonly gender: readonly (string | null)[];
+  readonly cityTier: Float64Array;
+}
+
+/** What the labels of one group of users are computed from. */
+export interface SegmentSummary {
+  readonly size: number;
+  /** mean of each metric over members with a value (NaN when none has one) */
+  readonly means: Readonly<Record<KeyMetric, number>>;
+  readonly meanAge: number | null;
+  readonly genders: Readonly<Partial<Record<Gender, number>>>;
+  readonly cityTiers: ReadonlyMap<number, number>;
+}
+
+/** Population cut points for every tiered metric (25th/75th percentiles by default). */
+export function labelThresholds(
+  population: Readonly<Record<TieredMetric, ArrayLike<number>>>,
+  cfg: Pick<LabelsConfig, 'tierQuantiles'>,
+): LabelThresholds {
+  return {
+    totalSpent: tierCuts(population.totalSpent, cfg),
+    purchaseFrequency: tierCuts(population.purchaseFrequency, cfg),
+    recencyScore: tierCuts(population.recencyScore, cfg),
+    engagementScore: tierCuts(population.engagementScore, cfg),
+  };
+}
+
+/** The four tiers of a set of metric values (a segment's means or one user's values). */
+export function tierLabels(values: Readonly<Record<TieredMetric, number>>, t: LabelThresholds): TierLabels {
+  const of = (m: TieredMetric): Tier => tier(values[m], t[m].low, t[m].high);
+  return {
+    value: of(TIERED_LABELS.value),
+    frequency: of(TIERED_LABELS.frequency),
+    recency: of(TIERED_LABELS.recency),
+    engagement: of(TIERED_LABELS.engagement),
+  };
+}
+
+/** Labels of a segment: its means against the population's cut points, plus its demographic mixes. */
+export function segmentLabels(s: SegmentSummary, t: LabelThresholds, cfg: LabelsConfig): SegmentLabels {
+  return {
+    ...tierLabels(s.means, t),
+    ageGroup: ageGroup(s.meanAge, cfg),
+    genderMix: genderMix(s.genders, cfg.genderMixThreshold),
+    cityTierMix: cityTierMix(s.cityTiers, cfg),
+  };
+}
+
+/** The same tiers for one user (Profile), from the stored thresholds. */
+export function userLabels(
+  user: Readonly<Record<TieredMetric, number>> & { readonly age: number | null },
+  t: LabelThresholds,
+  cfg: Pick<LabelsConfig, 'ageGroups'>,
+): UserLabels {
+  return { ...tierLabels(user, t), ageGroup: ageGroup(user.age, cfg) };
+}
+
+/**
+ * Summaries of k groups from an assignment (group index per user, 0..k-1; anything else is skipped, e.g. DBSCAN
+ * noise -1). Pass k = 1 and all zeros for the population's own summary.
+ */
+export function summariseSegments(assignment: ArrayLike<number>, k: number, pop: PopulationColumns): SegmentSummary[] {
+  const n = assignment.length;
+  const sums = KEY_METRICS.map(() => new Float64Array(k));
+  const counts = KEY_METRICS.map(() => new Float64Array(k));
+  const size = new Float64Array(k);
+  const ageSum = new Float64Array(k);
+  const ageN = new Float64Array(k);
+  const genders = Array.from({ length: k }, (): Partial<Record<Gender, number>> => ({}));
+  const tiers = Array.from({ length: k }, () => new Map<number, number>());
+  for (let i = 0; i < n; i++) {
+    const g = assignment[i] as number;
+    if (!(Number.isInteger(g) && g >= 0 && g < k)) continue;
+    size[g]! += 1;
+    KEY_METRICS.forEach((m, j) => {
+      const v = pop.metrics[m][i] as number;
+      if (Number.isNaN(v)) return;
+      sums[j]![g]! += v;
+      counts[j]![g]! += 1;
+    });
+    const age = pop.age[i] as number;
+    if (Number.isFinite(age)) {
+      ageSum[g]! += age;
+      ageN[g]! += 1;
+    }
+    const gender = normaliseGender(pop.gender[i]);
+    if (gender) genders[g]![gender] = (genders[g]![gender] ?? 0) + 1;
+    const ct = pop.cityTier[i] as number;
+    if (Number.isFinite(ct)) tiers[g]!.set(ct, (tiers[g]!.get(ct) ?? 0) + 1);
+  }
+  return Array.from({ length: k }, (_, g) => {
+    const means = Object.fromEntries(
+      KEY_METRICS.map((m, j) => [m, counts[j]![g]! > 0 ? sums[j]![g]! / counts[j]![g]! : Number.NaN]),
+    ) as Record<KeyMetric, number>;
+    return {
+      size: size[g]!,
+      means,
+      meanAge: ageN[g]! > 0 ? ageSum[g]! / ageN[g]! : null,
+      genders: genders[g]!,
+      cityTiers: tiers[g]!,
+    };
+  });
+}
+
+/**
+ * Segment mean / population mean per metric (1 = like everybody). A population mean of 0 means every user has 0, so
+ * the segment is "like everybody" too: 1. Missing (NaN) means give NaN, which a chart should skip.
+ */
+export function relativeProfile<K extends string>(
+  segmentMeans: Readonly<Record<K, number>>,
+  populationMeans: Readonly<Record<K, number>>,
+): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const key of Object.keys(populationMeans) as K[]) {
+    const s = segmentMeans[key];
+    const p = populationMeans[key];
+    out[key] = p === 0 ? (s === 0 ? 1 : Number.NaN) : s / p;
+  }
+  return out;
+}
+
+/** Activity side of the priority quadrant: frequency, recency and engagement tiers, HIGH 2, MEDIUM 1, LOW 0 (0..6). */
+export function activityScore(l: TierLabels): number {
+  const points = (t: Tier): number => (t === 'HIGH' ? 2 : t === 'MEDIUM' ? 1 : 0);
+  return points(l.frequency) + points(l.recency) + points(l.engagement);
+}
+
+/**
+ * High activity = score >= 4, i.e. on average clearly above MEDIUM (two HIGH and a LOW, or a HIGH and two MEDIUM).
+ * Three MEDIUMs are not "high": a middle segment should not be treated like the best one.
+ */
+export function isActivityHigh(l: TierLabels): boolean {
+  return activityScore(l) >= 4;
+}
+
+/** High value = value tier HIGH (above the 75th percentile of total spent); MEDIUM counts as "low" in the quadrant. */
+export function isValueHigh(l: TierLabels): boolean {
+  return l.value === 'HIGH';
+}
