@@ -6,6 +6,7 @@ import { loadPortraitConfig } from './portrait/config.ts';
 import { openDatabase } from './db/database.ts';
 import { createHttpServer } from './graphql/server.ts';
 import { seedDemo } from './demo/seed-demo.ts';
+import { createJobRunner } from './modules/jobs/job-handlers.ts';
 import { createServices, type Services } from './graphql/context.ts';
 
 export interface RunningService {
@@ -27,6 +28,8 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
     if (demoWanted(env, database.embedded) && (await database.db.user.count()) === 0) {
       await seedDemo(database.db, { users: env.PORTRAIT_DEMO_USERS, now: new Date(), dailyDecay: portrait.interestTags.dailyDecay, logger });
     }
+    services.jobs = createJobRunner(services);
+    services.jobs.start();
     const server = await createHttpServer(services);
     const address = await server.app.listen({ port: env.PORT, host: env.HOST });
     const url = `${address.replace('0.0.0.0', 'localhost')}/graphql`;
@@ -36,10 +39,12 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
       services,
       async stop() {
         await server.app.close(); // stops accepting, lets in-flight requests finish (Apollo drain plugin)
+        await services.jobs?.stop(); // a running job goes back to the queue for the next process
         await database.close();
       },
     };
   } catch (err) {
+    await services.jobs?.stop();
     await database.close();
     throw err;
   }

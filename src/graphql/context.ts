@@ -5,6 +5,8 @@ import type { Logger } from '../logger.ts';
 import type { PortraitConfig } from '../portrait/config.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createLoaders, type Loaders } from './loaders.ts';
+import { ActiveModelCache } from '../modules/segmentation/assignment.ts';
+import type { JobRunner } from '../modules/jobs/job-runner.ts';
 import { authenticate, hashKey, KeyCache, type Principal } from '../modules/auth/api-keys.ts';
 
 export interface Services {
@@ -15,6 +17,9 @@ export interface Services {
   /** injectable so tests can fix time */
   now: () => Date;
   auth: { adminKeyHash: string | null; cache: KeyCache };
+  activeModels: ActiveModelCache;
+  /** the in-process job runner, when this process runs jobs */
+  jobs?: JobRunner;
 }
 
 export interface Context {
@@ -35,5 +40,6 @@ export function createServices(deps: { db: Db; env: Env; portrait: PortraitConfi
     ...deps,
     now: deps.now ?? (() => new Date()),
     auth: { adminKeyHash: deps.env.PORTRAIT_ADMIN_KEY ? hashKey(deps.env.PORTRAIT_ADMIN_KEY) : null, cache: new KeyCache() },
+    activeModels: new ActiveModelCache(),
   };
 }

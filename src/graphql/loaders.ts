@@ -1,7 +1,7 @@
 // A fresh set of DataLoaders per request: every relation a list can fan out to is fetched in one query per batch.
 import DataLoader from 'dataloader';
 import type { Db } from '../db/client.ts';
-import type { Profile } from '../generated/prisma/client.ts';
+import type { Job, Profile, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 
 /** Returns rows in the order of keys (null where absent), as DataLoader requires. */
 export function inKeyOrder<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): (R | null)[] {
@@ -11,7 +11,28 @@ export function inKeyOrder<K, R>(keys: readonly K[], rows: readonly R[], keyOf: 
 }
 
 export function createLoaders(db: Db) {
+  const groupBy = <K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): R[][] => {
+    const map = new Map<K, R[]>();
+    for (const r of rows) {
+      const list = map.get(keyOf(r));
+      if (list) list.push(r);
+      else map.set(keyOf(r), [r]);
+    }
+    return keys.map((k) => map.get(k) ?? []);
+  };
   return {
+    modelById: new DataLoader<string, SegmentationModel | null>(async (ids) =>
+      inKeyOrder(ids, await db.segmentationModel.findMany({ where: { id: { in: [...ids] } } }), (m) => m.id),
+    ),
+    segmentById: new DataLoader<string, Segment | null>(async (ids) =>
+      inKeyOrder(ids, await db.segment.findMany({ where: { id: { in: [...ids] } } }), (s) => s.id),
+    ),
+    segmentsByModelId: new DataLoader<string, Segment[]>(async (ids) =>
+      groupBy(ids, await db.segment.findMany({ where: { modelId: { in: [...ids] } }, orderBy: { index: 'asc' } }), (s) => s.modelId),
+    ),
+    jobById: new DataLoader<string, Job | null>(async (ids) =>
+      inKeyOrder(ids, await db.job.findMany({ where: { id: { in: [...ids] } } }), (j) => j.id),
+    ),
     profileByUserId: new DataLoader<string, Profile | null>(async (ids) =>
       inKeyOrder(ids, await db.profile.findMany({ where: { userId: { in: [...ids] } } }), (p) => p.userId),
     ),

@@ -5,8 +5,9 @@ import { usersResolvers } from '../modules/users/users.resolvers.ts';
 import { eventsResolvers } from '../modules/events/events.resolvers.ts';
 import { importsResolvers } from '../modules/imports/imports.resolvers.ts';
 import { authResolvers } from '../modules/auth/auth.resolvers.ts';
+import { segmentationResolvers } from '../modules/segmentation/segmentation.resolvers.ts';
 
-const modules: Resolvers[] = [usersResolvers, eventsResolvers, importsResolvers, authResolvers];
+const modules: Resolvers[] = [usersResolvers, eventsResolvers, importsResolvers, authResolvers, segmentationResolvers];
 
 export function buildResolvers(): Resolvers {
   const merged: Record<string, Record<string, unknown>> = { DateTime: DateTime as never, JSON: JSONScalar as never };

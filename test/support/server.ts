@@ -1,9 +1,10 @@
 // A real Portrait HTTP server on a random port over a test database, and a tiny GraphQL client for it.
-import { createHttpServer } from '../../src/graphql/server.ts';
+import { createHttpServer, type HttpServer } from '../../src/graphql/server.ts';
 import { loadEnv } from '../../src/config/env.ts';
 import { loadPortraitConfig } from '../../src/portrait/config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createServices, type Services } from '../../src/graphql/context.ts';
+import { createJobRunner } from '../../src/modules/jobs/job-handlers.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -18,14 +19,25 @@ export interface TestServer {
   url: string;
   database: TestDatabase;
   services: Services;
+  /** the fastify app and Apollo server behind `url` */
+  http: HttpServer;
   /** POSTs a GraphQL request as ADMIN (or with the given headers; `authorization: ''` sends none) */
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { now?: () => Date; logger?: Logger } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  now?: () => Date;
+  logger?: Logger;
+  /** extra environment, e.g. { NODE_ENV: 'production' } */
+  env?: Record<string, string>;
+  /** false: no job runner in this server */
+  jobs?: boolean;
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
-  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, PORTRAIT_ADMIN_KEY: TEST_ADMIN_KEY });
+  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, PORTRAIT_ADMIN_KEY: TEST_ADMIN_KEY, ...opts.env });
   const services = createServices({
     db: database.db,
     env,
@@ -33,6 +45,11 @@ export async function startTestServer(opts: { now?: () => Date; logger?: Logger 
     logger: opts.logger ?? createLogger('silent'),
     ...(opts.now ? { now: opts.now } : {}),
   });
+  // Jobs run in the test server as they do in the service, polled often so tests wait little.
+  if (opts.jobs !== false) {
+    services.jobs = createJobRunner(services, { pollMs: 50, heartbeatMs: 500 });
+    services.jobs.start();
+  }
   const server = await createHttpServer(services);
   const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${address}/graphql`;
@@ -40,6 +57,7 @@ export async function startTestServer(opts: { now?: () => Date; logger?: Logger 
     url,
     database,
     services,
+    http: server,
     async gql(query, variables, headers) {
       const res = await fetch(url, {
         method: 'POST',
@@ -52,6 +70,7 @@ export async function startTestServer(opts: { now?: () => Date; logger?: Logger 
     },
     async close() {
       await server.app.close();
+      await services.jobs?.stop();
       await database.close();
     },
   };

@@ -5,6 +5,7 @@ import type { Db } from '../../db/client.ts';
 import type { ApiKey } from '../../generated/prisma/client.ts';
 import type { Role } from '../../generated/prisma/enums.ts';
 import { badInput, notFound, PortraitError } from '../../errors.ts';
+import { isUuid } from '../../db/uuid.ts';
 
 export const KEY_PREFIX = 'prt_';
 
@@ -30,16 +31,14 @@ export async function createApiKey(db: Db, input: { name: string; role: Role }):
 }
 
 export async function revokeApiKey(db: Db, id: string, cache: KeyCache): Promise<ApiKey> {
-  const existing = await db.apiKey.findFirst({ where: { id: isUuid(id) ? id : undefined } });
-  if (!existing || !isUuid(id)) throw notFound(`API key ${id}`);
+  const existing = isUuid(id) ? await db.apiKey.findUnique({ where: { id } }) : null;
+  if (!existing) throw notFound(`API key ${id}`);
   if (existing.revokedAt) throw new PortraitError('CONFLICT', `API key ${id} is already revoked`);
   const revoked = await db.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
   cache.forget(revoked.hash);
   return revoked;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string) => UUID.test(s);
 
 /**
  * Remembers recent key lookups for a few seconds, so reads do not pay a query for authentication.

@@ -15,6 +15,8 @@ export const MUTATION_ROLES: Record<keyof MutationResolvers, Role> = {
   deleteUser: 'ADMIN',
   createApiKey: 'ADMIN',
   revokeApiKey: 'ADMIN',
+  retrain: 'ADMIN',
+  activateModel: 'ADMIN',
 };
 
 export function requiredRole(operation: OperationDefinitionNode): Role {

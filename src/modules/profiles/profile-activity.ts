@@ -5,7 +5,7 @@ import { activityLevel, userType } from '../../portrait/activity.ts';
 
 const DAY_MS = 86_400_000;
 
-export function profileActivity(row: Profile, avgSessionDuration: number, config: PortraitConfig) {
+export function profileActivity(row: Omit<Profile, 'categoryWeights' | 'weightsAt'>, avgSessionDuration: number, config: PortraitConfig) {
   // Daily actions over the span the user has been active (at least one day). A user known only from an import has
   // no events, so no actions: level and type come from behaviour Portrait has seen.
   const days = row.firstEventAt && row.lastEventAt ? Math.max(1, (row.lastEventAt.getTime() - row.firstEventAt.getTime()) / DAY_MS) : 1;

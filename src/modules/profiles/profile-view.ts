@@ -45,7 +45,23 @@ export function recencyScore(lastActiveAt: Date | null, lastPurchaseDays: number
   return trainingRecencyScore(lastPurchaseDays);
 }
 
+/** The numeric part of a profile: what the API shows and what segmentation trains on, computed one way. */
+/** The stored columns the numeric features need (not the interest state, which training never reads). */
+export type ProfileNumbers = Omit<Profile, "categoryWeights" | "weightsAt">;
+
+export type NumericProfile = Omit<ProfileView, 'interestTags' | 'updatedAt' | 'firstEventAt' | 'lastActiveAt'>;
+
 export function toProfileView(row: Profile, now: Date, config: PortraitConfig): ProfileView {
+  return {
+    ...numericProfile(row, now, config),
+    interestTags: currentInterestTags(row, now, config.interestTags),
+    updatedAt: row.updatedAt,
+    firstEventAt: row.firstEventAt,
+    lastActiveAt: row.lastEventAt,
+  };
+}
+
+export function numericProfile(row: ProfileNumbers, now: Date, config: PortraitConfig): NumericProfile {
   const avgSessionDuration = ratio(row.totalSessionDuration, row.sessionsCount);
   const pageViewsPerSession = ratio(row.pageViews, row.sessionsCount);
   const lastPurchaseDays = row.lastPurchaseAt ? Math.max(0, (now.getTime() - row.lastPurchaseAt.getTime()) / DAY_MS) : null;
@@ -65,8 +81,6 @@ export function toProfileView(row: Profile, now: Date, config: PortraitConfig): 
     recencyScore: recencyScore(row.lastEventAt, lastPurchaseDays, now, config.recency.liveHalfLifeHours),
     activityLevel: activity.activityLevel,
     userType: activity.userType,
-    interestTags: currentInterestTags(row, now, config.interestTags),
-    updatedAt: row.updatedAt,
     totalSessionDuration: row.totalSessionDuration,
     pageViews: row.pageViews,
     totalDwellSeconds: row.totalDwellSeconds,
@@ -74,8 +88,6 @@ export function toProfileView(row: Profile, now: Date, config: PortraitConfig): 
     cartAdds: row.cartAdds,
     reviews: row.reviews,
     eventCount: row.eventCount,
-    firstEventAt: row.firstEventAt,
-    lastActiveAt: row.lastEventAt,
   };
 }
 

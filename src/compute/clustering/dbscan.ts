@@ -1,0 +1,278 @@
+// DBSCAN as scikit-learn's: a core point has at least minSamples points (itself included) within
+// eps; clusters grow from core points in index order, so clusters are numbered by their
+// lowest-index core point and a border point reachable from two clusters joins the earlier one.
+// Noise is -1. Neighbourhoods come from a k-d tree and are never stored: O(n) memory.
+// Time is O(n log n) in a few dimensions but tends to O(n^2) in many, as for any exact radius
+// search; for large n, dbscanSampled clusters a seeded sample and assigns the other rows.
+
+import { type Matrix, matrix } from '../matrix.ts';
+import { createRng, sampleIndices } from '../random.ts';
+
+export interface DbscanOptions {
+  readonly eps: number;
+  readonly minSamples: number;
+}
+
+export interface DbscanResult {
+  readonly labels: Int32Array;
+  readonly clusters: number;
+  readonly noise: number;
+  /** indices of the core points, ascending (scikit-learn's core_sample_indices_) */
+  readonly coreIndices: Uint32Array;
+}
+
+function checkOptions({ eps, minSamples }: DbscanOptions): void {
+  if (!(eps > 0)) throw new RangeError(`dbscan: eps must be positive (got ${eps})`);
+  if (!(minSamples >= 1)) throw new RangeError(`dbscan: minSamples must be at least 1 (got ${minSamples})`);
+}
+
+export function dbscan(m: Matrix, options: DbscanOptions): DbscanResult {
+  checkOptions(options);
+  const n = m.rows;
+  const tree = kdTree(m, options.eps);
+
+  const core = new Uint8Array(n);
+  let coreCount = 0;
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    tree.forEachWithin(m.data, i * m.cols, () => {
+      count++;
+    });
+    if (count >= options.minSamples) {
+      core[i] = 1;
+      coreCount++;
+    }
+  }
+
+  const labels = new Int32Array(n).fill(-1);
+  const stack = new Int32Array(n);
+  let clusters = 0;
+  for (let seed = 0; seed < n; seed++) {
+    if (labels[seed] !== -1 || !core[seed]) continue;
+    // Points are labelled when pushed, so each is pushed once; the cluster's members are the
+    // same as scikit-learn's label-on-pop search, which also finishes one cluster before the next.
+    let top = 0;
+    labels[seed] = clusters;
+    stack[top++] = seed;
+    while (top > 0) {
+      const p = stack[--top]!;
+      if (!core[p]) continue;
+      tree.forEachWithin(m.data, p * m.cols, (q) => {
+        if (labels[q] === -1) {
+          labels[q] = clusters;
+          stack[top++] = q;
+        }
+      });
+    }
+    clusters++;
+  }
+
+  let noise = 0;
+  for (let i = 0; i < n; i++) if (labels[i] === -1) noise++;
+  const coreIndices = new Uint32Array(coreCount);
+  for (let i = 0, c = 0; i < n; i++) if (core[i]) coreIndices[c++] = i;
+  return { labels, clusters, noise, coreIndices };
+}
+
+/** What a fitted DBSCAN keeps to label new rows: its core points and their clusters. */
+export interface DbscanModel {
+  readonly eps: number;
+  /** core points, one per row */
+  readonly core: Matrix;
+  readonly coreLabels: Int32Array;
+}
+
+export function dbscanModel(m: Matrix, result: DbscanResult, eps: number): DbscanModel {
+  const core = matrix(result.coreIndices.length, m.cols);
+  const coreLabels = new Int32Array(result.coreIndices.length);
+  result.coreIndices.forEach((i, r) => {
+    core.data.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), r * m.cols);
+    coreLabels[r] = result.labels[i]!;
+  });
+  return { eps, core, coreLabels };
+}
+
+/** A new row joins the cluster of its nearest core point within eps, else it is noise (-1). */
+export function dbscanPredict(model: DbscanModel, m: Matrix): Int32Array {
+  if (model.core.rows > 0 && model.core.cols !== m.cols) {
+    throw new RangeError(`dbscanPredict: model has ${model.core.cols} features, input has ${m.cols}`);
+  }
+  const tree = kdTree(model.core, model.eps);
+  const out = new Int32Array(m.rows).fill(-1);
+  for (let i = 0; i < m.rows; i++) {
+    let best = Infinity;
+    tree.forEachWithin(m.data, i * m.cols, (j, dist2) => {
+      // ties go to the lower core index, so the result does not depend on the tree's visiting order
+      if (dist2 < best || (dist2 === best && model.coreLabels[j]! < out[i]!)) {
+        best = dist2;
+        out[i] = model.coreLabels[j]!;
+      }
+    });
+  }
+  return out;
+}
+
+export interface SampledDbscanOptions extends DbscanOptions {
+  /** rows clustered exactly; above this a seeded sample of this size is used (default 20,000) */
+  readonly maxSample?: number;
+  readonly seed?: number;
+}
+
+export interface SampledDbscanResult {
+  readonly labels: Int32Array;
+  readonly clusters: number;
+  readonly noise: number;
+  readonly model: DbscanModel;
+  /** rows DBSCAN ran on (null when it ran on all of them) */
+  readonly sampleIndices: Uint32Array | null;
+}
+
+/**
+ * DBSCAN on at most maxSample rows; the other rows join their nearest core point's cluster within
+ * eps, or are noise. minSamples counts sample rows, so on a sample the density bar is effectively
+ * higher by n / maxSample: choose it for the sample.
+ */
+export function dbscanSampled(m: Matrix, options: SampledDbscanOptions): SampledDbscanResult {
+  checkOptions(options);
+  const cap = options.maxSample ?? 20_000;
+  if (m.rows <= cap) {
+    const r = dbscan(m, options);
+    return { labels: r.labels, clusters: r.clusters, noise: r.noise, model: dbscanModel(m, r, options.eps), sampleIndices: null };
+  }
+  const sample = sampleIndices(m.rows, cap, createRng(options.seed ?? 0)).sort();
+  const sub = matrix(sample.length, m.cols);
+  sample.forEach((i, r) => sub.data.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), r * m.cols));
+  const r = dbscan(sub, options);
+  const model = dbscanModel(sub, r, options.eps);
+  const labels = dbscanPredict(model, m);
+  // sampled rows keep their own labels (border points are not core, so prediction could differ)
+  sample.forEach((i, s) => (labels[i] = r.labels[s]!));
+  let noise = 0;
+  for (const l of labels) if (l === -1) noise++;
+  return { labels, clusters: r.clusters, noise, model, sampleIndices: sample };
+}
+
+interface RadiusIndex {
+  /** calls visit(j, squared distance) for every indexed row j within eps of the point at query[offset ..] */
+  forEachWithin(query: Float64Array, offset: number, visit: (j: number, dist2: number) => void): void;
+}
+
+const LEAF_SIZE = 24;
+
+/**
+ * A k-d tree (scikit-learn's default neighbour search): rows split at the median of the widest
+ * feature until leaves hold a few dozen rows, each node keeping its bounding box. A query visits
+ * only nodes whose box comes within eps. Memory is O(n): a permutation, the rows in tree order, boxes.
+ */
+function kdTree(m: Matrix, eps: number): RadiusIndex {
+  const { rows: n, cols: d, data } = m;
+  const eps2 = eps * eps;
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  // each leaf holds more than LEAF_SIZE / 2 rows, so at most 2n / LEAF_SIZE leaves and twice that in nodes
+  const maxNodes = Math.max(1, 4 * Math.ceil(n / LEAF_SIZE));
+  const start = new Int32Array(maxNodes);
+  const end = new Int32Array(maxNodes);
+  const left = new Int32Array(maxNodes).fill(-1); // right child is left + 1
+  const lo = new Float64Array(maxNodes * d);
+  const hi = new Float64Array(maxNodes * d);
+  let nodes = 0;
+
+  const makeNode = (s: number, e: number): number => {
+    const id = nodes++;
+    start[id] = s;
+    end[id] = e;
+    lo.fill(Infinity, id * d, id * d + d);
+    hi.fill(-Infinity, id * d, id * d + d);
+    for (let r = s; r < e; r++) {
+      const p = order[r]! * d;
+      for (let j = 0; j < d; j++) {
+        const v = data[p + j]!;
+        if (v < lo[id * d + j]!) lo[id * d + j] = v;
+        if (v > hi[id * d + j]!) hi[id * d + j] = v;
+      }
+    }
+    return id;
+  };
+
+  if (n > 0) {
+    const pending = [makeNode(0, n)];
+    while (pending.length > 0) {
+      const id = pending.pop()!;
+      const s = start[id]!;
+      const e = end[id]!;
+      if (e - s <= LEAF_SIZE) continue;
+      let dim = 0;
+      for (let j = 1; j < d; j++) if (hi[id * d + j]! - lo[id * d + j]! > hi[id * d + dim]! - lo[id * d + dim]!) dim = j;
+      if (hi[id * d + dim]! === lo[id * d + dim]!) continue; // all rows identical: keep as one leaf
+      const mid = (s + e) >> 1;
+      selectNth(order, s, e - 1, mid, data, d, dim);
+      const l = makeNode(s, mid);
+      makeNode(mid, e);
+      left[id] = l;
+      pending.push(l, l + 1);
+    }
+  }
+  // rows copied in tree order, so a leaf scan reads memory sequentially
+  const packed = new Float64Array(n * d);
+  for (let r = 0; r < n; r++) packed.set(data.subarray(order[r]! * d, order[r]! * d + d), r * d);
+  const stack = new Int32Array(Math.max(64, maxNodes));
+
+  return {
+    forEachWithin(query, q, visit) {
+      if (n === 0) return;
+      let top = 0;
+      stack[top++] = 0;
+      while (top > 0) {
+        const id = stack[--top]!;
+        let near = 0;
+        for (let j = 0, b = id * d; j < d && near <= eps2; j++, b++) {
+          const x = query[q + j]!;
+          const below = lo[b]! - x;
+          const above = x - hi[b]!;
+          if (below > 0) near += below * below;
+          else if (above > 0) near += above * above;
+        }
+        if (near > eps2) continue;
+        const l = left[id]!;
+        if (l >= 0) {
+          stack[top++] = l + 1;
+          stack[top++] = l;
+          continue;
+        }
+        for (let r = start[id]!, e = end[id]!; r < e; r++) {
+          let s = 0;
+          // partial distances: most candidates exceed eps within a few features
+          for (let t = 0, a = q, b = r * d; t < d && s <= eps2; t++, a++, b++) {
+            const diff = query[a]! - packed[b]!;
+            s += diff * diff;
+          }
+          if (s <= eps2) visit(order[r]!, s);
+        }
+      }
+    },
+  };
+}
+
+/** Reorders order[lo..hi] so that position nth holds the row it would hold sorted by feature dim (quickselect). */
+function selectNth(order: Uint32Array, lo: number, hi: number, nth: number, data: Float64Array, d: number, dim: number): void {
+  const key = (r: number): number => data[order[r]! * d + dim]!;
+  while (hi > lo) {
+    const pivot = key((lo + hi) >> 1);
+    let a = lo;
+    let b = hi;
+    while (a <= b) {
+      while (key(a) < pivot) a++;
+      while (key(b) > pivot) b--;
+      if (a <= b) {
+        const t = order[a]!;
+        order[a] = order[b]!;
+        order[b] = t;
+        a++;
+        b--;
+      }
+    }
+    if (nth <= b) hi = b;
+    else if (nth >= a) lo = a;
+    else return;
+  }
+}

@@ -1,0 +1,290 @@
+// k-means over worker threads. The rows, labels and bounds live in SharedArrayBuffers; every worker owns a contiguous
+// range of whole blocks, each pass of the algorithm (kmeansSteps in kmeans.ts) runs on all ranges at once, and the
+// main thread only adds up the small per-block partial sums between passes, so its event loop stays free.
+//
+// Results are bit-identical to the single-thread `kmeans` for the same data, k and options: both run the same passes
+// over the same fixed blocks and add the per-block partial sums in block order, so the floating-point summation order
+// does not depend on the number of threads. (Against a plain Lloyd loop the sums are only reordered, which moves the
+// centroids by a few ulps; labels can differ only on exact distance ties.)
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { matrix, type Matrix } from '../matrix.ts';
+import {
+  allocateRowBuffers,
+  allocateRunBuffers,
+  blockCount,
+  kmeansSteps,
+  mergeFarthest,
+  resolveKMeansOptions,
+  type FarPoint,
+  type KMeansOptions,
+  type KMeansResult,
+  type LloydCommand,
+  type LloydReply,
+  type RowBuffers,
+  type RunBuffers,
+} from './kmeans.ts';
+
+// ---- protocol between kmeans-parallel.ts and kmeans-worker.ts
+
+/** Everything a worker needs for one run; the arrays are views of shared memory, so posting them copies nothing. */
+export interface WorkerSetup {
+  data: Float64Array;
+  n: number;
+  d: number;
+  k: number;
+  /** this worker's blocks: [b0, b1) */
+  b0: number;
+  b1: number;
+  rows: RowBuffers;
+  run: RunBuffers;
+}
+
+type RequestBody = { kind: 'ping' } | { kind: 'setup'; setup: WorkerSetup } | { kind: 'pass'; cmd: LloydCommand };
+
+export type WorkerRequest = RequestBody & { seq: number };
+
+export type WorkerResponse = { seq: number; ok: true; reply: LloydReply } | { seq: number; ok: false; error: string };
+
+// ---- one worker
+
+class WorkerHandle {
+  private seq = 0;
+  private pending: { resolve: (reply: LloydReply) => void; reject: (error: Error) => void } | undefined;
+  private failure: Error | undefined;
+
+  constructor(private readonly worker: Worker) {
+    worker.on('message', (msg: WorkerResponse) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if (!p) return;
+      if (msg.ok) p.resolve(msg.reply);
+      else p.reject(new Error(msg.error));
+    });
+    const fail = (error: Error): void => {
+      this.failure ??= error;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(error);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`k-means worker exited (code ${code})`)));
+  }
+
+  get broken(): boolean {
+    return this.failure !== undefined;
+  }
+
+  request(body: RequestBody): Promise<LloydReply> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.pending) return Promise.reject(new Error('k-means worker is busy'));
+    return new Promise<LloydReply>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage({ seq: ++this.seq, ...body });
+    });
+  }
+
+  /** An idle worker must not keep the process alive. */
+  hold(busy: boolean): void {
+    if (busy) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  async terminate(): Promise<void> {
+    this.failure ??= new Error('k-means pool is closed');
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Starts kmeans-worker next to this module: the .js file once compiled; under tsx, the .ts file.
+ * Node 20 workers do inherit `--import tsx`, but tsx 4 installs its hooks only on the main thread before Node 22.22
+ * (it needs worker_threads.isInternalThread), so a bare `new Worker(new URL('./kmeans-worker.ts', import.meta.url))`
+ * fails there with ERR_UNKNOWN_FILE_EXTENSION. The worker therefore starts from a small ESM bootstrap that imports the
+ * .ts file and, only when the runtime cannot load it, registers tsx in that thread and imports it again (under a fresh
+ * URL, since a failed import stays cached). Registering costs ~0.3 s per worker, once per pool.
+ */
+function startWorker(): Worker {
+  const compiled = !import.meta.url.endsWith('.ts');
+  const file = new URL(compiled ? './kmeans-worker.js' : './kmeans-worker.ts', import.meta.url);
+  if (compiled) return new Worker(file);
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = [
+    `const file = ${JSON.stringify(file.href)};`,
+    'try { await import(file); } catch (e) {',
+    "  if (e?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;",
+    `  const { register } = await import(${JSON.stringify(tsxApi)});`,
+    '  register();',
+    "  await import(file + '?tsx');",
+    '}',
+  ].join('\n');
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
+}
+
+// ---- shared memory
+
+const sharedMemory = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(bytes);
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const sharedCopies = new WeakMap<Float64Array, Matrix>();
+
+/**
+ * The matrix itself when it already lives in shared memory; otherwise a shared copy (remembered for the same input
+ * array, so k selection copies once), made in slices so the event loop keeps turning.
+ */
+export async function toSharedMatrix(m: Matrix): Promise<Matrix> {
+  if (m.data.buffer instanceof SharedArrayBuffer) return m;
+  const known = sharedCopies.get(m.data);
+  if (known && known.rows === m.rows && known.cols === m.cols) return known;
+  const out = new Float64Array(sharedMemory(m.data.length * 8));
+  const slice = 1 << 20;
+  for (let from = 0; from < m.data.length; from += slice) {
+    out.set(m.data.subarray(from, from + slice), from);
+    if (from + slice < m.data.length) await yieldToEventLoop();
+  }
+  const copy = matrix(m.rows, m.cols, out);
+  sharedCopies.set(m.data, copy);
+  return copy;
+}
+
+// ---- pool
+
+export interface PoolOptions {
+  /** worker threads; default os.availableParallelism() */
+  threads?: number;
+}
+
+export interface ParallelKMeansOptions extends KMeansOptions, PoolOptions {}
+
+/**
+ * Worker threads for k-means, reusable across data sets and runs (e.g. every k of a k selection, every retrain):
+ * starting a worker under tsx costs ~0.3 s, a run on warm workers nothing. Runs are queued, one at a time.
+ * Idle workers do not keep the process alive; close() ends them.
+ */
+export class KMeansPool {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private rows: RowBuffers | undefined;
+
+  private constructor(private readonly workers: WorkerHandle[]) {}
+
+  /** Starts the workers and waits until each has loaded. */
+  static async open(options: PoolOptions = {}): Promise<KMeansPool> {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`k-means: threads must be a positive integer, got ${threads}`);
+    const workers = Array.from({ length: threads }, () => new WorkerHandle(startWorker()));
+    const pool = new KMeansPool(workers);
+    try {
+      await Promise.all(workers.map((w) => w.request({ kind: 'ping' })));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    workers.forEach((w) => w.hold(false));
+    return pool;
+  }
+
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  get usable(): boolean {
+    return !this.closed && !this.workers.some((w) => w.broken);
+  }
+
+  /** Same options and result as `kmeans` in kmeans.ts, computed by the pool's workers. */
+  run(data: Matrix, k: number, options: KMeansOptions = {}): Promise<KMeansResult> {
+    const result = this.queue.then(() => this.runNow(data, k, options));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow(input: Matrix, k: number, options: KMeansOptions): Promise<KMeansResult> {
+    if (this.closed) throw new Error('k-means pool is closed');
+    const opts = resolveKMeansOptions(input, k, options);
+    const data = await toSharedMatrix(input);
+    const { rows: n, cols: d } = data;
+    if (this.rows?.labels.length !== n) this.rows = allocateRowBuffers(n, sharedMemory);
+    const rows = this.rows;
+    const run = allocateRunBuffers(n, d, k, sharedMemory);
+    // whole blocks per worker; with fewer blocks than workers some stay idle
+    const nb = blockCount(n);
+    const active = this.workers.slice(0, Math.min(this.workers.length, nb));
+    active.forEach((w) => w.hold(true));
+    try {
+      await Promise.all(
+        active.map((w, i) => {
+          const b0 = Math.floor((i * nb) / active.length);
+          const b1 = Math.floor(((i + 1) * nb) / active.length);
+          return w.request({ kind: 'setup', setup: { data: data.data, n, d, k, b0, b1, rows, run } });
+        }),
+      );
+      const steps = kmeansSteps(data, k, opts, { ...rows, ...run });
+      let step = steps.next();
+      while (!step.done) {
+        const cmd = step.value;
+        const replies = await Promise.all(active.map((w) => w.request({ kind: 'pass', cmd })));
+        step = steps.next(combine(cmd, replies));
+      }
+      return step.value;
+    } finally {
+      active.forEach((w) => w.hold(false));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+function combine(cmd: LloydCommand, replies: LloydReply[]): LloydReply {
+  switch (cmd.op) {
+    case 'assign':
+      return replies.reduce<number>((sum, r) => sum + (typeof r === 'number' ? r : 0), 0);
+    case 'farthest':
+      return mergeFarthest(
+        replies.filter((r): r is FarPoint[] => Array.isArray(r)),
+        cmd.count,
+      );
+    default:
+      return undefined;
+  }
+}
+
+// ---- shared pools
+
+const sharedPools = new Map<number, Promise<KMeansPool>>();
+
+/** A process-wide pool per thread count, started on first use and kept (idle workers do not hold the process). */
+export async function sharedKMeansPool(options: PoolOptions = {}): Promise<KMeansPool> {
+  const threads = options.threads ?? availableParallelism();
+  let pool = sharedPools.get(threads);
+  if (pool && !(await pool.catch(() => undefined))?.usable) pool = undefined;
+  if (!pool) {
+    pool = KMeansPool.open({ threads });
+    sharedPools.set(threads, pool);
+    pool.catch(() => sharedPools.delete(threads));
+  }
+  return pool;
+}
+
+/** Ends the shared pools (e.g. at shutdown or after tests). */
+export async function closeSharedKMeansPools(): Promise<void> {
+  const pools = [...sharedPools.values()];
+  sharedPools.clear();
+  await Promise.all(pools.map(async (p) => (await p.catch(() => undefined))?.close()));
+}
+
+/**
+ * k-means on worker threads (the shared pool for `threads`). Same result as `kmeans(data, k, options)`; the calling
+ * thread only waits.
+ */
+export async function kmeansParallel(data: Matrix, k: number, options: ParallelKMeansOptions = {}): Promise<KMeansResult> {
+  resolveKMeansOptions(data, k, options); // fail fast, before starting threads
+  const { threads, ...rest } = options;
+  const pool = await sharedKMeansPool(threads === undefined ? {} : { threads });
+  return pool.run(data, k, rest);
+}

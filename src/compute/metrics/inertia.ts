@@ -1,0 +1,87 @@
+// Cluster bookkeeping shared by the metrics (labels to dense codes, centroids) and the
+// within-cluster sum of squares (inertia).
+
+import { type Matrix, matrix } from '../matrix.ts';
+
+/** Any integer labelling: Int32Array from the clusterers, number[] from JSON. */
+export type Labels = ArrayLike<number>;
+
+export interface EncodedLabels {
+  /** per sample, 0..k-1 */
+  readonly codes: Int32Array;
+  /** the distinct labels, ascending (scikit-learn's LabelEncoder order); code c stands for values[c] */
+  readonly values: number[];
+  readonly counts: Float64Array;
+  readonly k: number;
+}
+
+export function encodeLabels(labels: Labels): EncodedLabels {
+  const values = Array.from(new Set(Array.from(labels))).sort((a, b) => a - b);
+  const index = new Map<number, number>();
+  values.forEach((v, c) => index.set(v, c));
+  const codes = new Int32Array(labels.length);
+  const counts = new Float64Array(values.length);
+  for (let i = 0; i < labels.length; i++) {
+    const c = index.get(labels[i]!)!;
+    codes[i] = c;
+    counts[c]!++;
+  }
+  return { codes, values, counts, k: values.length };
+}
+
+export function checkSampleCount(m: Matrix, labels: Labels, what: string): void {
+  if (labels.length !== m.rows) throw new RangeError(`${what}: ${labels.length} labels for ${m.rows} rows`);
+}
+
+/** Mean of each cluster's rows, one row per code (k x d). */
+export function centroidsOf(m: Matrix, enc: EncodedLabels): Matrix {
+  const { cols, data } = m;
+  const out = matrix(enc.k, cols);
+  for (let i = 0, p = 0; i < m.rows; i++, p += cols) {
+    const o = enc.codes[i]! * cols;
+    for (let j = 0; j < cols; j++) out.data[o + j]! += data[p + j]!;
+  }
+  for (let c = 0; c < enc.k; c++) {
+    const n = enc.counts[c]!;
+    for (let j = 0; j < cols; j++) out.data[c * cols + j]! /= n;
+  }
+  return out;
+}
+
+/** Centroids of a labelling, rows in the ascending order of the distinct labels. */
+export function clusterCentroids(m: Matrix, labels: Labels): { centroids: Matrix; values: number[] } {
+  checkSampleCount(m, labels, 'clusterCentroids');
+  const enc = encodeLabels(labels);
+  return { centroids: centroidsOf(m, enc), values: enc.values };
+}
+
+/**
+ * Sum of squared distances from each row to its centroid. With centroids given, labels index
+ * their rows directly (0..k-1, as k-means reports them); without, the cluster means are used.
+ */
+export function inertia(m: Matrix, labels: Labels, centroids?: Matrix): number {
+  checkSampleCount(m, labels, 'inertia');
+  let codes: ArrayLike<number> = labels;
+  let cents = centroids;
+  if (!cents) {
+    const enc = encodeLabels(labels);
+    codes = enc.codes;
+    cents = centroidsOf(m, enc);
+  } else if (cents.cols !== m.cols) {
+    throw new RangeError(`inertia: centroids have ${cents.cols} columns, data ${m.cols}`);
+  }
+  const { cols, data } = m;
+  let total = 0;
+  for (let i = 0, p = 0; i < m.rows; i++, p += cols) {
+    const c = codes[i]!;
+    if (c < 0 || c >= cents.rows) throw new RangeError(`inertia: label ${c} has no centroid`);
+    const o = c * cols;
+    let s = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = data[p + j]! - cents.data[o + j]!;
+      s += d * d;
+    }
+    total += s;
+  }
+  return total;
+}

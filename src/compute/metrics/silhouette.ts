@@ -1,0 +1,98 @@
+// Silhouette coefficient, as scikit-learn's silhouette_samples / silhouette_score: for each sample,
+// a = mean distance to its own cluster (excluding itself), b = lowest mean distance to another
+// cluster, s = (b - a) / max(a, b), and s = 0 for a sample alone in its cluster.
+//
+// Distances are computed pair by pair in row blocks (each pair once, credited to both ends), so
+// memory is n x k sums instead of an n x n matrix and the blocks stay in cache.
+
+import { type Matrix, matrix } from '../matrix.ts';
+import { createRng, sampleIndices } from '../random.ts';
+import { type Labels, checkSampleCount, encodeLabels } from './inertia.ts';
+
+const BLOCK = 256;
+
+export function silhouetteSamples(m: Matrix, labels: Labels): Float64Array {
+  checkSampleCount(m, labels, 'silhouette');
+  const n = m.rows;
+  const enc = encodeLabels(labels);
+  const k = enc.k;
+  if (k < 2 || k > n - 1) {
+    throw new RangeError(`silhouette: number of labels is ${k}; valid values are 2 to n_samples - 1 (${n - 1})`);
+  }
+  const sums = clusterDistanceSums(m, enc.codes, k);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const own = enc.codes[i]!;
+    const size = enc.counts[own]!;
+    if (size === 1) continue; // scikit-learn sets singletons to 0
+    const a = sums[i * k + own]! / (size - 1);
+    let b = Infinity;
+    for (let c = 0; c < k; c++) {
+      if (c === own) continue;
+      const mean = sums[i * k + c]! / enc.counts[c]!;
+      if (mean < b) b = mean;
+    }
+    const s = (b - a) / Math.max(a, b);
+    out[i] = Number.isNaN(s) ? 0 : s; // a = b = 0 (duplicates): scikit-learn's nan_to_num
+  }
+  return out;
+}
+
+export function silhouetteScore(m: Matrix, labels: Labels): number {
+  const s = silhouetteSamples(m, labels);
+  let total = 0;
+  for (let i = 0; i < s.length; i++) total += s[i]!;
+  return total / s.length;
+}
+
+export interface SampledSilhouette {
+  readonly value: number;
+  /** rows the value was computed on (all of them when n <= the requested size) */
+  readonly sampleSize: number;
+}
+
+/**
+ * Silhouette of a seeded random subset of `sampleSize` rows (distances among the subset only,
+ * as scikit-learn's silhouette_score(sample_size=...)); exact when n <= sampleSize.
+ */
+export function silhouetteSampled(m: Matrix, labels: Labels, sampleSize: number, seed: number): SampledSilhouette {
+  checkSampleCount(m, labels, 'silhouetteSampled');
+  if (m.rows <= sampleSize) return { value: silhouetteScore(m, labels), sampleSize: m.rows };
+  const idx = sampleIndices(m.rows, sampleSize, createRng(seed));
+  const sub = matrix(idx.length, m.cols);
+  const subLabels = new Int32Array(idx.length);
+  for (let r = 0; r < idx.length; r++) {
+    const i = idx[r]!;
+    sub.data.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), r * m.cols);
+    subLabels[r] = labels[i]!;
+  }
+  return { value: silhouetteScore(sub, subLabels), sampleSize: idx.length };
+}
+
+/** sums[i * k + c] = sum of distances from row i to the rows of cluster c. */
+function clusterDistanceSums(m: Matrix, codes: Int32Array, k: number): Float64Array {
+  const { rows: n, cols: d, data } = m;
+  const sums = new Float64Array(n * k);
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    const i1 = Math.min(i0 + BLOCK, n);
+    for (let j0 = i0; j0 < n; j0 += BLOCK) {
+      const j1 = Math.min(j0 + BLOCK, n);
+      for (let i = i0; i < i1; i++) {
+        const pi = i * d;
+        const ci = codes[i]!;
+        for (let j = j0 === i0 ? i + 1 : j0; j < j1; j++) {
+          const pj = j * d;
+          let s = 0;
+          for (let t = 0; t < d; t++) {
+            const diff = data[pi + t]! - data[pj + t]!;
+            s += diff * diff;
+          }
+          const dist = Math.sqrt(s);
+          sums[i * k + codes[j]!]! += dist;
+          sums[j * k + ci]! += dist;
+        }
+      }
+    }
+  }
+  return sums;
+}

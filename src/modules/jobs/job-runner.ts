@@ -1,0 +1,128 @@
+// Polls the queue and runs claimed jobs one at a time in this process, with heartbeats. Stopping releases the
+// running job back to the queue, so a restart (or another process) resumes it.
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/client.ts';
+import type { Job } from '../../generated/prisma/client.ts';
+import type { Logger } from '../../logger.ts';
+import { claimNext, fail, heartbeat, recoverStalled, release } from './job-queue.ts';
+
+export interface JobContext {
+  job: Job;
+  signal: AbortSignal;
+  /** records progress (0..1); throttled by the caller's own pace */
+  progress(fraction: number): Promise<void>;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<void>;
+
+export interface JobRunnerOptions {
+  pollMs?: number;
+  heartbeatMs?: number;
+  staleAfterMs?: number;
+}
+
+export class JobRunner {
+  readonly workerId = `worker-${randomUUID()}`;
+  private timer: NodeJS.Timeout | undefined;
+  private running: { job: Job; abort: AbortController; done: Promise<void> } | undefined;
+  private stopped = false;
+  private readonly pollMs: number;
+  private readonly heartbeatMs: number;
+  private readonly staleAfterMs: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly handlers: Readonly<Record<string, JobHandler>>,
+    private readonly logger: Logger,
+    opts: JobRunnerOptions = {},
+  ) {
+    this.pollMs = opts.pollMs ?? 1_000;
+    this.heartbeatMs = opts.heartbeatMs ?? 5_000;
+    this.staleAfterMs = opts.staleAfterMs ?? 60_000;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Wakes the loop now (e.g. right after a job was queued by this process). */
+  poke(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const current = this.running;
+    if (current) {
+      current.abort.abort();
+      await current.done.catch(() => {});
+    }
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.running) return;
+    try {
+      const recovered = await recoverStalled(this.db, this.staleAfterMs);
+      if (recovered) this.logger.warn({ recovered }, 'requeued jobs whose worker stopped responding');
+      const job = await claimNext(this.db, this.workerId, Object.keys(this.handlers));
+      if (job) {
+        await this.run(job);
+        this.schedule(0);
+        return;
+      }
+    } catch (err) {
+      if (!this.stopped) this.logger.error({ err }, 'job loop error');
+    }
+    if (!this.stopped) this.schedule(this.pollMs);
+  }
+
+  private async run(job: Job): Promise<void> {
+    const abort = new AbortController();
+    const log = this.logger.child({ jobId: job.id, kind: job.kind });
+    let lastProgress = job.progress;
+    const beat = setInterval(() => {
+      void heartbeat(this.db, job.id, this.workerId, lastProgress).then((mine) => {
+        if (!mine) abort.abort(); // someone requeued it: stop working on a job that is no longer ours
+      }, () => {});
+    }, this.heartbeatMs);
+    const done = (async () => {
+      log.info('job started');
+      try {
+        await this.handlers[job.kind]!({
+          job,
+          signal: abort.signal,
+          progress: async (fraction) => {
+            lastProgress = Math.max(0, Math.min(1, fraction));
+            await heartbeat(this.db, job.id, this.workerId, lastProgress);
+          },
+        });
+        log.info('job finished');
+      } catch (err) {
+        if (this.stopped) {
+          await release(this.db, job.id, this.workerId);
+          log.info('job released for another worker (shutting down)');
+        } else {
+          const message = err instanceof Error ? err.message : String(err);
+          await fail(this.db, job.id, this.workerId, message);
+          log.warn({ err }, 'job failed');
+        }
+      } finally {
+        clearInterval(beat);
+      }
+    })();
+    this.running = { job, abort, done };
+    try {
+      await done;
+    } finally {
+      this.running = undefined;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// Turns a trained partition into what people act on: each segment's business labels (tiers against the population's
+// quantiles, age group, gender and city-tier mix), a name unique within the model (EN and ZH) and its relative profile.
+import type { Matrix } from '../../compute/matrix.ts';
+import type { PortraitConfig } from '../../portrait/config.ts';
+import { KEY_METRICS, labelThresholds, relativeProfile, segmentLabels, summariseSegments, type KeyMetric, type SegmentLabels } from '../../portrait/labels.ts';
+import { nameSegments, type SegmentName } from '../../portrait/naming.ts';
+import type { FeatureName } from './features.ts';
+
+/** Columns the description needs besides the training features. */
+export const DESCRIPTION_COLUMNS: readonly FeatureName[] = [...KEY_METRICS, 'age', 'cityTier'];
+
+export interface SegmentDescription {
+  labels: SegmentLabels;
+  name: SegmentName;
+  /** segment mean / population mean per key metric (null where undefined): the radar chart's data */
+  relativeProfile: Record<KeyMetric, number | null>;
+}
+
+/** `columns` holds DESCRIPTION_COLUMNS (in that order) for every training row; `labels` is each row's segment. */
+export function describeSegments(
+  columns: Matrix,
+  genders: readonly (string | null)[],
+  labels: ArrayLike<number>,
+  k: number,
+  config: PortraitConfig,
+): SegmentDescription[] {
+  const n = columns.rows;
+  const col = (name: FeatureName) => {
+    const j = DESCRIPTION_COLUMNS.indexOf(name);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = columns.data[i * columns.cols + j]!;
+    return out;
+  };
+  const metrics = Object.fromEntries(KEY_METRICS.map((m) => [m, col(m)])) as Record<KeyMetric, Float64Array>;
+  const population = { metrics, age: col('age'), gender: genders, cityTier: col('cityTier') };
+  const thresholds = labelThresholds(metrics, config.labels);
+  const summaries = summariseSegments(labels, k, population);
+  const [overall] = summariseSegments(new Int32Array(n), 1, population);
+  const segmentLabelList = summaries.map((s) => segmentLabels(s, thresholds, config.labels));
+  const names = nameSegments(segmentLabelList);
+  return summaries.map((s, g) => {
+    const rel = relativeProfile(s.means, overall!.means);
+    return {
+      labels: segmentLabelList[g]!,
+      name: names[g]!,
+      relativeProfile: Object.fromEntries(KEY_METRICS.map((m) => [m, Number.isFinite(rel[m]) ? rel[m] : null])) as Record<KeyMetric, number | null>,
+    };
+  });
+}

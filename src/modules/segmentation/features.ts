@@ -1,0 +1,51 @@
+// The features a model can be trained on: the numeric Profile fields of the API plus the user's demographics.
+// One function turns a stored profile into a vector, for training, live assignment and prediction alike.
+import type { PortraitConfig } from '../../portrait/config.ts';
+import { numericProfile, type NumericProfile, type ProfileNumbers } from '../profiles/profile-view.ts';
+import { badInput } from '../../errors.ts';
+
+type NumericKey = { [K in keyof NumericProfile]: NumericProfile[K] extends number | null ? K : never }[keyof NumericProfile];
+
+export const PROFILE_FEATURES = [
+  'sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'lastPurchaseDays',
+  'avgOrderValue', 'engagementScore', 'recencyScore', 'activityLevel', 'userType', 'totalSessionDuration', 'pageViews',
+  'totalDwellSeconds', 'clicks', 'cartAdds', 'reviews', 'eventCount',
+] as const satisfies readonly NumericKey[];
+export const USER_FEATURES = ['age', 'cityTier'] as const;
+
+export type FeatureName = (typeof PROFILE_FEATURES)[number] | (typeof USER_FEATURES)[number];
+export const ALL_FEATURES: readonly FeatureName[] = [...PROFILE_FEATURES, ...USER_FEATURES];
+
+/** The seed practice's behaviour and value features. */
+export const DEFAULT_FEATURES: readonly FeatureName[] = [
+  'sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'lastPurchaseDays',
+  'avgOrderValue', 'engagementScore', 'recencyScore',
+];
+
+const known = new Set<string>(ALL_FEATURES);
+export const isFeatureName = (name: string): name is FeatureName => known.has(name);
+
+/** Validates a requested feature list (unknown or repeated names are a BAD_USER_INPUT naming them). */
+export function resolveFeatures(names: readonly string[] | null | undefined, field = 'input.features'): FeatureName[] {
+  if (names == null) return [...DEFAULT_FEATURES];
+  const unknown = names.filter((n) => !isFeatureName(n));
+  if (unknown.length) throw badInput(field, `unknown feature(s) ${unknown.join(', ')}; known: ${ALL_FEATURES.join(', ')}`);
+  if (new Set(names).size !== names.length) throw badInput(field, 'features must not repeat');
+  if (names.length === 0) throw badInput(field, 'at least one feature is needed');
+  return names as FeatureName[];
+}
+
+export interface FeatureSource {
+  profile: ProfileNumbers;
+  age: number | null;
+  cityTier: number | null;
+}
+
+/** Writes the user's features into out[offset..]; a missing value (never purchased, unknown age) is NaN. */
+export function writeFeatures(src: FeatureSource, features: readonly FeatureName[], now: Date, config: PortraitConfig, out: Float64Array, offset = 0): void {
+  const p = numericProfile(src.profile, now, config);
+  features.forEach((f, j) => {
+    const v = f === 'age' ? src.age : f === 'cityTier' ? src.cityTier : p[f];
+    out[offset + j] = v ?? Number.NaN;
+  });
+}

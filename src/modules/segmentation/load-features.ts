@@ -1,0 +1,51 @@
+// Reads the training matrix from PostgreSQL in keyset pages, so memory holds the matrix (8 bytes per value), the
+// user ids, and one page of rows at a time — never the whole table as objects.
+import type { Db } from '../../db/client.ts';
+import type { PortraitConfig } from '../../portrait/config.ts';
+import { matrix, type Matrix } from '../../compute/matrix.ts';
+import { writeFeatures, type FeatureName } from './features.ts';
+
+export interface FeatureMatrix {
+  userIds: string[];
+  matrix: Matrix;
+  /** the users' gender, for segment descriptions (not a numeric feature) */
+  genders: (string | null)[];
+}
+
+const PAGE = 20_000;
+
+/** Every profile (ordered by user id) as a row of the given features. `onProgress` gets the fraction read. */
+export async function loadFeatureMatrix(
+  db: Db,
+  features: readonly FeatureName[],
+  now: Date,
+  config: PortraitConfig,
+  onProgress?: (fraction: number) => void,
+): Promise<FeatureMatrix> {
+  const total = await db.profile.count();
+  const d = features.length;
+  const data = new Float64Array(total * d);
+  const userIds: string[] = [];
+  const genders: (string | null)[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await db.profile.findMany({
+      where: after === undefined ? {} : { userId: { gt: after } },
+      orderBy: { userId: 'asc' },
+      take: PAGE,
+      omit: { categoryWeights: true, weightsAt: true },
+      include: { user: { select: { age: true, cityTier: true, gender: true } } },
+    });
+    for (const row of page) {
+      // Profiles created after the count was taken are left for the next training.
+      if (userIds.length === total) break;
+      writeFeatures({ profile: row, age: row.user.age, cityTier: row.user.cityTier }, features, now, config, data, userIds.length * d);
+      userIds.push(row.userId);
+      genders.push(row.user.gender);
+    }
+    onProgress?.(total ? userIds.length / total : 1);
+    if (page.length < PAGE || userIds.length === total) break;
+    after = page.at(-1)!.userId;
+  }
+  return { userIds, genders, matrix: matrix(userIds.length, d, userIds.length === total ? data : data.slice(0, userIds.length * d)) };
+}

@@ -1,0 +1,96 @@
+// retrain: validates the request, queues a durable job and returns it at once; the job (run by the JobRunner in any
+// process) reads the profiles, trains in a worker thread, describes the segments and writes the model.
+import type { Db } from '../../db/client.ts';
+import type { Job } from '../../generated/prisma/client.ts';
+import type { TrainInput } from '../../generated/graphql.ts';
+import type { PortraitConfig } from '../../portrait/config.ts';
+import type { Logger } from '../../logger.ts';
+import { badInput } from '../../errors.ts';
+import { matrix } from '../../compute/matrix.ts';
+import { enqueue } from '../jobs/job-queue.ts';
+import type { JobHandler } from '../jobs/job-runner.ts';
+import { resolveFeatures, type FeatureName } from './features.ts';
+import { loadFeatureMatrix } from './load-features.ts';
+import { runTrainingInWorker } from './run-training.ts';
+import { describeSegments, DESCRIPTION_COLUMNS } from './describe-segments.ts';
+import { saveModel } from './model-store.ts';
+import type { TrainParams } from './train-model.ts';
+
+export const RETRAIN_JOB = 'retrain';
+export const MAX_K = 50;
+
+export interface RetrainPayload extends TrainParams {
+  features: FeatureName[];
+  activate: boolean;
+}
+
+/** Checks a TrainInput at the edge; every problem names its field. */
+export function parseTrainInput(input: TrainInput | null | undefined): RetrainPayload {
+  const i = input ?? {};
+  const kMin = i.kMin ?? 2;
+  const kMax = i.kMax ?? 10;
+  if (i.k != null && (i.k < 2 || i.k > MAX_K)) throw badInput('input.k', `must be from 2 to ${MAX_K}`);
+  if (kMin < 2) throw badInput('input.kMin', 'must be at least 2');
+  if (kMax > MAX_K) throw badInput('input.kMax', `must be at most ${MAX_K}`);
+  if (kMin > kMax) throw badInput('input.kMax', 'must not be below kMin');
+  if (i.eps != null && !(Number.isFinite(i.eps) && i.eps > 0)) throw badInput('input.eps', 'must be a positive number');
+  if (i.minSamples != null && i.minSamples < 1) throw badInput('input.minSamples', 'must be at least 1');
+  return {
+    algorithm: i.algorithm ?? 'KMEANS',
+    k: i.k ?? null,
+    kMin,
+    kMax,
+    seed: i.seed ?? 0,
+    winsorize: i.winsorize ?? false,
+    eps: i.eps ?? 0.5,
+    minSamples: i.minSamples ?? 5,
+    linkage: i.linkage === 'AVERAGE' ? 'average' : 'ward',
+    compare: i.compare ?? false,
+    features: resolveFeatures(i.features),
+    activate: i.activate ?? true,
+  };
+}
+
+export async function requestRetrain(db: Db, input: TrainInput | null | undefined, createdBy: string): Promise<Job> {
+  const payload = parseTrainInput(input);
+  return enqueue(db, RETRAIN_JOB, JSON.parse(JSON.stringify(payload)), createdBy);
+}
+
+export function retrainHandler(deps: { db: Db; config: PortraitConfig; logger: Logger; now: () => Date }): JobHandler {
+  return async ({ job, signal, progress }) => {
+    const payload = job.payload as unknown as RetrainPayload;
+    const now = deps.now();
+    // One pass over the profiles reads the training features and the columns the segment descriptions need.
+    const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
+    const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f));
+    signal.throwIfAborted();
+    const pick = (names: readonly FeatureName[]) => {
+      const idx = names.map((f) => columns.indexOf(f));
+      const out = matrix(loaded.matrix.rows, idx.length);
+      for (let r = 0, d = loaded.matrix.cols; r < loaded.matrix.rows; r++) {
+        for (let j = 0; j < idx.length; j++) out.data[r * idx.length + j] = loaded.matrix.data[r * d + idx[j]!]!;
+      }
+      return out;
+    };
+    const training = pick(payload.features);
+    const description = pick(DESCRIPTION_COLUMNS);
+    const { features, activate, ...params } = payload;
+    const trained = await runTrainingInWorker(training, features, params, {
+      signal,
+      onProgress: (f) => void progress(0.1 + 0.8 * f),
+    });
+    const descriptions = describeSegments(description, loaded.genders, trained.labels, trained.k, deps.config);
+    await progress(0.92);
+    signal.throwIfAborted();
+    const model = await saveModel(deps.db, trained, {
+      userIds: loaded.userIds,
+      descriptions,
+      activate,
+      createdBy: job.createdBy,
+      jobId: job.id,
+      now,
+      config: deps.config,
+    });
+    deps.logger.info({ modelId: model.id, version: model.version, k: model.k, timings: trained.timingsMs }, 'model trained');
+  };
+}

@@ -1,0 +1,50 @@
+// Runs trainModel in a worker thread and resolves with its result. Aborting terminates the thread at once.
+import { startWorker } from '../../lib/worker-thread.ts';
+import type { Matrix } from '../../compute/matrix.ts';
+import type { TrainedModel, TrainParams } from './train-model.ts';
+
+export interface TrainingRequest {
+  buffer: ArrayBuffer;
+  rows: number;
+  cols: number;
+  features: string[];
+  params: TrainParams;
+}
+
+export type TrainingMessage =
+  | { type: 'progress'; fraction: number; stage: string }
+  | { type: 'done'; model: TrainedModel }
+  | { type: 'error'; message: string };
+
+export class TrainingError extends Error {}
+
+export function runTrainingInWorker(
+  raw: Matrix,
+  features: string[],
+  params: TrainParams,
+  opts: { onProgress?: (fraction: number, stage: string) => void; signal?: AbortSignal } = {},
+): Promise<TrainedModel> {
+  // The matrix moves to the worker (transferred, not copied): the caller must not use it afterwards.
+  const buffer = raw.data.buffer as ArrayBuffer;
+  const request: TrainingRequest = { buffer, rows: raw.rows, cols: raw.cols, features, params };
+  const worker = startWorker(new URL('./training-worker.ts', import.meta.url), { workerData: request, transferList: [buffer] });
+  return new Promise<TrainedModel>((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      fn();
+      void worker.terminate();
+    };
+    const onAbort = () => finish(() => reject(new TrainingError('training was cancelled')));
+    opts.signal?.addEventListener('abort', onAbort);
+    worker.on('message', (m: TrainingMessage) => {
+      if (m.type === 'progress') opts.onProgress?.(m.fraction, m.stage);
+      else if (m.type === 'done') finish(() => resolve(m.model));
+      else finish(() => reject(new TrainingError(m.message)));
+    });
+    worker.on('error', (err) => finish(() => reject(err)));
+    worker.on('exit', (code) => finish(() => reject(new TrainingError(`training worker exited with code ${code}`))));
+  });
+}

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { chooseK, findElbow, selectK, type KCurvePoint } from '../../../src/compute/clustering/k-selection.ts';
+import { closeSharedKMeansPools, KMeansPool } from '../../../src/compute/clustering/kmeans-parallel.ts';
+import { fromRows, type Matrix } from '../../../src/compute/matrix.ts';
+
+interface Fixture {
+  X: number[][];
+  metricsOfKmeansLabels: { silhouette: number };
+  elbow: { rows: { k: number; inertia: number; silhouette: number }[] };
+}
+const fixture = JSON.parse(
+  readFileSync(path.resolve('..', 'shared', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+) as Fixture;
+
+function standardise(rows: number[][]): Matrix {
+  const n = rows.length;
+  const d = rows[0]!.length;
+  const mean = Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + r[j]!, 0) / n);
+  const std = Array.from({ length: d }, (_, j) => Math.sqrt(rows.reduce((s, r) => s + (r[j]! - mean[j]!) ** 2, 0) / n));
+  return fromRows(rows.map((r) => r.map((v, j) => (v - mean[j]!) / std[j]!)));
+}
+const Z = standardise(fixture.X);
+
+/** Exact mean silhouette (scikit-learn's definition), written plainly: the metrics module is not this test's subject. */
+function silhouette(m: Matrix, labels: Int32Array): number {
+  const n = m.rows;
+  const k = Math.max(...labels) + 1;
+  const size = new Array<number>(k).fill(0);
+  labels.forEach((l) => size[l]!++);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const sums = new Array<number>(k).fill(0);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let t = 0; t < m.cols; t++) s += (m.data[i * m.cols + t]! - m.data[j * m.cols + t]!) ** 2;
+      sums[labels[j]!]! += Math.sqrt(s);
+    }
+    const own = labels[i]!;
+    if (size[own]! <= 1) continue;
+    const a = sums[own]! / (size[own]! - 1);
+    let b = Infinity;
+    for (let c = 0; c < k; c++) if (c !== own && size[c]! > 0) b = Math.min(b, sums[c]! / size[c]!);
+    total += (b - a) / Math.max(a, b);
+  }
+  return total / n;
+}
+
+const point = (k: number, inertia: number, s: number): KCurvePoint => ({ k, inertia, silhouette: s, iterations: 1 });
+
+after(() => closeSharedKMeansPools());
+
+describe('k selection on blobs-600x4', () => {
+  it('reproduces the elbow table, finds the elbow at 3 and chooses k = 3', async () => {
+    const seen: number[] = [];
+    const r = await selectK(Z, { kMin: 2, kMax: 8, silhouette, kmeans: { seed: 0, nInit: 10 }, onProgress: (f) => seen.push(f) });
+    assert.deepEqual(
+      r.curve.map((p) => p.k),
+      fixture.elbow.rows.map((row) => row.k),
+    );
+    for (const [i, row] of fixture.elbow.rows.entries()) {
+      const p = r.curve[i]!;
+      const err = Math.abs(p.inertia / row.inertia - 1);
+      assert.ok(err <= 0.01, `inertia at k = ${row.k}: ${p.inertia} vs ${row.inertia}`);
+      // where the partition is scikit-learn's, so is the silhouette
+      if (err < 1e-9) assert.ok(Math.abs(p.silhouette / row.silhouette - 1) < 1e-9, `silhouette at k = ${row.k}`);
+    }
+    assert.ok(Math.abs(r.curve[1]!.silhouette / fixture.metricsOfKmeansLabels.silhouette - 1) < 1e-9);
+    assert.equal(r.elbowK, 3);
+    assert.equal(r.chosenK, 3);
+    assert.equal(r.rule, 'best-silhouette');
+    assert.match(r.reason, /k = 3/);
+    assert.equal(r.fit.centroids.rows, 3);
+    assert.equal(r.fit.inertia, r.curve[1]!.inertia);
+    // progress rises from 0 to 1
+    assert.ok(seen.length >= 7);
+    assert.ok(seen.every((f, i) => f > 0 && f <= 1 && (i === 0 || f >= seen[i - 1]!)), `progress ${seen.join(' ')}`);
+    assert.equal(seen.at(-1), 1);
+  });
+
+  it('gives the same curve with the worker-thread k-means', async () => {
+    const pool = await KMeansPool.open({ threads: 2 });
+    try {
+      const options = { kMin: 2, kMax: 5, silhouette, kmeans: { seed: 4, nInit: 3 } };
+      const single = await selectK(Z, options);
+      const parallel = await selectK(Z, { ...options, fit: (m, k, o) => pool.run(m, k, o) });
+      assert.deepEqual(parallel.curve, single.curve);
+      assert.equal(parallel.chosenK, single.chosenK);
+      assert.deepEqual(parallel.fit.labels, single.fit.labels);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('rejects ranges it cannot score', async () => {
+    await assert.rejects(selectK(Z, { kMin: 1, kMax: 4, silhouette }), RangeError);
+    await assert.rejects(selectK(Z, { kMin: 4, kMax: 3, silhouette }), RangeError);
+    await assert.rejects(selectK(fromRows([[0], [1], [2]]), { kMin: 2, kMax: 3, silhouette }), RangeError);
+  });
+});
+
+describe('elbow', () => {
+  it('is the point farthest below the chord of the normalised curve', () => {
+    const curve = [100, 30, 20, 15, 12, 10].map((inertia, i) => ({ k: i + 1, inertia }));
+    assert.equal(findElbow(curve), 2);
+    const later = [100, 90, 80, 20, 15, 12, 10].map((inertia, i) => ({ k: i + 2, inertia }));
+    assert.equal(findElbow(later), 5);
+  });
+
+  it('is null for too few points, a straight line or a flat curve', () => {
+    assert.equal(findElbow([{ k: 2, inertia: 10 }, { k: 3, inertia: 5 }]), null);
+    assert.equal(findElbow([2, 3, 4, 5].map((k) => ({ k, inertia: 100 - 10 * k }))), null);
+    assert.equal(findElbow([2, 3, 4].map((k) => ({ k, inertia: 7 }))), null);
+  });
+});
+
+describe('choosing k', () => {
+  it('takes the best silhouette when it is clearly ahead', () => {
+    const c = chooseK([point(2, 100, 0.4), point(3, 50, 0.6), point(4, 40, 0.5)], 3);
+    assert.deepEqual([c.k, c.rule], [3, 'best-silhouette']);
+  });
+
+  it('breaks near-ties toward the elbow, then toward the smaller k', () => {
+    const curve = [point(2, 100, 0.5), point(3, 40, 0.505), point(4, 35, 0.3), point(5, 30, 0.498)];
+    assert.deepEqual([chooseK(curve, 2).k, chooseK(curve, 2).rule], [2, 'near-tie-elbow']);
+    assert.equal(chooseK(curve, 4).k, 3); // 3 and 5 are equally close to 4: the smaller wins
+    assert.equal(chooseK(curve, 5).k, 5);
+    assert.deepEqual([chooseK(curve, null).k, chooseK(curve, null).rule], [2, 'near-tie-smallest']);
+    assert.equal(chooseK(curve, 2, 0.001).k, 3);
+  });
+
+  it('ignores k without a finite silhouette', () => {
+    const c = chooseK([point(2, 100, Number.NaN), point(3, 50, 0.2)], null);
+    assert.deepEqual([c.k, c.rule], [3, 'single-candidate']);
+    assert.throws(() => chooseK([point(2, 100, Number.NaN)], null), RangeError);
+  });
+});
