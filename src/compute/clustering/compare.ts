@@ -6,8 +6,8 @@ import { type Matrix, matrix } from '../matrix.ts';
 import { calinskiHarabasz } from '../metrics/calinski-harabasz.ts';
 import { daviesBouldin } from '../metrics/davies-bouldin.ts';
 import { inertia } from '../metrics/inertia.ts';
-import { silhouetteSampled } from '../metrics/silhouette.ts';
-import { dbscan } from './dbscan.ts';
+import { type SampledSilhouette, silhouetteSampled } from '../metrics/silhouette.ts';
+import { dbscanSampled } from './dbscan.ts';
 import { fitGmm } from './gmm.ts';
 import { agglomerative } from './hierarchical.ts';
 
@@ -79,7 +79,7 @@ function runOne(m: Matrix, algorithm: string, fit: ComparisonFit, options: Compa
   const { data: kept, labels, noise } = withoutNoise(m, run.labels);
   const clusters = new Set(labels).size;
   const valid = clusters >= 2 && clusters <= kept.rows - 1;
-  const sil = valid ? silhouetteSampled(kept, labels, options.silhouetteSampleSize ?? 10_000, options.seed) : null;
+  const sil = valid ? sampledSilhouetteOrNull(kept, labels, options.silhouetteSampleSize ?? 10_000, options.seed) : null;
   return {
     algorithm,
     clusters,
@@ -92,6 +92,16 @@ function runOne(m: Matrix, algorithm: string, fit: ComparisonFit, options: Compa
     trainingMs,
     error: null,
   };
+}
+
+/** A sample can miss a small cluster and be left with one label: then there is no silhouette to report. */
+function sampledSilhouetteOrNull(m: Matrix, labels: Int32Array, size: number, seed: number): SampledSilhouette | null {
+  try {
+    return silhouetteSampled(m, labels, size, seed);
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
 }
 
 function withoutNoise(m: Matrix, labels: ArrayLike<number>): { data: Matrix; labels: Int32Array; noise: number } {
@@ -118,6 +128,8 @@ export interface StandardAlgorithmOptions {
   readonly gmmInits?: number;
   /** hierarchical sample cap (default 5,000) */
   readonly hierarchicalMaxSample?: number;
+  /** DBSCAN sample cap (default 20,000); minSamples then counts sample rows */
+  readonly dbscanMaxSample?: number;
 }
 
 /** The algorithms of this module as comparison entries: gmm, ward, average, dbscan. Add k-means alongside. */
@@ -127,6 +139,12 @@ export function standardAlgorithms(options: StandardAlgorithmOptions = {}): Reco
     gmm: (m, k, seed) => fitGmm(m, { k, seed, nInit: options.gmmInits ?? 3 }),
     ward: (m, k, seed) => agglomerative(m, { k, linkage: 'ward', seed, maxSample }),
     average: (m, k, seed) => agglomerative(m, { k, linkage: 'average', seed, maxSample }),
-    dbscan: (m) => dbscan(m, { eps: options.dbscanEps ?? 0.5, minSamples: options.dbscanMinSamples ?? 5 }),
+    dbscan: (m, _k, seed) =>
+      dbscanSampled(m, {
+        eps: options.dbscanEps ?? 0.5,
+        minSamples: options.dbscanMinSamples ?? 5,
+        maxSample: options.dbscanMaxSample ?? 20_000,
+        seed,
+      }),
   };
 }

@@ -35,9 +35,8 @@ export function dbscan(m: Matrix, options: DbscanOptions): DbscanResult {
   let coreCount = 0;
   for (let i = 0; i < n; i++) {
     let count = 0;
-    tree.forEachWithin(m.data, i * m.cols, () => {
-      count++;
-    });
+    // stop at minSamples: only whether the point is core matters here
+    tree.forEachWithin(m.data, i * m.cols, () => ++count >= options.minSamples);
     if (count >= options.minSamples) {
       core[i] = 1;
       coreCount++;
@@ -54,14 +53,14 @@ export function dbscan(m: Matrix, options: DbscanOptions): DbscanResult {
     let top = 0;
     labels[seed] = clusters;
     stack[top++] = seed;
+    tree.remove(seed);
     while (top > 0) {
       const p = stack[--top]!;
       if (!core[p]) continue;
       tree.forEachWithin(m.data, p * m.cols, (q) => {
-        if (labels[q] === -1) {
-          labels[q] = clusters;
-          stack[top++] = q;
-        }
+        labels[q] = clusters;
+        stack[top++] = q;
+        tree.remove(q); // labelled rows are never visited again, so dense clusters stay cheap to grow
       });
     }
     clusters++;
@@ -102,7 +101,7 @@ export function dbscanPredict(model: DbscanModel, m: Matrix): Int32Array {
   for (let i = 0; i < m.rows; i++) {
     let best = Infinity;
     tree.forEachWithin(m.data, i * m.cols, (j, dist2) => {
-      // ties go to the lower core index, so the result does not depend on the tree's visiting order
+      // equal distances go to the lower label, so the result does not hang on the visiting order
       if (dist2 < best || (dist2 === best && model.coreLabels[j]! < out[i]!)) {
         best = dist2;
         out[i] = model.coreLabels[j]!;
@@ -153,16 +152,22 @@ export function dbscanSampled(m: Matrix, options: SampledDbscanOptions): Sampled
 }
 
 interface RadiusIndex {
-  /** calls visit(j, squared distance) for every indexed row j within eps of the point at query[offset ..] */
-  forEachWithin(query: Float64Array, offset: number, visit: (j: number, dist2: number) => void): void;
+  /**
+   * Calls visit(j, squared distance) for every indexed, not removed row j within eps of the point
+   * at query[offset ..]; visit may return true to stop the search.
+   */
+  forEachWithin(query: Float64Array, offset: number, visit: (j: number, dist2: number) => boolean | void): void;
+  /** Takes row j out of later searches. */
+  remove(j: number): void;
 }
 
 const LEAF_SIZE = 24;
 
 /**
  * A k-d tree (scikit-learn's default neighbour search): rows split at the median of the widest
- * feature until leaves hold a few dozen rows, each node keeping its bounding box. A query visits
- * only nodes whose box comes within eps. Memory is O(n): a permutation, the rows in tree order, boxes.
+ * feature until leaves hold a few dozen rows, each node keeping its bounding box and a count of
+ * rows not removed. A query visits only nodes whose box comes within eps and that still hold rows.
+ * Memory is O(n): a permutation, the rows in tree order, the boxes.
  */
 function kdTree(m: Matrix, eps: number): RadiusIndex {
   const { rows: n, cols: d, data } = m;
@@ -173,14 +178,18 @@ function kdTree(m: Matrix, eps: number): RadiusIndex {
   const start = new Int32Array(maxNodes);
   const end = new Int32Array(maxNodes);
   const left = new Int32Array(maxNodes).fill(-1); // right child is left + 1
+  const parent = new Int32Array(maxNodes).fill(-1);
+  const splitDim = new Int32Array(maxNodes);
+  const splitAt = new Float64Array(maxNodes); // rows of the right child have feature splitDim >= splitAt
   const lo = new Float64Array(maxNodes * d);
   const hi = new Float64Array(maxNodes * d);
   let nodes = 0;
 
-  const makeNode = (s: number, e: number): number => {
+  const makeNode = (s: number, e: number, up: number): number => {
     const id = nodes++;
     start[id] = s;
     end[id] = e;
+    parent[id] = up;
     lo.fill(Infinity, id * d, id * d + d);
     hi.fill(-Infinity, id * d, id * d + d);
     for (let r = s; r < e; r++) {
@@ -195,7 +204,7 @@ function kdTree(m: Matrix, eps: number): RadiusIndex {
   };
 
   if (n > 0) {
-    const pending = [makeNode(0, n)];
+    const pending = [makeNode(0, n, -1)];
     while (pending.length > 0) {
       const id = pending.pop()!;
       const s = start[id]!;
@@ -206,8 +215,10 @@ function kdTree(m: Matrix, eps: number): RadiusIndex {
       if (hi[id * d + dim]! === lo[id * d + dim]!) continue; // all rows identical: keep as one leaf
       const mid = (s + e) >> 1;
       selectNth(order, s, e - 1, mid, data, d, dim);
-      const l = makeNode(s, mid);
-      makeNode(mid, e);
+      splitDim[id] = dim;
+      splitAt[id] = data[order[mid]! * d + dim]!;
+      const l = makeNode(s, mid, id);
+      makeNode(mid, e, id);
       left[id] = l;
       pending.push(l, l + 1);
     }
@@ -215,15 +226,34 @@ function kdTree(m: Matrix, eps: number): RadiusIndex {
   // rows copied in tree order, so a leaf scan reads memory sequentially
   const packed = new Float64Array(n * d);
   for (let r = 0; r < n; r++) packed.set(data.subarray(order[r]! * d, order[r]! * d + d), r * d);
+  const remaining = new Int32Array(nodes);
+  for (let id = 0; id < nodes; id++) remaining[id] = end[id]! - start[id]!;
+  const leafOf = new Int32Array(n); // by row
+  const positionOf = new Int32Array(n);
+  for (let id = 0; id < nodes; id++) {
+    if (left[id]! >= 0) continue;
+    for (let r = start[id]!; r < end[id]!; r++) {
+      leafOf[order[r]!] = id;
+      positionOf[order[r]!] = r;
+    }
+  }
+  const removed = new Uint8Array(n); // by position in tree order
   const stack = new Int32Array(Math.max(64, maxNodes));
 
   return {
+    remove(j) {
+      const r = positionOf[j]!;
+      if (removed[r]) return;
+      removed[r] = 1;
+      for (let id = leafOf[j]!; id >= 0; id = parent[id]!) remaining[id]!--;
+    },
     forEachWithin(query, q, visit) {
       if (n === 0) return;
       let top = 0;
       stack[top++] = 0;
       while (top > 0) {
         const id = stack[--top]!;
+        if (remaining[id] === 0) continue;
         let near = 0;
         for (let j = 0, b = id * d; j < d && near <= eps2; j++, b++) {
           const x = query[q + j]!;
@@ -235,18 +265,21 @@ function kdTree(m: Matrix, eps: number): RadiusIndex {
         if (near > eps2) continue;
         const l = left[id]!;
         if (l >= 0) {
-          stack[top++] = l + 1;
-          stack[top++] = l;
+          // the child on the query's side first: a search that stops early finds its rows sooner
+          const rightFirst = query[q + splitDim[id]!]! >= splitAt[id]!;
+          stack[top++] = rightFirst ? l : l + 1;
+          stack[top++] = rightFirst ? l + 1 : l;
           continue;
         }
         for (let r = start[id]!, e = end[id]!; r < e; r++) {
+          if (removed[r]) continue;
           let s = 0;
           // partial distances: most candidates exceed eps within a few features
           for (let t = 0, a = q, b = r * d; t < d && s <= eps2; t++, a++, b++) {
             const diff = query[a]! - packed[b]!;
             s += diff * diff;
           }
-          if (s <= eps2) visit(order[r]!, s);
+          if (s <= eps2 && visit(order[r]!, s) === true) return;
         }
       }
     },

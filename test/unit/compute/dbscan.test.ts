@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { type Matrix, fromRows, matrix, sqDist } from '../../../src/compute/matrix.ts';
 import { createRng } from '../../../src/compute/random.ts';
 import { fitScaler, transform } from '../../../src/compute/preprocess/scaler.ts';
-import { dbscan } from '../../../src/compute/clustering/dbscan.ts';
+import { dbscan, dbscanModel, dbscanPredict, dbscanSampled } from '../../../src/compute/clustering/dbscan.ts';
+import { adjustedRandIndex } from '../../../src/compute/metrics/agreement.ts';
 
 interface Fixture {
   X: number[][];
@@ -106,5 +107,34 @@ describe('DBSCAN', () => {
     assert.equal(dbscan(matrix(0, 3), { eps: 1, minSamples: 2 }).labels.length, 0);
     assert.throws(() => dbscan(Z, { eps: 0, minSamples: 5 }), RangeError);
     assert.throws(() => dbscan(Z, { eps: 0.5, minSamples: 0 }), RangeError);
+  });
+
+  it('predicts new rows: nearest core point within eps, else noise', () => {
+    const m = fromRows([[0], [0.3], [0.6], [1.0], [3.0], [3.4], [3.7], [4.0]]);
+    const r = dbscan(m, { eps: 1, minSamples: 4 });
+    const model = dbscanModel(m, r, 1);
+    assert.equal(model.core.rows, r.coreIndices.length);
+    const got = dbscanPredict(model, fromRows([[0.1], [1.9], [2.1], [2.5], [9], [4.9]]));
+    assert.deepEqual(Array.from(got), [0, 0, 1, 1, -1, 1]);
+    // on the training rows themselves, core points keep their labels
+    const again = dbscanPredict(model, m);
+    r.coreIndices.forEach((i) => assert.equal(again[i], r.labels[i]));
+    assert.throws(() => dbscanPredict(model, fromRows([[1, 2]])), RangeError);
+  });
+
+  it('sampled: exact below the cap; above it, a seeded sample whose rows keep their labels', () => {
+    const opts = { eps: fixture.dbscan.eps, minSamples: fixture.dbscan.minSamples };
+    const whole = dbscanSampled(Z, { ...opts, maxSample: 600 });
+    assert.equal(whole.sampleIndices, null);
+    assert.deepEqual(Array.from(whole.labels), fixture.dbscan.labels);
+    const part = dbscanSampled(Z, { ...opts, minSamples: 3, maxSample: 300, seed: 2 });
+    assert.equal(part.sampleIndices?.length, 300);
+    const sub = matrix(300, 4);
+    part.sampleIndices!.forEach((i, r) => sub.data.set(Z.data.subarray(i * 4, i * 4 + 4), r * 4));
+    const direct = dbscan(sub, { eps: opts.eps, minSamples: 3 });
+    part.sampleIndices!.forEach((i, r) => assert.equal(part.labels[i], direct.labels[r]));
+    assert.ok(adjustedRandIndex(fixture.dbscan.labels, part.labels) > 0.9);
+    const again = dbscanSampled(Z, { ...opts, minSamples: 3, maxSample: 300, seed: 2 });
+    assert.deepEqual(Array.from(again.labels), Array.from(part.labels));
   });
 });

@@ -262,7 +262,8 @@ describe('parallel k-means', () => {
 
   it('keeps the calling thread responsive', async () => {
     const data = blobs(300_000, 8, 8, 13);
-    let last = performance.now();
+    const started = performance.now();
+    let last = started;
     let longest = 0;
     const timer = setInterval(() => {
       const t = performance.now();
@@ -274,6 +275,9 @@ describe('parallel k-means', () => {
     } finally {
       clearInterval(timer);
     }
-    assert.ok(longest < 250, `event loop blocked for ${longest.toFixed(0)} ms`);
+    // Relative, not a time limit: on a loaded machine every gap grows, but a run on this thread would stall the
+    // timer for (nearly) the whole run, while worker threads leave it short gaps only.
+    const total = performance.now() - started;
+    assert.ok(longest < total / 3, `event loop blocked for ${longest.toFixed(0)} ms of a ${total.toFixed(0)} ms run`);
   });
 });
