@@ -1,0 +1,32 @@
+# Portrait's service image: Node 20, the TypeScript sources run by tsx (`npm start`), PostgreSQL from DATABASE_URL.
+# docker-compose.yml builds and runs it next to PostgreSQL 16; on its own: docker build -t portrait .
+FROM node:20-slim
+
+WORKDIR /app
+# `prisma generate` (run after install) never runs Prisma's schema engine: PRISMA_SCHEMA_ENGINE_BINARY keeps Prisma
+# from downloading it (scripts/generate.mjs does the same).
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false \
+    PRISMA_SCHEMA_ENGINE_BINARY=/dev/null \
+    PRISMA_HIDE_UPDATE_MESSAGE=1
+
+# Dependencies first, so this layer is rebuilt only when they change. Dev dependencies are needed: `npm start` runs
+# the sources with tsx, and the postinstall step generates the Prisma client and the resolver types from these files.
+COPY package.json package-lock.json prisma.config.ts codegen.ts schema.graphql ./
+COPY scripts ./scripts
+COPY prisma ./prisma
+RUN npm ci
+
+COPY . .
+
+ENV NODE_ENV=production \
+    PORT=4000 \
+    HOST=0.0.0.0
+EXPOSE 4000
+USER node
+# Ready when the database answers and every migration is applied (migrations are applied at start-up).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:4000/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# SIGTERM (docker stop) reaches the service through npm and tsx; it finishes in-flight requests, then exits.
+CMD ["npm", "start"]

@@ -1,0 +1,170 @@
+// The GraphQL IDE, offline: GraphiQL 4 and React 18 served from node_modules, no CDN.
+// - GET /graphql with `Accept: text/html` (a browser) and no `query` parameter: the GraphiQL page.
+//   Every other /graphql request goes to Apollo as before.
+// - GET /: redirects to /graphql.
+// - GET /ide/assets/<name>: the page's scripts and style, from a fixed list (no path is ever taken from the URL).
+// Outside production only (server.ts does not register it when NODE_ENV=production).
+//
+// The page names no other host, and its Content-Security-Policy lets it load and connect only to this server, so it
+// works with no internet and cannot leak what is typed into it.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+const require = createRequire(import.meta.url);
+const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+const packageVersion = (name: string): string => {
+  const pkg: unknown = require(`${name}/package.json`);
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0';
+};
+
+export const IDE_ASSET_PREFIX = '/ide/assets/';
+
+/** A hint, not a key: GraphiQL's headers editor starts with it and remembers what the user types instead. */
+export const DEFAULT_HEADERS = JSON.stringify({ Authorization: 'Bearer <your key>' }, null, 2);
+
+export const DEFAULT_QUERY = `# Portrait's GraphQL API. Put your API key in the Headers tab below, then run with Ctrl-Enter.
+# The refresh button (bottom left) then loads the schema for the Docs and autocompletion.
+
+query FirstUsers {
+  users(first: 5) {
+    totalCount
+    edges {
+      node {
+        id
+        profile { totalSpent purchaseFrequency engagementScore recencyScore activityLevel interestTags }
+      }
+    }
+  }
+}
+`;
+
+// Runs in the browser. Kept as a file of its own (not inline) so the CSP can forbid inline scripts.
+const BOOTSTRAP = `"use strict";
+(function () {
+  var config = JSON.parse(document.getElementById('ide-config').textContent);
+  var endpoint = new URL(window.location.pathname, window.location.href).toString();
+  var fetcher = GraphiQL.createFetcher({ url: endpoint });
+  var root = ReactDOM.createRoot(document.getElementById('graphiql'));
+  root.render(
+    React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      defaultQuery: config.defaultQuery,
+      defaultHeaders: config.defaultHeaders,
+      defaultEditorToolsVisibility: 'headers',
+      shouldPersistHeaders: true,
+    }),
+  );
+})();
+`;
+
+interface Asset {
+  /** a file in a package, or inline content */
+  source: { pkg: string; file: string } | { content: string };
+  type: string;
+}
+
+const JS = 'application/javascript; charset=utf-8';
+export const IDE_ASSETS: Record<string, Asset> = {
+  'react.production.min.js': { source: { pkg: 'react', file: 'umd/react.production.min.js' }, type: JS },
+  'react-dom.production.min.js': { source: { pkg: 'react-dom', file: 'umd/react-dom.production.min.js' }, type: JS },
+  // GraphiQL's UMD bundle ends with `sourceMappingURL=index.umd.js.map`: keep the same names so the map resolves.
+  'index.umd.js': { source: { pkg: 'graphiql', file: 'dist/index.umd.js' }, type: JS },
+  'index.umd.js.map': { source: { pkg: 'graphiql', file: 'dist/index.umd.js.map' }, type: 'application/json; charset=utf-8' },
+  'graphiql.css': { source: { pkg: 'graphiql', file: 'dist/style.css' }, type: 'text/css; charset=utf-8' },
+  'ide.js': { source: { content: BOOTSTRAP }, type: JS },
+};
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  // GraphiQL and CodeMirror set inline style attributes
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const escapeJsonForHtml = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+export function renderIdePage(): string {
+  const v = `?v=${encodeURIComponent(packageVersion('graphiql'))}`;
+  // Relative URLs: the page lives at /graphql, so "ide/assets/x" is /ide/assets/x (and still right behind a path prefix).
+  const asset = (name: string) => `ide/assets/${name}${v}`;
+  const config = escapeJsonForHtml({ defaultQuery: DEFAULT_QUERY, defaultHeaders: DEFAULT_HEADERS });
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Portrait · GraphiQL</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${asset('graphiql.css')}">
+<style>html, body, #graphiql { height: 100%; margin: 0; } #graphiql > .loading { font: 14px sans-serif; padding: 1em; }</style>
+</head>
+<body>
+<div id="graphiql"><div class="loading">Loading GraphiQL…</div></div>
+<script id="ide-config" type="application/json">${config}</script>
+<script src="${asset('react.production.min.js')}"></script>
+<script src="${asset('react-dom.production.min.js')}"></script>
+<script src="${asset('index.umd.js')}"></script>
+<script src="${asset('ide.js')}"></script>
+</body>
+</html>
+`;
+}
+
+/** A browser navigating to /graphql, as opposed to a GraphQL GET request. */
+export function wantsIde(request: FastifyRequest): boolean {
+  if (request.method !== 'GET') return false;
+  const query = request.query;
+  if (typeof query === 'object' && query !== null && 'query' in query) return false;
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+function pageHeaders(reply: FastifyReply): FastifyReply {
+  return reply
+    .header('content-security-policy', CSP)
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-cache');
+}
+
+export interface Ide {
+  /** a fastify onRequest hook for the /graphql route: answers browsers with the page, lets everything else through */
+  onGraphqlRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
+}
+
+export function registerIde(app: FastifyInstance, opts: { graphqlPath?: string } = {}): Ide {
+  const graphqlPath = opts.graphqlPath ?? '/graphql';
+  const page = renderIdePage();
+  const cache = new Map<string, Buffer>();
+  const load = async (name: string, a: Asset): Promise<Buffer> => {
+    const hit = cache.get(name);
+    if (hit) return hit;
+    const body = 'content' in a.source ? Buffer.from(a.source.content, 'utf8') : await readFile(join(packageDir(a.source.pkg), a.source.file));
+    cache.set(name, body);
+    return body;
+  };
+
+  app.get('/', async (_request, reply) => reply.redirect(graphqlPath, 302));
+  app.get<{ Params: { name: string } }>(`${IDE_ASSET_PREFIX}:name`, async (request, reply) => {
+    const name = request.params.name;
+    const a = Object.hasOwn(IDE_ASSETS, name) ? IDE_ASSETS[name] : undefined;
+    if (!a) return reply.code(404).send({ error: 'Not Found', message: `no IDE asset ${name}`, statusCode: 404 });
+    const body = await load(name, a);
+    return reply.type(a.type).header('cache-control', 'public, max-age=86400').header('x-content-type-options', 'nosniff').send(body);
+  });
+
+  return {
+    async onGraphqlRequest(request, reply) {
+      if (!wantsIde(request)) return undefined;
+      // fastify: an async hook that answers must return the reply, so the handler does not run
+      return pageHeaders(reply).type('text/html; charset=utf-8').send(page);
+    },
+  };
+}
