@@ -28,8 +28,10 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
     if (demoWanted(env, database.embedded) && (await database.db.user.count()) === 0) {
       await seedDemo(database.db, { users: env.PORTRAIT_DEMO_USERS, now: new Date(), dailyDecay: portrait.interestTags.dailyDecay, logger });
     }
-    services.jobs = createJobRunner(services);
-    services.jobs.start();
+    if (env.PORTRAIT_WORKER === 'on') {
+      services.jobs = createJobRunner(services, { schedules: env.PORTRAIT_SCHEDULES === 'on' });
+      services.jobs.start();
+    }
     const server = await createHttpServer(services);
     const address = await server.app.listen({ port: env.PORT, host: env.HOST });
     const url = `${address.replace('0.0.0.0', 'localhost')}/graphql`;

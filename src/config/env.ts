@@ -20,6 +20,9 @@ const EnvSchema = z.object({
   PORTRAIT_DEMO_USERS: z.coerce.number().int().min(10).max(1_000_000).default(3000),
   PORTRAIT_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   PORTRAIT_CONFIG: z.string().min(1).default('config/portrait.json'),
+  /** Run this process's job worker / its schedules (a process can serve the API only). */
+  PORTRAIT_WORKER: onOff.default('on'),
+  PORTRAIT_SCHEDULES: onOff.default('on'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -6,6 +6,7 @@ import type { PortraitConfig } from '../portrait/config.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { ActiveModelCache } from '../modules/segmentation/assignment.ts';
+import { PopulationStatsCache } from '../modules/portrait/population-stats.ts';
 import type { JobRunner } from '../modules/jobs/job-runner.ts';
 import { authenticate, hashKey, KeyCache, type Principal } from '../modules/auth/api-keys.ts';
 
@@ -18,6 +19,7 @@ export interface Services {
   now: () => Date;
   auth: { adminKeyHash: string | null; cache: KeyCache };
   activeModels: ActiveModelCache;
+  populationStats: PopulationStatsCache;
   /** the in-process job runner, when this process runs jobs */
   jobs?: JobRunner;
 }
@@ -32,7 +34,7 @@ export interface Context {
 /** Builds one request's context (called by the HTTP handler for every GraphQL request). */
 export async function createContext(services: Services, headers: IncomingHttpHeaders): Promise<Context> {
   const principal = await authenticate(services.db, headers.authorization, services.auth);
-  return { services, loaders: createLoaders(services.db), principal };
+  return { services, loaders: createLoaders(services), principal };
 }
 
 export function createServices(deps: { db: Db; env: Env; portrait: PortraitConfig; logger: Logger; now?: () => Date }): Services {
@@ -41,5 +43,6 @@ export function createServices(deps: { db: Db; env: Env; portrait: PortraitConfi
     now: deps.now ?? (() => new Date()),
     auth: { adminKeyHash: deps.env.PORTRAIT_ADMIN_KEY ? hashKey(deps.env.PORTRAIT_ADMIN_KEY) : null, cache: new KeyCache() },
     activeModels: new ActiveModelCache(),
+    populationStats: new PopulationStatsCache(),
   };
 }

@@ -1,6 +1,8 @@
 // A fresh set of DataLoaders per request: every relation a list can fan out to is fetched in one query per batch.
 import DataLoader from 'dataloader';
 import type { Db } from '../db/client.ts';
+import type { Services } from './context.ts';
+import { loadBehaviourCounts } from '../modules/portrait/behaviour-stats.ts';
 import type { Job, Profile, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 
 /** Returns rows in the order of keys (null where absent), as DataLoader requires. */
@@ -10,7 +12,8 @@ export function inKeyOrder<K, R>(keys: readonly K[], rows: readonly R[], keyOf: 
   return keys.map((k) => byKey.get(k) ?? null);
 }
 
-export function createLoaders(db: Db) {
+export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'>) {
+  const { db } = services;
   const groupBy = <K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): R[][] => {
     const map = new Map<K, R[]>();
     for (const r of rows) {
@@ -33,6 +36,10 @@ export function createLoaders(db: Db) {
     jobById: new DataLoader<string, Job | null>(async (ids) =>
       inKeyOrder(ids, await db.job.findMany({ where: { id: { in: [...ids] } } }), (j) => j.id),
     ),
+    behaviourCountsByUserId: new DataLoader(async (ids: readonly string[]) => {
+      const counts = await loadBehaviourCounts(db, ids, services.now(), services.portrait.behaviourPreferences);
+      return ids.map((id) => counts.get(id));
+    }),
     profileByUserId: new DataLoader<string, Profile | null>(async (ids) =>
       inKeyOrder(ids, await db.profile.findMany({ where: { userId: { in: [...ids] } } }), (p) => p.userId),
     ),

@@ -6,8 +6,20 @@ import { eventsResolvers } from '../modules/events/events.resolvers.ts';
 import { importsResolvers } from '../modules/imports/imports.resolvers.ts';
 import { authResolvers } from '../modules/auth/auth.resolvers.ts';
 import { segmentationResolvers } from '../modules/segmentation/segmentation.resolvers.ts';
+import { portraitResolvers } from '../modules/portrait/portrait.resolvers.ts';
+import { schedulesResolvers } from '../modules/schedules/schedules.resolvers.ts';
+import { qualityResolvers } from '../modules/quality/quality.resolvers.ts';
 
-const modules: Resolvers[] = [usersResolvers, eventsResolvers, importsResolvers, authResolvers, segmentationResolvers];
+const modules: Resolvers[] = [
+  usersResolvers,
+  eventsResolvers,
+  importsResolvers,
+  authResolvers,
+  segmentationResolvers,
+  portraitResolvers,
+  schedulesResolvers,
+  qualityResolvers,
+];
 
 export function buildResolvers(): Resolvers {
   const merged: Record<string, Record<string, unknown>> = { DateTime: DateTime as never, JSON: JSONScalar as never };

@@ -17,6 +17,7 @@ export const MUTATION_ROLES: Record<keyof MutationResolvers, Role> = {
   revokeApiKey: 'ADMIN',
   retrain: 'ADMIN',
   activateModel: 'ADMIN',
+  runSchedule: 'ADMIN',
 };
 
 export function requiredRole(operation: OperationDefinitionNode): Role {

@@ -2,8 +2,28 @@
 import type { Services } from '../../graphql/context.ts';
 import { JobRunner, type JobRunnerOptions } from './job-runner.ts';
 import { RETRAIN_JOB, retrainHandler } from '../segmentation/retrain.ts';
+import { scheduleHandlers } from '../schedules/schedule-handlers.ts';
+import { enqueueDueSchedules } from '../schedules/schedules.ts';
 
-export function createJobRunner(services: Services, opts: JobRunnerOptions = {}): JobRunner {
-  const deps = { db: services.db, config: services.portrait, logger: services.logger, now: services.now };
-  return new JobRunner(services.db, { [RETRAIN_JOB]: retrainHandler(deps) }, services.logger, opts);
+/** How often a runner looks for due schedule slots. */
+const SCHEDULE_CHECK_MS = 15_000;
+
+export function createJobRunner(services: Services, opts: JobRunnerOptions & { schedules?: boolean } = {}): JobRunner {
+  const deps = { db: services.db, config: services.portrait, logger: services.logger, now: services.now, populationStats: services.populationStats };
+  let lastCheck = 0;
+  const beforeClaim = opts.schedules
+    ? async () => {
+        const now = services.now();
+        if (now.getTime() - lastCheck < SCHEDULE_CHECK_MS) return;
+        lastCheck = now.getTime();
+        const queued = await enqueueDueSchedules(services.db, services.portrait, now);
+        if (queued.length) services.logger.info({ queued }, 'queued scheduled runs');
+      }
+    : undefined;
+  return new JobRunner(
+    services.db,
+    { [RETRAIN_JOB]: retrainHandler(deps), ...scheduleHandlers(deps) },
+    services.logger,
+    { ...opts, ...(beforeClaim ? { beforeClaim } : {}) },
+  );
 }

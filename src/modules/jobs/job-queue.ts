@@ -39,6 +39,14 @@ export async function heartbeat(db: Db, id: string, workerId: string, progress?:
   return r.count === 1;
 }
 
+/** Marks the job done with its summary (a handler that already recorded success in its own transaction keeps it). */
+export async function complete(db: Db, id: string, workerId: string, result: Record<string, unknown> | null): Promise<void> {
+  await db.job.updateMany({
+    where: { id, lockedBy: workerId, status: { in: ['RUNNING', 'SUCCEEDED'] } },
+    data: { status: 'SUCCEEDED', progress: 1, finishedAt: new Date(), lockedBy: null, ...(result ? { result: result as InputJsonValue } : {}) },
+  });
+}
+
 export async function fail(db: Db, id: string, workerId: string, error: string): Promise<void> {
   await db.job.updateMany({
     where: { id, status: 'RUNNING', lockedBy: workerId },

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import type { Job } from '../../generated/prisma/client.ts';
 import type { Logger } from '../../logger.ts';
-import { claimNext, fail, heartbeat, recoverStalled, release } from './job-queue.ts';
+import { claimNext, complete, fail, heartbeat, recoverStalled, release } from './job-queue.ts';
 
 export interface JobContext {
   job: Job;
@@ -13,12 +13,15 @@ export interface JobContext {
   progress(fraction: number): Promise<void>;
 }
 
-export type JobHandler = (ctx: JobContext) => Promise<void>;
+/** A handler may return a summary (rows, outcome) that is stored with the finished job. */
+export type JobHandler = (ctx: JobContext) => Promise<Record<string, unknown> | void>;
 
 export interface JobRunnerOptions {
   pollMs?: number;
   heartbeatMs?: number;
   staleAfterMs?: number;
+  /** runs before each claim, e.g. to enqueue schedule slots that are due */
+  beforeClaim?: () => Promise<void>;
 }
 
 export class JobRunner {
@@ -29,6 +32,7 @@ export class JobRunner {
   private readonly pollMs: number;
   private readonly heartbeatMs: number;
   private readonly staleAfterMs: number;
+  private readonly beforeClaim: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -39,6 +43,7 @@ export class JobRunner {
     this.pollMs = opts.pollMs ?? 1_000;
     this.heartbeatMs = opts.heartbeatMs ?? 5_000;
     this.staleAfterMs = opts.staleAfterMs ?? 60_000;
+    this.beforeClaim = opts.beforeClaim;
   }
 
   start(): void {
@@ -72,6 +77,7 @@ export class JobRunner {
     try {
       const recovered = await recoverStalled(this.db, this.staleAfterMs);
       if (recovered) this.logger.warn({ recovered }, 'requeued jobs whose worker stopped responding');
+      await this.beforeClaim?.();
       const job = await claimNext(this.db, this.workerId, Object.keys(this.handlers));
       if (job) {
         await this.run(job);
@@ -96,7 +102,7 @@ export class JobRunner {
     const done = (async () => {
       log.info('job started');
       try {
-        await this.handlers[job.kind]!({
+        const result = await this.handlers[job.kind]!({
           job,
           signal: abort.signal,
           progress: async (fraction) => {
@@ -104,6 +110,7 @@ export class JobRunner {
             await heartbeat(this.db, job.id, this.workerId, lastProgress);
           },
         });
+        await complete(this.db, job.id, this.workerId, result ?? null);
         log.info('job finished');
       } catch (err) {
         if (this.stopped) {

@@ -10,6 +10,9 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 export interface ProfileView {
+  /** not in the API: keys for the Profile field resolvers that need the user */
+  userId: string;
+  age: number | null;
   sessionsCount: number;
   avgSessionDuration: number;
   pageViewsPerSession: number;
@@ -49,10 +52,12 @@ export function recencyScore(lastActiveAt: Date | null, lastPurchaseDays: number
 /** The stored columns the numeric features need (not the interest state, which training never reads). */
 export type ProfileNumbers = Omit<Profile, "categoryWeights" | "weightsAt">;
 
-export type NumericProfile = Omit<ProfileView, 'interestTags' | 'updatedAt' | 'firstEventAt' | 'lastActiveAt'>;
+export type NumericProfile = Omit<ProfileView, 'userId' | 'age' | 'interestTags' | 'updatedAt' | 'firstEventAt' | 'lastActiveAt'>;
 
-export function toProfileView(row: Profile, now: Date, config: PortraitConfig): ProfileView {
+export function toProfileView(row: Profile, now: Date, config: PortraitConfig, age: number | null = null): ProfileView {
   return {
+    userId: row.userId,
+    age,
     ...numericProfile(row, now, config),
     interestTags: currentInterestTags(row, now, config.interestTags),
     updatedAt: row.updatedAt,

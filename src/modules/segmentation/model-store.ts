@@ -21,6 +21,8 @@ export interface SaveContext {
   activate: boolean;
   createdBy: string | null;
   jobId: string | null;
+  /** true: the job succeeds in this transaction; false: it is only linked to the model (its handler goes on) */
+  completeJob: boolean;
   now: Date;
   config: PortraitConfig;
 }
@@ -68,7 +70,10 @@ export async function saveModel(db: Db, trained: TrainedModel, ctx: SaveContext)
       await assignFromTraining(tx, active, ctx.userIds, trained.labels, ctx.now, ctx.config);
     }
     if (ctx.jobId) {
-      await tx.job.update({ where: { id: ctx.jobId }, data: { status: 'SUCCEEDED', progress: 1, modelId: model.id, finishedAt: new Date() } });
+      await tx.job.update({
+        where: { id: ctx.jobId },
+        data: ctx.completeJob ? { status: 'SUCCEEDED', progress: 1, modelId: model.id, finishedAt: new Date() } : { modelId: model.id },
+      });
     }
     return saved;
   }, LONG_TRANSACTION);

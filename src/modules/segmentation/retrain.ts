@@ -1,14 +1,14 @@
 // retrain: validates the request, queues a durable job and returns it at once; the job (run by the JobRunner in any
 // process) reads the profiles, trains in a worker thread, describes the segments and writes the model.
 import type { Db } from '../../db/client.ts';
-import type { Job } from '../../generated/prisma/client.ts';
+import type { Job, SegmentationModel } from '../../generated/prisma/client.ts';
 import type { TrainInput } from '../../generated/graphql.ts';
 import type { PortraitConfig } from '../../portrait/config.ts';
 import type { Logger } from '../../logger.ts';
 import { badInput } from '../../errors.ts';
 import { matrix } from '../../compute/matrix.ts';
 import { enqueue } from '../jobs/job-queue.ts';
-import type { JobHandler } from '../jobs/job-runner.ts';
+import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { resolveFeatures, type FeatureName } from './features.ts';
 import { loadFeatureMatrix } from './load-features.ts';
 import { runTrainingInWorker } from './run-training.ts';
@@ -56,41 +56,61 @@ export async function requestRetrain(db: Db, input: TrainInput | null | undefine
   return enqueue(db, RETRAIN_JOB, JSON.parse(JSON.stringify(payload)), createdBy);
 }
 
-export function retrainHandler(deps: { db: Db; config: PortraitConfig; logger: Logger; now: () => Date }): JobHandler {
-  return async ({ job, signal, progress }) => {
-    const payload = job.payload as unknown as RetrainPayload;
-    const now = deps.now();
-    // One pass over the profiles reads the training features and the columns the segment descriptions need.
-    const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
-    const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f));
-    signal.throwIfAborted();
-    const pick = (names: readonly FeatureName[]) => {
-      const idx = names.map((f) => columns.indexOf(f));
-      const out = matrix(loaded.matrix.rows, idx.length);
-      for (let r = 0, d = loaded.matrix.cols; r < loaded.matrix.rows; r++) {
-        for (let j = 0; j < idx.length; j++) out.data[r * idx.length + j] = loaded.matrix.data[r * d + idx[j]!]!;
-      }
-      return out;
-    };
-    const training = pick(payload.features);
-    const description = pick(DESCRIPTION_COLUMNS);
-    const { features, activate, ...params } = payload;
-    const trained = await runTrainingInWorker(training, features, params, {
-      signal,
-      onProgress: (f) => void progress(0.1 + 0.8 * f),
-    });
-    const descriptions = describeSegments(description, loaded.genders, trained.labels, trained.k, deps.config);
-    await progress(0.92);
-    signal.throwIfAborted();
-    const model = await saveModel(deps.db, trained, {
-      userIds: loaded.userIds,
-      descriptions,
-      activate,
-      createdBy: job.createdBy,
-      jobId: job.id,
-      now,
-      config: deps.config,
-    });
-    deps.logger.info({ modelId: model.id, version: model.version, k: model.k, timings: trained.timingsMs }, 'model trained');
+export interface TrainDeps {
+  db: Db;
+  config: PortraitConfig;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** Reads the profiles, trains in a worker thread, describes the segments and writes the model (marking the job done). */
+export async function trainAndSave(
+  deps: TrainDeps,
+  payload: RetrainPayload,
+  job: Job,
+  ctx: Pick<JobContext, 'signal' | 'progress'>,
+  completeJob = true,
+): Promise<SegmentationModel> {
+  const { signal, progress } = ctx;
+  const now = deps.now();
+  // One pass over the profiles reads the training features and the columns the segment descriptions need.
+  const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
+  const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f));
+  signal.throwIfAborted();
+  const pick = (names: readonly FeatureName[]) => {
+    const idx = names.map((f) => columns.indexOf(f));
+    const out = matrix(loaded.matrix.rows, idx.length);
+    for (let r = 0, d = loaded.matrix.cols; r < loaded.matrix.rows; r++) {
+      for (let j = 0; j < idx.length; j++) out.data[r * idx.length + j] = loaded.matrix.data[r * d + idx[j]!]!;
+    }
+    return out;
+  };
+  const training = pick(payload.features);
+  const description = pick(DESCRIPTION_COLUMNS);
+  const { features, activate, ...params } = payload;
+  const trained = await runTrainingInWorker(training, features, params, {
+    signal,
+    onProgress: (f) => void progress(0.1 + 0.8 * f),
+  });
+  const descriptions = describeSegments(description, loaded.genders, trained.labels, trained.k, deps.config);
+  await progress(0.92);
+  signal.throwIfAborted();
+  const model = await saveModel(deps.db, trained, {
+    userIds: loaded.userIds,
+    descriptions,
+    activate,
+    createdBy: job.createdBy,
+    jobId: job.id,
+    completeJob,
+    now,
+    config: deps.config,
+  });
+  deps.logger.info({ modelId: model.id, version: model.version, k: model.k, timings: trained.timingsMs }, 'model trained');
+  return model;
+}
+
+export function retrainHandler(deps: TrainDeps): JobHandler {
+  return async (ctx) => {
+    await trainAndSave(deps, ctx.job.payload as unknown as RetrainPayload, ctx.job, ctx);
   };
 }

@@ -13,7 +13,7 @@ export const usersResolvers: Resolvers = {
   User: {
     profile: async (user, _, { loaders, services }) => {
       const row = (await loaders.profileByUserId.load(user.id)) ?? emptyProfile(user.id, user.createdAt);
-      return toProfileView(row, services.now(), services.portrait);
+      return toProfileView(row, services.now(), services.portrait, user.age);
     },
   },
   UserConnection: {

@@ -1,0 +1,127 @@
+// The quality report's SQL: every figure is an aggregate computed by PostgreSQL, except the read-time features, which
+// are derived in JS from a bounded, seeded sample of profiles (at most MAX_SAMPLE rows ever leave the database).
+import type { Db, Tx } from '../../db/client.ts';
+import type { CompletenessFeature, SampledProfile } from './quality-summary.ts';
+
+type Client = Db | Tx;
+
+export const MAX_SAMPLE = 10_000;
+
+export type CoverageCounts = { users: number; profiled: number } & Record<CompletenessFeature, number>;
+
+/**
+ * All users, users with a profile, and per key column the users with a non-default value: non-zero totals, non-null
+ * dates and demographics, an interest state with at least one category. A user without a profile has defaults only.
+ */
+export async function coverageCounts(client: Client): Promise<CoverageCounts> {
+  const [row] = await client.$queryRaw<CoverageCounts[]>`
+    SELECT count(*)::int AS users,
+           count(p.user_id)::int AS profiled,
+           count(*) FILTER (WHERE p.sessions_count > 0)::int AS "sessionsCount",
+           count(*) FILTER (WHERE p.total_session_duration > 0)::int AS "totalSessionDuration",
+           count(*) FILTER (WHERE p.page_views > 0)::int AS "pageViews",
+           count(*) FILTER (WHERE p.purchase_count > 0)::int AS "purchaseFrequency",
+           count(*) FILTER (WHERE p.total_spent > 0)::int AS "totalSpent",
+           count(*) FILTER (WHERE p.last_purchase_at IS NOT NULL)::int AS "lastPurchase",
+           count(*) FILTER (WHERE u.age IS NOT NULL)::int AS age,
+           count(*) FILTER (WHERE u.gender IS NOT NULL)::int AS gender,
+           count(*) FILTER (WHERE u.city_tier IS NOT NULL)::int AS "cityTier",
+           count(*) FILTER (WHERE p.weights_at IS NOT NULL AND p.category_weights -> 'weights' <> '{}'::jsonb)::int AS "interestState"
+    FROM users u LEFT JOIN profiles p ON p.user_id = u.id`;
+  return row!;
+}
+
+interface RawStats {
+  count: number;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  max: number | null;
+}
+
+export interface ProfileStats {
+  profiled: number;
+  eventsPerUser: RawStats;
+  profileAgeHours: RawStats;
+  updatedLast24h: number;
+  lastActivityAgeHours: RawStats;
+  activeLast24h: number;
+}
+
+/**
+ * Over all profiles, in one scan: events per profile, hours since each profile's update and since its last event
+ * (both as of `now`, never negative), and how many of each fall within the last 24 hours.
+ */
+export async function profileStats(client: Client, now: Date): Promise<ProfileStats> {
+  const at = now.toISOString();
+  const [r] = await client.$queryRaw<
+    {
+      profiled: number;
+      ev_mean: number | null; ev_p50: number | null; ev_p90: number | null; ev_max: number | null;
+      up_mean: number | null; up_p50: number | null; up_p90: number | null; up_max: number | null; up_24h: number;
+      act_count: number; act_mean: number | null; act_p50: number | null; act_p90: number | null; act_max: number | null; act_24h: number;
+    }[]
+  >`
+    SELECT count(*)::int AS profiled,
+           avg(p.event_count)::float8 AS ev_mean,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY p.event_count) AS ev_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY p.event_count) AS ev_p90,
+           max(p.event_count)::float8 AS ev_max,
+           avg(a.updated_h) AS up_mean,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY a.updated_h) AS up_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY a.updated_h) AS up_p90,
+           max(a.updated_h) AS up_max,
+           count(*) FILTER (WHERE a.updated_h < 24)::int AS up_24h,
+           count(a.active_h)::int AS act_count,
+           avg(a.active_h) AS act_mean,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY a.active_h) AS act_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY a.active_h) AS act_p90,
+           max(a.active_h) AS act_max,
+           count(*) FILTER (WHERE a.active_h < 24)::int AS act_24h
+    FROM profiles p
+    CROSS JOIN LATERAL (
+      SELECT greatest(0, extract(epoch FROM ${at}::timestamptz - p.updated_at))::float8 / 3600 AS updated_h,
+             -- greatest() skips NULLs: a profile with no event must stay NULL here, not become 0
+             CASE WHEN p.last_event_at IS NOT NULL
+                  THEN greatest(0, extract(epoch FROM ${at}::timestamptz - p.last_event_at))::float8 / 3600 END AS active_h
+    ) a`;
+  const row = r!;
+  return {
+    profiled: row.profiled,
+    eventsPerUser: { count: row.profiled, mean: row.ev_mean, p50: row.ev_p50, p90: row.ev_p90, max: row.ev_max },
+    profileAgeHours: { count: row.profiled, mean: row.up_mean, p50: row.up_p50, p90: row.up_p90, max: row.up_max },
+    updatedLast24h: row.up_24h,
+    lastActivityAgeHours: { count: row.act_count, mean: row.act_mean, p50: row.act_p50, p90: row.act_p90, max: row.act_max },
+    activeLast24h: row.act_24h,
+  };
+}
+
+/**
+ * A seeded pseudo-random sample of at most `limit` profiles: the order of md5(user id, seed) is random-looking, fixed
+ * for a seed, and a user's place in it does not depend on the other rows (a top-N sort: bounded memory).
+ */
+export async function sampleProfiles(client: Client, seed: number, limit: number): Promise<SampledProfile[]> {
+  return client.$queryRaw<SampledProfile[]>`
+    SELECT user_id AS "userId", sessions_count AS "sessionsCount", total_session_duration AS "totalSessionDuration",
+           event_count AS "eventCount", first_event_at AS "firstEventAt", last_event_at AS "lastEventAt",
+           category_weights AS "categoryWeights", weights_at AS "weightsAt"
+    FROM profiles
+    ORDER BY md5(user_id || ':' || ${String(seed)}::text), user_id
+    LIMIT ${Math.min(limit, MAX_SAMPLE)}::int`;
+}
+
+/** The active model with its segments, or null. */
+export function activeModelWithSegments(client: Client) {
+  return client.segmentationModel.findFirst({ where: { active: true }, include: { segments: { orderBy: { index: 'asc' } } } });
+}
+
+/** Users currently assigned to each of the given segments (segments with none are absent). */
+export async function liveSegmentCounts(client: Client, segmentIds: readonly string[]): Promise<Map<string, number>> {
+  if (segmentIds.length === 0) return new Map();
+  const rows = await client.$queryRaw<{ segment_id: string; users: number }[]>`
+    SELECT segment_id::text AS segment_id, count(*)::int AS users
+    FROM profiles
+    WHERE segment_id = ANY(${[...segmentIds]}::uuid[])
+    GROUP BY segment_id`;
+  return new Map(rows.map((r) => [r.segment_id, r.users]));
+}

@@ -1,0 +1,141 @@
+// Scheduled recomputation through the job system with a fixed clock, the weekly retrain guard both ways, and the
+// per-user portrait fields the daily run enables (tiers, RFM) plus behaviour preferences.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { generateDemoData } from '../../src/demo/demo-data.ts';
+import { createJobRunner } from '../../src/modules/jobs/job-handlers.ts';
+import { enqueueDueSchedules } from '../../src/modules/schedules/schedules.ts';
+
+let clock = new Date('2026-11-23T02:45:00Z'); // a Monday, after the daily (02:30) slot, before the weekly (03:00) one
+let server: TestServer;
+
+interface Run { id: string; schedule: string; status: string; slot: string | null; rows: number | null; outcome: string | null; reason: string | null; error: string | null; model: { id: string; active: boolean } | null }
+const RUN = `id schedule status slot rows outcome reason error model { id active }`;
+
+async function gqlOk<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+  const r = await server.gql<T>(query, variables);
+  assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+  return r.data!;
+}
+
+async function waitForRun(id: string): Promise<Run> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const runs = (await gqlOk<{ scheduledRuns: Run[] }>(`{ scheduledRuns(first: 50) { ${RUN} } }`)).scheduledRuns;
+    const run = runs.find((r) => r.id === id);
+    assert.ok(run, `run ${id} is listed`);
+    if (run.status === 'SUCCEEDED' || run.status === 'FAILED') return run;
+    if (Date.now() > until) throw new Error(`run ${id} still ${run.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const runNow = async (name: string) => (await gqlOk<{ runSchedule: Run }>(`mutation($n: ScheduleName!) { runSchedule(name: $n) { ${RUN} } }`, { n: name })).runSchedule;
+
+before(async () => {
+  server = await startTestServer({ now: () => clock });
+  const { users, events } = generateDemoData(200, clock, 5);
+  await server.gql(`mutation($u: [UserImportInput!]!) { importUsers(users: $u) { imported } }`, { u: users });
+  for (let i = 0; i < events.length; i += 5000) {
+    await server.gql(`mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`, { e: events.slice(i, i + 5000) });
+  }
+});
+after(() => server.close());
+
+describe('schedules', () => {
+  it('lists the configured schedules with their next run', async () => {
+    const s = await gqlOk<{ schedules: { name: string; cron: string; enabled: boolean; nextRunAt: string }[] }>(`{ schedules { name cron enabled nextRunAt } }`);
+    assert.deepEqual(s.schedules.map((x) => [x.name, x.enabled]), [['HOURLY', true], ['DAILY', true], ['WEEKLY', true]]);
+    assert.equal(s.schedules[1]!.nextRunAt, '2026-11-24T02:30:00.000Z');
+    assert.equal(s.schedules[2]!.nextRunAt, '2026-11-23T03:00:00.000Z');
+  });
+
+  it('queues each due slot once, however often and by however many processes it is checked', async () => {
+    const first = await enqueueDueSchedules(server.database.db, server.services.portrait, clock);
+    assert.deepEqual(first.sort(), ['daily', 'hourly', 'weekly']);
+    assert.deepEqual(await enqueueDueSchedules(server.database.db, server.services.portrait, clock), []);
+    const jobs = await server.database.db.job.findMany({ where: { kind: { startsWith: 'schedule:' } }, orderBy: { kind: 'asc' } });
+    assert.deepEqual(jobs.map((j) => j.dedupeKey), ['daily@2026-11-23T02:30:00.000Z', 'hourly@2026-11-23T02:05:00.000Z', 'weekly@2026-11-16T03:00:00.000Z']);
+    // the test server runs no schedules of its own: drop these so the runs below are the ones we trigger
+    await server.database.db.job.deleteMany({ where: { kind: { startsWith: 'schedule:' } } });
+  });
+
+  it('gives users tiers and RFM only once the daily run has computed the population', async () => {
+    const Q = `{ user(id: "demo-000001") { profile { labels { value frequency recency engagement ageGroup } rfm { recency frequency monetary code segment segmentName segmentNameZh: segmentName(locale: ZH) } behaviourPreferences } } }`;
+    type P = { user: { profile: { labels: Record<string, string> | null; rfm: Record<string, string | number> | null; behaviourPreferences: string[] } } };
+    const before = await gqlOk<P>(Q);
+    assert.equal(before.user.profile.labels, null);
+    assert.equal(before.user.profile.rfm, null);
+
+    const run = await waitForRun((await runNow('DAILY')).id);
+    assert.equal(run.status, 'SUCCEEDED', run.error ?? '');
+    assert.equal(run.rows, 200);
+    assert.match(run.outcome!, /population statistics over 200 users/);
+    const stats = await server.database.db.populationStats.findUnique({ where: { id: 'current' } });
+    assert.equal(stats!.population, 200);
+    assert.equal(stats!.computedAt.toISOString(), clock.toISOString());
+
+    server.services.populationStats.invalidate();
+    const after = (await gqlOk<P>(Q)).user.profile;
+    for (const k of ['value', 'frequency', 'recency', 'engagement']) assert.ok(['HIGH', 'MEDIUM', 'LOW'].includes(after.labels![k]!));
+    assert.ok([1, 2, 3, 4, 5].includes(after.rfm!.recency as number));
+    assert.equal(after.rfm!.code, `${after.rfm!.recency}${after.rfm!.frequency}${after.rfm!.monetary}`);
+    assert.match(after.rfm!.segmentNameZh as string, /[\u4e00-\u9fff]/);
+    // demo users browse and click a lot: someone shows a preference, and none has more than 8
+    const many = await gqlOk<{ users: { edges: { node: { profile: { behaviourPreferences: string[] } } }[] } }>(
+      `{ users(first: 200) { edges { node { profile { behaviourPreferences } } } } }`,
+    );
+    const prefs = many.users.edges.map((e) => e.node.profile.behaviourPreferences);
+    assert.ok(prefs.some((p) => p.length > 0));
+    assert.ok(prefs.every((p) => p.length <= 8));
+  });
+
+  it('refreshes users with new events every hour', async () => {
+    clock = new Date('2026-11-23T03:10:00Z');
+    await gqlOk(`mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`, {
+      e: [{ eventId: 'hourly-1', userId: 'demo-000002', type: 'CLICK', occurredAt: '2026-11-23T03:09:00Z' }],
+    });
+    const run = await waitForRun((await runNow('HOURLY')).id);
+    assert.equal(run.status, 'SUCCEEDED', run.error ?? '');
+    assert.ok(run.rows! >= 1);
+  });
+
+  it('weekly: activates a retrain that is not worse, keeps one that is, and records why', async () => {
+    // No active model yet: the weekly run trains and activates.
+    const first = await waitForRun((await runNow('WEEKLY')).id);
+    assert.equal(first.status, 'SUCCEEDED', first.error ?? '');
+    assert.equal(first.outcome, 'ACTIVATED');
+    assert.equal(first.reason, 'no model was active');
+    assert.equal(first.model!.active, true);
+    // Make the active model look unbeatable: the next retrain is kept inactive, with the reason.
+    await server.database.db.$executeRawUnsafe(`UPDATE segmentation_models SET metrics = jsonb_set(metrics, '{silhouette}', '0.99') WHERE active`);
+    const second = await waitForRun((await runNow('WEEKLY')).id);
+    assert.equal(second.outcome, 'KEPT_INACTIVE');
+    assert.match(second.reason!, /worse than the active model's 0.9900 by more than 0.02/);
+    assert.equal(second.model!.active, false);
+    const active = await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`);
+    assert.equal(active.activeModel.id, first.model!.id);
+    // And a fair comparison again: equal or better wins.
+    await server.database.db.$executeRawUnsafe(`UPDATE segmentation_models SET metrics = jsonb_set(metrics, '{silhouette}', '-0.5') WHERE active`);
+    const third = await waitForRun((await runNow('WEEKLY')).id);
+    assert.equal(third.outcome, 'ACTIVATED');
+    assert.equal((await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`)).activeModel.id, third.model!.id);
+  });
+
+  it('a runner with schedules on queues and runs the due slots by itself', async () => {
+    await server.services.jobs?.stop();
+    clock = new Date('2026-11-23T04:06:00Z');
+    const runner = createJobRunner(server.services, { pollMs: 50, schedules: true });
+    server.services.jobs = runner;
+    runner.start();
+    const until = Date.now() + 60_000;
+    let hourly: Run | undefined;
+    while (!hourly && Date.now() < until) {
+      const runs = (await gqlOk<{ scheduledRuns: Run[] }>(`{ scheduledRuns(schedule: HOURLY) { ${RUN} } }`)).scheduledRuns;
+      hourly = runs.find((r) => r.slot === '2026-11-23T04:05:00.000Z' && r.status === 'SUCCEEDED');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(hourly, 'the 04:05 hourly slot ran');
+  });
+});
