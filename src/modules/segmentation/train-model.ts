@@ -8,7 +8,7 @@ import { winsorizeIqr } from '../../compute/preprocess/winsorize.ts';
 import { fitScaler, transform } from '../../compute/preprocess/scaler.ts';
 import { assignNearest, kmeans, type KMeansOptions, type KMeansResult } from '../../compute/clustering/kmeans.ts';
 import { fitGmm } from '../../compute/clustering/gmm.ts';
-import { dbscan } from '../../compute/clustering/dbscan.ts';
+import { dbscanSampled } from '../../compute/clustering/dbscan.ts';
 import { agglomerative, type Linkage } from '../../compute/clustering/hierarchical.ts';
 import { silhouetteSampled, silhouetteScore } from '../../compute/metrics/silhouette.ts';
 import { calinskiHarabasz } from '../../compute/metrics/calinski-harabasz.ts';
@@ -46,6 +46,7 @@ export const SILHOUETTE_SAMPLE = 10_000;
 export const SELECTION_SAMPLE = 50_000;
 /** Agglomerative clustering is O(n^2) in memory: it runs on a sample, the rest goes to the nearest cluster. */
 export const HIERARCHICAL_SAMPLE = 4_000;
+export const DBSCAN_SAMPLE = 20_000;
 const STABILITY_RESAMPLES = 5;
 const STABILITY_SAMPLE = 20_000;
 const PROJECTION_POINTS = 2_000;
@@ -180,7 +181,9 @@ export async function trainModel(raw: Matrix, features: string[], params: TrainP
         break;
       }
       case 'DBSCAN': {
-        const r = dbscan(z, { eps: params.eps, minSamples: params.minSamples });
+        // Exact DBSCAN nears O(n^2) in 10+ dimensions: above DBSCAN_SAMPLE rows it runs on a seeded sample and the
+        // other rows join their nearest core point's cluster within eps (else noise).
+        const r = dbscanSampled(z, { eps: params.eps, minSamples: params.minSamples, maxSample: DBSCAN_SAMPLE, seed: params.seed });
         if (r.clusters < 1) throw new RangeError(`DBSCAN found no cluster with eps ${params.eps} and minSamples ${params.minSamples}`);
         noise = r.noise;
         const members: number[] = [];
