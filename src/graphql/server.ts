@@ -83,7 +83,8 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).header('cache-control', 'no-store').send(body);
   });
-  const ide = production ? undefined : registerIde(app);
+  // Only the documented development key is ever written into the page, never a real one.
+  const ide = production ? undefined : registerIde(app, services.env.usingDevAdminKey ? { devKey: services.env.PORTRAIT_ADMIN_KEY! } : {});
 
   const context = (request: FastifyRequest) => createContext(services, request.headers);
   app.route({

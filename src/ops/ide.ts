@@ -22,7 +22,8 @@ const packageVersion = (name: string): string => {
 export const IDE_ASSET_PREFIX = '/ide/assets/';
 
 /** A hint, not a key: GraphiQL's headers editor starts with it and remembers what the user types instead. */
-export const DEFAULT_HEADERS = JSON.stringify({ Authorization: 'Bearer <your key>' }, null, 2);
+export const headersFor = (key: string) => JSON.stringify({ Authorization: `Bearer ${key}` }, null, 2);
+export const DEFAULT_HEADERS = headersFor('<your key>');
 
 export const DEFAULT_QUERY = `# Portrait's GraphQL API. Put your API key in the Headers tab below, then run with Ctrl-Enter.
 # The refresh button (bottom left) then loads the schema for the Docs and autocompletion.
@@ -91,11 +92,12 @@ const CSP = [
 
 const escapeJsonForHtml = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
-export function renderIdePage(): string {
+/** `defaultHeaders`: what the Headers tab starts with (the development key when the service runs on it). */
+export function renderIdePage(defaultHeaders = DEFAULT_HEADERS): string {
   const v = `?v=${encodeURIComponent(packageVersion('graphiql'))}`;
   // Relative URLs: the page lives at /graphql, so "ide/assets/x" is /ide/assets/x (and still right behind a path prefix).
   const asset = (name: string) => `ide/assets/${name}${v}`;
-  const config = escapeJsonForHtml({ defaultQuery: DEFAULT_QUERY, defaultHeaders: DEFAULT_HEADERS });
+  const config = escapeJsonForHtml({ defaultQuery: DEFAULT_QUERY, defaultHeaders });
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -139,9 +141,9 @@ export interface Ide {
   onGraphqlRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
 }
 
-export function registerIde(app: FastifyInstance, opts: { graphqlPath?: string } = {}): Ide {
+export function registerIde(app: FastifyInstance, opts: { graphqlPath?: string; devKey?: string } = {}): Ide {
   const graphqlPath = opts.graphqlPath ?? '/graphql';
-  const page = renderIdePage();
+  const page = renderIdePage(opts.devKey ? headersFor(opts.devKey) : DEFAULT_HEADERS);
   const cache = new Map<string, Buffer>();
   const load = async (name: string, a: Asset): Promise<Buffer> => {
     const hit = cache.get(name);
