@@ -207,6 +207,22 @@ describe('segmentation lifecycle', () => {
     }
   });
 
+  it('trains on RFM scores, and scores new users live with the cut points it was trained with', async () => {
+    const done = await waitForJob((await retrain({ k: 3, seed: 2, features: ['rfmRecency', 'rfmFrequency', 'rfmMonetary', 'engagementScore'] })).id);
+    assert.equal(done.status, 'SUCCEEDED', done.error ?? '');
+    const m = await model(done.model!.id);
+    assert.deepEqual(m.features, ['rfmRecency', 'rfmFrequency', 'rfmMonetary', 'engagementScore']);
+    assert.equal(m.active, true);
+    const stored = await server.database.db.segmentationModel.findUnique({ where: { id: m.id } });
+    assert.equal((stored!.details as { rfmCuts: { n: number } }).rfmCuts.n > 0, true);
+    await gqlOk(`mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`, {
+      e: [{ eventId: 'rfm-live', userId: 'rfm-1', type: 'PURCHASE', occurredAt: new Date(Date.now() - 60_000).toISOString(), amount: 20 }],
+    });
+    const seg = await segmentOf('rfm-1');
+    assert.ok(m.segments.map((s) => s.id).includes(seg!), 'placed in the RFM model');
+    await gqlOk(`mutation($id: ID!) { activateModel(id: $id) { id } }`, { id: first.id });
+  });
+
   it('refuses bad training input and refuses READ and INGEST keys', async () => {
     const unknown = await server.gql(`mutation { retrain(input: { features: ["totalSpent", "iq"] }) { id } }`);
     assert.equal(unknown.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');

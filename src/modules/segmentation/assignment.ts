@@ -56,7 +56,7 @@ export async function assignUsers(client: Client, model: ActiveModel, userIds: r
   });
   const v = new Float64Array(model.math.features.length);
   const segments = rows.map((row) => {
-    writeFeatures({ profile: row, age: row.user.age, cityTier: row.user.cityTier }, model.math.features, now, config, v);
+    writeFeatures({ profile: row, age: row.user.age, cityTier: row.user.cityTier }, model.math.features, now, config, v, 0, model.math.rfmCuts);
     return model.segmentIds[place(model.math, v).index]!;
   });
   await writeAssignments(client, rows.map((r) => r.userId), segments);

@@ -3,6 +3,7 @@
 import type { PortraitConfig } from '../../portrait/config.ts';
 import { numericProfile, type NumericProfile, type ProfileNumbers } from '../profiles/profile-view.ts';
 import { badInput } from '../../errors.ts';
+import { scoreRfm, type RfmCutPoints, type RfmScore } from '../../portrait/rfm.ts';
 
 type NumericKey = { [K in keyof NumericProfile]: NumericProfile[K] extends number | null ? K : never }[keyof NumericProfile];
 
@@ -12,9 +13,12 @@ export const PROFILE_FEATURES = [
   'totalDwellSeconds', 'clicks', 'cartAdds', 'reviews', 'eventCount',
 ] as const satisfies readonly NumericKey[];
 export const USER_FEATURES = ['age', 'cityTier'] as const;
+/** RFM scores 1-5 against the population's quintiles; a model trained on them keeps the cut points it used. */
+export const RFM_FEATURES = ['rfmRecency', 'rfmFrequency', 'rfmMonetary'] as const;
 
-export type FeatureName = (typeof PROFILE_FEATURES)[number] | (typeof USER_FEATURES)[number];
-export const ALL_FEATURES: readonly FeatureName[] = [...PROFILE_FEATURES, ...USER_FEATURES];
+export type FeatureName = (typeof PROFILE_FEATURES)[number] | (typeof USER_FEATURES)[number] | (typeof RFM_FEATURES)[number];
+export const ALL_FEATURES: readonly FeatureName[] = [...PROFILE_FEATURES, ...USER_FEATURES, ...RFM_FEATURES];
+export const usesRfm = (features: readonly FeatureName[]) => features.some((f) => (RFM_FEATURES as readonly string[]).includes(f));
 
 /** The seed practice's behaviour and value features. */
 export const DEFAULT_FEATURES: readonly FeatureName[] = [
@@ -41,11 +45,46 @@ export interface FeatureSource {
   cityTier: number | null;
 }
 
-/** Writes the user's features into out[offset..]; a missing value (never purchased, unknown age) is NaN. */
-export function writeFeatures(src: FeatureSource, features: readonly FeatureName[], now: Date, config: PortraitConfig, out: Float64Array, offset = 0): void {
+/**
+ * Writes the user's features into out[offset..]; a missing value (never purchased, unknown age) is NaN.
+ * RFM features need the population's cut points (`rfmCuts`).
+ */
+export function writeFeatures(
+  src: FeatureSource,
+  features: readonly FeatureName[],
+  now: Date,
+  config: PortraitConfig,
+  out: Float64Array,
+  offset = 0,
+  rfmCuts: RfmCutPoints | null = null,
+): void {
   const p = numericProfile(src.profile, now, config);
+  let rfm: RfmScore | undefined;
+  const score = () => {
+    if (!rfmCuts) throw new Error('RFM features need the population cut points');
+    return (rfm ??= scoreRfm({ recencyDays: p.lastPurchaseDays, frequency: p.purchaseFrequency, monetary: p.totalSpent }, rfmCuts));
+  };
   features.forEach((f, j) => {
-    const v = f === 'age' ? src.age : f === 'cityTier' ? src.cityTier : p[f];
+    let v: number | null;
+    switch (f) {
+      case 'age':
+        v = src.age;
+        break;
+      case 'cityTier':
+        v = src.cityTier;
+        break;
+      case 'rfmRecency':
+        v = score().r;
+        break;
+      case 'rfmFrequency':
+        v = score().f;
+        break;
+      case 'rfmMonetary':
+        v = score().m;
+        break;
+      default:
+        v = p[f];
+    }
     out[offset + j] = v ?? Number.NaN;
   });
 }

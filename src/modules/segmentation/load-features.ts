@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.ts';
 import type { PortraitConfig } from '../../portrait/config.ts';
 import { matrix, type Matrix } from '../../compute/matrix.ts';
 import { writeFeatures, type FeatureName } from './features.ts';
+import type { RfmCutPoints } from '../../portrait/rfm.ts';
 
 export interface FeatureMatrix {
   userIds: string[];
@@ -21,6 +22,7 @@ export async function loadFeatureMatrix(
   now: Date,
   config: PortraitConfig,
   onProgress?: (fraction: number) => void,
+  rfmCuts: RfmCutPoints | null = null,
 ): Promise<FeatureMatrix> {
   const total = await db.profile.count();
   const d = features.length;
@@ -39,7 +41,7 @@ export async function loadFeatureMatrix(
     for (const row of page) {
       // Profiles created after the count was taken are left for the next training.
       if (userIds.length === total) break;
-      writeFeatures({ profile: row, age: row.user.age, cityTier: row.user.cityTier }, features, now, config, data, userIds.length * d);
+      writeFeatures({ profile: row, age: row.user.age, cityTier: row.user.cityTier }, features, now, config, data, userIds.length * d, rfmCuts);
       userIds.push(row.userId);
       genders.push(row.user.gender);
     }

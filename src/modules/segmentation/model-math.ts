@@ -5,6 +5,7 @@ import { matrix, type Matrix } from '../../compute/matrix.ts';
 import { gmmPosterior, type GmmParams } from '../../compute/clustering/gmm.ts';
 import type { AlgorithmName } from './train-model.ts';
 import type { FeatureName } from './features.ts';
+import type { RfmCutPoints } from '../../portrait/rfm.ts';
 
 export interface ModelMath {
   algorithm: AlgorithmName;
@@ -16,6 +17,8 @@ export interface ModelMath {
   /** k x d, standardised space */
   centroids: Matrix;
   gmm: GmmParams | null;
+  /** the population RFM cut points the model was trained with (when it uses RFM features) */
+  rfmCuts: RfmCutPoints | null;
 }
 
 export interface Placement {
@@ -41,7 +44,11 @@ const rowsToMatrix = (rows: unknown): Matrix => {
 /** Parses the JSON columns of a model row (written by this service, so a mismatch is a bug, not bad input). */
 export function parseModelMath(row: { algorithm: AlgorithmName; features: string[]; scaler: unknown; centroids: unknown; details: unknown }): ModelMath {
   const scaler = row.scaler as { mean: unknown; std: unknown };
-  const details = row.details as { preprocessing?: { medians?: unknown; winsorized?: unknown }; gmm?: { weights: unknown; variances: unknown } | null };
+  const details = row.details as {
+    preprocessing?: { medians?: unknown; winsorized?: unknown };
+    gmm?: { weights: unknown; variances: unknown } | null;
+    rfmCuts?: RfmCutPoints | null;
+  };
   const centroids = rowsToMatrix(row.centroids);
   const gmm = details.gmm
     ? { weights: Float64Array.from(numbers(details.gmm.weights)), means: centroids, variances: rowsToMatrix(details.gmm.variances) }
@@ -56,6 +63,7 @@ export function parseModelMath(row: { algorithm: AlgorithmName; features: string
     std: numbers(scaler.std),
     centroids,
     gmm,
+    rfmCuts: details.rfmCuts ?? null,
   };
 }
 

@@ -8,6 +8,7 @@ import type { InputJsonValue } from '../../generated/prisma/internal/prismaNames
 import { notFound } from '../../errors.ts';
 import type { TrainedModel } from './train-model.ts';
 import type { SegmentDescription } from './describe-segments.ts';
+import type { RfmCutPoints } from '../../portrait/rfm.ts';
 import { assignFromTraining, assignRemaining, loadModel } from './assignment.ts';
 
 /** Bulk writes of a million assignments take a while; they still happen all-or-nothing. */
@@ -18,6 +19,8 @@ const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as InputJsonValue;
 export interface SaveContext {
   userIds: string[];
   descriptions: SegmentDescription[];
+  /** the RFM cut points the features were scored with, kept so live scoring matches */
+  rfmCuts: RfmCutPoints | null;
   activate: boolean;
   createdBy: string | null;
   jobId: string | null;
@@ -47,6 +50,7 @@ export async function saveModel(db: Db, trained: TrainedModel, ctx: SaveContext)
           projection: trained.projection,
           comparison: trained.comparison,
           timingsMs: trained.timingsMs,
+          rfmCuts: ctx.rfmCuts,
         }),
         trainedOn: ctx.userIds.length,
         createdBy: ctx.createdBy,

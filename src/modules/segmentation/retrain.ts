@@ -9,7 +9,8 @@ import { badInput } from '../../errors.ts';
 import { matrix } from '../../compute/matrix.ts';
 import { enqueue } from '../jobs/job-queue.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
-import { resolveFeatures, type FeatureName } from './features.ts';
+import { resolveFeatures, usesRfm, type FeatureName } from './features.ts';
+import { computePopulationStats } from '../portrait/population-stats.ts';
 import { loadFeatureMatrix } from './load-features.ts';
 import { runTrainingInWorker } from './run-training.ts';
 import { describeSegments, DESCRIPTION_COLUMNS } from './describe-segments.ts';
@@ -75,7 +76,9 @@ export async function trainAndSave(
   const now = deps.now();
   // One pass over the profiles reads the training features and the columns the segment descriptions need.
   const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
-  const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f));
+  // RFM features are scored against the population as it is now (one extra pass, which also refreshes the stats).
+  const rfmCuts = usesRfm(payload.features) ? (await computePopulationStats(deps.db, now, deps.config)).rfmCuts : null;
+  const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f), rfmCuts);
   signal.throwIfAborted();
   const pick = (names: readonly FeatureName[]) => {
     const idx = names.map((f) => columns.indexOf(f));
@@ -98,6 +101,7 @@ export async function trainAndSave(
   const model = await saveModel(deps.db, trained, {
     userIds: loaded.userIds,
     descriptions,
+    rfmCuts,
     activate,
     createdBy: job.createdBy,
     jobId: job.id,

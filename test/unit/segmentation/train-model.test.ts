@@ -89,6 +89,7 @@ describe('place', () => {
     std: [50, 2],
     centroids: fromRows([[-1, -1], [1, 1], [3, 0]]),
     gmm: null,
+    rfmCuts: null,
   };
 
   it('puts a vector at its nearest centroid with softmax(-d^2) probabilities', () => {
