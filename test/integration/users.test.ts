@@ -56,6 +56,9 @@ describe('users', () => {
     const forged = await server.gql(USERS, { first: 10, after: 'bm90LWEtY3Vyc29y' });
     assert.equal(forged.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     assert.match(forged.errors![0]!.message, /^after:/);
+    const segment = await server.gql(`{ users(segmentId: "not-a-segment") { totalCount } }`);
+    assert.equal(segment.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.match(segment.errors![0]!.message, /^segmentId:/);
     const big = await server.gql(USERS, { first: 100_000 });
     assert.equal(big.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
     assert.match(big.errors![0]!.message, /^first:/);

@@ -2,6 +2,7 @@
 import type { Db } from '../../db/client.ts';
 import type { UserRow } from './user-row.ts';
 import { badInput } from '../../errors.ts';
+import { isUuid } from '../../db/uuid.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
 export const MAX_PAGE_SIZE = 500;
@@ -22,6 +23,7 @@ export function checkPageSize(first: number | null | undefined, field = 'first')
 /** Users in id order after the cursor; optionally only those in one segment. */
 export async function listUsers(db: Db, args: { first?: number | null; after?: string | null; segmentId?: string | null }): Promise<UserPage> {
   const first = checkPageSize(args.first);
+  if (args.segmentId && !isUuid(args.segmentId)) throw badInput('segmentId', 'not a segment id');
   const afterId = args.after ? decodeCursor(args.after) : undefined;
   const where = {
     ...(afterId !== undefined ? { id: { gt: afterId } } : {}),

@@ -1,0 +1,130 @@
+// npm run bench retrain [-- --users N]: a full retrain end to end on N users (default 1,000,000) x the default
+// 9 features: read every profile from PostgreSQL, choose k over 2..10, train (worker thread), write the model and
+// its segments, activate it and reassign every user — through the job system, as `retrain` runs it.
+// Prints wall time per stage and the process's peak RSS (the worker threads live in this process, so it counts them).
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { createRng } from '../src/compute/random.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { connect } from '../src/db/client.ts';
+import { loadEnv } from '../src/config/env.ts';
+import { loadPortraitConfig } from '../src/portrait/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { createServices } from '../src/graphql/context.ts';
+import { createJobRunner } from '../src/modules/jobs/job-handlers.ts';
+import { requestRetrain } from '../src/modules/segmentation/retrain.ts';
+import { startBenchDatabase } from './support/database.ts';
+import { runBench, seconds } from './support/lifecycle.ts';
+import { heading, printTable, target } from './support/table.ts';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const USERS = arg('users', 1_000_000);
+const DAY = 86_400_000;
+
+/** Five shopper personas' profile aggregates, with noise: tab-separated COPY rows for users and profiles. */
+function* rows(now: number): Generator<[string, string]> {
+  const rng = createRng(11);
+  const g = (m: number, s: number) => Math.max(0, m + s * (rng.next() + rng.next() + rng.next() - 1.5) * 1.4);
+  const personas = [
+    { w: 0.1, sessions: [20, 6], dur: [900, 200], pages: [10, 3], orders: [12, 4], aov: [300, 80], idle: [2, 1] },
+    { w: 0.25, sessions: [16, 5], dur: [400, 120], pages: [14, 4], orders: [8, 3], aov: [35, 10], idle: [3, 2] },
+    { w: 0.3, sessions: [10, 4], dur: [500, 150], pages: [8, 3], orders: [0.5, 0.5], aov: [60, 20], idle: [5, 3] },
+    { w: 0.15, sessions: [2, 1], dur: [200, 80], pages: [4, 2], orders: [0.3, 0.4], aov: [40, 15], idle: [2, 1] },
+    { w: 0.2, sessions: [3, 1], dur: [300, 100], pages: [3, 1], orders: [1, 1], aov: [90, 30], idle: [55, 15] },
+  ];
+  for (let i = 0; i < USERS; i++) {
+    let r = rng.next();
+    const p = personas.find((x) => (r -= x.w) < 0) ?? personas[4]!;
+    const id = `u${String(i).padStart(7, '0')}`;
+    const sessions = Math.max(1, Math.round(g(p.sessions[0]!, p.sessions[1]!)));
+    const orders = Math.round(g(p.orders[0]!, p.orders[1]!));
+    const spent = orders * g(p.aov[0]!, p.aov[1]!);
+    const last = now - g(p.idle[0]!, p.idle[1]!) * DAY;
+    const lastPurchase = orders > 0 ? new Date(last - rng.next() * 5 * DAY).toISOString() : '\\N';
+    const pageViews = Math.round(sessions * g(p.pages[0]!, p.pages[1]!));
+    const events = sessions * 2 + pageViews + orders;
+    yield [
+      `${id}\t${18 + rng.int(50)}\t${rng.next() < 0.5 ? 'F' : 'M'}\t${1 + rng.int(4)}\n`,
+      `${id}\t${sessions}\t${sessions * g(p.dur[0]!, p.dur[1]!)}\t${pageViews}\t${orders}\t${spent}\t${events}\t${lastPurchase}\t${new Date(last - 30 * DAY).toISOString()}\t${new Date(last).toISOString()}\n`,
+    ];
+  }
+}
+
+await runBench('retrain', 60 * 60_000, async (defer) => {
+  heading(`Full retrain end to end: ${USERS.toLocaleString('en')} users`);
+  const db0 = await startBenchDatabase('retrain');
+  defer('database', () => db0.stop());
+  console.log(db0.description);
+  await migrate(db0.url);
+
+  let t = performance.now();
+  const now = Date.now();
+  // Two COPY streams fed from one generator, buffered per table: users first (profiles reference them).
+  const users: string[] = [];
+  const profiles: string[] = [];
+  for (const [u, p] of rows(now)) {
+    users.push(u);
+    profiles.push(p);
+  }
+  await db0.withClient(async (c) => {
+    const chunked = (lines: string[]) => Readable.from((function* () {
+      for (let i = 0; i < lines.length; i += 10_000) yield lines.slice(i, i + 10_000).join('');
+    })());
+    await pipeline(chunked(users), c.query(copyFrom('COPY users (id, age, gender, city_tier) FROM STDIN')));
+    await pipeline(
+      chunked(profiles),
+      c.query(copyFrom('COPY profiles (user_id, sessions_count, total_session_duration, page_views, purchase_count, total_spent, event_count, last_purchase_at, first_event_at, last_event_at) FROM STDIN')),
+    );
+    await c.query('ANALYZE users; ANALYZE profiles');
+  });
+  users.length = 0;
+  profiles.length = 0;
+  const loadS = seconds(t);
+  console.log(`loaded ${USERS.toLocaleString('en')} users and profiles by COPY in ${loadS.toFixed(1)} s`);
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+
+  const env = loadEnv({ DATABASE_URL: db0.url, LOG_LEVEL: 'info', NODE_ENV: 'production', PORTRAIT_ADMIN_KEY: 'bench-admin-key-0123456789abcdef' });
+  const database = connect(db0.url, 4);
+  defer('pool', () => database.close());
+  const services = createServices({ db: database.db, env, portrait: loadPortraitConfig(env.PORTRAIT_CONFIG), logger: createLogger('warn') });
+  const runner = createJobRunner(services, { pollMs: 100, heartbeatMs: 5_000 });
+  defer('runner', () => runner.stop());
+
+  t = performance.now();
+  const job = await requestRetrain(database.db, { kMin: 2, kMax: 10, seed: 1 }, 'bench');
+  runner.start();
+  let maxRss = 0;
+  let done;
+  for (;;) {
+    maxRss = Math.max(maxRss, process.memoryUsage().rss);
+    done = await database.db.job.findUnique({ where: { id: job.id } });
+    if (done?.status === 'SUCCEEDED' || done?.status === 'FAILED') break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const wall = seconds(t);
+  if (done.status !== 'SUCCEEDED') throw new Error(`retrain failed: ${done.error}`);
+  const model = (await database.db.segmentationModel.findUnique({ where: { id: done.modelId! } }))!;
+  const details = model.details as { timingsMs: Record<string, number>; kSelection: { chosenK: number; reason: string } };
+  const metrics = model.metrics as { silhouette: number; sampleSize: number };
+  const assigned = await database.db.profile.count({ where: { segmentId: { not: null } } });
+  const peakRss = Math.max(maxRss, process.resourceUsage().maxRSS * 1024);
+
+  printTable(
+    ['measure', 'value'],
+    [
+      ['users / features', `${model.trainedOn.toLocaleString('en')} x ${model.features.length}`],
+      ['k chosen (2..10)', `${details.kSelection.chosenK} — ${details.kSelection.reason}`],
+      ['silhouette (sampled)', `${metrics.silhouette.toFixed(4)} on ${metrics.sampleSize.toLocaleString('en')} rows`],
+      ...Object.entries(details.timingsMs).map(([stage, msValue]) => [`  worker: ${stage}`, `${(msValue / 1000).toFixed(2)} s`]),
+      ['users assigned', assigned.toLocaleString('en')],
+      ['wall time, enqueue -> SUCCEEDED', `${wall.toFixed(1)} s  ${target('<= 120 s', wall <= 120)}`],
+      ['peak RSS (process, incl. workers)', `${(peakRss / 2 ** 30).toFixed(2)} GB  ${target('<= 1.5 GB', peakRss <= 1.5 * 2 ** 30)}`],
+      ['RSS before the retrain', `${(rssBefore / 2 ** 30).toFixed(2)} GB`],
+    ],
+  );
+});
