@@ -1,0 +1,81 @@
+// The benchmark's own database: an embedded PostgreSQL in a temporary folder (real durability: fsync stays on), or,
+// when DATABASE_URL is set, a fresh database on that server. Either way it is created here and removed at the end.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
+
+export interface BenchDatabase {
+  /** URL of the benchmark's own database */
+  url: string;
+  /** where it runs, for the report */
+  description: string;
+  /** a short-lived client on the benchmark database */
+  withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T>;
+  /** drops the database (DATABASE_URL) or stops the embedded server and deletes its folder */
+  stop(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function startBenchDatabase(label: string): Promise<BenchDatabase> {
+  const external = process.env.DATABASE_URL;
+  let adminUrl: string;
+  let stopServer: (() => Promise<void>) | undefined;
+  let description: string;
+  if (external) {
+    adminUrl = external;
+    description = `DATABASE_URL server ${new URL(external).host}`;
+  } else {
+    const dataDir = mkdtempSync(join(tmpdir(), `portrait-bench-${label}-`));
+    const server = await startEmbeddedPostgres({ dataDir, persistent: false, throwaway: false });
+    adminUrl = server.url;
+    stopServer = async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    description = `embedded PostgreSQL in ${dataDir} (fsync on)`;
+  }
+  const name = `portrait_bench_${label}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+    const version = await admin.query<{ server_version: string }>('SHOW server_version');
+    description += `, PostgreSQL ${version.rows[0]?.server_version ?? '?'}`;
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, name);
+  return {
+    url,
+    description,
+    async withClient(fn) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return await fn(client);
+      } finally {
+        await client.end();
+      }
+    },
+    async stop() {
+      if (external) {
+        const c = new pg.Client({ connectionString: adminUrl });
+        await c.connect();
+        try {
+          await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        } finally {
+          await c.end();
+        }
+      }
+      await stopServer?.();
+    },
+  };
+}
