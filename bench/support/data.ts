@@ -27,7 +27,7 @@ export interface DatasetOptions {
   seed: number;
   /** user ids are `${userPrefix}${n}`, zero-padded */
   userPrefix?: string;
-  /** the latest event is before this instant (default: the start of the current hour) */
+  /** the latest event is at least 2 hours before this instant (default: the start of the current hour) */
   end?: Date;
   days?: number;
 }
@@ -47,7 +47,7 @@ const ITEMS = 5_000;
 const DEVICES = ['ios', 'android', 'web', 'mini-program'] as const;
 const REFERRERS = ['direct', 'search', 'ad', 'social', 'email', 'push'] as const;
 const REVIEWS = ['Great product, fast delivery.', 'As described. Would buy again.', 'Packaging was damaged but the item is fine.', '质量很好，物流很快。'];
-// Relative activity by hour of day in UTC+8 (night low, lunch and evening peaks).
+// Relative activity by hour of day (night low, lunch and evening peaks).
 const HOURLY = [2, 1, 1, 1, 1, 2, 4, 6, 7, 7, 8, 9, 10, 9, 8, 8, 8, 9, 10, 12, 14, 14, 11, 6];
 
 function categories(): string[] {
@@ -108,11 +108,13 @@ export function generateDataset(opts: DatasetOptions): Dataset {
     return users[lo]!;
   };
   const hourMax = Math.max(...HOURLY);
+  // The daily rhythm is laid out relative to `end` (as if `end` were midnight), so the same seed gives the same
+  // events, only shifted in time, whenever it runs.
   const sessionStart = (): number => {
     for (;;) {
-      const t = end - 2 * HOUR - rng.next() * (span - 2 * HOUR);
-      const hour = new Date(t + 8 * HOUR).getUTCHours();
-      if (rng.next() * hourMax < HOURLY[hour]!) return t;
+      const before = 2 * HOUR + rng.next() * (span - 2 * HOUR);
+      const hour = 23 - (Math.floor(before / HOUR) % 24);
+      if (rng.next() * hourMax < HOURLY[hour]!) return end - before;
     }
   };
 

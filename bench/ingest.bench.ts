@@ -1,0 +1,267 @@
+// Ingest benchmark: N seeded events (default 200,000 for 10,000 users) sent through GraphQL `ingestEvents` in batches
+// of 1,000 with 2, 3 and 4 requests in flight, against the physical limit: the same rows loaded by PostgreSQL
+// `COPY ... FROM STDIN` into a copy of the events table (same columns, primary key and (user_id, occurred_at) index).
+//
+//   npm run bench ingest
+//   node --import tsx --expose-gc bench/ingest.bench.ts [--events 200000] [--users 10000] [--batch 1000]
+//        [--concurrency 2,3,4] [--copy-runs 2] [--profile] [--waits] [--breakdown]
+//
+// The service runs as a child process (src/main.ts) on its own database: an embedded PostgreSQL in a temporary folder
+// with fsync on, or a fresh database on DATABASE_URL's server when that is set. --profile runs the child under
+// --cpu-prof and prints where its CPU time went; --waits samples what the service's PostgreSQL connections are doing.
+// --breakdown times one batch at a time in this process, statement by statement (bench/support/ingest-breakdown.ts).
+// CPU seconds per process (service, PostgreSQL, this load generator, everything else) are printed for every run: on a
+// shared 2-core machine, other processes' load shows up there.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { readFlags } from './support/args.ts';
+import { CpuMeter, describeCpu, postmasterOf, type CpuUse } from './support/cpu.ts';
+import { batches, generateDataset, type BenchEvent } from './support/data.ts';
+import { startBenchDatabase, type BenchDatabase } from './support/database.ts';
+import { gqlBody, postGraphQL } from './support/gql.ts';
+import { runBench, seconds } from './support/lifecycle.ts';
+import { printProfiles } from './support/profile.ts';
+import { startServiceChild } from './support/service.ts';
+import { WaitSampler } from './support/waits.ts';
+import { ingestBreakdown } from './support/ingest-breakdown.ts';
+import { fmt, heading, ms, percentile, printTable, ratio, target } from './support/table.ts';
+
+const flags = readFlags();
+const EVENTS = flags.number('events', 200_000);
+const USERS = flags.number('users', 10_000);
+const BATCH = flags.number('batch', 1_000);
+const LEVELS = flags.numbers('concurrency', [2, 3, 4]);
+const COPY_RUNS = flags.number('copy-runs', 2);
+const PROFILE = flags.has('profile');
+const WAITS = flags.has('waits');
+const BREAKDOWN = flags.has('breakdown');
+const SEED = 20261122;
+
+const TARGET_EVENTS_PER_S = 30_000;
+const TARGET_SHARE_OF_COPY = 1 / 3;
+
+const INGEST = `mutation Ingest($events: [EventInput!]!) {
+  ingestEvents(events: $events) { accepted duplicates rejected { index eventId code message } }
+}`;
+
+interface IngestData {
+  ingestEvents: { accepted: number; duplicates: number; rejected: { index: number; eventId: string | null; code: string; message: string }[] };
+}
+
+interface IngestRun {
+  concurrency: number;
+  wallS: number;
+  eventsPerS: number;
+  latencies: number[];
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  deadlocks: number;
+  rollbacks: number;
+  cpu: CpuUse;
+}
+
+/** Sends the pre-built bodies with `concurrency` requests in flight; per-request latency in ms. */
+async function sendAll(url: string, bodies: readonly string[], concurrency: number) {
+  let next = 0;
+  const latencies: number[] = [];
+  let accepted = 0;
+  let duplicates = 0;
+  let rejected = 0;
+  const worker = async () => {
+    for (let i = next++; i < bodies.length; i = next++) {
+      const t0 = performance.now();
+      const r = await postGraphQL<IngestData>(url, bodies[i]!);
+      latencies.push(performance.now() - t0);
+      accepted += r.ingestEvents.accepted;
+      duplicates += r.ingestEvents.duplicates;
+      rejected += r.ingestEvents.rejected.length;
+      if (r.ingestEvents.rejected.length) throw new Error(`batch ${i}: rejected ${JSON.stringify(r.ingestEvents.rejected.slice(0, 3))}`);
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { wallS: seconds(t0), latencies, accepted, duplicates, rejected };
+}
+
+async function dbCounters(client: pg.Client) {
+  const r = await client.query<{ deadlocks: string; xact_rollback: string }>(
+    'SELECT deadlocks, xact_rollback FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return { deadlocks: Number(r.rows[0]?.deadlocks ?? 0), rollbacks: Number(r.rows[0]?.xact_rollback ?? 0) };
+}
+
+async function emptyTables(db: BenchDatabase) {
+  await db.withClient(async (c) => {
+    await c.query('TRUNCATE users, profiles, events');
+    await c.query('CHECKPOINT');
+  });
+}
+
+// ---- COPY
+
+const COPY_COLUMNS = 'event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties';
+
+/** COPY text format: backslash escapes; \N is NULL. */
+const copyText = (s: string) => s.replace(/[\\\t\n\r]/g, (m) => (m === '\\' ? '\\\\' : m === '\t' ? '\\t' : m === '\n' ? '\\n' : '\\r'));
+const arrayLiteral = (xs: readonly string[]) => `{${xs.map((x) => `"${x.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+const orNull = (v: string | number | undefined) => (v === undefined ? '\\N' : copyText(String(v)));
+
+function copyRow(e: BenchEvent): string {
+  return [
+    copyText(e.eventId),
+    copyText(e.userId),
+    e.type,
+    e.occurredAt,
+    orNull(e.itemId),
+    copyText(arrayLiteral(e.categories ?? [])),
+    orNull(e.amount),
+    orNull(e.durationSeconds),
+    orNull(e.text),
+    e.properties === undefined ? '\\N' : copyText(JSON.stringify(e.properties)),
+  ].join('\t');
+}
+
+async function copyRun(db: BenchDatabase, chunks: readonly Buffer[], rows: number, meter: CpuMeter): Promise<{ wall: number; cpu: CpuUse }> {
+  return db.withClient(async (c) => {
+    await c.query('TRUNCATE bench_events');
+    await c.query('CHECKPOINT');
+    const cpu0 = meter.snapshot();
+    const t0 = performance.now();
+    const stream = c.query(copyFrom(`COPY bench_events (${COPY_COLUMNS}) FROM STDIN`));
+    await pipeline(Readable.from(chunks), stream);
+    const wall = seconds(t0);
+    const cpu = meter.since(cpu0); // while the backend is still alive, so its CPU time is visible
+    if (stream.rowCount !== rows) throw new Error(`COPY wrote ${stream.rowCount} rows, expected ${rows}`);
+    return { wall, cpu };
+  });
+}
+
+// ---- main
+
+await runBench('ingest', 30 * 60_000, async (defer) => {
+  console.log(`ingest: ${fmt(EVENTS)} events, ${fmt(USERS)} users, batches of ${fmt(BATCH)}, concurrency ${LEVELS.join('/')}`);
+  const db = await startBenchDatabase('ingest');
+  defer('database', () => db.stop());
+  console.log(`database: ${db.description}`);
+  const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'portrait-bench-prof-')) : undefined;
+  const service = await startServiceChild({ databaseUrl: db.url, cpuProfileDir: profileDir });
+  defer('service', () => service.stop());
+  console.log(`service: pid ${service.pid} at ${service.url}${profileDir ? ` (CPU profile to ${profileDir})` : ''}`);
+  const postmaster = await db.withClient(async (c) => postmasterOf((await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
+  const meter = new CpuMeter(service.pid, postmaster);
+
+  let t0 = performance.now();
+  const data = generateDataset({ events: EVENTS, users: USERS, seed: SEED });
+  const bodies = batches(data.events, BATCH).map((b) => gqlBody(INGEST, { events: b }));
+  const first = data.events[0]!.occurredAt;
+  const last = data.events.at(-1)!.occurredAt;
+  console.log(
+    `data: ${fmt(data.events.length)} events, ${fmt(data.activeUsers)} users, ${fmt(data.sessions)} sessions, ${first} .. ${last} ` +
+      `(${Object.entries(data.byType).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}); ` +
+      `${bodies.length} bodies of ~${fmt(Buffer.byteLength(bodies[0]!) / 1024)} KiB, built in ${fmt(seconds(t0))} s`,
+  );
+
+  // Warm-up on other users, so the first measured run does not pay for JIT and connection set-up.
+  const warm = generateDataset({ events: 20 * BATCH, users: 2_000, seed: SEED + 1, userPrefix: 'warm-' });
+  t0 = performance.now();
+  await sendAll(service.url, batches(warm.events, BATCH).map((b) => gqlBody(INGEST, { events: b })), 2);
+  console.log(`warm-up: ${fmt(warm.events.length)} events in ${fmt(seconds(t0))} s`);
+
+  // ---- GraphQL
+  heading('GraphQL ingestEvents');
+  const runs: IngestRun[] = [];
+  for (const concurrency of LEVELS) {
+    await emptyTables(db);
+    globalThis.gc?.();
+    const before = await db.withClient(dbCounters);
+    const sampler = WAITS ? new WaitSampler(db.url) : undefined;
+    await sampler?.start();
+    const cpu0 = meter.snapshot();
+    const r = await sendAll(service.url, bodies, concurrency);
+    const cpu = meter.since(cpu0);
+    await sampler?.stop();
+    sampler?.print(`concurrency ${concurrency}: the service's connections`);
+    const after = await db.withClient(dbCounters);
+    const check = await db.withClient(async (c) => {
+      const q = await c.query<{ events: string; counted: string; users: string }>(
+        'SELECT (SELECT count(*) FROM events) AS events, (SELECT coalesce(sum(event_count), 0) FROM profiles) AS counted, (SELECT count(*) FROM users) AS users',
+      );
+      return q.rows[0]!;
+    });
+    if (r.accepted !== EVENTS || Number(check.events) !== EVENTS || Number(check.counted) !== EVENTS || Number(check.users) !== data.activeUsers) {
+      throw new Error(`concurrency ${concurrency}: accepted ${r.accepted}, rows ${check.events}, profile event_count ${check.counted}, users ${check.users}; expected ${EVENTS} and ${data.activeUsers} users`);
+    }
+    const run: IngestRun = {
+      concurrency,
+      ...r,
+      eventsPerS: EVENTS / r.wallS,
+      deadlocks: after.deadlocks - before.deadlocks,
+      rollbacks: after.rollbacks - before.rollbacks,
+      cpu,
+    };
+    runs.push(run);
+    console.log(`concurrency ${concurrency}: ${fmt(run.eventsPerS)} events/s; CPU: ${describeCpu(cpu)}`);
+  }
+  const per1k = (cpuS: number | null) => (cpuS === null ? 'n/a' : ms((1000 * cpuS) / (EVENTS / 1000)));
+  printTable(
+    ['in flight', 'events/s', 'wall', 'batch p50', 'batch p99', 'batch max', 'deadlocks', 'rollbacks', 'service CPU/1k ev', 'postgres CPU/1k ev'],
+    runs.map((r) => [
+      r.concurrency,
+      r.eventsPerS,
+      `${fmt(r.wallS)} s`,
+      ms(percentile(r.latencies, 50)),
+      ms(percentile(r.latencies, 99)),
+      ms(Math.max(...r.latencies)),
+      r.deadlocks,
+      r.rollbacks,
+      per1k(r.cpu.server),
+      per1k(r.cpu.postgres),
+    ]),
+  );
+  const best = runs.reduce((a, b) => (b.eventsPerS > a.eventsPerS ? b : a));
+  console.log(`best: ${best.concurrency} in flight`);
+
+  if (BREAKDOWN) {
+    const some = batches(data.events, BATCH).slice(0, 41);
+    await ingestBreakdown({ url: db.url, batches: some, bodies: bodies.slice(0, 1) });
+  }
+
+  // ---- COPY
+  heading('PostgreSQL COPY (physical limit)');
+  await db.withClient((c) => c.query('CREATE TABLE bench_events (LIKE events INCLUDING ALL)'));
+  const chunks = batches(data.events, 1_000).map((b) => Buffer.from(b.map(copyRow).join('\n') + '\n'));
+  const copyWalls: number[] = [];
+  for (let i = 0; i < COPY_RUNS; i++) {
+    globalThis.gc?.();
+    const { wall, cpu } = await copyRun(db, chunks, EVENTS, meter);
+    copyWalls.push(wall);
+    console.log(`COPY run ${i + 1}: ${fmt(EVENTS / wall)} rows/s in ${fmt(wall)} s; CPU: ${describeCpu(cpu)}`);
+  }
+  await db.withClient((c) => c.query('DROP TABLE bench_events'));
+  const copyPerS = EVENTS / Math.min(...copyWalls);
+
+  // ---- summary
+  heading('ingest summary');
+  const share = best.eventsPerS / copyPerS;
+  printTable(
+    ['measure', 'value', 'verdict'],
+    [
+      [`GraphQL ingestEvents (batches of ${fmt(BATCH)}, ${best.concurrency} in flight)`, `${fmt(best.eventsPerS)} events/s`, target(`>= ${fmt(TARGET_EVENTS_PER_S)} events/s`, best.eventsPerS >= TARGET_EVENTS_PER_S)],
+      ['COPY FROM STDIN into a copy of events (best run)', `${fmt(copyPerS)} events/s`, ''],
+      ['GraphQL / COPY', ratio(share), target('>= 0.33x of COPY', share >= TARGET_SHARE_OF_COPY)],
+      [`batch of ${fmt(BATCH)} latency p50 / p99`, `${ms(percentile(best.latencies, 50))} / ${ms(percentile(best.latencies, 99))}`, ''],
+    ],
+  );
+
+  if (profileDir) {
+    await service.stop();
+    printProfiles(profileDir);
+    console.log(`(profile kept in ${profileDir}: open it in Chrome DevTools or speedscope)`);
+  }
+});
