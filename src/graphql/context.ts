@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { ActiveModelCache } from '../modules/segmentation/assignment.ts';
 import { PopulationStatsCache } from '../modules/portrait/population-stats.ts';
+import { UserLookup } from '../modules/users/user-lookup.ts';
 import type { JobRunner } from '../modules/jobs/job-runner.ts';
 import { authenticate, hashKey, KeyCache, type Principal } from '../modules/auth/api-keys.ts';
 
@@ -20,6 +21,7 @@ export interface Services {
   auth: { adminKeyHash: string | null; cache: KeyCache };
   activeModels: ActiveModelCache;
   populationStats: PopulationStatsCache;
+  users: UserLookup;
   /** the in-process job runner, when this process runs jobs */
   jobs?: JobRunner;
 }
@@ -44,5 +46,6 @@ export function createServices(deps: { db: Db; env: Env; portrait: PortraitConfi
     auth: { adminKeyHash: deps.env.PORTRAIT_ADMIN_KEY ? hashKey(deps.env.PORTRAIT_ADMIN_KEY) : null, cache: new KeyCache() },
     activeModels: new ActiveModelCache(),
     populationStats: new PopulationStatsCache(),
+    users: new UserLookup(deps.db),
   };
 }

@@ -88,7 +88,7 @@ export const segmentationResolvers: Resolvers = {
   },
   User: {
     segment: async (user, _, { loaders }) => {
-      const profile = await loaders.profileByUserId.load(user.id);
+      const profile = user.profile !== undefined ? user.profile : await loaders.profileByUserId.load(user.id);
       return profile?.segmentId ? loaders.segmentById.load(profile.segmentId) : null;
     },
   },

@@ -1,2 +1,4 @@
-// What a User resolver receives: the users row as Prisma returns it.
-export type { User as UserRow } from '../../generated/prisma/client.ts';
+// What a User resolver receives: the users row as Prisma returns it, with its profile when it was read alongside.
+import type { Profile, User } from '../../generated/prisma/client.ts';
+
+export type UserRow = User & { profile?: Profile | null };

@@ -4,7 +4,7 @@ import { toProfileView, emptyProfile } from '../profiles/profile-view.ts';
 
 export const usersResolvers: Resolvers = {
   Query: {
-    user: (_, { id }, { services }) => services.db.user.findUnique({ where: { id } }),
+    user: (_, { id }, { services }) => services.users.load(id),
     users: (_, args, { services }) => listUsers(services.db, args),
   },
   Mutation: {
@@ -12,7 +12,8 @@ export const usersResolvers: Resolvers = {
   },
   User: {
     profile: async (user, _, { loaders, services }) => {
-      const row = (await loaders.profileByUserId.load(user.id)) ?? emptyProfile(user.id, user.createdAt);
+      // Read with the user already (user(id)), or batched per request (lists).
+      const row = (user.profile !== undefined ? user.profile : await loaders.profileByUserId.load(user.id)) ?? emptyProfile(user.id, user.createdAt);
       return toProfileView(row, services.now(), services.portrait, user.age);
     },
   },
