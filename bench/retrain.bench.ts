@@ -91,7 +91,7 @@ await runBench('retrain', 60 * 60_000, async (defer) => {
   const env = loadEnv({ DATABASE_URL: db0.url, LOG_LEVEL: 'info', NODE_ENV: 'production', PORTRAIT_ADMIN_KEY: 'bench-admin-key-0123456789abcdef' });
   const database = connect(db0.url, 4);
   defer('pool', () => database.close());
-  const services = createServices({ db: database.db, env, portrait: loadPortraitConfig(env.PORTRAIT_CONFIG), logger: createLogger('warn') });
+  const services = createServices({ db: database.db, pool: database.pool, env, portrait: loadPortraitConfig(env.PORTRAIT_CONFIG), logger: createLogger('warn') });
   const runner = createJobRunner(services, { pollMs: 100, heartbeatMs: 5_000 });
   defer('runner', () => runner.stop());
 

@@ -22,11 +22,11 @@ function demoWanted(env: Env, embedded: boolean): boolean {
 export async function startService(env: Env = loadEnv(), logger: Logger = createLogger(env.LOG_LEVEL)): Promise<RunningService> {
   const portrait = loadPortraitConfig(env.PORTRAIT_CONFIG);
   const database = await openDatabase(env, logger);
-  const services = createServices({ db: database.db, env, portrait, logger });
+  const services = createServices({ db: database.db, pool: database.pool, env, portrait, logger });
   if (env.usingDevAdminKey) logger.warn(`PORTRAIT_ADMIN_KEY is not set: using the development key "${DEV_ADMIN_KEY}" (never in production)`);
   try {
     if (demoWanted(env, database.embedded) && (await database.db.user.count()) === 0) {
-      await seedDemo(database.db, { users: env.PORTRAIT_DEMO_USERS, now: new Date(), dailyDecay: portrait.interestTags.dailyDecay, logger });
+      await seedDemo(database.db, { pool: database.pool, users: env.PORTRAIT_DEMO_USERS, now: new Date(), dailyDecay: portrait.interestTags.dailyDecay, logger });
     }
     if (env.PORTRAIT_WORKER === 'on') {
       services.jobs = createJobRunner(services, { schedules: env.PORTRAIT_SCHEDULES === 'on' });

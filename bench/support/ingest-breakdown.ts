@@ -1,19 +1,19 @@
 // Where one ingestEvents batch spends its time, measured in this process (no HTTP), one batch at a time:
 //  - the GraphQL layer: JSON.parse of the request body, then validation and variable coercion by graphql-js on the
 //    real schema and scalars, with a stub resolver;
-//  - ingestEvents itself on a Prisma client that logs every statement with its duration (BEGIN, the five statements,
-//    COMMIT); what is left is JavaScript (validation, JSON.stringify, aggregates) and driver work;
+//  - ingestEvents itself, with the service's live segment-assignment hook, on a pg.Pool whose clients time every
+//    statement (BEGIN, the statements, COMMIT); what is left is JavaScript (validation, JSON.stringify, aggregates)
+//    and driver work;
 //  - the lock window: from the start of SELECT ... FOR UPDATE to the end of COMMIT, during which any concurrent batch
 //    that shares a user waits.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { PrismaPg } from '@prisma/adapter-pg';
 import { buildSchema, GraphQLScalarType, graphql } from 'graphql';
-import { PrismaClient } from '../../src/generated/prisma/client.ts';
 import type { EventInput } from '../../src/generated/graphql.ts';
 import { ingestEvents } from '../../src/modules/events/ingest-events.ts';
 import { validateEvent } from '../../src/modules/events/validate-event.ts';
+import { ActiveModelCache, liveAssignment } from '../../src/modules/segmentation/assignment.ts';
 import { DateTime, JSONScalar } from '../../src/graphql/scalars.ts';
 import { loadPortraitConfig } from '../../src/portrait/config.ts';
 import type { BenchEvent } from './data.ts';
@@ -22,13 +22,14 @@ import { fmt, printTable } from './table.ts';
 
 const STEPS: [string, RegExp][] = [
   ['BEGIN', /^\s*BEGIN/i],
-  ['SELECT known event ids', /SELECT event_id FROM events/],
-  ['INSERT users', /INSERT INTO users/],
-  ['INSERT profiles', /INSERT INTO profiles/],
-  ['SELECT profiles FOR UPDATE', /FOR UPDATE/],
   ['INSERT events (json_to_recordset)', /INSERT INTO events/],
+  ['INSERT users + profiles', /INSERT INTO users/],
+  ['INSERT profiles', /INSERT INTO profiles/],
+  ['SET CONSTRAINTS events_user_id_fkey IMMEDIATE', /SET CONSTRAINTS/],
+  ['SELECT profiles FOR UPDATE', /FOR UPDATE/],
   ['UPDATE profiles (json_to_recordset)', /UPDATE profiles p SET\s+sessions_count = x/],
   ['recount sessions (late events)', /lag\(occurred_at\)/],
+  ['live assignment: active model lookup', /FROM segmentation_models WHERE active/],
   ['COMMIT', /^\s*COMMIT/i],
 ];
 const stepOf = (sql: string) => STEPS.find(([, re]) => re.test(sql))?.[0] ?? 'other statements';
@@ -80,9 +81,24 @@ export interface BreakdownOptions {
 export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions): Promise<void> {
   const portrait = loadPortraitConfig(resolve(REPO_ROOT, 'config', 'portrait.json'));
   const pool = new pg.Pool({ connectionString: url, max: 2 });
-  const db = new PrismaClient({ adapter: new PrismaPg(pool), log: [{ emit: 'event', level: 'query' }] });
   let log: { step: string; ms: number; at: number }[] = [];
-  db.$on('query', (e) => log.push({ step: stepOf(e.query), ms: e.duration, at: e.timestamp.getTime() }));
+  // Every pooled client times its statements (start and duration on performance.now()'s clock).
+  const timed = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => {
+    if (timed.has(client)) return;
+    timed.add(client);
+    const query = client.query.bind(client) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+    const timedQuery = async (text: string, values?: unknown[]) => {
+      const at = performance.now();
+      try {
+        return await query(text, values);
+      } finally {
+        log.push({ step: stepOf(text), ms: performance.now() - at, at });
+      }
+    };
+    Object.assign(client, { query: timedQuery });
+  });
+  const afterProfilesChanged = liveAssignment(new ActiveModelCache(), portrait, () => new Date());
   const toInput = (e: BenchEvent): EventInput => ({ ...e, occurredAt: new Date(e.occurredAt) }) as EventInput;
   try {
     const c = new pg.Client({ connectionString: url });
@@ -103,9 +119,9 @@ export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions
       jsOnly.validate.push(timeIt(() => inputs.map((e) => validateEvent(e, now)), 3));
       jsOnly.stringify.push(timeIt(() => JSON.stringify(inputs), 3));
       log = [];
-      const started = Date.now();
       const t0 = performance.now();
-      const r = await ingestEvents(db, inputs, { now, dailyDecay: portrait.interestTags.dailyDecay });
+      const started = t0;
+      const r = await ingestEvents(pool, inputs, { now, dailyDecay: portrait.interestTags.dailyDecay, afterProfilesChanged });
       const total = performance.now() - t0;
       if (r.accepted !== batch.length) throw new Error(`breakdown batch ${i}: accepted ${r.accepted} of ${batch.length}`);
       if (i === 0) continue; // the first batch pays for cold caches
@@ -150,10 +166,9 @@ export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions
     rows.push(['    of which validateEvent x batch', fmt(mean(jsOnly.validate)), '']);
     rows.push(['    of which one JSON.stringify of the batch', fmt(mean(jsOnly.stringify)), '']);
     rows.push(['lock window: FOR UPDATE start -> COMMIT end', fmt(mean(lockWindows)), fmt(median(lockWindows))]);
-    console.log(`\nin-process breakdown of one ${fmt(batches[0]!.length)}-event batch (batches after a cold one, one at a time; statement times as Prisma logs them)`);
+    console.log(`\nin-process breakdown of one ${fmt(batches[0]!.length)}-event batch (batches after a cold one, one at a time; statement times as the pg client sees them)`);
     printTable(['step', 'mean ms', 'median ms'], rows);
   } finally {
-    await db.$disconnect();
     await pool.end();
   }
 }

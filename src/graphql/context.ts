@@ -1,4 +1,5 @@
 // What every resolver receives: the long-lived services and this request's loaders.
+import type pg from 'pg';
 import type { Db } from '../db/client.ts';
 import type { Env } from '../config/env.ts';
 import type { Logger } from '../logger.ts';
@@ -13,6 +14,8 @@ import { authenticate, hashKey, KeyCache, type Principal } from '../modules/auth
 
 export interface Services {
   db: Db;
+  /** the pool behind db: ingestEvents runs its transaction on it with node-postgres (see ingest-events.ts) */
+  pool: pg.Pool;
   env: Env;
   portrait: PortraitConfig;
   logger: Logger;
@@ -39,7 +42,7 @@ export async function createContext(services: Services, headers: IncomingHttpHea
   return { services, loaders: createLoaders(services), principal };
 }
 
-export function createServices(deps: { db: Db; env: Env; portrait: PortraitConfig; logger: Logger; now?: () => Date }): Services {
+export function createServices(deps: { db: Db; pool: pg.Pool; env: Env; portrait: PortraitConfig; logger: Logger; now?: () => Date }): Services {
   return {
     ...deps,
     now: deps.now ?? (() => new Date()),

@@ -45,15 +45,42 @@ export function decayFactor(dailyDecay: number, fromMs: number, toMs: number): n
   return toMs <= fromMs ? 1 : dailyDecay ** ((toMs - fromMs) / DAY_MS);
 }
 
-function build(weights: Map<string, number>, counts: Map<string, number>, at: Date | null): DecayState {
+/** Drops every category whose weight has faded below PRUNE_BELOW (with its count). */
+function prune(weights: Map<string, number>, counts: Map<string, number>): void {
   for (const [c, w] of weights) {
     if (w < PRUNE_BELOW) {
       weights.delete(c);
       counts.delete(c);
     }
   }
+}
+
+function build(weights: Map<string, number>, counts: Map<string, number>, at: Date | null): DecayState {
+  prune(weights, counts);
   // Object.fromEntries defines own properties, so a category such as "__proto__" cannot touch the prototype.
   return { weights: Object.fromEntries(weights), counts: Object.fromEntries(counts), at };
+}
+
+const distinct = (categories: readonly string[]): readonly string[] => (categories.length < 2 ? categories : [...new Set(categories)]);
+
+/**
+ * One event applied to mutable maps (the arithmetic of addEvent, without the copy and the pruning); returns the new
+ * `at`. `cats` must be distinct and non-empty.
+ */
+function step(weights: Map<string, number>, counts: Map<string, number>, at: Date | null, cats: readonly string[], t: number, dailyDecay: number): Date | null {
+  let add = 1;
+  if (at === null || t >= at.getTime()) {
+    const f = at === null ? 1 : decayFactor(dailyDecay, at.getTime(), t);
+    if (f !== 1) for (const [c, w] of weights) weights.set(c, w * f);
+    at = new Date(t);
+  } else {
+    add = decayFactor(dailyDecay, t, at.getTime());
+  }
+  for (const c of cats) {
+    weights.set(c, (weights.get(c) ?? 0) + add);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  return at;
 }
 
 /**
@@ -64,24 +91,37 @@ function build(weights: Map<string, number>, counts: Map<string, number>, at: Da
 export function addEvent(state: DecayState, categories: readonly string[], occurredAt: Date, dailyDecay: number): DecayState {
   checkDecay(dailyDecay);
   const t = checkDate(occurredAt, 'occurredAt');
-  const cats = [...new Set(categories)];
+  const cats = distinct(categories);
   if (cats.length === 0) return state;
   const weights = new Map(Object.entries(state.weights));
   const counts = new Map(Object.entries(state.counts));
+  return build(weights, counts, step(weights, counts, state.at, cats, t, dailyDecay));
+}
+
+/**
+ * Adds a user's events in order: exactly the state that folding addEvent over them gives (the same arithmetic and
+ * the same pruning after every event), but the state is copied once and mutated, not copied per event. Returns
+ * `state` itself when no event has a category.
+ */
+export function addEvents(
+  state: DecayState,
+  events: readonly { categories: readonly string[]; occurredAt: Date }[],
+  dailyDecay: number,
+): DecayState {
+  checkDecay(dailyDecay);
+  let weights: Map<string, number> | null = null;
+  let counts: Map<string, number> | null = null;
   let at = state.at;
-  let add = 1;
-  if (at === null || t >= at.getTime()) {
-    const f = at === null ? 1 : decayFactor(dailyDecay, at.getTime(), t);
-    for (const [c, w] of weights) weights.set(c, w * f);
-    at = new Date(t);
-  } else {
-    add = decayFactor(dailyDecay, t, at.getTime());
+  for (const e of events) {
+    const t = checkDate(e.occurredAt, 'occurredAt');
+    const cats = distinct(e.categories);
+    if (cats.length === 0) continue;
+    weights ??= new Map(Object.entries(state.weights));
+    counts ??= new Map(Object.entries(state.counts));
+    at = step(weights, counts, at, cats, t, dailyDecay);
+    prune(weights, counts);
   }
-  for (const c of cats) {
-    weights.set(c, (weights.get(c) ?? 0) + add);
-    counts.set(c, (counts.get(c) ?? 0) + 1);
-  }
-  return build(weights, counts, at);
+  return weights && counts ? build(weights, counts, at) : state;
 }
 
 /** The same state expressed at `now`. A `now` before `at` (clock skew) leaves it unchanged rather than growing weights. */

@@ -40,6 +40,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, PORTRAIT_ADMIN_KEY: TEST_ADMIN_KEY, ...opts.env });
   const services = createServices({
     db: database.db,
+    pool: database.pool,
     env,
     portrait: loadPortraitConfig(env.PORTRAIT_CONFIG),
     logger: opts.logger ?? createLogger('silent'),

@@ -5,7 +5,7 @@ import { liveAssignment } from '../segmentation/assignment.ts';
 export const eventsResolvers: Resolvers = {
   Mutation: {
     ingestEvents: (_, { events }, { services }) =>
-      ingestEvents(services.db, events, {
+      ingestEvents(services.pool, events, {
         now: services.now(),
         dailyDecay: services.portrait.interestTags.dailyDecay,
         afterProfilesChanged: liveAssignment(services.activeModels, services.portrait, services.now),

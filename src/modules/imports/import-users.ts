@@ -2,7 +2,8 @@
 // what events add (profiles.base_*), so re-importing a user replaces its baseline without losing its events.
 // Columns left out of a row keep their stored values.
 import type { UserImportInput } from '../../generated/graphql.ts';
-import type { Db, Tx } from '../../db/client.ts';
+import type { Db } from '../../db/client.ts';
+import { fromPrisma, type Sql } from '../../db/sql.ts';
 import { withRetry } from '../../db/retry.ts';
 import { badInput } from '../../errors.ts';
 import { isRejection } from '../events/validate-event.ts';
@@ -23,7 +24,7 @@ export interface ImportResult {
 
 export interface ImportOptions {
   now?: Date;
-  afterProfilesChanged?: (tx: Tx, userIds: string[]) => Promise<void>;
+  afterProfilesChanged?: (sql: Sql, userIds: string[]) => Promise<void>;
 }
 
 export async function importUsers(db: Db, inputs: readonly UserImportInput[], opts: ImportOptions = {}): Promise<ImportResult> {
@@ -86,7 +87,7 @@ export async function importUsers(db: Db, inputs: readonly UserImportInput[], op
             CROSS JOIN LATERAL (SELECT COALESCE(x.sessions, q.base_sessions) AS s) AS s_
           ) b
           WHERE p.user_id = b.user_id`;
-        await opts.afterProfilesChanged?.(tx, rows.map((r) => r.userId));
+        await opts.afterProfilesChanged?.(fromPrisma(tx), rows.map((r) => r.userId));
         return upserted.filter((r) => r.inserted).length;
       },
       { timeout: 60_000, maxWait: 30_000 },

@@ -1,6 +1,6 @@
 // The profile row's time-decayed category state: category_weights holds { weights, counts } as of weights_at
 // (the arithmetic is src/portrait/decay.ts; this file only moves it in and out of the row).
-import { addEvent, EMPTY_DECAY_STATE, interestTags, type DecayState } from '../../portrait/decay.ts';
+import { addEvents, EMPTY_DECAY_STATE, interestTags, type DecayState } from '../../portrait/decay.ts';
 import type { InterestTagsConfig } from '../../portrait/config.ts';
 
 const isNumberRecord = (v: unknown): v is Record<string, number> =>
@@ -13,12 +13,13 @@ export function readDecayState(json: unknown, at: Date | null): DecayState {
   return isNumberRecord(weights) && isNumberRecord(counts) ? { weights, counts, at } : EMPTY_DECAY_STATE;
 }
 
+/** A user's new events (in time order) added to its state: one copy of the state per user, not per event. */
 export function applyCategories(
   state: DecayState,
   events: readonly { occurredAt: Date; categories: readonly string[] }[],
   dailyDecay: number,
 ): DecayState {
-  return events.reduce((s, e) => addEvent(s, e.categories, e.occurredAt, dailyDecay), state);
+  return addEvents(state, events, dailyDecay);
 }
 
 export function currentInterestTags(row: { categoryWeights: unknown; weightsAt: Date | null }, now: Date, cfg: InterestTagsConfig): string[] {

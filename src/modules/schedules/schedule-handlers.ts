@@ -5,6 +5,7 @@
 // weekly: a full retrain that becomes active only if its silhouette is not worse than the active model's by more
 //         than the configured margin; otherwise it is kept, inactive, and the reason recorded.
 import type { Db } from '../../db/client.ts';
+import { fromPrisma } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../portrait/config.ts';
 import type { Logger } from '../../logger.ts';
 import { decayTo } from '../../portrait/decay.ts';
@@ -41,13 +42,13 @@ async function refreshUsers(deps: ScheduleDeps, userIds: string[], now: Date, mo
       FROM json_to_recordset(${JSON.stringify(updates)}::json) AS x("userId" text, state jsonb, at timestamptz)
       WHERE p.user_id = x."userId"`;
   }
-  if (model) await assignUsers(deps.db, model, userIds, now, deps.config);
+  if (model) await assignUsers(fromPrisma(deps.db), model, userIds, now, deps.config);
 }
 
 /** Pages through profiles matching `since` (or all), refreshing each page; returns the number of users. */
 async function refreshAll(deps: ScheduleDeps, ctx: JobContext, since: Date | null): Promise<number> {
   const now = deps.now();
-  const model = await new ActiveModelCache().get(deps.db);
+  const model = await new ActiveModelCache().get(fromPrisma(deps.db));
   const where = since ? { lastEventAt: { gt: since } } : {};
   const total = await deps.db.profile.count({ where });
   let after = '';

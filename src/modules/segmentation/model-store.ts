@@ -10,6 +10,7 @@ import type { TrainedModel } from './train-model.ts';
 import type { SegmentDescription } from './describe-segments.ts';
 import type { RfmCutPoints } from '../../portrait/rfm.ts';
 import { assignFromTraining, assignRemaining, loadModel } from './assignment.ts';
+import { fromPrisma } from '../../db/sql.ts';
 
 /** Bulk writes of a million assignments take a while; they still happen all-or-nothing. */
 const LONG_TRANSACTION = { timeout: 30 * 60_000, maxWait: 60_000 };
@@ -70,8 +71,9 @@ export async function saveModel(db: Db, trained: TrainedModel, ctx: SaveContext)
     if (ctx.activate) {
       await tx.segmentationModel.updateMany({ where: { active: true }, data: { active: false } });
       saved = await tx.segmentationModel.update({ where: { id: model.id }, data: { active: true } });
-      const active = (await loadModel(tx, model.id))!;
-      await assignFromTraining(tx, active, ctx.userIds, trained.labels, ctx.now, ctx.config);
+      const sql = fromPrisma(tx);
+      const active = (await loadModel(sql, model.id))!;
+      await assignFromTraining(sql, active, ctx.userIds, trained.labels, ctx.now, ctx.config);
     }
     if (ctx.jobId) {
       await tx.job.update({
@@ -91,7 +93,8 @@ export async function activateModel(db: Db, id: string, now: Date, config: Portr
     if (target.active) return target;
     await tx.segmentationModel.updateMany({ where: { active: true }, data: { active: false } });
     const activated = await tx.segmentationModel.update({ where: { id }, data: { active: true } });
-    await assignRemaining(tx, (await loadModel(tx, id))!, now, config);
+    const sql = fromPrisma(tx);
+    await assignRemaining(sql, (await loadModel(sql, id))!, now, config);
     return activated;
   }, LONG_TRANSACTION);
 }

@@ -1,5 +1,6 @@
 // predictSegment: places a client-supplied feature vector in the active model.
 import type { Db } from '../../db/client.ts';
+import { fromPrisma } from '../../db/sql.ts';
 import { badInput, notFound } from '../../errors.ts';
 import type { ActiveModelCache } from './assignment.ts';
 import { place } from './model-math.ts';
@@ -11,7 +12,7 @@ export interface Prediction {
 }
 
 export async function predictSegment(db: Db, cache: ActiveModelCache, input: readonly { name: string; value: number }[]): Promise<Prediction> {
-  const model = await cache.get(db);
+  const model = await cache.get(fromPrisma(db));
   if (!model) throw notFound('active model (train one with retrain first)');
   const features = model.math.features;
   const unknown = input.map((f) => f.name).filter((n) => !features.includes(n as never));

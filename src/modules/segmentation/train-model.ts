@@ -150,7 +150,7 @@ export async function trainModel(raw: Matrix, features: string[], params: TrainP
       })
     : null;
   const kSelection: KSelectionSummary | null = selection
-    ? { curve: selection.curve, elbowK: selection.elbowK, chosenK: selection.chosenK, rule: selection.rule, reason: selection.reason }
+    ? { curve: selection.curve, curveRows: selection.curveRows, elbowK: selection.elbowK, chosenK: selection.chosenK, rule: selection.rule, reason: selection.reason }
     : null;
   const k = params.k ?? selection?.chosenK ?? 0;
 
