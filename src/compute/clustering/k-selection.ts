@@ -8,8 +8,11 @@
 // 3. with no elbow (fewer than 3 points, or a curve with no bend), near-ties go to the smaller k.
 // The elbow is Kneedle's knee for a decreasing convex curve: with k and inertia both scaled to [0, 1], the k whose
 // point lies farthest below the chord from the first point to the last.
+// On large data the curve can be computed on a seeded sample (`curveSampleSize`); the chosen k is then fitted on
+// every row.
 
-import type { Matrix } from '../matrix.ts';
+import { matrix, type Matrix } from '../matrix.ts';
+import { createRng, sampleIndices } from '../random.ts';
 import { kmeans, type KMeansOptions, type KMeansResult } from './kmeans.ts';
 
 /** Mean silhouette of a labelling (the metrics module's; on a seeded sample for large data). */
@@ -27,6 +30,8 @@ export interface KSelectionOptions {
   fit?: KMeansFit;
   /** silhouettes within this of the best are near-ties, decided by the elbow. Default 0.01. */
   silhouetteTolerance?: number;
+  /** compute the curve on a seeded sample of this many rows when the data has more, then fit the chosen k on all rows */
+  curveSampleSize?: number;
   /** fraction done, 0..1, rising */
   onProgress?: (fraction: number) => void;
 }
@@ -41,14 +46,17 @@ export interface KCurvePoint {
 export type KSelectionRule = 'best-silhouette' | 'near-tie-elbow' | 'near-tie-smallest' | 'single-candidate';
 
 export interface KSelection {
+  /** inertias are over `curveRows` rows */
   curve: KCurvePoint[];
+  /** rows the curve was computed on: all, or the sample */
+  curveRows: number;
   /** the knee of the inertia curve, or null when it has none */
   elbowK: number | null;
   chosenK: number;
   rule: KSelectionRule;
   /** one sentence for people */
   reason: string;
-  /** the k-means fit for chosenK */
+  /** the k-means fit for chosenK, on all rows */
   fit: KMeansResult;
 }
 
@@ -127,36 +135,52 @@ export function chooseK(
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** The rows at the given indices, in order. */
+function pickRows(data: Matrix, indices: Uint32Array): Matrix {
+  const d = data.cols;
+  const out = new Float64Array(indices.length * d);
+  indices.forEach((r, i) => out.set(data.data.subarray(r * d, r * d + d), i * d));
+  return matrix(indices.length, d, out);
+}
+
 /** Fits k-means for every k in [kMin, kMax] (default 2..10), measures silhouette, finds the elbow and picks k. */
 export async function selectK(data: Matrix, options: KSelectionOptions): Promise<KSelection> {
   const kMin = options.kMin ?? 2;
   const kMax = options.kMax ?? Math.min(10, data.rows - 1);
   if (!Number.isInteger(kMin) || kMin < 2) throw new RangeError(`k selection: kMin must be an integer >= 2 (silhouette needs 2 clusters), got ${kMin}`);
   if (!Number.isInteger(kMax) || kMax < kMin) throw new RangeError(`k selection: kMax must be an integer >= kMin (${kMin}), got ${kMax}`);
-  if (kMax > data.rows - 1) {
-    throw new RangeError(`k selection: kMax = ${kMax} needs at least ${kMax + 1} rows for a silhouette, the data has ${data.rows}`);
+  const sampleSize = options.curveSampleSize;
+  if (sampleSize !== undefined && (!Number.isInteger(sampleSize) || sampleSize <= kMax)) {
+    throw new RangeError(`k selection: curveSampleSize must be an integer > kMax (${kMax}), got ${sampleSize}`);
+  }
+  const sampled = sampleSize !== undefined && data.rows > sampleSize;
+  const curveData = sampled ? pickRows(data, sampleIndices(data.rows, sampleSize, createRng(options.kmeans?.seed ?? 0))) : data;
+  if (kMax > curveData.rows - 1) {
+    throw new RangeError(`k selection: kMax = ${kMax} needs at least ${kMax + 1} rows for a silhouette, the data has ${curveData.rows}`);
   }
   const tolerance = options.silhouetteTolerance ?? 0.01;
   if (!(tolerance >= 0)) throw new RangeError(`k selection: silhouetteTolerance must be >= 0, got ${tolerance}`);
   const fit = options.fit ?? kmeans;
   const progress = options.onProgress;
 
-  // k-means work grows with k: weigh progress by k so it moves evenly
-  let total = 0;
-  for (let k = kMin; k <= kMax; k++) total += k;
+  // k-means work grows with k and rows: weigh progress by k (and the final fit on all rows by its size)
+  let curveWork = 0;
+  for (let k = kMin; k <= kMax; k++) curveWork += k;
+  const finalWork = sampled ? ((kMin + kMax) / 2) * (data.rows / curveData.rows) : 0;
+  const total = curveWork + finalWork;
   let done = 0;
 
   const curve: KCurvePoint[] = [];
   const fits = new Map<number, KMeansResult>();
   for (let k = kMin; k <= kMax; k++) {
     const base = done;
-    const r = await fit(data, k, {
+    const r = await fit(curveData, k, {
       ...options.kmeans,
       // 90% of a k's share for the fit, the rest for its silhouette
       onProgress: progress && ((f) => progress((base + 0.9 * k * f) / total)),
     });
     await yieldToEventLoop();
-    const silhouette = options.silhouette(data, r.labels);
+    const silhouette = options.silhouette(curveData, r.labels);
     curve.push({ k, inertia: r.inertia, silhouette, iterations: r.iterations });
     fits.set(k, r);
     done += k;
@@ -165,7 +189,14 @@ export async function selectK(data: Matrix, options: KSelectionOptions): Promise
   }
   const elbowK = findElbow(curve);
   const choice = chooseK(curve, elbowK, tolerance);
-  const chosen = fits.get(choice.k);
+  let chosen = fits.get(choice.k);
+  if (sampled) {
+    chosen = await fit(data, choice.k, {
+      ...options.kmeans,
+      onProgress: progress && ((f) => progress((curveWork + finalWork * f) / total)),
+    });
+    progress?.(1);
+  }
   if (!chosen) throw new Error(`k selection: no fit for k = ${choice.k}`);
-  return { curve, elbowK, chosenK: choice.k, rule: choice.rule, reason: choice.reason, fit: chosen };
+  return { curve, curveRows: curveData.rows, elbowK, chosenK: choice.k, rule: choice.rule, reason: choice.reason, fit: chosen };
 }

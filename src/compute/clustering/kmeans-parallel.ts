@@ -1,6 +1,7 @@
-// k-means over worker threads. The rows, labels and bounds live in SharedArrayBuffers; every worker owns a contiguous
-// range of whole blocks, each pass of the algorithm (kmeansSteps in kmeans.ts) runs on all ranges at once, and the
-// main thread only adds up the small per-block partial sums between passes, so its event loop stays free.
+// k-means over worker threads. The rows, labels and bounds live in SharedArrayBuffers; in each pass of the algorithm
+// (kmeansSteps in kmeans.ts) the workers claim blocks of rows from a shared cursor until none are left (a busy machine
+// gives threads unequal CPU), and the main thread only adds up the small per-block partial sums between passes, so its
+// event loop stays free.
 //
 // Results are bit-identical to the single-thread `kmeans` for the same data, k and options: both run the same passes
 // over the same fixed blocks and add the per-block partial sums in block order, so the floating-point summation order
@@ -34,11 +35,10 @@ export interface WorkerSetup {
   n: number;
   d: number;
   k: number;
-  /** this worker's blocks: [b0, b1) */
-  b0: number;
-  b1: number;
   rows: RowBuffers;
   run: RunBuffers;
+  /** next unclaimed block; reset by the main thread before every pass */
+  cursor: Int32Array;
 }
 
 type RequestBody = { kind: 'ping' } | { kind: 'setup'; setup: WorkerSetup } | { kind: 'pass'; cmd: LloydCommand };
@@ -207,22 +207,18 @@ export class KMeansPool {
     if (this.rows?.labels.length !== n) this.rows = allocateRowBuffers(n, sharedMemory);
     const rows = this.rows;
     const run = allocateRunBuffers(n, d, k, sharedMemory);
-    // whole blocks per worker; with fewer blocks than workers some stay idle
-    const nb = blockCount(n);
-    const active = this.workers.slice(0, Math.min(this.workers.length, nb));
+    const cursor = new Int32Array(sharedMemory(4));
+    // with fewer blocks than workers some stay idle
+    const active = this.workers.slice(0, Math.min(this.workers.length, blockCount(n)));
     active.forEach((w) => w.hold(true));
     try {
-      await Promise.all(
-        active.map((w, i) => {
-          const b0 = Math.floor((i * nb) / active.length);
-          const b1 = Math.floor(((i + 1) * nb) / active.length);
-          return w.request({ kind: 'setup', setup: { data: data.data, n, d, k, b0, b1, rows, run } });
-        }),
-      );
+      const setup: WorkerSetup = { data: data.data, n, d, k, rows, run, cursor };
+      await Promise.all(active.map((w) => w.request({ kind: 'setup', setup })));
       const steps = kmeansSteps(data, k, opts, { ...rows, ...run });
       let step = steps.next();
       while (!step.done) {
         const cmd = step.value;
+        Atomics.store(cursor, 0, 0); // posting the pass orders this before the workers' claims
         const replies = await Promise.all(active.map((w) => w.request({ kind: 'pass', cmd })));
         step = steps.next(combine(cmd, replies));
       }

@@ -1,15 +1,15 @@
-// Worker thread of kmeans-parallel.ts: runs the passes of kmeans.ts over its own range of row blocks.
+// Worker thread of kmeans-parallel.ts: runs the passes of kmeans.ts over the row blocks it claims.
 // Rows, labels and bounds are shared memory; replies carry only counts and a few candidate rows.
 
 import { parentPort } from 'node:worker_threads';
-import { runPass, type PassContext } from './kmeans.ts';
+import { runPassClaimed, type PassContext } from './kmeans.ts';
 import type { WorkerRequest, WorkerResponse } from './kmeans-parallel.ts';
 
 const port = parentPort;
 if (!port) throw new Error('kmeans-worker.ts must run as a worker thread');
 
 let ctx: PassContext | undefined;
-let range: readonly [number, number] = [0, 0];
+let cursor: Int32Array | undefined;
 
 port.on('message', (req: WorkerRequest) => {
   let res: WorkerResponse;
@@ -19,11 +19,11 @@ port.on('message', (req: WorkerRequest) => {
     } else if (req.kind === 'setup') {
       const s = req.setup;
       ctx = { data: s.data, n: s.n, d: s.d, k: s.k, buf: { ...s.rows, ...s.run } };
-      range = [s.b0, s.b1];
+      cursor = s.cursor;
       res = { seq: req.seq, ok: true, reply: undefined };
     } else {
-      if (!ctx) throw new Error('k-means worker: pass before setup');
-      res = { seq: req.seq, ok: true, reply: runPass(ctx, req.cmd, range[0], range[1]) };
+      if (!ctx || !cursor) throw new Error('k-means worker: pass before setup');
+      res = { seq: req.seq, ok: true, reply: runPassClaimed(ctx, req.cmd, cursor) };
     }
   } catch (e) {
     res = { seq: req.seq, ok: false, error: e instanceof Error ? e.message : String(e) };

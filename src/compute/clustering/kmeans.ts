@@ -1,16 +1,19 @@
 // k-means: greedy k-means++ start, Lloyd iterations accelerated by Hamerly bounds, scikit-learn's stopping rule.
 //
 // Faithful to scikit-learn 1.2 `KMeans(algorithm='lloyd')`:
+// - k-means++ is the greedy variant (2 + ln k candidates per centre, the one lowering the potential most wins); on
+//   large data it runs on a seeded sample of `initSampleSize` rows, which is plenty to place k centres;
 // - tolerance is relative to the data: stop when sum_j |c_j(new) - c_j(old)|^2 <= tol * mean(per-feature variance);
 //   stop also when an assignment step changes no label ("strict convergence");
 // - after a tolerance stop (or maxIter) the labels are recomputed against the final centres;
-// - a cluster left empty by an assignment step is refilled with the point farthest from its own centre (the point keeps
-//   its label until the next step, exactly as scikit-learn does); several empty clusters take the farthest points in
+// - a cluster left empty by an assignment step is refilled with the row farthest from its own centre (the row keeps
+//   its label until the next step, exactly as scikit-learn does); several empty clusters take the farthest rows in
 //   order of distance, ties to the lower row index;
 // - iterations counts assignment + update steps, like scikit-learn's n_iter_.
 // Hamerly's bounds (an upper bound on the distance to the own centre, a lower bound on the distance to the second
-// nearest) let most rows skip the distance computation once clusters settle; they never change which centre is nearest,
-// so results equal plain Lloyd's except on exact distance ties.
+// nearest) let most rows skip the distance computation once clusters settle. They never change which centre is
+// nearest, so labels equal plain Lloyd's except on exact distance ties (both take the lower centre index when they
+// compare the tied distances; a row skipped by its bounds keeps its centre).
 //
 // The work is split into fixed blocks of BLOCK_ROWS rows. Per-block partial sums are kept and combined in block order,
 // so the floating-point summation order does not depend on how blocks are shared among threads: the single-thread
@@ -183,28 +186,34 @@ export function blockCount(n: number): number {
   return (n + BLOCK_ROWS - 1) >>> BLOCK_SHIFT;
 }
 
-/** Offsets inside `params`: centres (k x d), then per centre its last shift, half the distance to the nearest other centre, and the drop of its rows' lower bounds. */
+/**
+ * Offsets inside `params`: centres (k x d), then per centre half the distance to the nearest other centre, and since
+ * the start of the run, the sum of its shifts (which loosens the upper bounds of its rows) and the sum of the drops
+ * of its rows' lower bounds (Hamerly: the largest shift among the other centres).
+ */
 export interface ParamLayout {
-  shift: number;
   half: number;
+  grow: number;
   drop: number;
   length: number;
 }
 
 export function paramLayout(k: number, d: number): ParamLayout {
-  const shift = k * d;
-  const half = shift + k;
-  const drop = half + k;
-  return { shift, half, drop, length: drop + k };
+  const half = k * d;
+  const grow = half + k;
+  const drop = grow + k;
+  return { half, grow, drop, length: drop + k };
 }
 
-/** Per-row state, kept across starts (and across runs of a worker pool). */
+/**
+ * Per-row state, kept across starts (and across runs of a worker pool).
+ * Hamerly's bounds are stored relative to the running sums in params, so a row whose bounds still prove its label is
+ * only read, never written: upper bound (not squared) = bounds[2i] + grow[label], lower bound on the distance to any
+ * other centre = bounds[2i + 1] - drop[label].
+ */
 export interface RowBuffers {
   labels: Int32Array;
-  /** upper bound on the distance (not squared) from the row to its centre */
-  upper: Float64Array;
-  /** lower bound on the distance from the row to any other centre */
-  lower: Float64Array;
+  bounds: Float64Array;
 }
 
 /** Per-run state, sized by k. */
@@ -213,8 +222,8 @@ export interface RunBuffers {
   blockSums: Float64Array;
   /** blocks x k: rows of each cluster within each block */
   blockCounts: Float64Array;
-  /** blocks x 2d: sums of (x - row 0) and of its squares within each block, for the column variances */
-  blockCols: Float64Array;
+  /** blocks: sum of |x - row 0|^2 within each block, for the feature variances */
+  blockSpread: Float64Array;
   /** blocks: inertia within each block */
   blockInertia: Float64Array;
   /** see ParamLayout */
@@ -229,8 +238,7 @@ const localMemory: Allocate = (bytes) => new ArrayBuffer(bytes);
 export function allocateRowBuffers(n: number, alloc: Allocate = localMemory): RowBuffers {
   return {
     labels: new Int32Array(alloc(n * 4)),
-    upper: new Float64Array(alloc(n * 8)),
-    lower: new Float64Array(alloc(n * 8)),
+    bounds: new Float64Array(alloc(n * 16)),
   };
 }
 
@@ -240,7 +248,7 @@ export function allocateRunBuffers(n: number, d: number, k: number, alloc: Alloc
   return {
     blockSums: f64(nb * k * d),
     blockCounts: f64(nb * k),
-    blockCols: f64(nb * 2 * d),
+    blockSpread: f64(nb),
     blockInertia: f64(nb),
     params: f64(paramLayout(k, d).length),
   };
@@ -264,7 +272,7 @@ export interface FarPoint {
 
 export type LloydCommand =
   | { op: 'assign'; full: false }
-  /** moments: also fill blockCols (done once per call, while the rows are in cache anyway) */
+  /** moments: also fill blockSpread (done once per call, while the rows are in cache anyway) */
   | { op: 'assign'; full: true; moments: boolean }
   | { op: 'farthest'; count: number }
   | { op: 'finish'; relabel: boolean };
@@ -363,33 +371,34 @@ export function runPass(c: PassContext, cmd: LloydCommand, b0: number, b1: numbe
   }
 }
 
-function blockEnd(b: number, n: number): number {
-  return Math.min(n, (b + 1) << BLOCK_SHIFT);
+/**
+ * Runs a pass over blocks claimed a few at a time from a shared cursor (Atomics), so a thread that gets more CPU takes
+ * more blocks. Which thread ran a block does not change the result: every block's work and partial sums are its own.
+ */
+export function runPassClaimed(c: PassContext, cmd: LloydCommand, cursor: Int32Array, blocksPerClaim = 4): LloydReply {
+  const nb = blockCount(c.n);
+  let changes = 0;
+  const far: FarPoint[][] = [];
+  for (let b0 = Atomics.add(cursor, 0, blocksPerClaim); b0 < nb; b0 = Atomics.add(cursor, 0, blocksPerClaim)) {
+    const reply = runPass(c, cmd, b0, Math.min(nb, b0 + blocksPerClaim));
+    if (typeof reply === 'number') changes += reply;
+    else if (reply) far.push(reply);
+  }
+  if (cmd.op === 'assign') return changes;
+  if (cmd.op === 'farthest') return mergeFarthest(far, cmd.count);
+  return undefined;
 }
 
-/**
- * Sums of (x - x0) and (x - x0)^2 over block b, with x0 = row 0: one pass gives the column variances, and shifting
- * by a data row keeps the cancellation in E[x^2] - E[x]^2 harmless when the columns are far from 0.
- */
-function blockMoments(c: PassContext, b: number): void {
-  const { data, n, d } = c;
-  const { blockCols } = c.buf;
-  const bo = 2 * b * d;
-  blockCols.fill(0, bo, bo + 2 * d);
-  for (let xo = (b << BLOCK_SHIFT) * d, end = blockEnd(b, n) * d; xo < end; xo += d) {
-    for (let t = 0; t < d; t++) {
-      const v = data[xo + t]! - data[t]!;
-      blockCols[bo + t] = blockCols[bo + t]! + v;
-      blockCols[bo + d + t] = blockCols[bo + d + t]! + v * v;
-    }
-  }
+function blockEnd(b: number, n: number): number {
+  return Math.min(n, (b + 1) << BLOCK_SHIFT);
 }
 
 /** Assignment against every centre, initialising the bounds and rebuilding the block sums from scratch. */
 function passAssignFull(c: PassContext, kern: RowKernels, b0: number, b1: number, moments: boolean): number {
   const { data, n, d, k } = c;
-  const { labels, upper, lower, blockSums, blockCounts, params: cen } = c.buf;
-  const nearestTwo = kern.nearestTwo;
+  const { labels, bounds, blockSums, blockCounts, params: cen } = c.buf;
+  const { grow, drop } = paramLayout(k, d);
+  const { dist, nearestTwo } = kern;
   const two = new Float64Array(2);
   const kd = k * d;
   let changes = 0;
@@ -398,18 +407,21 @@ function passAssignFull(c: PassContext, kern: RowKernels, b0: number, b1: number
     const co = b * k;
     blockSums.fill(0, so, so + kd);
     blockCounts.fill(0, co, co + k);
-    if (moments) blockMoments(c, b); // while the block is in cache
+    // with `moments`, the spread around row 0 (shifting by a data row keeps E|x|^2 - |E x|^2 from cancelling badly)
+    let spread = 0;
     for (let i = b << BLOCK_SHIFT, end = blockEnd(b, n), xo = i * d; i < end; i++, xo += d) {
+      if (moments) spread += dist(data, xo, data, 0);
       const best = nearestTwo(data, xo, cen, two);
       if (labels[i] !== best) {
         changes++;
         labels[i] = best;
       }
-      upper[i] = Math.sqrt(two[0]!);
-      lower[i] = Math.sqrt(two[1]!);
+      bounds[2 * i] = Math.sqrt(two[0]!) - cen[grow + best]!;
+      bounds[2 * i + 1] = Math.sqrt(two[1]!) + cen[drop + best]!;
       blockCounts[co + best] = blockCounts[co + best]! + 1;
       for (let t = 0, sb = so + best * d; t < d; t++) blockSums[sb + t] = blockSums[sb + t]! + data[xo + t]!;
     }
+    if (moments) c.buf.blockSpread[b] = spread;
   }
   return changes;
 }
@@ -417,8 +429,8 @@ function passAssignFull(c: PassContext, kern: RowKernels, b0: number, b1: number
 /** Hamerly's assignment: rows whose bounds prove their centre is still nearest are skipped; block sums move with the labels. */
 function passAssignBounded(c: PassContext, kern: RowKernels, b0: number, b1: number): number {
   const { data, n, d, k } = c;
-  const { labels, upper, lower, blockSums, blockCounts, params: cen } = c.buf;
-  const { shift, half, drop } = paramLayout(k, d);
+  const { labels, bounds, blockSums, blockCounts, params: cen } = c.buf;
+  const { half, grow, drop } = paramLayout(k, d);
   const { dist, nearestTwo } = kern;
   const two = new Float64Array(2);
   const kd = k * d;
@@ -428,34 +440,32 @@ function passAssignBounded(c: PassContext, kern: RowKernels, b0: number, b1: num
     const co = b * k;
     for (let i = b << BLOCK_SHIFT, end = blockEnd(b, n); i < end; i++) {
       const a = labels[i]!;
-      let u = upper[i]! + cen[shift + a]!;
-      let l = lower[i]! - cen[drop + a]!;
+      const l = bounds[2 * i + 1]! - cen[drop + a]!;
       const h = cen[half + a]!;
       const m = h > l ? h : l;
-      if (u > m) {
-        const xo = i * d;
-        u = Math.sqrt(dist(data, xo, cen, a * d));
-        if (u > m) {
-          const best = nearestTwo(data, xo, cen, two);
-          u = Math.sqrt(two[0]!);
-          l = Math.sqrt(two[1]!);
-          if (best !== a) {
-            changes++;
-            labels[i] = best;
-            blockCounts[co + a] = blockCounts[co + a]! - 1;
-            blockCounts[co + best] = blockCounts[co + best]! + 1;
-            const from = so + a * d;
-            const to = so + best * d;
-            for (let t = 0; t < d; t++) {
-              const v = data[xo + t]!;
-              blockSums[from + t] = blockSums[from + t]! - v;
-              blockSums[to + t] = blockSums[to + t]! + v;
-            }
-          }
+      if (bounds[2 * i]! + cen[grow + a]! <= m) continue;
+      const xo = i * d;
+      const u = Math.sqrt(dist(data, xo, cen, a * d));
+      if (u <= m) {
+        bounds[2 * i] = u - cen[grow + a]!;
+        continue;
+      }
+      const best = nearestTwo(data, xo, cen, two);
+      bounds[2 * i] = Math.sqrt(two[0]!) - cen[grow + best]!;
+      bounds[2 * i + 1] = Math.sqrt(two[1]!) + cen[drop + best]!;
+      if (best !== a) {
+        changes++;
+        labels[i] = best;
+        blockCounts[co + a] = blockCounts[co + a]! - 1;
+        blockCounts[co + best] = blockCounts[co + best]! + 1;
+        const from = so + a * d;
+        const to = so + best * d;
+        for (let t = 0; t < d; t++) {
+          const v = data[xo + t]!;
+          blockSums[from + t] = blockSums[from + t]! - v;
+          blockSums[to + t] = blockSums[to + t]! + v;
         }
       }
-      upper[i] = u;
-      lower[i] = l;
     }
   }
   return changes;
@@ -493,7 +503,7 @@ export function mergeFarthest(lists: readonly FarPoint[][], count: number): FarP
 /** Final pass: optionally relabel against the final centres (the bounds are still valid), and sum the inertia per block. */
 function passFinish(c: PassContext, kern: RowKernels, b0: number, b1: number, relabel: boolean): void {
   const { data, n, d, k } = c;
-  const { labels, upper, lower, blockInertia, params: cen } = c.buf;
+  const { labels, bounds, blockInertia, params: cen } = c.buf;
   const { half, drop } = paramLayout(k, d);
   const { dist, nearestTwo } = kern;
   const two = new Float64Array(2);
@@ -503,17 +513,12 @@ function passFinish(c: PassContext, kern: RowKernels, b0: number, b1: number, re
       const a = labels[i]!;
       let sa = dist(data, xo, cen, a * d);
       if (relabel) {
-        const l = lower[i]! - cen[drop + a]!;
+        // the bounds are not needed after this pass, so they are not updated
+        const l = bounds[2 * i + 1]! - cen[drop + a]!;
         const h = cen[half + a]!;
-        const u = Math.sqrt(sa);
-        if (u > (h > l ? h : l)) {
+        if (Math.sqrt(sa) > (h > l ? h : l)) {
           labels[i] = nearestTwo(data, xo, cen, two);
           sa = two[0]!;
-          upper[i] = Math.sqrt(sa);
-          lower[i] = Math.sqrt(two[1]!);
-        } else {
-          upper[i] = u;
-          lower[i] = l;
         }
       }
       inertia += sa;
@@ -546,21 +551,27 @@ function sumBlocks(parts: Float64Array, blocks: number, width: number, out: Floa
 }
 
 /**
- * tol * mean per-feature variance (scikit-learn's `_tolerance`), from the moments of the first full pass; also
- * rejects NaN and infinities (a sum of finite doubles stays finite, so the sums validate every value for free).
+ * tol * mean per-feature variance (scikit-learn's `_tolerance`), from the first full pass: the column sums are the
+ * cluster sums added up, the spread around row 0 its own sum. Also rejects NaN and infinities: a sum of finite doubles
+ * stays finite, so these sums validate every value for free.
  */
-function absoluteTolerance(n: number, d: number, tol: number, blockCols: Float64Array): number {
-  const sums = new Float64Array(2 * d);
-  sumBlocks(blockCols, blockCount(n), 2 * d, sums);
-  let variance = 0;
+function absoluteTolerance(data: Matrix, k: number, tol: number, buf: LloydBuffers): number {
+  const { rows: n, cols: d, data: x } = data;
+  const nb = blockCount(n);
+  const totals = new Float64Array(k * d);
+  sumBlocks(buf.blockSums, nb, k * d, totals);
+  let spread = 0;
+  for (let b = 0; b < nb; b++) spread += buf.blockSpread[b]!;
+  // sum over features of the variance = mean |x - x0|^2 - |mean - x0|^2
+  let offset = 0;
   for (let t = 0; t < d; t++) {
-    const s1 = sums[t]!;
-    const s2 = sums[d + t]!;
-    if (!Number.isFinite(s1) || !Number.isFinite(s2)) throw new RangeError(`k-means: column ${t} contains NaN or infinite values`);
-    const m = s1 / n;
-    variance += Math.max(0, s2 / n - m * m);
+    let column = 0;
+    for (let j = 0; j < k; j++) column += totals[j * d + t]!;
+    const diff = column / n - x[t]!;
+    offset += diff * diff;
   }
-  return (tol * variance) / d;
+  if (!Number.isFinite(spread) || !Number.isFinite(offset)) throw new RangeError('k-means: the data contains NaN or infinite values');
+  return (tol * Math.max(0, spread / n - offset)) / d;
 }
 
 /** The absolute tolerance, known after the first pass of the first start. */
@@ -576,9 +587,13 @@ interface LloydRun {
   converged: boolean;
 }
 
-/** Writes new centres into params with their shifts, half inter-centre distances and lower-bound drops; returns sum of squared shifts. */
+/**
+ * Writes the new centres into params, adds each centre's shift and its rows' lower-bound drop to the running sums,
+ * and updates the half distances to the nearest other centre. Returns the sum of squared shifts.
+ */
 function moveCentres(params: Float64Array, next: Float64Array, k: number, d: number): number {
-  const { shift, half, drop } = paramLayout(k, d);
+  const { half, grow, drop } = paramLayout(k, d);
+  const shifts = new Float64Array(k);
   let total = 0;
   let max1 = 0;
   let max2 = 0;
@@ -591,7 +606,7 @@ function moveCentres(params: Float64Array, next: Float64Array, k: number, d: num
     }
     total += s;
     const r = Math.sqrt(s);
-    params[shift + j] = r;
+    shifts[j] = r;
     if (r > max1) {
       max2 = max1;
       max1 = r;
@@ -600,7 +615,8 @@ function moveCentres(params: Float64Array, next: Float64Array, k: number, d: num
   }
   params.set(next, 0);
   for (let j = 0; j < k; j++) {
-    params[drop + j] = j === argMax ? max2 : max1;
+    params[grow + j] = params[grow + j]! + shifts[j]!;
+    params[drop + j] = params[drop + j]! + (j === argMax ? max2 : max1);
     let nearest = Infinity;
     for (let q = 0; q < k; q++) {
       if (q === j) continue;
@@ -626,6 +642,7 @@ function* lloyd(data: Matrix, k: number, init: Float64Array, maxIter: number, to
   const counts = new Float64Array(k);
   const next = new Float64Array(kd);
   params.set(init, 0);
+  params.fill(0, kd); // running sums restart with every start
 
   let iterations = 0;
   let strict = false;
@@ -634,7 +651,7 @@ function* lloyd(data: Matrix, k: number, init: Float64Array, maxIter: number, to
     iterations++;
     const moments = tol.absolute === undefined;
     const changes = changesOf(yield iterations === 1 ? { op: 'assign', full: true, moments } : { op: 'assign', full: false });
-    if (moments) tol.absolute = absoluteTolerance(n, d, tol.relative, buf.blockCols);
+    if (moments) tol.absolute = absoluteTolerance(data, k, tol.relative, buf);
     const tolAbs = tol.absolute ?? 0;
     sumBlocks(buf.blockSums, nb, kd, totals);
     sumBlocks(buf.blockCounts, nb, k, counts);

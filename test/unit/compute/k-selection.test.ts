@@ -4,7 +4,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { chooseK, findElbow, selectK, type KCurvePoint } from '../../../src/compute/clustering/k-selection.ts';
 import { closeSharedKMeansPools, KMeansPool } from '../../../src/compute/clustering/kmeans-parallel.ts';
-import { fromRows, type Matrix } from '../../../src/compute/matrix.ts';
+import { fromRows, matrix, type Matrix } from '../../../src/compute/matrix.ts';
+import { createRng } from '../../../src/compute/random.ts';
 
 interface Fixture {
   X: number[][];
@@ -94,10 +95,41 @@ describe('k selection on blobs-600x4', () => {
     }
   });
 
+  it('computes the curve on a sample of large data and fits the chosen k on every row', async () => {
+    const rng = createRng(5);
+    const n = 12_000;
+    const x = new Float64Array(n * 3);
+    for (let i = 0; i < n; i++) {
+      const c = i % 4;
+      for (let t = 0; t < 3; t++) x[i * 3 + t] = (c === t ? 6 : 0) + (c === 3 ? -6 : 0) + (rng.next() - 0.5) * 2;
+    }
+    const data = matrix(n, 3, x);
+    const seen: number[] = [];
+    const r = await selectK(data, {
+      kMin: 2,
+      kMax: 6,
+      silhouette,
+      curveSampleSize: 1500,
+      kmeans: { seed: 1, nInit: 2 },
+      onProgress: (f) => seen.push(f),
+    });
+    assert.equal(r.curveRows, 1500);
+    assert.equal(r.chosenK, 4);
+    assert.equal(r.elbowK, 4);
+    assert.equal(r.fit.labels.length, n);
+    assert.equal(r.fit.centroids.rows, 4);
+    assert.ok(r.fit.inertia > r.curve[2]!.inertia * 5, 'the final fit covers every row');
+    assert.ok(seen.every((f, i) => f > 0 && f <= 1 && (i === 0 || f >= seen[i - 1]!)), `progress ${seen.join(' ')}`);
+    assert.equal(seen.at(-1), 1);
+    const all = await selectK(data, { kMin: 2, kMax: 3, silhouette: () => 0, curveSampleSize: n, kmeans: { nInit: 1 } });
+    assert.equal(all.curveRows, n);
+  });
+
   it('rejects ranges it cannot score', async () => {
     await assert.rejects(selectK(Z, { kMin: 1, kMax: 4, silhouette }), RangeError);
     await assert.rejects(selectK(Z, { kMin: 4, kMax: 3, silhouette }), RangeError);
     await assert.rejects(selectK(fromRows([[0], [1], [2]]), { kMin: 2, kMax: 3, silhouette }), RangeError);
+    await assert.rejects(selectK(Z, { kMin: 2, kMax: 5, silhouette, curveSampleSize: 5 }), RangeError);
   });
 });
 
