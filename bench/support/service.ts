@@ -2,9 +2,9 @@
 // event loop: NODE_ENV=production, PORTRAIT_DEMO=off, LOG_LEVEL=warn, the bench admin key, API only (no job worker).
 // Optionally under --cpu-prof, to see where the server's time goes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { BENCH_ADMIN_KEY, authHeaders } from './gql.ts';
+import { freePort } from '../../src/db/embedded.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -28,17 +28,7 @@ export interface ServiceOptions {
   entry?: string;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
+export { freePort };
 
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((res) => {

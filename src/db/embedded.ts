@@ -10,7 +10,8 @@ export interface EmbeddedDatabase {
   stop: () => Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
+export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
     srv.once('error', rej);

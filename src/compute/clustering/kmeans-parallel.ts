@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { matrix, type Matrix } from '../matrix.ts';
+import { startWorker } from '../../lib/worker-thread.ts';
 import {
   allocateRowBuffers,
   allocateRunBuffers,
@@ -97,31 +98,6 @@ class WorkerHandle {
   }
 }
 
-/**
- * Starts kmeans-worker next to this module: the .js file once compiled; under tsx, the .ts file.
- * Node 20 workers do inherit `--import tsx`, but tsx 4 installs its hooks only on the main thread before Node 22.22
- * (it needs worker_threads.isInternalThread), so a bare `new Worker(new URL('./kmeans-worker.ts', import.meta.url))`
- * fails there with ERR_UNKNOWN_FILE_EXTENSION. The worker therefore starts from a small ESM bootstrap that imports the
- * .ts file and, only when the runtime cannot load it, registers tsx in that thread and imports it again (under a fresh
- * URL, since a failed import stays cached). Registering costs ~0.3 s per worker, once per pool.
- */
-function startWorker(): Worker {
-  const compiled = !import.meta.url.endsWith('.ts');
-  const file = new URL(compiled ? './kmeans-worker.js' : './kmeans-worker.ts', import.meta.url);
-  if (compiled) return new Worker(file);
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = [
-    `const file = ${JSON.stringify(file.href)};`,
-    'try { await import(file); } catch (e) {',
-    "  if (e?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;",
-    `  const { register } = await import(${JSON.stringify(tsxApi)});`,
-    '  register();',
-    "  await import(file + '?tsx');",
-    '}',
-  ].join('\n');
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
-}
-
 // ---- shared memory
 
 const sharedMemory = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(bytes);
@@ -172,7 +148,7 @@ export class KMeansPool {
   static async open(options: PoolOptions = {}): Promise<KMeansPool> {
     const threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`k-means: threads must be a positive integer, got ${threads}`);
-    const workers = Array.from({ length: threads }, () => new WorkerHandle(startWorker()));
+    const workers = Array.from({ length: threads }, () => new WorkerHandle(startWorker(new URL('./kmeans-worker.ts', import.meta.url))));
     const pool = new KMeansPool(workers);
     try {
       await Promise.all(workers.map((w) => w.request({ kind: 'ping' })));
