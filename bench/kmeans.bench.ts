@@ -259,7 +259,7 @@ function report(results: PhaseResult[], sklearnNote: string | undefined): void {
   for (const r of results) {
     const perIter = (1000 * r.seconds) / r.iterations;
     const extra = Object.entries(r.notes)
-      .map(([k, v]) => `${k}: ${typeof v === 'number' ? fmt(v, 3) : v}`)
+      .map(([k, v]) => `${k}: ${typeof v === 'number' ? (Number.isInteger(v) ? String(v) : fmt(v, 3)) : v}`)
       .join(', ');
     console.log(
       `  ${r.name}: ${fmt(r.seconds, 3)} s, ${r.iterations} iterations, ${fmt(perIter, 1)} ms/iteration, ` +
