@@ -3,8 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
+import { withClient } from '../../src/db/with-client.ts';
 
 export interface BenchDatabase {
   /** URL of the benchmark's own database */
@@ -42,38 +43,20 @@ export async function startBenchDatabase(label: string): Promise<BenchDatabase> 
     description = `embedded PostgreSQL in ${dataDir} (fsync on)`;
   }
   const name = `portrait_bench_${label}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
+  await withClient(adminUrl, async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.query(`CREATE DATABASE "${name}"`);
     const version = await admin.query<{ server_version: string }>('SHOW server_version');
     description += `, PostgreSQL ${version.rows[0]?.server_version ?? '?'}`;
-  } finally {
-    await admin.end();
-  }
+  });
   const url = withDatabase(adminUrl, name);
   return {
     url,
     description,
-    async withClient(fn) {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        return await fn(client);
-      } finally {
-        await client.end();
-      }
-    },
+    withClient: (fn) => withClient(url, fn),
     async stop() {
       if (external) {
-        const c = new pg.Client({ connectionString: adminUrl });
-        await c.connect();
-        try {
-          await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        } finally {
-          await c.end();
-        }
+        await withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
       }
       await stopServer?.();
     },

@@ -43,3 +43,19 @@ export function sqDist(a: Matrix, i: number, b: Matrix, j: number): number {
   }
   return s;
 }
+
+/** Column j as its own array. */
+export function column(m: Matrix, j: number): Float64Array {
+  const out = new Float64Array(m.rows);
+  for (let i = 0, p = j; i < m.rows; i++, p += m.cols) out[i] = m.data[p]!;
+  return out;
+}
+
+/** A new matrix of the given columns, in the given order. */
+export function selectColumns(m: Matrix, idx: readonly number[]): Matrix {
+  const out = matrix(m.rows, idx.length);
+  for (let r = 0; r < m.rows; r++) {
+    for (let j = 0; j < idx.length; j++) out.data[r * idx.length + j] = m.data[r * m.cols + idx[j]!]!;
+  }
+  return out;
+}

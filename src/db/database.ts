@@ -1,6 +1,6 @@
 // Opens the service's database: DATABASE_URL when given, otherwise an embedded PostgreSQL whose data lives under
 // PORTRAIT_DATA_DIR. Pending migrations are applied either way before anything else touches it.
-import pg from 'pg';
+import { withClient } from './with-client.ts';
 import type { Env } from '../config/env.ts';
 import type { Logger } from '../logger.ts';
 import { connect, type Database } from './client.ts';
@@ -15,14 +15,10 @@ export interface OpenDatabase extends Database {
 const EMBEDDED_DB = 'portrait';
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
+  await withClient(adminUrl, async (client) => {
     const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (r.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export async function openDatabase(env: Env, logger: Logger): Promise<OpenDatabase> {

@@ -4,7 +4,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from './with-client.ts';
 
 export const MIGRATIONS_DIR = resolve(import.meta.dirname, '..', '..', 'prisma', 'migrations');
 // Any constant works; it only has to be the same for every process that migrates this database.
@@ -46,21 +47,6 @@ interface AppliedRow {
   finished_at: Date | null;
 }
 
-export interface MigrationStatus {
-  applied: string[];
-  pending: string[];
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function appliedRows(c: pg.Client): Promise<AppliedRow[]> {
   const exists = await c.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS t`);
   if (!exists.rows[0]?.t) return [];
@@ -68,16 +54,6 @@ async function appliedRows(c: pg.Client): Promise<AppliedRow[]> {
     `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL ORDER BY started_at`,
   );
   return r.rows;
-}
-
-export async function migrationStatus(url: string, migrations = readMigrations()): Promise<MigrationStatus> {
-  return withClient(url, async (c) => {
-    const done = new Set((await appliedRows(c)).filter((r) => r.finished_at).map((r) => r.migration_name));
-    return {
-      applied: migrations.filter((m) => done.has(m.name)).map((m) => m.name),
-      pending: migrations.filter((m) => !done.has(m.name)).map((m) => m.name),
-    };
-  });
 }
 
 /** Applies pending migrations; safe to call from several processes at once (advisory lock). Returns their names. */

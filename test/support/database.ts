@@ -1,6 +1,7 @@
 // Each test file gets its own freshly migrated database on the server named by DATABASE_URL (set by `npm test`).
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { withClient } from '../../src/db/with-client.ts';
 import { connect, type Database } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
 
@@ -16,15 +17,7 @@ function serverUrl(): string {
   return url;
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: serverUrl() });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withClient(serverUrl(), fn);
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `portrait_test_${randomBytes(6).toString('hex')}`;
@@ -39,7 +32,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     async reset() {
       await database.db.$executeRawUnsafe(
-        `TRUNCATE users, events, profiles, api_keys, segmentation_models, segments, jobs RESTART IDENTITY CASCADE`,
+        `TRUNCATE users, events, profiles, api_keys, segmentation_models, segments, jobs, population_stats RESTART IDENTITY CASCADE`,
       );
     },
     async close() {

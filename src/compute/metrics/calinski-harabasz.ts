@@ -2,18 +2,13 @@
 // [between-cluster dispersion / (k - 1)] / [within-cluster dispersion / (n - k)].
 
 import type { Matrix } from '../matrix.ts';
-import { type Labels, centroidsOf, checkSampleCount, encodeLabels } from './inertia.ts';
+import { type Labels, clustersForIndex } from './inertia.ts';
 
 export function calinskiHarabasz(m: Matrix, labels: Labels): number {
-  checkSampleCount(m, labels, 'calinskiHarabasz');
+  const { enc, centroids: cents } = clustersForIndex(m, labels, 'calinskiHarabasz');
   const n = m.rows;
   const { cols, data } = m;
-  const enc = encodeLabels(labels);
   const k = enc.k;
-  if (k < 2 || k > n - 1) {
-    throw new RangeError(`calinskiHarabasz: number of labels is ${k}; valid values are 2 to n_samples - 1 (${n - 1})`);
-  }
-  const cents = centroidsOf(m, enc);
   const mean = new Float64Array(cols);
   for (let p = 0; p < data.length; p += cols) for (let j = 0; j < cols; j++) mean[j]! += data[p + j]!;
   for (let j = 0; j < cols; j++) mean[j]! /= n;

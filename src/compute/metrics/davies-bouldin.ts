@@ -2,18 +2,13 @@
 // worst (s_i + s_j) / d(c_i, c_j), s = mean distance of a cluster's points to its centroid.
 
 import type { Matrix } from '../matrix.ts';
-import { type Labels, centroidsOf, checkSampleCount, encodeLabels } from './inertia.ts';
+import { type Labels, clustersForIndex } from './inertia.ts';
 
 export function daviesBouldin(m: Matrix, labels: Labels): number {
-  checkSampleCount(m, labels, 'daviesBouldin');
+  const { enc, centroids: cents } = clustersForIndex(m, labels, 'daviesBouldin');
   const n = m.rows;
   const { cols, data } = m;
-  const enc = encodeLabels(labels);
   const k = enc.k;
-  if (k < 2 || k > n - 1) {
-    throw new RangeError(`daviesBouldin: number of labels is ${k}; valid values are 2 to n_samples - 1 (${n - 1})`);
-  }
-  const cents = centroidsOf(m, enc);
   const intra = new Float64Array(k);
   for (let i = 0, p = 0; i < n; i++, p += cols) {
     const c = enc.codes[i]!;

@@ -33,6 +33,19 @@ export function checkSampleCount(m: Matrix, labels: Labels, what: string): void 
   if (labels.length !== m.rows) throw new RangeError(`${what}: ${labels.length} labels for ${m.rows} rows`);
 }
 
+/**
+ * The common start of the cluster-validity indices (Calinski-Harabasz, Davies-Bouldin): checked labels, their codes
+ * and the centroids, refusing what scikit-learn refuses (fewer than 2 clusters, or one per sample).
+ */
+export function clustersForIndex(m: Matrix, labels: Labels, what: string): { enc: EncodedLabels; centroids: Matrix } {
+  checkSampleCount(m, labels, what);
+  const enc = encodeLabels(labels);
+  if (enc.k < 2 || enc.k > m.rows - 1) {
+    throw new RangeError(`${what}: number of labels is ${enc.k}; valid values are 2 to n_samples - 1 (${m.rows - 1})`);
+  }
+  return { enc, centroids: centroidsOf(m, enc) };
+}
+
 /** Mean of each cluster's rows, one row per code (k x d). */
 export function centroidsOf(m: Matrix, enc: EncodedLabels): Matrix {
   const { cols, data } = m;

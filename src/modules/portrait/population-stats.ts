@@ -7,6 +7,7 @@ import type { InputJsonValue } from '../../generated/prisma/internal/prismaNames
 import { labelThresholds, type LabelThresholds } from '../../portrait/labels.ts';
 import { rfmCutPoints, type RfmCutPoints } from '../../portrait/rfm.ts';
 import { loadFeatureMatrix } from '../segmentation/load-features.ts';
+import { column } from '../../compute/matrix.ts';
 import type { FeatureName } from '../segmentation/features.ts';
 
 export interface PopulationStats {
@@ -21,12 +22,7 @@ const COLUMNS: FeatureName[] = ['totalSpent', 'purchaseFrequency', 'recencyScore
 
 export async function computePopulationStats(db: Db, now: Date, config: PortraitConfig): Promise<PopulationStats> {
   const { matrix: m } = await loadFeatureMatrix(db, COLUMNS, now, config);
-  const col = (j: number) => {
-    const out = new Float64Array(m.rows);
-    for (let i = 0; i < m.rows; i++) out[i] = m.data[i * m.cols + j]!;
-    return out;
-  };
-  const [spent, orders, recency, engagement, days] = COLUMNS.map((_, j) => col(j)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const [spent, orders, recency, engagement, days] = COLUMNS.map((_, j) => column(m, j)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   const stats: PopulationStats = {
     labelThresholds: labelThresholds({ totalSpent: spent, purchaseFrequency: orders, recencyScore: recency, engagementScore: engagement }, config.labels),
     rfmCuts: rfmCutPoints(days, orders, spent),

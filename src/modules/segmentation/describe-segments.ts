@@ -1,6 +1,6 @@
 // Turns a trained partition into what people act on: each segment's business labels (tiers against the population's
 // quantiles, age group, gender and city-tier mix), a name unique within the model (EN and ZH) and its relative profile.
-import type { Matrix } from '../../compute/matrix.ts';
+import { column, type Matrix } from '../../compute/matrix.ts';
 import type { PortraitConfig } from '../../portrait/config.ts';
 import { KEY_METRICS, labelThresholds, relativeProfile, segmentLabels, summariseSegments, type KeyMetric, type SegmentLabels } from '../../portrait/labels.ts';
 import { nameSegments, type SegmentName } from '../../portrait/naming.ts';
@@ -25,12 +25,7 @@ export function describeSegments(
   config: PortraitConfig,
 ): SegmentDescription[] {
   const n = columns.rows;
-  const col = (name: FeatureName) => {
-    const j = DESCRIPTION_COLUMNS.indexOf(name);
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = columns.data[i * columns.cols + j]!;
-    return out;
-  };
+  const col = (name: FeatureName) => column(columns, DESCRIPTION_COLUMNS.indexOf(name));
   const metrics = Object.fromEntries(KEY_METRICS.map((m) => [m, col(m)])) as Record<KeyMetric, Float64Array>;
   const population = { metrics, age: col('age'), gender: genders, cityTier: col('cityTier') };
   const thresholds = labelThresholds(metrics, config.labels);

@@ -6,7 +6,7 @@ import type { TrainInput } from '../../generated/graphql.ts';
 import type { PortraitConfig } from '../../portrait/config.ts';
 import type { Logger } from '../../logger.ts';
 import { badInput } from '../../errors.ts';
-import { matrix } from '../../compute/matrix.ts';
+import { selectColumns } from '../../compute/matrix.ts';
 import { enqueue } from '../jobs/job-queue.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { resolveFeatures, usesRfm, type FeatureName } from './features.ts';
@@ -80,14 +80,7 @@ export async function trainAndSave(
   const rfmCuts = usesRfm(payload.features) ? (await computePopulationStats(deps.db, now, deps.config)).rfmCuts : null;
   const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f), rfmCuts);
   signal.throwIfAborted();
-  const pick = (names: readonly FeatureName[]) => {
-    const idx = names.map((f) => columns.indexOf(f));
-    const out = matrix(loaded.matrix.rows, idx.length);
-    for (let r = 0, d = loaded.matrix.cols; r < loaded.matrix.rows; r++) {
-      for (let j = 0; j < idx.length; j++) out.data[r * idx.length + j] = loaded.matrix.data[r * d + idx[j]!]!;
-    }
-    return out;
-  };
+  const pick = (names: readonly FeatureName[]) => selectColumns(loaded.matrix, names.map((f) => columns.indexOf(f)));
   const training = pick(payload.features);
   const description = pick(DESCRIPTION_COLUMNS);
   const { features, activate, ...params } = payload;
