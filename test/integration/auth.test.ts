@@ -2,6 +2,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from '../support/server.ts';
+import { MUTATION_ROLES } from '../../src/modules/auth/authorization.ts';
 
 const logLines: string[] = [];
 let explode = false;
@@ -42,6 +43,9 @@ const MUTATIONS: Record<string, { query: string; variables?: Record<string, unkn
   deleteUser: { query: `mutation { deleteUser(id: "u1") }` },
   createApiKey: { query: `mutation { createApiKey(input: { name: "n", role: READ }) { key } }` },
   revokeApiKey: { query: `mutation { revokeApiKey(id: "00000000-0000-0000-0000-000000000000") { id } }` },
+  retrain: { query: `mutation { retrain(input: { k: 2 }) { id } }` },
+  activateModel: { query: `mutation { activateModel(id: "00000000-0000-0000-0000-000000000000") { id } }` },
+  runSchedule: { query: `mutation { runSchedule(name: DAILY) { id } }` },
 };
 const ALLOWED: Record<string, string[]> = {
   READ: [],
@@ -51,7 +55,7 @@ const ALLOWED: Record<string, string[]> = {
 
 async function rowCounts() {
   const db = server.database.db;
-  return { users: await db.user.count(), events: await db.event.count(), keys: await db.apiKey.count() };
+  return { users: await db.user.count(), events: await db.event.count(), keys: await db.apiKey.count(), jobs: await db.job.count() };
 }
 
 describe('authentication', () => {
@@ -63,7 +67,7 @@ describe('authentication', () => {
       assert.equal(m.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
       assert.equal(m.data ?? null, null);
     }
-    assert.deepEqual(await rowCounts(), { users: 0, events: 0, keys: 0 });
+    assert.deepEqual(await rowCounts(), { users: 0, events: 0, keys: 0, jobs: 0 });
   });
 
   it('stores only a hash of each key, and shows the secret once', async () => {
@@ -95,6 +99,10 @@ describe('authentication', () => {
 });
 
 describe('roles', () => {
+  it('cover every mutation of the schema in this test', () => {
+    assert.deepEqual(Object.keys(MUTATIONS).sort(), Object.keys(MUTATION_ROLES).sort());
+  });
+
   for (const role of ['READ', 'INGEST', 'ADMIN']) {
     it(`${role} may run exactly its mutations; refusals write nothing`, async () => {
       const key = role === 'ADMIN' ? TEST_ADMIN_KEY : (await createKey(role)).key;
@@ -122,6 +130,14 @@ describe('roles', () => {
       const keys = await server.gql(`{ apiKeys { id } }`, undefined, bearer(key));
       assert.equal(keys.errors?.[0]?.extensions?.code, 'FORBIDDEN');
     }
+  });
+
+  it('looks through fragments at the root: READ may use them, but not to reach an ADMIN query', async () => {
+    const { key } = await createKey('READ');
+    const ok = await server.gql(`{ ...Q } fragment Q on Query { users { totalCount } }`, undefined, bearer(key));
+    assert.equal(ok.errors, undefined, JSON.stringify(ok.errors));
+    const hidden = await server.gql(`{ ... on Query { viewer { role } ...K } } fragment K on Query { apiKeys { id } }`, undefined, bearer(key));
+    assert.equal(hidden.errors?.[0]?.extensions?.code, 'FORBIDDEN');
   });
 
   it('refuses a mixed mutation as a whole before anything runs', async () => {

@@ -96,6 +96,9 @@ describe('segmentation lifecycle', () => {
   it('trains a k-means model in the background and exposes its metrics, segments, names and strategies', async () => {
     assert.equal((await gqlOk<{ activeModel: null }>(`{ activeModel { id } }`)).activeModel, null);
     assert.equal(await segmentOf('demo-000001'), null, 'no segment before any model');
+    const early = await server.gql(`{ predictSegment(features: [{ name: "totalSpent", value: 1 }]) { probabilities } }`);
+    assert.equal(early.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+    assert.match(early.errors![0]!.message, /active model/);
     const queued = await retrain({ k: 4, seed: 7 });
     assert.equal(queued.status, 'QUEUED');
     const done = await waitForJob(queued.id);

@@ -1,8 +1,8 @@
 // Who may run what. Every root field needs a role; the check runs once per operation, before any resolver, so a
 // refused request never writes anything.
-import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { MutationResolvers } from '../../generated/graphql.ts';
+import type { MutationResolvers, QueryResolvers } from '../../generated/graphql.ts';
 import type { Role } from '../../generated/prisma/enums.ts';
 import type { Principal } from './api-keys.ts';
 
@@ -20,12 +20,32 @@ export const MUTATION_ROLES: Record<keyof MutationResolvers, Role> = {
   runSchedule: 'ADMIN',
 };
 
-export function requiredRole(operation: OperationDefinitionNode): Role {
-  if (operation.operation !== 'mutation') return 'READ';
+/** Queries need READ, except these. */
+export const QUERY_ROLES: Partial<Record<keyof QueryResolvers, Role>> = {
+  apiKeys: 'ADMIN',
+};
+
+/** The root field names of an operation, looking through inline fragments and fragment spreads. */
+function rootFields(selections: readonly SelectionNode[], document: DocumentNode, seen = new Set<string>()): string[] {
+  return selections.flatMap((sel) => {
+    if (sel.kind === Kind.FIELD) return [sel.name.value];
+    if (sel.kind === Kind.INLINE_FRAGMENT) return rootFields(sel.selectionSet.selections, document, seen);
+    const name = sel.name.value;
+    if (seen.has(name)) return [];
+    seen.add(name);
+    const fragment = document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === name);
+    return fragment ? rootFields(fragment.selectionSet.selections, document, seen) : [];
+  });
+}
+
+/** The highest role any root field of the operation needs (an unknown mutation field needs ADMIN). */
+export function requiredRole(operation: OperationDefinitionNode, document: DocumentNode): Role {
+  const mutation = operation.operation === 'mutation';
   let role: Role = 'READ';
-  for (const sel of operation.selectionSet.selections) {
-    // Fragments on Mutation are rare; treat anything we cannot name as needing ADMIN.
-    const needed: Role = sel.kind === Kind.FIELD ? (MUTATION_ROLES[sel.name.value as keyof MutationResolvers] ?? 'ADMIN') : 'ADMIN';
+  for (const field of rootFields(operation.selectionSet.selections, document)) {
+    const needed: Role = mutation
+      ? (MUTATION_ROLES[field as keyof MutationResolvers] ?? 'ADMIN')
+      : (QUERY_ROLES[field as keyof QueryResolvers] ?? 'READ');
     if (RANK[needed] > RANK[role]) role = needed;
   }
   return role;
@@ -37,13 +57,13 @@ export function authorizationPlugin<C extends { principal: Principal | null }>()
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, operation }) {
+        async didResolveOperation({ contextValue, operation, document }) {
           if (!contextValue.principal) {
             throw new GraphQLError('A valid API key is required: send Authorization: Bearer <key>', {
               extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
             });
           }
-          const role = operation ? requiredRole(operation) : 'ADMIN';
+          const role = operation ? requiredRole(operation, document) : 'ADMIN';
           if (!hasRole(contextValue.principal, role)) {
             throw new GraphQLError(`This operation needs the ${role} role; the key has ${contextValue.principal.role}`, {
               extensions: { code: 'FORBIDDEN', http: { status: 403 } },
