@@ -19,7 +19,7 @@ const config: CodegenConfig = {
           Segment: '../generated/prisma/client.ts#Segment as SegmentRow',
           TrainingJob: '../generated/prisma/client.ts#Job',
           SegmentPrediction: '../modules/segmentation/predict.ts#Prediction',
-          Rfm: '../portrait/rfm.ts#RfmScore',
+          Rfm: '../rules/rfm.ts#RfmScore',
           ScheduledRun: '../generated/prisma/client.ts#Job as JobRow',
         },
         enumsAsTypes: true,

@@ -9,7 +9,7 @@ import { createRng } from '../src/compute/random.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { connect } from '../src/db/client.ts';
 import { loadEnv } from '../src/config/env.ts';
-import { loadPortraitConfig } from '../src/portrait/config.ts';
+import { loadPortraitConfig } from '../src/config/portrait-config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices } from '../src/graphql/context.ts';
 import { createJobRunner } from '../src/modules/jobs/job-handlers.ts';

@@ -15,7 +15,7 @@ import { ingestEvents } from '../../src/modules/events/ingest-events.ts';
 import { validateEvent } from '../../src/modules/events/validate-event.ts';
 import { ActiveModelCache, liveAssignment } from '../../src/modules/segmentation/assignment.ts';
 import { DateTime, JSONScalar } from '../../src/graphql/scalars.ts';
-import { loadPortraitConfig } from '../../src/portrait/config.ts';
+import { loadPortraitConfig } from '../../src/config/portrait-config.ts';
 import type { BenchEvent } from './data.ts';
 import { REPO_ROOT } from './service.ts';
 import { fmt, printTable } from './table.ts';

@@ -2,7 +2,7 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../db/client.ts';
 import type { Services } from './context.ts';
-import { loadBehaviourCounts } from '../modules/portrait/behaviour-stats.ts';
+import { loadBehaviourCounts } from '../modules/events/behaviour-stats.ts';
 import type { Job, Profile, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 
 /** Returns rows in the order of keys (null where absent), as DataLoader requires. */

@@ -7,10 +7,10 @@ import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { createHttpServer } from '../../src/graphql/server.ts';
+import { createHttpServer } from '../../src/http/server.ts';
 import { connect } from '../../src/db/client.ts';
 import { readMigrations } from '../../src/db/migrate.ts';
-import { checkReadiness } from '../../src/ops/health.ts';
+import { checkReadiness } from '../../src/http/health.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 
 const NOW = new Date('2026-11-20T12:00:00Z');

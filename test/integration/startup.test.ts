@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadEnv } from '../../src/config/env.ts';
-import { startService, type RunningService } from '../../src/service.ts';
+import { startService, type RunningService } from '../../src/app/start-service.ts';
 import { createLogger } from '../../src/logger.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'portrait-startup-'));

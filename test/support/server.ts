@@ -1,7 +1,7 @@
 // A real Portrait HTTP server on a random port over a test database, and a tiny GraphQL client for it.
-import { createHttpServer, type HttpServer } from '../../src/graphql/server.ts';
+import { createHttpServer, type HttpServer } from '../../src/http/server.ts';
 import { loadEnv } from '../../src/config/env.ts';
-import { loadPortraitConfig } from '../../src/portrait/config.ts';
+import { loadPortraitConfig } from '../../src/config/portrait-config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createServices, type Services } from '../../src/graphql/context.ts';
 import { createJobRunner } from '../../src/modules/jobs/job-handlers.ts';

@@ -1,7 +1,7 @@
 // The profile row's time-decayed category state: category_weights holds { weights, counts } as of weights_at
-// (the arithmetic is src/portrait/decay.ts; this file only moves it in and out of the row).
-import { addEvents, EMPTY_DECAY_STATE, interestTags, type DecayState } from '../../portrait/decay.ts';
-import type { InterestTagsConfig } from '../../portrait/config.ts';
+// (the arithmetic is src/rules/decay.ts; this file only moves it in and out of the row).
+import { addEvents, EMPTY_DECAY_STATE, interestTags, type DecayState } from '../../rules/decay.ts';
+import type { InterestTagsConfig } from '../../config/portrait-config.ts';
 
 const isNumberRecord = (v: unknown): v is Record<string, number> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number');

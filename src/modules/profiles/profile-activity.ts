@@ -1,7 +1,7 @@
-// Activity level (0-3) and user type (0 light, 1 heavy) of a stored profile (rules in src/portrait/activity.ts).
+// Activity level (0-3) and user type (0 light, 1 heavy) of a stored profile (rules in src/rules/activity.ts).
 import type { Profile } from '../../generated/prisma/client.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
-import { activityLevel, userType } from '../../portrait/activity.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
+import { activityLevel, userType } from '../../rules/activity.ts';
 
 const DAY_MS = 86_400_000;
 

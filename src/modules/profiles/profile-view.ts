@@ -1,10 +1,10 @@
 // A profile as the API shows it: the stored running totals plus the features derived from them at read time
 // (averages, scores, days since the last purchase, activity level, user type, interest tags).
 import type { Profile } from '../../generated/prisma/client.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { profileActivity } from './profile-activity.ts';
 import { currentInterestTags } from './category-weights.ts';
-import { liveEngagementScore, liveRecencyScore, trainingRecencyScore } from '../../portrait/activity.ts';
+import { liveEngagementScore, liveRecencyScore, trainingRecencyScore } from '../../rules/activity.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;

@@ -1,7 +1,7 @@
 // qualityReport: coverage, completeness, richness, freshness, sampled distributions and segment drift, read in one
 // REPEATABLE READ transaction so every figure describes the same snapshot (e.g. live shares and their denominator).
 import type { Db } from '../../db/client.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { Segment, SegmentationModel } from '../../generated/prisma/client.ts';
 import { badInput } from '../../errors.ts';
 import {

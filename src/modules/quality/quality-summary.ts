@@ -1,7 +1,7 @@
 // The quality report's arithmetic that is not SQL (pure): shares, completeness rows, the sampled distributions of
 // read-time features (activity level, user type, interest tags) and the drift of the active model's segments.
 import type { Profile } from '../../generated/prisma/client.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { emptyProfile, numericProfile } from '../profiles/profile-view.ts';
 import { currentInterestTags } from '../profiles/category-weights.ts';
 

@@ -6,15 +6,15 @@
 //         than the configured margin; otherwise it is kept, inactive, and the reason recorded.
 import type { Db } from '../../db/client.ts';
 import { fromPrisma } from '../../db/sql.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { Logger } from '../../logger.ts';
-import { decayTo } from '../../portrait/decay.ts';
+import { decayTo } from '../../rules/decay.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { readDecayState } from '../profiles/category-weights.ts';
 import { ActiveModelCache, assignUsers } from '../segmentation/assignment.ts';
 import { activateModel } from '../segmentation/model-store.ts';
 import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/retrain.ts';
-import { computePopulationStats, type PopulationStatsCache } from '../portrait/population-stats.ts';
+import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
 import { scheduleJobKind } from './schedules.ts';
 
 export interface ScheduleDeps {

@@ -1,5 +1,5 @@
 import type { Resolvers, ScheduleName as ScheduleNameGql } from '../../generated/graphql.ts';
-import type { ScheduleName } from '../../portrait/config.ts';
+import type { ScheduleName } from '../../config/portrait-config.ts';
 import { enqueue } from '../jobs/job-queue.ts';
 import { checkPageSize } from '../users/users-service.ts';
 import { nextSlot, scheduleJobKind, SCHEDULE_NAMES } from './schedules.ts';

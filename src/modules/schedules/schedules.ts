@@ -2,7 +2,7 @@
 // processes notice it (the slot is the job's dedupe key). A slot missed while nothing ran is caught up once.
 import { Cron } from 'croner';
 import type { Db } from '../../db/client.ts';
-import type { PortraitConfig, ScheduleName } from '../../portrait/config.ts';
+import type { PortraitConfig, ScheduleName } from '../../config/portrait-config.ts';
 
 export const SCHEDULE_NAMES: readonly ScheduleName[] = ['hourly', 'daily', 'weekly'];
 export const scheduleJobKind = (name: ScheduleName) => `schedule:${name}`;

@@ -5,7 +5,7 @@
 // node-postgres transaction as well as inside Prisma transactions (imports, model activation), so it takes the one
 // interface both can offer.
 import type { Sql } from '../../db/sql.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { ProfileNumbers } from '../profiles/profile-view.ts';
 import { parseModelMath, place, type ModelMath } from './model-math.ts';
 import { writeFeatures } from './features.ts';

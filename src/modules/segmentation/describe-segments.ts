@@ -1,9 +1,9 @@
 // Turns a trained partition into what people act on: each segment's business labels (tiers against the population's
 // quantiles, age group, gender and city-tier mix), a name unique within the model (EN and ZH) and its relative profile.
 import { column, type Matrix } from '../../compute/matrix.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
-import { KEY_METRICS, labelThresholds, relativeProfile, segmentLabels, summariseSegments, type KeyMetric, type SegmentLabels } from '../../portrait/labels.ts';
-import { nameSegments, type SegmentName } from '../../portrait/naming.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
+import { KEY_METRICS, labelThresholds, relativeProfile, segmentLabels, summariseSegments, type KeyMetric, type SegmentLabels } from '../../rules/labels.ts';
+import { nameSegments, type SegmentName } from '../../rules/naming.ts';
 import type { FeatureName } from './features.ts';
 
 /** Columns the description needs besides the training features. */

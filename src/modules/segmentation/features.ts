@@ -1,9 +1,9 @@
 // The features a model can be trained on: the numeric Profile fields of the API plus the user's demographics.
 // One function turns a stored profile into a vector, for training, live assignment and prediction alike.
-import type { PortraitConfig } from '../../portrait/config.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { numericProfile, type NumericProfile, type ProfileNumbers } from '../profiles/profile-view.ts';
 import { badInput } from '../../errors.ts';
-import { scoreRfm, type RfmCutPoints, type RfmScore } from '../../portrait/rfm.ts';
+import { scoreRfm, type RfmCutPoints, type RfmScore } from '../../rules/rfm.ts';
 
 type NumericKey = { [K in keyof NumericProfile]: NumericProfile[K] extends number | null ? K : never }[keyof NumericProfile];
 

@@ -1,10 +1,10 @@
 // Reads the training matrix from PostgreSQL in keyset pages, so memory holds the matrix (8 bytes per value), the
 // user ids, and one page of rows at a time — never the whole table as objects.
 import type { Db } from '../../db/client.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { matrix, type Matrix } from '../../compute/matrix.ts';
 import { writeFeatures, type FeatureName } from './features.ts';
-import type { RfmCutPoints } from '../../portrait/rfm.ts';
+import type { RfmCutPoints } from '../../rules/rfm.ts';
 
 export interface FeatureMatrix {
   userIds: string[];

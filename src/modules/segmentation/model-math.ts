@@ -5,7 +5,7 @@ import { matrix, type Matrix } from '../../compute/matrix.ts';
 import { gmmPosterior, type GmmParams } from '../../compute/clustering/gmm.ts';
 import type { AlgorithmName } from './train-model.ts';
 import type { FeatureName } from './features.ts';
-import type { RfmCutPoints } from '../../portrait/rfm.ts';
+import type { RfmCutPoints } from '../../rules/rfm.ts';
 
 export interface ModelMath {
   algorithm: AlgorithmName;

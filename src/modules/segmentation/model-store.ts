@@ -2,13 +2,13 @@
 // activation and every user's assignment when asked, and the job's success — so a failure leaves the active model
 // and the assignments exactly as they were.
 import type { Db } from '../../db/client.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
 import type { InputJsonValue } from '../../generated/prisma/internal/prismaNamespace.ts';
 import { notFound } from '../../errors.ts';
 import type { TrainedModel } from './train-model.ts';
 import type { SegmentDescription } from './describe-segments.ts';
-import type { RfmCutPoints } from '../../portrait/rfm.ts';
+import type { RfmCutPoints } from '../../rules/rfm.ts';
 import { assignFromTraining, assignRemaining, loadModel } from './assignment.ts';
 import { fromPrisma } from '../../db/sql.ts';
 

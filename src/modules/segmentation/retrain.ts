@@ -3,14 +3,14 @@
 import type { Db } from '../../db/client.ts';
 import type { Job, SegmentationModel } from '../../generated/prisma/client.ts';
 import type { TrainInput } from '../../generated/graphql.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { Logger } from '../../logger.ts';
 import { badInput } from '../../errors.ts';
 import { selectColumns } from '../../compute/matrix.ts';
 import { enqueue } from '../jobs/job-queue.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { resolveFeatures, usesRfm, type FeatureName } from './features.ts';
-import { computePopulationStats } from '../portrait/population-stats.ts';
+import { computePopulationStats } from '../population/population-stats.ts';
 import { loadFeatureMatrix } from './load-features.ts';
 import { runTrainingInWorker } from './run-training.ts';
 import { describeSegments, DESCRIPTION_COLUMNS } from './describe-segments.ts';

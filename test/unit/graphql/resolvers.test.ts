@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildSchema, type GraphQLObjectType } from 'graphql';
 import { buildResolvers } from '../../../src/graphql/resolvers.ts';
-import { SCHEMA_PATH } from '../../../src/graphql/server.ts';
+import { SCHEMA_PATH } from '../../../src/http/server.ts';
 import { MUTATION_ROLES } from '../../../src/modules/auth/authorization.ts';
 
 const schema = buildSchema(readFileSync(SCHEMA_PATH, 'utf8'));

@@ -8,8 +8,8 @@ import {
   scoreRfm,
   scoreRfmPopulation,
   type RfmScoreValue,
-} from '../../../src/portrait/rfm.ts';
-import { rfmSegmentName } from '../../../src/portrait/naming.ts';
+} from '../../../src/rules/rfm.ts';
+import { rfmSegmentName } from '../../../src/rules/naming.ts';
 
 const f64 = (v: number[]) => Float64Array.from(v);
 const approx = (actual: readonly number[], expected: number[]) =>

@@ -13,7 +13,7 @@
 // Cold start: a state that has never seen a categorised event gives `coldStartTags` (empty by default: an interest we
 // have not observed would only pollute segments). A category whose weight decays below PRUNE_BELOW is dropped with
 // its count, so a user returning after ~9 months starts that interest afresh and the state does not grow forever.
-import { normaliseCategory, type InterestTagsConfig } from './config.ts';
+import { normaliseCategory, type InterestTagsConfig } from '../config/portrait-config.ts';
 
 export interface DecayState {
   /** decayed weight per category, as of `at` */

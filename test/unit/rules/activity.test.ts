@@ -12,8 +12,8 @@ import {
   trainingRecencyScore,
   userType,
   type BehaviourStats,
-} from '../../../src/portrait/activity.ts';
-import { loadPortraitConfig } from '../../../src/portrait/config.ts';
+} from '../../../src/rules/activity.ts';
+import { loadPortraitConfig } from '../../../src/config/portrait-config.ts';
 
 const cfg = loadPortraitConfig(fileURLToPath(new URL('../../../config/portrait.json', import.meta.url)));
 const bp = cfg.behaviourPreferences;

@@ -1,9 +1,9 @@
 import type { Resolvers } from '../../generated/graphql.ts';
-import { userLabels } from '../../portrait/labels.ts';
-import { scoreRfm } from '../../portrait/rfm.ts';
-import { rfmSegmentName } from '../../portrait/naming.ts';
-import { behaviourPreferences } from '../../portrait/activity.ts';
-import { toBehaviourStats } from './behaviour-stats.ts';
+import { userLabels } from '../../rules/labels.ts';
+import { scoreRfm } from '../../rules/rfm.ts';
+import { rfmSegmentName } from '../../rules/naming.ts';
+import { behaviourPreferences } from '../../rules/activity.ts';
+import { toBehaviourStats } from '../events/behaviour-stats.ts';
 
 export const portraitResolvers: Resolvers = {
   Profile: {

@@ -10,7 +10,7 @@ import {
   quantileSorted,
   tier,
   tierCuts,
-} from '../../../src/portrait/tiers.ts';
+} from '../../../src/rules/tiers.ts';
 
 const cfg = {
   tierQuantiles: { low: 0.25, high: 0.75 },

@@ -1,13 +1,13 @@
 // Starts the whole service: configuration, database (embedded by default), demo data, HTTP server.
 // main.ts calls this; tests call it too, to check start-up as a user would see it.
-import { DEV_ADMIN_KEY, loadEnv, type Env } from './config/env.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { loadPortraitConfig } from './portrait/config.ts';
-import { openDatabase } from './db/database.ts';
-import { createHttpServer } from './graphql/server.ts';
-import { seedDemo } from './demo/seed-demo.ts';
-import { createJobRunner } from './modules/jobs/job-handlers.ts';
-import { createServices, type Services } from './graphql/context.ts';
+import { DEV_ADMIN_KEY, loadEnv, type Env } from '../config/env.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { loadPortraitConfig } from '../config/portrait-config.ts';
+import { openDatabase } from '../db/database.ts';
+import { createHttpServer } from '../http/server.ts';
+import { seedDemo } from '../demo/seed-demo.ts';
+import { createJobRunner } from '../modules/jobs/job-handlers.ts';
+import { createServices, type Services } from '../graphql/context.ts';
 
 export interface RunningService {
   url: string;

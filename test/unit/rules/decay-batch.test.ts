@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { addEvent, addEvents, EMPTY_DECAY_STATE, PRUNE_BELOW, type DecayState } from '../../../src/portrait/decay.ts';
+import { addEvent, addEvents, EMPTY_DECAY_STATE, PRUNE_BELOW, type DecayState } from '../../../src/rules/decay.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const DAY = 86_400_000;

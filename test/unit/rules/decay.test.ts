@@ -7,7 +7,7 @@ import {
   interestTags,
   knownCategories,
   type DecayState,
-} from '../../../src/portrait/decay.ts';
+} from '../../../src/rules/decay.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const DAY = 86_400_000;

@@ -1,6 +1,6 @@
 // Tiers and demographic mixes: quantiles like numpy, HIGH/MEDIUM/LOW against two cut points, age groups, gender and
 // city-tier mixes. Everything here works on plain numbers so it serves both segments (means) and single users.
-import type { LabelsConfig } from './config.ts';
+import type { LabelsConfig } from '../config/portrait-config.ts';
 
 export type Tier = 'HIGH' | 'MEDIUM' | 'LOW';
 export type AgeGroup = 'YOUNG' | 'MIDDLE' | 'MATURE';

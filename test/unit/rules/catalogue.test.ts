@@ -1,9 +1,9 @@
 // Both locales: the type system already forces the same keys; this also checks the texts themselves.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { en } from '../../../src/portrait/catalogue/en.ts';
-import { zh } from '../../../src/portrait/catalogue/zh.ts';
-import { catalogue, LOCALES } from '../../../src/portrait/naming.ts';
+import { en } from '../../../src/rules/catalogue/en.ts';
+import { zh } from '../../../src/rules/catalogue/zh.ts';
+import { catalogue, LOCALES } from '../../../src/rules/naming.ts';
 
 type Tree = { readonly [k: string]: string | Tree };
 

@@ -1,8 +1,8 @@
 // The HTTP server: fastify with Apollo Server 5 at /graphql, plus the operations endpoints.
 //   /graphql          GraphQL (POST, GET); a browser asking for HTML gets the offline GraphiQL IDE (not in production)
-//   /health /ready    liveness, readiness (database reachable, migrations applied)    src/ops/health.ts
-//   /metrics          Prometheus                                                       src/ops/metrics-plugin.ts
-//   /, /ide/assets/*  the IDE's redirect and files (not in production)                 src/ops/ide.ts
+//   /health /ready    liveness, readiness (database reachable, migrations applied)    src/http/health.ts
+//   /metrics          Prometheus                                                       src/http/metrics.ts
+//   /, /ide/assets/*  the IDE's redirect and files (not in production)                 src/http/ide.ts
 // Closing `app` stops accepting connections, lets in-flight requests finish, then stops Apollo.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,15 +10,15 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
-import { buildResolvers } from './resolvers.ts';
-import { createErrorFormatter } from './errors.ts';
-import { createContext, type Context, type Services } from './context.ts';
+import { buildResolvers } from '../graphql/resolvers.ts';
+import { createErrorFormatter } from '../graphql/errors.ts';
+import { createContext, type Context, type Services } from '../graphql/context.ts';
 import { authorizationPlugin } from '../modules/auth/authorization.ts';
-import { createGuardrails } from './guardrails.ts';
-import { createMetrics, type Metrics } from '../ops/metrics-plugin.ts';
-import { requestLogPlugin } from '../ops/request-log-plugin.ts';
-import { registerHealthRoutes } from '../ops/health.ts';
-import { registerIde } from '../ops/ide.ts';
+import { createGuardrails } from '../graphql/guardrails.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { requestLogPlugin } from './request-log.ts';
+import { registerHealthRoutes } from './health.ts';
+import { registerIde } from './ide.ts';
 
 export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { isValidCron, loadPortraitConfig, parsePortraitConfig } from '../../../src/portrait/config.ts';
+import { isValidCron, loadPortraitConfig, parsePortraitConfig } from '../../../src/config/portrait-config.ts';
 
 const CONFIG = fileURLToPath(new URL('../../../config/portrait.json', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'portrait-config-'));

@@ -8,7 +8,7 @@ import type {
   EngagementCaps,
   InteractionPatternConfig,
   UserTypeConfig,
-} from './config.ts';
+} from '../config/portrait-config.ts';
 
 export type ActivityLevel = 0 | 1 | 2 | 3;
 export type UserType = 0 | 1;

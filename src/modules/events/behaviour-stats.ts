@@ -2,8 +2,8 @@
 // (the longest configured window), by the (user_id, occurred_at) index.
 import type { Db } from '../../db/client.ts';
 import { join, sql } from '../../generated/prisma/internal/prismaNamespace.ts';
-import type { BehaviourPreferencesConfig } from '../../portrait/config.ts';
-import type { BehaviourStats } from '../../portrait/activity.ts';
+import type { BehaviourPreferencesConfig } from '../../config/portrait-config.ts';
+import type { BehaviourStats } from '../../rules/activity.ts';
 
 const DAY_MS = 86_400_000;
 

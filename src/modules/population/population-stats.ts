@@ -2,10 +2,10 @@
 // orders, recency and engagement) and RFM quintile cut points. Computed from one streamed pass over the profiles,
 // stored in one row, read through a short cache.
 import type { Db } from '../../db/client.ts';
-import type { PortraitConfig } from '../../portrait/config.ts';
+import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { InputJsonValue } from '../../generated/prisma/internal/prismaNamespace.ts';
-import { labelThresholds, type LabelThresholds } from '../../portrait/labels.ts';
-import { rfmCutPoints, type RfmCutPoints } from '../../portrait/rfm.ts';
+import { labelThresholds, type LabelThresholds } from '../../rules/labels.ts';
+import { rfmCutPoints, type RfmCutPoints } from '../../rules/rfm.ts';
 import { loadFeatureMatrix } from '../segmentation/load-features.ts';
 import { column } from '../../compute/matrix.ts';
 import type { FeatureName } from '../segmentation/features.ts';

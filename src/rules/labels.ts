@@ -1,6 +1,6 @@
 // Business labels: a segment's (or a user's) metrics against the population's quantiles, plus demographics, and the
 // relative profile (segment mean / population mean) that the radar chart draws.
-import type { LabelsConfig } from './config.ts';
+import type { LabelsConfig } from '../config/portrait-config.ts';
 import {
   ageGroup,
   cityTierMix,

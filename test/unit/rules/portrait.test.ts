@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadPortraitConfig } from '../../../src/portrait/config.ts';
+import { loadPortraitConfig } from '../../../src/config/portrait-config.ts';
 import {
   activityScore,
   isActivityHigh,
@@ -17,11 +17,11 @@ import {
   type SegmentLabels,
   type SegmentSummary,
   type TierLabels,
-} from '../../../src/portrait/labels.ts';
-import { activityState, baseName, nameSegments } from '../../../src/portrait/naming.ts';
-import { planStrategy, priorityOf, strategyFor, type ActionKey } from '../../../src/portrait/strategy.ts';
-import type { Tier } from '../../../src/portrait/tiers.ts';
-import { en } from '../../../src/portrait/catalogue/en.ts';
+} from '../../../src/rules/labels.ts';
+import { activityState, baseName, nameSegments } from '../../../src/rules/naming.ts';
+import { planStrategy, priorityOf, strategyFor, type ActionKey } from '../../../src/rules/strategy.ts';
+import type { Tier } from '../../../src/rules/tiers.ts';
+import { en } from '../../../src/rules/catalogue/en.ts';
 
 const cfg = loadPortraitConfig(fileURLToPath(new URL('../../../config/portrait.json', import.meta.url)));
 
