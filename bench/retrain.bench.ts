@@ -11,8 +11,7 @@ import { connect } from '../src/db/client.ts';
 import { loadEnv } from '../src/config/env.ts';
 import { loadPortraitConfig } from '../src/config/portrait-config.ts';
 import { createLogger } from '../src/logger.ts';
-import { createServices } from '../src/graphql/context.ts';
-import { createJobRunner } from '../src/modules/jobs/job-handlers.ts';
+import { createServices } from '../src/app/services.ts';
 import { requestRetrain } from '../src/modules/segmentation/retrain.ts';
 import { startBenchDatabase } from './support/database.ts';
 import { runBench, seconds } from './support/lifecycle.ts';
@@ -91,8 +90,11 @@ await runBench('retrain', 60 * 60_000, async (defer) => {
   const env = loadEnv({ DATABASE_URL: db0.url, LOG_LEVEL: 'info', NODE_ENV: 'production', PORTRAIT_ADMIN_KEY: 'bench-admin-key-0123456789abcdef' });
   const database = connect(db0.url, 4);
   defer('pool', () => database.close());
-  const services = createServices({ db: database.db, pool: database.pool, env, portrait: loadPortraitConfig(env.PORTRAIT_CONFIG), logger: createLogger('warn') });
-  const runner = createJobRunner(services, { pollMs: 100, heartbeatMs: 5_000 });
+  const services = createServices(
+    { db: database.db, pool: database.pool, env, portrait: loadPortraitConfig(env.PORTRAIT_CONFIG), logger: createLogger('warn') },
+    { jobs: { pollMs: 100, heartbeatMs: 5_000 } },
+  );
+  const runner = services.jobs!;
   defer('runner', () => runner.stop());
 
   t = performance.now();

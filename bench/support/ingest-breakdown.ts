@@ -13,7 +13,7 @@ import { buildSchema, GraphQLScalarType, graphql } from 'graphql';
 import type { EventInput } from '../../src/generated/graphql.ts';
 import { ingestEvents } from '../../src/modules/events/ingest-events.ts';
 import { validateEvent } from '../../src/modules/events/validate-event.ts';
-import { ActiveModelCache, liveAssignment } from '../../src/modules/segmentation/assignment.ts';
+import { ActiveModelCache, livePlacement } from '../../src/modules/segmentation/assignment.ts';
 import { DateTime, JSONScalar } from '../../src/graphql/scalars.ts';
 import { loadPortraitConfig } from '../../src/config/portrait-config.ts';
 import type { BenchEvent } from './data.ts';
@@ -22,14 +22,14 @@ import { fmt, printTable } from './table.ts';
 
 const STEPS: [string, RegExp][] = [
   ['BEGIN', /^\s*BEGIN/i],
-  ['INSERT events (json_to_recordset)', /INSERT INTO events/],
-  ['INSERT users + profiles', /INSERT INTO users/],
-  ['INSERT profiles', /INSERT INTO profiles/],
+  ['INSERT events + new users and profiles', /INSERT INTO events/],
+  ['INSERT missing profiles', /INSERT INTO profiles/],
   ['SET CONSTRAINTS events_user_id_fkey IMMEDIATE', /SET CONSTRAINTS/],
   ['SELECT profiles FOR UPDATE', /FOR UPDATE/],
   ['UPDATE profiles (json_to_recordset)', /UPDATE profiles p SET\s+sessions_count = x/],
+  ['write segments (late events)', /UPDATE profiles p SET segment_id/],
   ['recount sessions (late events)', /lag\(occurred_at\)/],
-  ['live assignment: active model lookup', /FROM segmentation_models WHERE active/],
+  ['placement: active model share lock', /FROM segmentation_models WHERE active/],
   ['COMMIT', /^\s*COMMIT/i],
 ];
 const stepOf = (sql: string) => STEPS.find(([, re]) => re.test(sql))?.[0] ?? 'other statements';
@@ -98,7 +98,7 @@ export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions
     };
     Object.assign(client, { query: timedQuery });
   });
-  const afterProfilesChanged = liveAssignment(new ActiveModelCache(), portrait, () => new Date());
+  const placement = livePlacement(new ActiveModelCache(), portrait, () => new Date());
   const toInput = (e: BenchEvent): EventInput => ({ ...e, occurredAt: new Date(e.occurredAt) }) as EventInput;
   try {
     const c = new pg.Client({ connectionString: url });
@@ -121,7 +121,7 @@ export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions
       log = [];
       const t0 = performance.now();
       const started = t0;
-      const r = await ingestEvents(pool, inputs, { now, dailyDecay: portrait.interestTags.dailyDecay, afterProfilesChanged });
+      const r = await ingestEvents(pool, inputs, { now, dailyDecay: portrait.interestTags.dailyDecay, placement });
       const total = performance.now() - t0;
       if (r.accepted !== batch.length) throw new Error(`breakdown batch ${i}: accepted ${r.accepted} of ${batch.length}`);
       if (i === 0) continue; // the first batch pays for cold caches

@@ -6,8 +6,7 @@ import { loadPortraitConfig } from '../config/portrait-config.ts';
 import { openDatabase } from '../db/database.ts';
 import { createHttpServer } from '../http/server.ts';
 import { seedDemo } from '../demo/seed-demo.ts';
-import { createJobRunner } from '../modules/jobs/job-handlers.ts';
-import { createServices, type Services } from '../graphql/context.ts';
+import { createServices, type Services } from './services.ts';
 
 export interface RunningService {
   url: string;
@@ -22,16 +21,16 @@ function demoWanted(env: Env, embedded: boolean): boolean {
 export async function startService(env: Env = loadEnv(), logger: Logger = createLogger(env.LOG_LEVEL)): Promise<RunningService> {
   const portrait = loadPortraitConfig(env.PORTRAIT_CONFIG);
   const database = await openDatabase(env, logger);
-  const services = createServices({ db: database.db, pool: database.pool, env, portrait, logger });
+  const services = createServices(
+    { db: database.db, pool: database.pool, env, portrait, logger },
+    { jobs: env.PORTRAIT_WORKER === 'on' ? { schedules: env.PORTRAIT_SCHEDULES === 'on' } : false },
+  );
   if (env.usingDevAdminKey) logger.warn(`PORTRAIT_ADMIN_KEY is not set: using the development key "${DEV_ADMIN_KEY}" (never in production)`);
   try {
     if (demoWanted(env, database.embedded) && (await database.db.user.count()) === 0) {
-      await seedDemo(database.db, { pool: database.pool, users: env.PORTRAIT_DEMO_USERS, now: new Date(), dailyDecay: portrait.interestTags.dailyDecay, logger });
+      await seedDemo(services, { users: env.PORTRAIT_DEMO_USERS, now: services.now(), logger });
     }
-    if (env.PORTRAIT_WORKER === 'on') {
-      services.jobs = createJobRunner(services, { schedules: env.PORTRAIT_SCHEDULES === 'on' });
-      services.jobs.start();
-    }
+    services.jobs?.start();
     const server = await createHttpServer(services);
     const address = await server.app.listen({ port: env.PORT, host: env.HOST });
     const url = `${address.replace('0.0.0.0', 'localhost')}/graphql`;

@@ -1,8 +1,12 @@
-// A fresh set of DataLoaders per request: every relation a list can fan out to is fetched in one query per batch.
+// A fresh set of DataLoaders per request: every relation a list can fan out to is fetched in one query per batch,
+// through the module that owns the table.
 import DataLoader from 'dataloader';
-import type { Db } from '../db/client.ts';
-import type { Services } from './context.ts';
+import type { Services } from '../app/services.ts';
+import { fromPrisma } from '../db/sql.ts';
 import { loadBehaviourCounts } from '../modules/events/behaviour-stats.ts';
+import { findModels, findSegments, segmentsOfModels } from '../modules/segmentation/model-store.ts';
+import { findJobs } from '../modules/jobs/job-queue.ts';
+import { findProfiles } from '../modules/profiles/profile-store.ts';
 import type { Job, Profile, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 
 /** Returns rows in the order of keys (null where absent), as DataLoader requires. */
@@ -12,37 +16,31 @@ export function inKeyOrder<K, R>(keys: readonly K[], rows: readonly R[], keyOf: 
   return keys.map((k) => byKey.get(k) ?? null);
 }
 
+function groupBy<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): R[][] {
+  const map = new Map<K, R[]>();
+  for (const r of rows) {
+    const list = map.get(keyOf(r));
+    if (list) list.push(r);
+    else map.set(keyOf(r), [r]);
+  }
+  return keys.map((k) => map.get(k) ?? []);
+}
+
 export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'>) {
   const { db } = services;
-  const groupBy = <K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): R[][] => {
-    const map = new Map<K, R[]>();
-    for (const r of rows) {
-      const list = map.get(keyOf(r));
-      if (list) list.push(r);
-      else map.set(keyOf(r), [r]);
-    }
-    return keys.map((k) => map.get(k) ?? []);
-  };
   return {
-    modelById: new DataLoader<string, SegmentationModel | null>(async (ids) =>
-      inKeyOrder(ids, await db.segmentationModel.findMany({ where: { id: { in: [...ids] } } }), (m) => m.id),
-    ),
-    segmentById: new DataLoader<string, Segment | null>(async (ids) =>
-      inKeyOrder(ids, await db.segment.findMany({ where: { id: { in: [...ids] } } }), (s) => s.id),
-    ),
-    segmentsByModelId: new DataLoader<string, Segment[]>(async (ids) =>
-      groupBy(ids, await db.segment.findMany({ where: { modelId: { in: [...ids] } }, orderBy: { index: 'asc' } }), (s) => s.modelId),
-    ),
-    jobById: new DataLoader<string, Job | null>(async (ids) =>
-      inKeyOrder(ids, await db.job.findMany({ where: { id: { in: [...ids] } } }), (j) => j.id),
-    ),
+    modelById: new DataLoader<string, SegmentationModel | null>(async (ids) => inKeyOrder(ids, await findModels(db, ids), (m) => m.id)),
+    segmentById: new DataLoader<string, Segment | null>(async (ids) => inKeyOrder(ids, await findSegments(db, ids), (s) => s.id)),
+    segmentsByModelId: new DataLoader<string, Segment[]>(async (ids) => groupBy(ids, await segmentsOfModels(db, ids), (s) => s.modelId)),
+    jobById: new DataLoader<string, Job | null>(async (ids) => inKeyOrder(ids, await findJobs(db, ids), (j) => j.id)),
     behaviourCountsByUserId: new DataLoader(async (ids: readonly string[]) => {
       const counts = await loadBehaviourCounts(db, ids, services.now(), services.portrait.behaviourPreferences);
       return ids.map((id) => counts.get(id));
     }),
-    profileByUserId: new DataLoader<string, Profile | null>(async (ids) =>
-      inKeyOrder(ids, await db.profile.findMany({ where: { userId: { in: [...ids] } } }), (p) => p.userId),
-    ),
+    profileByUserId: new DataLoader<string, Profile | null>(async (ids) => {
+      const profiles = await findProfiles(fromPrisma(db), ids);
+      return ids.map((id) => profiles.get(id) ?? null);
+    }),
   };
 }
 

@@ -12,7 +12,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import { buildResolvers } from '../graphql/resolvers.ts';
 import { createErrorFormatter } from '../graphql/errors.ts';
-import { createContext, type Context, type Services } from '../graphql/context.ts';
+import { createContext, type Context } from '../graphql/context.ts';
+import type { Services } from '../app/services.ts';
 import { authorizationPlugin } from '../modules/auth/authorization.ts';
 import { createGuardrails } from '../graphql/guardrails.ts';
 import { createMetrics, type Metrics } from './metrics.ts';

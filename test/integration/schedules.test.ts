@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { generateDemoData } from '../../src/demo/demo-data.ts';
-import { createJobRunner } from '../../src/modules/jobs/job-handlers.ts';
+import { createJobRunner } from '../../src/app/services.ts';
 import { enqueueDueSchedules } from '../../src/modules/schedules/schedules.ts';
 
 let clock = new Date('2026-11-23T02:45:00Z'); // a Monday, after the daily (02:30) slot, before the weekly (03:00) one

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { generateDemoData } from '../../src/demo/demo-data.ts';
-import { createJobRunner } from '../../src/modules/jobs/job-handlers.ts';
+import { createJobRunner } from '../../src/app/services.ts';
 
 const USERS = 300;
 let server: TestServer;

@@ -3,8 +3,7 @@ import { createHttpServer, type HttpServer } from '../../src/http/server.ts';
 import { loadEnv } from '../../src/config/env.ts';
 import { loadPortraitConfig } from '../../src/config/portrait-config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
-import { createServices, type Services } from '../../src/graphql/context.ts';
-import { createJobRunner } from '../../src/modules/jobs/job-handlers.ts';
+import { createServices, type Services } from '../../src/app/services.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -38,19 +37,19 @@ export interface TestServerOptions {
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: database.url, PORTRAIT_ADMIN_KEY: TEST_ADMIN_KEY, ...opts.env });
-  const services = createServices({
-    db: database.db,
-    pool: database.pool,
-    env,
-    portrait: loadPortraitConfig(env.PORTRAIT_CONFIG),
-    logger: opts.logger ?? createLogger('silent'),
-    ...(opts.now ? { now: opts.now } : {}),
-  });
-  // Jobs run in the test server as they do in the service, polled often so tests wait little.
-  if (opts.jobs !== false) {
-    services.jobs = createJobRunner(services, { pollMs: 50, heartbeatMs: 500 });
-    services.jobs.start();
-  }
+  const services = createServices(
+    {
+      db: database.db,
+      pool: database.pool,
+      env,
+      portrait: loadPortraitConfig(env.PORTRAIT_CONFIG),
+      logger: opts.logger ?? createLogger('silent'),
+      ...(opts.now ? { now: opts.now } : {}),
+    },
+    // Jobs run in the test server as they do in the service, polled often so tests wait little.
+    { jobs: opts.jobs === false ? false : { pollMs: 50, heartbeatMs: 500 } },
+  );
+  services.jobs?.start();
   const server = await createHttpServer(services);
   const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${address}/graphql`;

@@ -40,6 +40,9 @@ export async function revokeApiKey(db: Db, id: string, cache: KeyCache): Promise
 }
 
 
+/** Every key, newest first (hashes included: the resolver shows only the API's fields). */
+export const listApiKeys = (db: Db) => db.apiKey.findMany({ orderBy: { createdAt: 'desc' } });
+
 /**
  * Remembers recent key lookups for a few seconds, so reads do not pay a query for authentication.
  * Revocation through this process forgets the key at once; other processes see it within the TTL.

@@ -1,10 +1,10 @@
 import type { Resolvers } from '../../generated/graphql.ts';
-import { createApiKey, revokeApiKey } from './api-keys.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
 
 export const authResolvers: Resolvers = {
   Query: {
     viewer: (_, __, { principal }) => ({ name: principal!.name, role: principal!.role }),
-    apiKeys: (_, __, { services }) => services.db.apiKey.findMany({ orderBy: { createdAt: 'desc' } }),
+    apiKeys: (_, __, { services }) => listApiKeys(services.db),
   },
   Mutation: {
     createApiKey: (_, { input }, { services }) => createApiKey(services.db, input),

@@ -7,21 +7,29 @@
 // transaction, with half the Node CPU. Through GraphQL (bench/ingest.bench.ts, paired runs on one machine) this file's
 // current form gives 1.3-1.6x the events/s of the Prisma version (e.g. 30.2k vs 23.2k) with ~35% less service CPU.
 //
-// Statement order keeps the profile row locks (which serialise every batch that shares a user) as short as possible:
-//   INSERT events ON CONFLICT DO NOTHING RETURNING  (says which events are new: no separate duplicate check)
-//   INSERT users (+ their profiles) for the users of the accepted events only (a replayed batch creates nothing)
-//   check the events' user foreign key, SELECT profiles FOR UPDATE (sorted), UPDATE profiles, recount late users,
-//   live segment assignment, COMMIT.
+// Statements per batch (test/integration/ingest-round-trips.test.ts counts them), in an order that keeps the profile
+// row locks, which serialise every batch that shares a user, as short as possible:
+//   BEGIN
+//   INSERT events ON CONFLICT DO NOTHING, and in the same statement the users (with their profiles) of the events
+//     that went in (a replayed batch creates nothing)
+//   check the events' user foreign key now
+//   share-lock the active model against activation (placement: one indexed lookup), then lock the profiles (the
+//     profile store returns them with what placement needs)
+//   apply the events and place each user in memory
+//   one UPDATE of the profiles: totals, interest state and segment together
+//   (only with late events: recount their sessions, re-place those users)
+//   COMMIT
 // The events go in before their users, so events.user_id -> users is DEFERRABLE INITIALLY DEFERRED
 // (prisma/migrations/20261122141010_deferrable_event_user_fk).
 import type pg from 'pg';
 import type { EventInput } from '../../generated/graphql.ts';
 import { withRetry } from '../../db/retry.ts';
-import { fromPool, pgTransaction, type Sql } from '../../db/sql.ts';
+import { fromPool, pgTransaction } from '../../db/sql.ts';
 import { badInput } from '../../errors.ts';
-import { applyEvents, type Aggregates } from '../profiles/aggregates.ts';
+import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS } from '../profiles/aggregates.ts';
 import { applyCategories, readDecayState } from '../profiles/category-weights.ts';
-import { recountSessions } from '../profiles/recount-sessions.ts';
+import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../profiles/profile-store.ts';
+import type { Placement } from '../profiles/placement.ts';
 import { isRejection, MAX_EVENTS_PER_CALL, validateEvent, type EventRejectCode, type ValidEvent } from './validate-event.ts';
 
 export interface RejectedEvent {
@@ -40,25 +48,30 @@ export interface IngestResult {
 export interface IngestOptions {
   now?: Date;
   dailyDecay: number;
-  /** Called inside the transaction with the users whose profiles changed (live segment assignment hooks in here). */
-  afterProfilesChanged?: (sql: Sql, userIds: string[]) => Promise<void>;
-}
-
-interface LockedProfile extends Aggregates {
-  user_id: string;
-  category_weights: unknown;
-  weights_at: Date | null;
+  /** Keeps the segment of every user whose profile changes current, in the same transaction (wired at src/app/). */
+  placement?: Placement;
 }
 
 // The batch goes over as one JSON parameter with one-letter keys and no nulls (see eventRows): ~40% fewer bytes for
 // Node to write and PostgreSQL to parse than the ValidEvent objects themselves.
-const INSERT_EVENTS = `
-  INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties)
-  SELECT x.e, x.u, x.t, x.o, x.i, x.c, x.a, x.d, x.x, x.p
-  FROM json_to_recordset($1::json) AS x(
-    e text, u text, t "EventType", o timestamptz, i text, c text[], a float8, d float8, x text, p jsonb)
-  ON CONFLICT (event_id) DO NOTHING
-  RETURNING event_id`;
+// The events that are new, and the users (with their profiles) that they create: one statement. Users are inserted
+// only for events that went in, and an existing user is left alone (no INSERT ... ON CONFLICT over every user of the
+// batch: the unique check would wait for any concurrent batch that has updated that user's profile, the very lock
+// wait that taking the profile locks last avoids). Every user has a profile, made here or by importUsers; the row is
+// made with its defaults only (no column list), so the profile store's column map stays the one place that names them.
+const INSERT_EVENTS_AND_USERS = `
+  WITH inserted AS (
+    INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties)
+    SELECT x.e, x.u, x.t, x.o, x.i, x.c, x.a, x.d, x.x, x.p
+    FROM json_to_recordset($1::json) AS x(
+      e text, u text, t "EventType", o timestamptz, i text, c text[], a float8, d float8, x text, p jsonb)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id, user_id),
+  new_users AS (
+    INSERT INTO users (id) SELECT DISTINCT user_id FROM inserted ON CONFLICT DO NOTHING RETURNING id),
+  new_profiles AS (
+    INSERT INTO profiles (user_id) SELECT id FROM new_users)
+  SELECT event_id FROM inserted`;
 
 const eventRows = (events: readonly ValidEvent[]): string =>
   JSON.stringify(
@@ -75,39 +88,6 @@ const eventRows = (events: readonly ValidEvent[]): string =>
       p: e.properties ?? undefined,
     })),
   );
-
-// One round trip for both: the profiles of the users this statement creates (every user has a profile, made with it
-// here or by importUsers). Not an INSERT ... ON CONFLICT over every user of the batch: that would wait for any
-// concurrent batch that has updated an existing user's profile (the unique check waits for an in-progress updater),
-// which is the very lock wait that taking the profile locks last avoids.
-const INSERT_USERS_AND_PROFILES = `
-  WITH u AS (INSERT INTO users (id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING id)
-  INSERT INTO profiles (user_id) SELECT id FROM u`;
-
-// A user without a profile (not made by this service's writes) gets one here rather than losing its events' totals.
-const INSERT_MISSING_PROFILES = 'INSERT INTO profiles (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING';
-
-const LOCK_PROFILES = `
-  SELECT user_id, sessions_count AS "sessionsCount", total_session_duration AS "totalSessionDuration",
-         page_views AS "pageViews", total_dwell_seconds AS "totalDwellSeconds", clicks, cart_adds AS "cartAdds",
-         reviews, purchase_count AS "purchaseCount", total_spent AS "totalSpent", event_count AS "eventCount",
-         last_purchase_at AS "lastPurchaseAt", first_event_at AS "firstEventAt", last_event_at AS "lastEventAt",
-         category_weights, weights_at
-  FROM profiles WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE`;
-
-const UPDATE_PROFILES = `
-  UPDATE profiles p SET
-    sessions_count = x."sessionsCount", total_session_duration = x."totalSessionDuration", page_views = x."pageViews",
-    total_dwell_seconds = x."totalDwellSeconds", clicks = x.clicks, cart_adds = x."cartAdds", reviews = x.reviews,
-    purchase_count = x."purchaseCount", total_spent = x."totalSpent", event_count = x."eventCount",
-    last_purchase_at = x."lastPurchaseAt", first_event_at = x."firstEventAt", last_event_at = x."lastEventAt",
-    category_weights = x."categoryWeights", weights_at = x."weightsAt", updated_at = now()
-  FROM json_to_recordset($1::json) AS x(
-    "userId" text, "sessionsCount" float8, "totalSessionDuration" float8, "pageViews" float8, "totalDwellSeconds" float8,
-    clicks int, "cartAdds" int, reviews int, "purchaseCount" float8, "totalSpent" float8, "eventCount" int,
-    "lastPurchaseAt" timestamptz, "firstEventAt" timestamptz, "lastEventAt" timestamptz, "categoryWeights" jsonb,
-    "weightsAt" timestamptz)
-  WHERE p.user_id = x."userId"`;
 
 export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[], opts: IngestOptions): Promise<IngestResult> {
   if (inputs.length > MAX_EVENTS_PER_CALL) throw badInput('events', `at most ${MAX_EVENTS_PER_CALL} events per call, got ${inputs.length}`);
@@ -136,7 +116,7 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
 
 async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent[], json: string, opts: IngestOptions): Promise<number> {
   // Events already stored (by an earlier batch, or a concurrent one that committed first) are skipped here.
-  const inserted = await client.query<{ event_id: string }>(INSERT_EVENTS, [json]);
+  const inserted = await client.query<{ event_id: string }>(INSERT_EVENTS_AND_USERS, [json]);
   if (inserted.rows.length === 0) return 0;
   const insertedIds = new Set(inserted.rows.map((r) => r.event_id));
 
@@ -148,33 +128,30 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent
     else byUser.set(e.userId, [e]);
   }
   for (const list of byUser.values()) list.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
-  // Sorted ids: concurrent batches lock users in the same order, which keeps deadlocks rare (and retried).
   const userIds = [...byUser.keys()].sort();
-  await client.query(INSERT_USERS_AND_PROFILES, [userIds]);
   // Check the events' user foreign key now rather than at COMMIT: it takes the KEY SHARE locks on the users before the
   // profile locks, as an immediate check did, so a concurrent deleteUser waits for this batch instead of deadlocking.
   await client.query('SET CONSTRAINTS events_user_id_fkey IMMEDIATE');
-  let locked = (await client.query<LockedProfile>(LOCK_PROFILES, [userIds])).rows;
-  if (locked.length < userIds.length) {
-    const found = new Set(locked.map((r) => r.user_id));
-    const missing = userIds.filter((id) => !found.has(id));
-    await client.query(INSERT_MISSING_PROFILES, [missing]);
-    locked = locked.concat((await client.query<LockedProfile>(LOCK_PROFILES, [missing])).rows);
-    if (locked.length !== userIds.length) throw new Error(`ingest: locked ${locked.length} profiles for ${userIds.length} users`);
-  }
-
-  const updates: Record<string, unknown>[] = [];
-  const lateUsers: string[] = [];
-  for (const row of locked) {
-    const list = byUser.get(row.user_id)!;
-    const { next, late } = applyEvents(row, list);
-    if (late) lateUsers.push(row.user_id);
-    const decay = applyCategories(readDecayState(row.category_weights, row.weights_at), list, opts.dailyDecay);
-    updates.push({ ...next, userId: row.user_id, categoryWeights: { weights: decay.weights, counts: decay.counts }, weightsAt: decay.at });
-  }
-  await client.query(UPDATE_PROFILES, [JSON.stringify(updates)]);
   const sql = fromPool(client);
-  if (lateUsers.length) await recountSessions(sql, lateUsers);
-  await opts.afterProfilesChanged?.(sql, userIds);
+  // The active model before the profiles: an activation locks the model's row, then moves users, so taking the two
+  // in the same order here means the two wait for each other instead of deadlocking.
+  const placer = (await opts.placement?.(sql)) ?? null;
+  const locked = await lockForUpdate(sql, userIds);
+
+  const lateUsers: string[] = [];
+  const updated = locked.map((row) => {
+    const list = byUser.get(row.profile.userId)!;
+    const { next, late } = applyEvents(row.profile, list);
+    if (late) lateUsers.push(row.profile.userId);
+    const decay = applyCategories(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), list, opts.dailyDecay);
+    const profile = { ...next, categoryWeights: { weights: decay.weights, counts: decay.counts }, weightsAt: decay.at };
+    return { ...profile, segmentId: placer ? placer.place({ ...row, profile }) : profile.segmentId };
+  });
+  await writeFields(sql, [...AGGREGATE_FIELDS, 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])], updated);
+  if (lateUsers.length) {
+    // Sessions were counted in arrival order above; the timeline decides them now, and the users are placed again.
+    const recounted = await recountSessions(sql, lateUsers, SESSION_GAP_MS);
+    if (placer) await writeSegments(sql, recounted.map((r) => r.profile.userId), recounted.map((r) => placer.place(r)));
+  }
   return insertedIds.size;
 }

@@ -2,24 +2,16 @@
 import type { UserImportInput } from '../../generated/graphql.ts';
 import { checkId } from '../events/validate-event.ts';
 import type { Rejection } from '../events/validate-event.ts';
+import type { Demographics } from '../users/user-store.ts';
+import type { Baseline } from '../profiles/profile-store.ts';
 
 export const MAX_USERS_PER_CALL = 10_000;
 const DAY_MS = 86_400_000;
 
 export type ImportRejectCode = 'INVALID_USER_ID' | 'DUPLICATE_USER_ID' | 'INVALID_AGE' | 'INVALID_GENDER' | 'INVALID_CITY_TIER' | 'INVALID_NUMBER';
 
-export interface ValidImport {
-  userId: string;
-  age: number | null;
-  gender: string | null;
-  cityTier: number | null;
-  sessions: number | null;
-  avgSessionDuration: number | null;
-  pageViewsPerSession: number | null;
-  totalSpent: number | null;
-  purchases: number | null;
-  lastPurchaseAt: Date | null;
-}
+/** A valid row: the user's demographics and its profile's baseline. */
+export type ValidImport = Demographics & Baseline;
 
 const NUMERIC = ['sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'lastPurchaseDays'] as const;
 

@@ -75,3 +75,12 @@ export async function recoverStalled(db: Db, staleAfterMs: number): Promise<numb
   });
   return failed.count + requeued.count;
 }
+
+/** Jobs by id. */
+export const findJobs = (db: Db, ids: readonly string[]) => db.job.findMany({ where: { id: { in: [...ids] } } });
+
+/** Jobs of one kind, or of every kind starting with a prefix, newest first. */
+export function listJobs(db: Db, filter: { kind: string } | { kindPrefix: string }, first: number): Promise<Job[]> {
+  const kind = 'kind' in filter ? filter.kind : { startsWith: filter.kindPrefix };
+  return db.job.findMany({ where: { kind }, orderBy: { createdAt: 'desc' }, take: first });
+}

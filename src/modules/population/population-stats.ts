@@ -3,12 +3,13 @@
 // stored in one row, read through a short cache.
 import type { Db } from '../../db/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import type { InputJsonValue } from '../../generated/prisma/internal/prismaNamespace.ts';
+import { z } from 'zod';
+import { toJsonValue } from '../../db/json.ts';
 import { labelThresholds, type LabelThresholds } from '../../rules/labels.ts';
 import { rfmCutPoints, type RfmCutPoints } from '../../rules/rfm.ts';
-import { loadFeatureMatrix } from '../segmentation/load-features.ts';
-import { column } from '../../compute/matrix.ts';
-import type { FeatureName } from '../segmentation/features.ts';
+import { fromPrisma } from '../../db/sql.ts';
+import { countProfiles, scanWithDemographics } from '../profiles/profile-store.ts';
+import { numericProfile } from '../profiles/profile-view.ts';
 
 export interface PopulationStats {
   labelThresholds: LabelThresholds;
@@ -18,20 +19,44 @@ export interface PopulationStats {
 }
 
 const ID = 'current';
-const COLUMNS: FeatureName[] = ['totalSpent', 'purchaseFrequency', 'recencyScore', 'engagementScore', 'lastPurchaseDays'];
+const PAGE = 20_000;
+
+// The stored JSON, parsed at the boundary. Cut points can be NaN for an empty population, which JSON stores as null.
+const cut = z.number().nullable().transform((v) => v ?? Number.NaN);
+const tierCuts = z.object({ low: cut, high: cut });
+const StoredThresholds = z.object({ totalSpent: tierCuts, purchaseFrequency: tierCuts, recencyScore: tierCuts, engagementScore: tierCuts }) satisfies z.ZodType<LabelThresholds, unknown>;
+const quintiles = z.tuple([cut, cut, cut, cut]);
+const StoredRfmCuts = z.object({ recencyDays: quintiles, frequency: quintiles, monetary: quintiles, n: z.number().int() }) satisfies z.ZodType<RfmCutPoints, unknown>;
 
 export async function computePopulationStats(db: Db, now: Date, config: PortraitConfig): Promise<PopulationStats> {
-  const { matrix: m } = await loadFeatureMatrix(db, COLUMNS, now, config);
-  const [spent, orders, recency, engagement, days] = COLUMNS.map((_, j) => column(m, j)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  // One pass over the profiles, keeping five numbers per user (profiles created during the pass are left out).
+  const sql = fromPrisma(db);
+  const total = await countProfiles(sql);
+  const [spent, orders, recency, engagement, days] = Array.from({ length: 5 }, () => new Float64Array(total));
+  let n = 0;
+  for await (const page of scanWithDemographics(sql, PAGE)) {
+    for (const row of page) {
+      if (n === total) break;
+      const p = numericProfile(row.profile, now, config);
+      spent![n] = p.totalSpent;
+      orders![n] = p.purchaseFrequency;
+      recency![n] = p.recencyScore;
+      engagement![n] = p.engagementScore;
+      days![n] = p.lastPurchaseDays ?? Number.NaN;
+      n++;
+    }
+    if (n === total) break;
+  }
+  const cut = (a: Float64Array) => a.subarray(0, n);
   const stats: PopulationStats = {
-    labelThresholds: labelThresholds({ totalSpent: spent, purchaseFrequency: orders, recencyScore: recency, engagementScore: engagement }, config.labels),
-    rfmCuts: rfmCutPoints(days, orders, spent),
-    population: m.rows,
+    labelThresholds: labelThresholds({ totalSpent: cut(spent!), purchaseFrequency: cut(orders!), recencyScore: cut(recency!), engagementScore: cut(engagement!) }, config.labels),
+    rfmCuts: rfmCutPoints(cut(days!), cut(orders!), cut(spent!)),
+    population: n,
     computedAt: now,
   };
   const data = {
-    labelThresholds: stats.labelThresholds as unknown as InputJsonValue,
-    rfmCuts: stats.rfmCuts as unknown as InputJsonValue,
+    labelThresholds: toJsonValue(stats.labelThresholds),
+    rfmCuts: toJsonValue(stats.rfmCuts),
     population: stats.population,
     computedAt: now,
   };
@@ -50,8 +75,8 @@ export class PopulationStatsCache {
     const row = await db.populationStats.findUnique({ where: { id: ID } });
     const stats = row
       ? {
-          labelThresholds: row.labelThresholds as unknown as LabelThresholds,
-          rfmCuts: row.rfmCuts as unknown as RfmCutPoints,
+          labelThresholds: StoredThresholds.parse(row.labelThresholds),
+          rfmCuts: StoredRfmCuts.parse(row.rfmCuts),
           population: row.population,
           computedAt: row.computedAt,
         }

@@ -1,25 +1,18 @@
 // The running aggregates of a profile and how events change them. Pure: the ingest service locks the profile row,
 // applies a user's new events here, and writes the result back in the same transaction.
 import type { EventType } from '../../generated/prisma/enums.ts';
+import type { Profile } from '../../generated/prisma/client.ts';
 
 /** An event starts a new session when it is SESSION_START or comes more than this long after the user's previous event. */
 export const SESSION_GAP_MS = 60 * 60 * 1000;
 
-export interface Aggregates {
-  sessionsCount: number;
-  totalSessionDuration: number;
-  pageViews: number;
-  totalDwellSeconds: number;
-  clicks: number;
-  cartAdds: number;
-  reviews: number;
-  purchaseCount: number;
-  totalSpent: number;
-  eventCount: number;
-  lastPurchaseAt: Date | null;
-  firstEventAt: Date | null;
-  lastEventAt: Date | null;
-}
+/** The profile columns that events change (the running totals). */
+export const AGGREGATE_FIELDS = [
+  'sessionsCount', 'totalSessionDuration', 'pageViews', 'totalDwellSeconds', 'clicks', 'cartAdds', 'reviews',
+  'purchaseCount', 'totalSpent', 'eventCount', 'lastPurchaseAt', 'firstEventAt', 'lastEventAt',
+] as const satisfies readonly (keyof Profile)[];
+
+export type Aggregates = Pick<Profile, (typeof AGGREGATE_FIELDS)[number]>;
 
 export interface AggregateEvent {
   type: EventType;
@@ -40,7 +33,7 @@ const earlier = (a: Date | null, b: Date) => (a === null || b < a ? b : a);
  * `late` is true when some event is older than the latest one already counted: every total here is still exact
  * (sums and extremes do not depend on order) except sessionsCount, which the caller must then recount from the log.
  */
-export function applyEvents(current: Aggregates, events: readonly AggregateEvent[]): { next: Aggregates; late: boolean } {
+export function applyEvents<A extends Aggregates>(current: A, events: readonly AggregateEvent[]): { next: A; late: boolean } {
   const next = { ...current };
   const late = current.lastEventAt !== null && events.length > 0 && events[0]!.occurredAt < current.lastEventAt;
   let previousAt = current.lastEventAt;

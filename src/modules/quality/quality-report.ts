@@ -4,14 +4,14 @@ import type { Db } from '../../db/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { Segment, SegmentationModel } from '../../generated/prisma/client.ts';
 import { badInput } from '../../errors.ts';
+import { findActiveModelWithSegments } from '../segmentation/model-store.ts';
 import {
-  activeModelWithSegments,
   coverageCounts,
   liveSegmentCounts,
   MAX_SAMPLE,
   profileStats,
   sampleProfiles,
-} from './quality-queries.ts';
+} from '../profiles/profile-statistics.ts';
 import {
   completeness,
   distributionStats,
@@ -64,7 +64,7 @@ export async function qualityReport(db: Db, config: PortraitConfig, now: Date, o
       const counts = await coverageCounts(tx);
       const stats = await profileStats(tx, now);
       const sample = await sampleProfiles(tx, opts.sampleSeed, opts.sampleLimit);
-      const active = await activeModelWithSegments(tx);
+      const active = await findActiveModelWithSegments(tx);
       let drift: QualityReport['drift'] = null;
       if (active) {
         const { segments, ...model } = active;

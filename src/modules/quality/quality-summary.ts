@@ -1,6 +1,6 @@
 // The quality report's arithmetic that is not SQL (pure): shares, completeness rows, the sampled distributions of
 // read-time features (activity level, user type, interest tags) and the drift of the active model's segments.
-import type { Profile } from '../../generated/prisma/client.ts';
+import { COMPLETENESS_FEATURES, type CompletenessFeature, type SampledProfile } from '../profiles/profile-statistics.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { emptyProfile, numericProfile } from '../profiles/profile-view.ts';
 import { currentInterestTags } from '../profiles/category-weights.ts';
@@ -22,21 +22,6 @@ export function distributionStats(raw: { count: number; mean: number | null; p50
   return { count: raw.count, mean: raw.mean, p50: raw.p50, p90: raw.p90, max: raw.max };
 }
 
-/** The profile columns whose completeness is reported, in report order. */
-export const COMPLETENESS_FEATURES = [
-  'sessionsCount',
-  'totalSessionDuration',
-  'pageViews',
-  'purchaseFrequency',
-  'totalSpent',
-  'lastPurchase',
-  'age',
-  'gender',
-  'cityTier',
-  'interestState',
-] as const;
-export type CompletenessFeature = (typeof COMPLETENESS_FEATURES)[number];
-
 export interface FeatureCompleteness {
   feature: CompletenessFeature;
   users: number;
@@ -47,12 +32,6 @@ export interface FeatureCompleteness {
 export function completeness(counts: Readonly<Record<CompletenessFeature, number>>, users: number): FeatureCompleteness[] {
   return COMPLETENESS_FEATURES.map((feature) => ({ feature, users: counts[feature], share: shareOf(counts[feature], users) }));
 }
-
-/** The stored columns the sampled features are derived from. */
-export type SampledProfile = Pick<
-  Profile,
-  'userId' | 'sessionsCount' | 'totalSessionDuration' | 'eventCount' | 'firstEventAt' | 'lastEventAt' | 'categoryWeights' | 'weightsAt'
->;
 
 export interface LevelShare {
   value: number;

@@ -11,7 +11,8 @@ import type { Logger } from '../../logger.ts';
 import { decayTo } from '../../rules/decay.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { readDecayState } from '../profiles/category-weights.ts';
-import { ActiveModelCache, assignUsers } from '../segmentation/assignment.ts';
+import { countProfiles, pageWithDemographics, writeFields, type PageFilter } from '../profiles/profile-store.ts';
+import type { Placement } from '../profiles/placement.ts';
 import { activateModel } from '../segmentation/model-store.ts';
 import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/retrain.ts';
 import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
@@ -23,43 +24,38 @@ export interface ScheduleDeps {
   logger: Logger;
   now: () => Date;
   populationStats: PopulationStatsCache;
+  placement: Placement;
 }
 
 const PAGE = 5_000;
 
-/** Brings the interest state of the given users to `now` (pruning faded categories) and re-places them. */
-async function refreshUsers(deps: ScheduleDeps, userIds: string[], now: Date, model: Awaited<ReturnType<ActiveModelCache['get']>>): Promise<void> {
-  const rows = await deps.db.profile.findMany({ where: { userId: { in: userIds } }, select: { userId: true, categoryWeights: true, weightsAt: true } });
-  const updates = rows
-    .filter((r) => r.weightsAt)
-    .map((r) => {
-      const s = decayTo(readDecayState(r.categoryWeights, r.weightsAt), now, deps.config.interestTags.dailyDecay);
-      return { userId: r.userId, state: { weights: s.weights, counts: s.counts }, at: s.at };
-    });
-  if (updates.length) {
-    await deps.db.$executeRaw`
-      UPDATE profiles p SET category_weights = x.state, weights_at = x.at
-      FROM json_to_recordset(${JSON.stringify(updates)}::json) AS x("userId" text, state jsonb, at timestamptz)
-      WHERE p.user_id = x."userId"`;
-  }
-  if (model) await assignUsers(fromPrisma(deps.db), model, userIds, now, deps.config);
-}
-
-/** Pages through profiles matching `since` (or all), refreshing each page; returns the number of users. */
-async function refreshAll(deps: ScheduleDeps, ctx: JobContext, since: Date | null): Promise<number> {
+/**
+ * Pages through the profiles matching `filter` (or all), each page in one transaction: the interest state brought to
+ * `now` (faded categories pruned) and the segment re-placed (features such as recency move with time), written in
+ * one statement. Returns the number of users.
+ */
+async function refreshAll(deps: ScheduleDeps, ctx: JobContext, filter: PageFilter): Promise<number> {
   const now = deps.now();
-  const model = await new ActiveModelCache().get(fromPrisma(deps.db));
-  const where = since ? { lastEventAt: { gt: since } } : {};
-  const total = await deps.db.profile.count({ where });
+  const total = await countProfiles(fromPrisma(deps.db), filter);
   let after = '';
   let done = 0;
   for (;;) {
     ctx.signal.throwIfAborted();
-    const page = await deps.db.profile.findMany({ where: { ...where, userId: { gt: after } }, orderBy: { userId: 'asc' }, take: PAGE, select: { userId: true } });
+    const page = await deps.db.$transaction(async (tx) => {
+      const sql = fromPrisma(tx);
+      const placer = await deps.placement(sql);
+      const rows = await pageWithDemographics(sql, after, PAGE, filter);
+      const updated = rows.map((row) => {
+        const s = decayTo(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), now, deps.config.interestTags.dailyDecay);
+        const profile = { ...row.profile, categoryWeights: { weights: s.weights, counts: s.counts }, weightsAt: s.at };
+        return { ...profile, segmentId: placer ? placer.place({ ...row, profile }) : profile.segmentId };
+      });
+      await writeFields(sql, ['categoryWeights', 'weightsAt', 'segmentId'], updated);
+      return rows;
+    }, { timeout: 120_000, maxWait: 30_000 });
     if (page.length === 0) return done;
-    await refreshUsers(deps, page.map((p) => p.userId), now, model);
     done += page.length;
-    after = page.at(-1)!.userId;
+    after = page.at(-1)!.profile.userId;
     await ctx.progress(total ? (0.9 * done) / total : 0.9);
   }
 }
@@ -73,13 +69,13 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
         select: { startedAt: true },
       });
       const since = previous?.startedAt ?? new Date(deps.now().getTime() - 3_600_000);
-      const rows = await refreshAll(deps, ctx, since);
+      const rows = await refreshAll(deps, ctx, { activeSince: since });
       return { rows, outcome: `refreshed ${rows} users active since ${since.toISOString()}` };
     },
     [scheduleJobKind('daily')]: async (ctx) => {
       const stats = await computePopulationStats(deps.db, deps.now(), deps.config);
       deps.populationStats.invalidate();
-      const rows = await refreshAll(deps, ctx, null);
+      const rows = await refreshAll(deps, ctx, {});
       return { rows, outcome: `population statistics over ${stats.population} users; refreshed ${rows} users` };
     },
     [scheduleJobKind('weekly')]: async (ctx) => {

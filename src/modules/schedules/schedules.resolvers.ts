@@ -1,11 +1,11 @@
 import type { Resolvers, ScheduleName as ScheduleNameGql } from '../../generated/graphql.ts';
 import type { ScheduleName } from '../../config/portrait-config.ts';
-import { enqueue } from '../jobs/job-queue.ts';
+import { enqueue, listJobs } from '../jobs/job-queue.ts';
 import { checkPageSize } from '../users/users-service.ts';
-import { nextSlot, scheduleJobKind, SCHEDULE_NAMES } from './schedules.ts';
+import { nextSlot, SCHEDULE_KIND_PREFIX, scheduleJobKind, SCHEDULE_NAMES } from './schedules.ts';
 
 const toName = (s: ScheduleNameGql): ScheduleName => s.toLowerCase() as ScheduleName;
-const fromKind = (kind: string): ScheduleNameGql => kind.replace('schedule:', '').toUpperCase() as ScheduleNameGql;
+const fromKind = (kind: string): ScheduleNameGql => kind.replace(SCHEDULE_KIND_PREFIX, '').toUpperCase() as ScheduleNameGql;
 const result = (r: unknown) => (r ?? {}) as { rows?: number; outcome?: string; reason?: string; modelId?: string };
 
 export const schedulesResolvers: Resolvers = {
@@ -22,15 +22,10 @@ export const schedulesResolvers: Resolvers = {
         };
       }),
     scheduledRuns: (_, { schedule, first }, { services }) =>
-      services.db.job.findMany({
-        where: { kind: schedule ? scheduleJobKind(toName(schedule)) : { startsWith: 'schedule:' } },
-        orderBy: { createdAt: 'desc' },
-        take: checkPageSize(first ?? 20),
-      }),
+      listJobs(services.db, schedule ? { kind: scheduleJobKind(toName(schedule)) } : { kindPrefix: SCHEDULE_KIND_PREFIX }, checkPageSize(first ?? 20)),
   },
   Schedule: {
-    lastRun: (s, _, { services }) =>
-      services.db.job.findFirst({ where: { kind: scheduleJobKind(toName(s.name)) }, orderBy: { createdAt: 'desc' } }),
+    lastRun: async (s, _, { services }) => (await listJobs(services.db, { kind: scheduleJobKind(toName(s.name)) }, 1))[0] ?? null,
   },
   Mutation: {
     runSchedule: async (_, { name }, { services, principal }) => {

@@ -5,7 +5,8 @@ import type { Db } from '../../db/client.ts';
 import type { PortraitConfig, ScheduleName } from '../../config/portrait-config.ts';
 
 export const SCHEDULE_NAMES: readonly ScheduleName[] = ['hourly', 'daily', 'weekly'];
-export const scheduleJobKind = (name: ScheduleName) => `schedule:${name}`;
+export const SCHEDULE_KIND_PREFIX = 'schedule:';
+export const scheduleJobKind = (name: ScheduleName) => `${SCHEDULE_KIND_PREFIX}${name}`;
 
 const crons = new Map<string, Cron>();
 function cron(expr: string): Cron {

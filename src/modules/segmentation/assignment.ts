@@ -1,12 +1,12 @@
-// Keeps every user's segment in the active model current: live (inside the transaction that changed the profiles)
-// and in bulk (when a model is activated).
+// Keeps every user's segment in the active model current: live (inside the transaction that changes the profiles,
+// through the Placement port of the profiles module) and in bulk (when a model is written or activated).
 //
-// Raw SQL over `Sql` (src/db/sql.ts) rather than Prisma's query builder: the live hook runs inside ingestEvents'
-// node-postgres transaction as well as inside Prisma transactions (imports, model activation), so it takes the one
-// interface both can offer.
+// Raw SQL over `Sql` (src/db/sql.ts) rather than Prisma's query builder: placement runs inside ingestEvents'
+// node-postgres transaction as well as inside Prisma transactions (imports, model activation, schedules).
 import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import type { ProfileNumbers } from '../profiles/profile-view.ts';
+import { pageWithDemographics, writeSegments, type ProfileWithDemographics } from '../profiles/profile-store.ts';
+import type { Placement, SegmentPlacer } from '../profiles/placement.ts';
 import { parseModelMath, place, type ModelMath } from './model-math.ts';
 import { writeFeatures } from './features.ts';
 import type { AlgorithmName } from './train-model.ts';
@@ -40,105 +40,64 @@ export async function loadModel(sql: Sql, id: string): Promise<ActiveModel | nul
 }
 
 /**
- * The active model, parsed once per model: each call costs one indexed lookup of the active id, so a model
- * activated by another process is picked up on the next batch.
+ * The active model, parsed once per model: each call costs one indexed lookup of the active id, so a model activated
+ * by another process is picked up on the next transaction. `lock` takes a share lock on the active model's row, so an
+ * activation (which updates that row) waits for the transaction to end, and the transaction never places users in a
+ * model that stopped being active before it committed.
  */
 export class ActiveModelCache {
   private cached: ActiveModel | null = null;
-  async get(sql: Sql): Promise<ActiveModel | null> {
-    const [active] = await sql.query<{ id: string }>('SELECT id::text AS id FROM segmentation_models WHERE active LIMIT 1');
+  async get(sql: Sql, opts: { lock?: boolean } = {}): Promise<ActiveModel | null> {
+    const [active] = await sql.query<{ id: string }>(
+      `SELECT id::text AS id FROM segmentation_models WHERE active LIMIT 1${opts.lock ? ' FOR SHARE' : ''}`,
+    );
     if (!active) return null;
     if (this.cached?.id !== active.id) this.cached = await loadModel(sql, active.id);
     return this.cached;
   }
 }
 
-const PAGE = 20_000;
-
-const WRITE_ASSIGNMENTS = `
-  UPDATE profiles p SET segment_id = x.segment_id
-  FROM unnest($1::text[], $2::uuid[]) AS x(user_id, segment_id)
-  WHERE p.user_id = x.user_id AND p.segment_id IS DISTINCT FROM x.segment_id`;
-
-async function writeAssignments(sql: Sql, userIds: readonly string[], segmentIds: readonly string[]): Promise<void> {
-  for (let i = 0; i < userIds.length; i += PAGE) {
-    await sql.query(WRITE_ASSIGNMENTS, [userIds.slice(i, i + PAGE), segmentIds.slice(i, i + PAGE)]);
-  }
-}
-
-type AssignmentRow = ProfileNumbers & { age: number | null; cityTier: number | null };
-
-/** Every Profile column but the interest state (ProfileNumbers): `satisfies` fails the build when a column is added. */
-const PROFILE_NUMBERS = {
-  userId: 'user_id',
-  sessionsCount: 'sessions_count',
-  totalSessionDuration: 'total_session_duration',
-  pageViews: 'page_views',
-  totalDwellSeconds: 'total_dwell_seconds',
-  clicks: 'clicks',
-  cartAdds: 'cart_adds',
-  reviews: 'reviews',
-  purchaseCount: 'purchase_count',
-  totalSpent: 'total_spent',
-  eventCount: 'event_count',
-  lastPurchaseAt: 'last_purchase_at',
-  firstEventAt: 'first_event_at',
-  lastEventAt: 'last_event_at',
-  baseSessions: 'base_sessions',
-  baseSessionDuration: 'base_session_duration',
-  basePageViews: 'base_page_views',
-  basePurchaseCount: 'base_purchase_count',
-  baseTotalSpent: 'base_total_spent',
-  baseLastPurchaseAt: 'base_last_purchase_at',
-  segmentId: 'segment_id::text',
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-} satisfies Record<keyof ProfileNumbers, string>;
-
-const ASSIGNMENT_ROWS = `
-  SELECT ${Object.entries(PROFILE_NUMBERS).map(([field, column]) => `p.${column} AS "${field}"`).join(', ')},
-         u.age, u.city_tier AS "cityTier"
-  FROM profiles p JOIN users u ON u.id = p.user_id
-  WHERE p.user_id = ANY($1::text[])`;
-
-/** Places the given users in the model from their current profiles and stores the result. */
-export async function assignUsers(sql: Sql, model: ActiveModel, userIds: readonly string[], now: Date, config: PortraitConfig): Promise<void> {
-  if (userIds.length === 0) return;
-  const rows = await sql.query<AssignmentRow>(ASSIGNMENT_ROWS, [userIds]);
+/** Places profiles in one model from their current values, in memory. */
+export function placerFor(model: ActiveModel, now: Date, config: PortraitConfig): SegmentPlacer {
   const v = new Float64Array(model.math.features.length);
-  const segments = rows.map((row) => {
-    writeFeatures({ profile: row, age: row.age, cityTier: row.cityTier }, model.math.features, now, config, v, 0, model.math.rfmCuts);
-    return model.segmentIds[place(model.math, v).index]!;
-  });
-  await writeAssignments(sql, rows.map((r) => r.userId), segments);
+  return {
+    place(row: ProfileWithDemographics): string {
+      writeFeatures(row, model.math.features, now, config, v, 0, model.math.rfmCuts);
+      return model.segmentIds[place(model.math, v).index]!;
+    },
+  };
 }
 
-/** Live hook for ingest and import: users whose profiles just changed move to their segment in the same transaction. */
-export function liveAssignment(cache: ActiveModelCache, config: PortraitConfig, now: () => Date) {
-  return async (sql: Sql, userIds: string[]): Promise<void> => {
-    const model = await cache.get(sql);
-    if (model) await assignUsers(sql, model, userIds, now(), config);
+/** The live placement the composition root wires into every profile writer. */
+export function livePlacement(cache: ActiveModelCache, config: PortraitConfig, now: () => Date): Placement {
+  return async (sql) => {
+    const model = await cache.get(sql, { lock: true });
+    return model ? placerFor(model, now(), config) : null;
   };
+}
+
+/** Places the given profiles in the model and stores the result. */
+export async function assignProfiles(sql: Sql, model: ActiveModel, rows: readonly ProfileWithDemographics[], now: Date, config: PortraitConfig): Promise<void> {
+  if (rows.length === 0) return;
+  const placer = placerFor(model, now, config);
+  await writeSegments(sql, rows.map((r) => r.profile.userId), rows.map((r) => placer.place(r)));
 }
 
 /** Assigns the training rows from their training labels (no recomputation), then anyone the training did not see. */
 export async function assignFromTraining(sql: Sql, model: ActiveModel, userIds: string[], labels: ArrayLike<number>, now: Date, config: PortraitConfig): Promise<void> {
-  await writeAssignments(sql, userIds, Array.from(userIds, (_, i) => model.segmentIds[labels[i]!]!));
+  await writeSegments(sql, userIds, Array.from(userIds, (_, i) => model.segmentIds[labels[i]!]!));
   await assignRemaining(sql, model, now, config);
 }
 
-const UNASSIGNED_PAGE = `
-  SELECT user_id AS "userId" FROM profiles
-  WHERE user_id > $1::text AND (segment_id IS NULL OR segment_id <> ALL($2::uuid[]))
-  ORDER BY user_id LIMIT ${PAGE}`;
+const PAGE = 20_000;
 
 /** Every user not yet in one of the model's segments (new since training, or everyone on re-activation). */
 export async function assignRemaining(sql: Sql, model: ActiveModel, now: Date, config: PortraitConfig): Promise<void> {
   let after = '';
   for (;;) {
-    const page = await sql.query<{ userId: string }>(UNASSIGNED_PAGE, [after, model.segmentIds]);
+    const page = await pageWithDemographics(sql, after, PAGE, { notInSegments: model.segmentIds });
     if (page.length === 0) return;
-    await assignUsers(sql, model, page.map((p) => p.userId), now, config);
-    after = page.at(-1)!.userId;
+    await assignProfiles(sql, model, page, now, config);
+    after = page.at(-1)!.profile.userId;
   }
 }

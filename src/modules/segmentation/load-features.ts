@@ -1,8 +1,10 @@
 // Reads the training matrix from PostgreSQL in keyset pages, so memory holds the matrix (8 bytes per value), the
 // user ids, and one page of rows at a time — never the whole table as objects.
 import type { Db } from '../../db/client.ts';
+import { fromPrisma } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { matrix, type Matrix } from '../../compute/matrix.ts';
+import { countProfiles, scanWithDemographics } from '../profiles/profile-store.ts';
 import { writeFeatures, type FeatureName } from './features.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';
 
@@ -24,30 +26,22 @@ export async function loadFeatureMatrix(
   onProgress?: (fraction: number) => void,
   rfmCuts: RfmCutPoints | null = null,
 ): Promise<FeatureMatrix> {
-  const total = await db.profile.count();
+  const sql = fromPrisma(db);
+  const total = await countProfiles(sql);
   const d = features.length;
   const data = new Float64Array(total * d);
   const userIds: string[] = [];
   const genders: (string | null)[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await db.profile.findMany({
-      where: after === undefined ? {} : { userId: { gt: after } },
-      orderBy: { userId: 'asc' },
-      take: PAGE,
-      omit: { categoryWeights: true, weightsAt: true },
-      include: { user: { select: { age: true, cityTier: true, gender: true } } },
-    });
+  for await (const page of scanWithDemographics(sql, PAGE)) {
     for (const row of page) {
       // Profiles created after the count was taken are left for the next training.
       if (userIds.length === total) break;
-      writeFeatures({ profile: row, age: row.user.age, cityTier: row.user.cityTier }, features, now, config, data, userIds.length * d, rfmCuts);
-      userIds.push(row.userId);
-      genders.push(row.user.gender);
+      writeFeatures(row, features, now, config, data, userIds.length * d, rfmCuts);
+      userIds.push(row.profile.userId);
+      genders.push(row.gender);
     }
     onProgress?.(total ? userIds.length / total : 1);
-    if (page.length < PAGE || userIds.length === total) break;
-    after = page.at(-1)!.userId;
+    if (userIds.length === total) break;
   }
   return { userIds, genders, matrix: matrix(userIds.length, d, userIds.length === total ? data : data.slice(0, userIds.length * d)) };
 }

@@ -1,7 +1,7 @@
 // Writing and activating models. A trained model is written whole in one transaction — with its segments, the
 // activation and every user's assignment when asked, and the job's success — so a failure leaves the active model
 // and the assignments exactly as they were.
-import type { Db } from '../../db/client.ts';
+import type { Db, Tx } from '../../db/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
 import type { InputJsonValue } from '../../generated/prisma/internal/prismaNamespace.ts';
@@ -98,3 +98,19 @@ export async function activateModel(db: Db, id: string, now: Date, config: Portr
     return activated;
   }, LONG_TRANSACTION);
 }
+
+/** The active model with its segments, or null. */
+export const findActiveModelWithSegments = (db: Db | Tx) =>
+  db.segmentationModel.findFirst({ where: { active: true }, include: { segments: { orderBy: { index: 'asc' } } } });
+
+/** Models by id (absent ones are missing from the list). */
+export const findModels = (db: Db, ids: readonly string[]) => db.segmentationModel.findMany({ where: { id: { in: [...ids] } } });
+/** Every stored model, newest first. */
+export const listModels = (db: Db) => db.segmentationModel.findMany({ orderBy: { version: 'desc' } });
+/** The active model, or null. */
+export const findActiveModel = (db: Db) => db.segmentationModel.findFirst({ where: { active: true } });
+/** Segments by id. */
+export const findSegments = (db: Db, ids: readonly string[]) => db.segment.findMany({ where: { id: { in: [...ids] } } });
+/** The segments of the given models, in index order. */
+export const segmentsOfModels = (db: Db, modelIds: readonly string[]) =>
+  db.segment.findMany({ where: { modelId: { in: [...modelIds] } }, orderBy: { index: 'asc' } });

@@ -8,8 +8,9 @@ import { strategyFor } from '../../rules/strategy.ts';
 import { KEY_METRICS } from '../../rules/labels.ts';
 import { listUsers, checkPageSize } from '../users/users-service.ts';
 import { ALL_FEATURES } from './features.ts';
-import { requestRetrain } from './retrain.ts';
-import { activateModel } from './model-store.ts';
+import { RETRAIN_JOB, requestRetrain } from './retrain.ts';
+import { activateModel, findActiveModel, listModels } from './model-store.ts';
+import { listJobs } from '../jobs/job-queue.ts';
 import { predictSegment } from './predict.ts';
 
 type Details = Partial<Pick<TrainedModel, 'featureImportance' | 'stability' | 'comparison' | 'projection' | 'preprocessing'>> & {
@@ -21,13 +22,12 @@ const byId = <T>(id: string, load: (id: string) => Promise<T | null>) => (isUuid
 
 export const segmentationResolvers: Resolvers = {
   Query: {
-    activeModel: (_, __, { services }) => services.db.segmentationModel.findFirst({ where: { active: true } }),
+    activeModel: (_, __, { services }) => findActiveModel(services.db),
     model: (_, { id }, { loaders }) => byId(id, (i) => loaders.modelById.load(i)),
-    models: (_, __, { services }) => services.db.segmentationModel.findMany({ orderBy: { version: 'desc' } }),
+    models: (_, __, { services }) => listModels(services.db),
     segment: (_, { id }, { loaders }) => byId(id, (i) => loaders.segmentById.load(i)),
     trainingJob: (_, { id }, { loaders }) => byId(id, (i) => loaders.jobById.load(i)),
-    trainingJobs: (_, { first }, { services }) =>
-      services.db.job.findMany({ where: { kind: 'retrain' }, orderBy: { createdAt: 'desc' }, take: checkPageSize(first ?? 20) }),
+    trainingJobs: (_, { first }, { services }) => listJobs(services.db, { kind: RETRAIN_JOB }, checkPageSize(first ?? 20)),
     predictSegment: (_, { features }, { services }) => predictSegment(services.db, services.activeModels, features),
     features: () => [...ALL_FEATURES],
   },

@@ -4,6 +4,7 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../../db/client.ts';
 import type { UserRow } from './user-row.ts';
+import { findUsersWithProfiles } from '../profiles/profile-store.ts';
 
 export class UserLookup {
   private readonly loader: DataLoader<string, UserRow | null>;
@@ -11,7 +12,7 @@ export class UserLookup {
   constructor(db: Db) {
     this.loader = new DataLoader(
       async (ids) => {
-        const rows = await db.user.findMany({ where: { id: { in: [...ids] } }, include: { profile: true } });
+        const rows = await findUsersWithProfiles(db, ids);
         const byId = new Map(rows.map((r) => [r.id, r]));
         return ids.map((id) => byId.get(id) ?? null);
       },

@@ -4,6 +4,7 @@ import type { UserRow } from './user-row.ts';
 import { badInput } from '../../errors.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { deleteUsers } from './user-store.ts';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -41,6 +42,5 @@ export async function listUsers(db: Db, args: { first?: number | null; after?: s
 
 /** Erases the user, its events and its profile (cascading foreign keys) in one statement. */
 export async function deleteUser(db: Db, id: string): Promise<boolean> {
-  const r = await db.user.deleteMany({ where: { id } });
-  return r.count > 0;
+  return (await deleteUsers(db, [id])) > 0;
 }

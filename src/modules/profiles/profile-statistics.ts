@@ -1,7 +1,29 @@
-// The quality report's SQL: every figure is an aggregate computed by PostgreSQL, except the read-time features, which
-// are derived in JS from a bounded, seeded sample of profiles (at most MAX_SAMPLE rows ever leave the database).
+// Population-wide figures over the profiles (the quality report's SQL): every figure is an aggregate computed by
+// PostgreSQL, except the read-time features, which the caller derives in JS from a bounded, seeded sample of
+// profiles (at most MAX_SAMPLE rows ever leave the database).
 import type { Db, Tx } from '../../db/client.ts';
-import type { CompletenessFeature, SampledProfile } from './quality-summary.ts';
+import type { Profile } from '../../generated/prisma/client.ts';
+
+/** The profile columns whose completeness is reported, in report order. */
+export const COMPLETENESS_FEATURES = [
+  'sessionsCount',
+  'totalSessionDuration',
+  'pageViews',
+  'purchaseFrequency',
+  'totalSpent',
+  'lastPurchase',
+  'age',
+  'gender',
+  'cityTier',
+  'interestState',
+] as const;
+export type CompletenessFeature = (typeof COMPLETENESS_FEATURES)[number];
+
+/** The stored columns the sampled features are derived from. */
+export type SampledProfile = Pick<
+  Profile,
+  'userId' | 'sessionsCount' | 'totalSessionDuration' | 'eventCount' | 'firstEventAt' | 'lastEventAt' | 'categoryWeights' | 'weightsAt'
+>;
 
 type Client = Db | Tx;
 
@@ -108,11 +130,6 @@ export async function sampleProfiles(client: Client, seed: number, limit: number
     FROM profiles
     ORDER BY md5(user_id || ':' || ${String(seed)}::text), user_id
     LIMIT ${Math.min(limit, MAX_SAMPLE)}::int`;
-}
-
-/** The active model with its segments, or null. */
-export function activeModelWithSegments(client: Client) {
-  return client.segmentationModel.findFirst({ where: { active: true }, include: { segments: { orderBy: { index: 'asc' } } } });
 }
 
 /** Users currently assigned to each of the given segments (segments with none are absent). */

@@ -1,0 +1,28 @@
+// Which code runs each kind of job: the job queue (src/modules/jobs/) knows kinds only; the handlers are registered
+// here, at the composition root, so the queue depends on no domain module.
+import type { JobHandler } from '../modules/jobs/job-runner.ts';
+import { RETRAIN_JOB, retrainHandler } from '../modules/segmentation/retrain.ts';
+import { scheduleHandlers, type ScheduleDeps } from '../modules/schedules/schedule-handlers.ts';
+import { enqueueDueSchedules } from '../modules/schedules/schedules.ts';
+
+/** What the handlers need: the schedules' dependencies (a superset of training's). */
+export type JobDeps = ScheduleDeps;
+
+/** How often a runner looks for due schedule slots. */
+const SCHEDULE_CHECK_MS = 15_000;
+
+export function jobHandlers(deps: JobDeps): Record<string, JobHandler> {
+  return { [RETRAIN_JOB]: retrainHandler(deps), ...scheduleHandlers(deps) };
+}
+
+/** Runs before each claim: queues the schedule slots that have come due (at most every SCHEDULE_CHECK_MS). */
+export function scheduleEnqueuer(deps: JobDeps): () => Promise<void> {
+  let lastCheck = 0;
+  return async () => {
+    const now = deps.now();
+    if (now.getTime() - lastCheck < SCHEDULE_CHECK_MS) return;
+    lastCheck = now.getTime();
+    const queued = await enqueueDueSchedules(deps.db, deps.config, now);
+    if (queued.length) deps.logger.info({ queued }, 'queued scheduled runs');
+  };
+}

@@ -1,0 +1,76 @@
+// The composition root: creates every long-lived service once, wires the cross-module ports (live placement into the
+// profile writers) and registers the job handlers with the job runner. Nothing below src/app/ knows how the others
+// are put together; resolvers reach the services through the request context (src/graphql/context.ts).
+import type pg from 'pg';
+import type { Db } from '../db/client.ts';
+import type { Env } from '../config/env.ts';
+import type { Logger } from '../logger.ts';
+import type { PortraitConfig } from '../config/portrait-config.ts';
+import type { EventInput, UserImportInput } from '../generated/graphql.ts';
+import { hashKey, KeyCache } from '../modules/auth/api-keys.ts';
+import { ActiveModelCache, livePlacement } from '../modules/segmentation/assignment.ts';
+import { PopulationStatsCache } from '../modules/population/population-stats.ts';
+import { UserLookup } from '../modules/users/user-lookup.ts';
+import { ingestEvents, type IngestResult } from '../modules/events/ingest-events.ts';
+import { importUsers, type ImportResult } from '../modules/imports/import-users.ts';
+import type { Placement } from '../modules/profiles/placement.ts';
+import { JobRunner, type JobRunnerOptions } from '../modules/jobs/job-runner.ts';
+import { jobHandlers, scheduleEnqueuer, type JobDeps } from './job-handlers.ts';
+
+export interface Services {
+  db: Db;
+  /** the pool behind db: ingestEvents runs its transaction on it with node-postgres (see ingest-events.ts) */
+  pool: pg.Pool;
+  env: Env;
+  portrait: PortraitConfig;
+  logger: Logger;
+  /** injectable so tests can fix time */
+  now: () => Date;
+  auth: { adminKeyHash: string | null; cache: KeyCache };
+  activeModels: ActiveModelCache;
+  /** segmentation's live placement, the port every profile writer takes */
+  placement: Placement;
+  populationStats: PopulationStatsCache;
+  users: UserLookup;
+  ingestEvents(events: readonly EventInput[]): Promise<IngestResult>;
+  importUsers(users: readonly UserImportInput[]): Promise<ImportResult>;
+  /** the job runner, when this process runs jobs (not started: the caller starts it) */
+  jobs: JobRunner | null;
+}
+
+export interface ServiceDeps {
+  db: Db;
+  pool: pg.Pool;
+  env: Env;
+  portrait: PortraitConfig;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface JobOptions extends JobRunnerOptions {
+  /** also queue due schedule slots from this process */
+  schedules?: boolean;
+}
+
+/** `jobs: false` builds a process that serves the API only. */
+export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | false }): Services {
+  const now = deps.now ?? (() => new Date());
+  const activeModels = new ActiveModelCache();
+  const placement = livePlacement(activeModels, deps.portrait, now);
+  const core = { ...deps, now, activeModels, placement, populationStats: new PopulationStatsCache() };
+  return {
+    ...core,
+    auth: { adminKeyHash: deps.env.PORTRAIT_ADMIN_KEY ? hashKey(deps.env.PORTRAIT_ADMIN_KEY) : null, cache: new KeyCache() },
+    users: new UserLookup(deps.db),
+    ingestEvents: (events) => ingestEvents(deps.pool, events, { now: now(), dailyDecay: deps.portrait.interestTags.dailyDecay, placement }),
+    importUsers: (users) => importUsers(deps.db, users, { now: now(), placement }),
+    jobs: opts.jobs ? createJobRunner(core, opts.jobs) : null,
+  };
+}
+
+/** A job runner with every handler registered (a process that runs jobs has one; tests make more to "restart"). */
+export function createJobRunner(s: Pick<Services, 'db' | 'portrait' | 'logger' | 'now' | 'populationStats' | 'placement'>, opts: JobOptions = {}): JobRunner {
+  const deps: JobDeps = { db: s.db, config: s.portrait, logger: s.logger, now: s.now, populationStats: s.populationStats, placement: s.placement };
+  const { schedules, ...runnerOptions } = opts;
+  return new JobRunner(deps.db, jobHandlers(deps), deps.logger, { ...runnerOptions, ...(schedules ? { beforeClaim: scheduleEnqueuer(deps) } : {}) });
+}

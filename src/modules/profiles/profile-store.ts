@@ -1,0 +1,282 @@
+// The profile store: the only code that reads or writes the columns of `profiles` (population-wide aggregates over
+// them are in profile-statistics.ts, beside it). One column map, checked against the generated Prisma type, builds
+// every select list and every typed write, so a new column is one entry here (plus the schema and the view).
+//
+// Writes take `Sql` (src/db/sql.ts) so they run inside either kind of transaction: the ingest path's node-postgres one
+// or a Prisma one (imports, activation, schedules). Rows that placement needs come back joined with the user's
+// demographics (`ProfileWithDemographics`), read from `users` in the same statement: callers place them in memory
+// and never read them back.
+import type { Db } from '../../db/client.ts';
+import type { Sql } from '../../db/sql.ts';
+import type { Profile } from '../../generated/prisma/client.ts';
+
+type SqlType = 'text' | 'float8' | 'int' | 'timestamptz' | 'jsonb' | 'uuid';
+
+/** Every column of `profiles`: field name -> [column, SQL type]. `satisfies` fails the build when a column is added. */
+const COLUMNS = {
+  userId: ['user_id', 'text'],
+  sessionsCount: ['sessions_count', 'float8'],
+  totalSessionDuration: ['total_session_duration', 'float8'],
+  pageViews: ['page_views', 'float8'],
+  totalDwellSeconds: ['total_dwell_seconds', 'float8'],
+  clicks: ['clicks', 'int'],
+  cartAdds: ['cart_adds', 'int'],
+  reviews: ['reviews', 'int'],
+  purchaseCount: ['purchase_count', 'float8'],
+  totalSpent: ['total_spent', 'float8'],
+  eventCount: ['event_count', 'int'],
+  lastPurchaseAt: ['last_purchase_at', 'timestamptz'],
+  firstEventAt: ['first_event_at', 'timestamptz'],
+  lastEventAt: ['last_event_at', 'timestamptz'],
+  baseSessions: ['base_sessions', 'float8'],
+  baseSessionDuration: ['base_session_duration', 'float8'],
+  basePageViews: ['base_page_views', 'float8'],
+  basePurchaseCount: ['base_purchase_count', 'float8'],
+  baseTotalSpent: ['base_total_spent', 'float8'],
+  baseLastPurchaseAt: ['base_last_purchase_at', 'timestamptz'],
+  categoryWeights: ['category_weights', 'jsonb'],
+  weightsAt: ['weights_at', 'timestamptz'],
+  segmentId: ['segment_id', 'uuid'],
+  createdAt: ['created_at', 'timestamptz'],
+  updatedAt: ['updated_at', 'timestamptz'],
+} as const satisfies Record<keyof Profile, readonly [string, SqlType]>;
+
+export type ProfileField = keyof Profile;
+const FIELDS = Object.keys(COLUMNS) as ProfileField[];
+
+/** A profile with the demographics of its user: what placement, the view and training read together. */
+export interface ProfileWithDemographics {
+  profile: Profile;
+  age: number | null;
+  cityTier: number | null;
+  gender: string | null;
+}
+
+/** `alias.column AS "field"` for every column (uuid as text, so ids compare as strings). */
+function selectList(alias: string): string {
+  return FIELDS.map((f) => {
+    const [column, type] = COLUMNS[f];
+    return `${alias}.${column}${type === 'uuid' ? '::text' : ''} AS "${f}"`;
+  }).join(', ');
+}
+
+const DEMOGRAPHICS = `u.age AS "u.age", u.city_tier AS "u.cityTier", u.gender AS "u.gender"`;
+type JoinedRow = Profile & { 'u.age': number | null; 'u.cityTier': number | null; 'u.gender': string | null };
+
+function split(rows: readonly JoinedRow[]): ProfileWithDemographics[] {
+  return rows.map((r) => {
+    const { 'u.age': age, 'u.cityTier': cityTier, 'u.gender': gender, ...profile } = r;
+    return { profile, age, cityTier, gender };
+  });
+}
+
+const LOCK = `
+  SELECT ${selectList('p')}, ${DEMOGRAPHICS}
+  FROM profiles p JOIN users u ON u.id = p.user_id
+  WHERE p.user_id = ANY($1::text[]) ORDER BY p.user_id FOR UPDATE OF p`;
+
+// A user without a profile (not made by this service's writes) gets one rather than losing what is written for it.
+const INSERT_MISSING = 'INSERT INTO profiles (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING';
+
+/**
+ * Locks the users' profiles for update, in user id order (concurrent writers lock in the same order, which keeps
+ * deadlocks rare), creating the missing ones; returns them with their demographics.
+ */
+export async function lockForUpdate(sql: Sql, userIds: readonly string[]): Promise<ProfileWithDemographics[]> {
+  let rows = await sql.query<JoinedRow>(LOCK, [userIds]);
+  if (rows.length < userIds.length) {
+    const found = new Set(rows.map((r) => r.userId));
+    const missing = userIds.filter((id) => !found.has(id));
+    await sql.query(INSERT_MISSING, [missing]);
+    rows = [...rows, ...(await sql.query<JoinedRow>(LOCK, [missing]))].sort((a, b) => (a.userId < b.userId ? -1 : 1));
+    if (rows.length !== userIds.length) throw new Error(`profile store: locked ${rows.length} profiles for ${userIds.length} users`);
+  }
+  return split(rows);
+}
+
+/** Inserts an empty profile for each user that has none. */
+export async function ensureProfiles(sql: Sql, userIds: readonly string[]): Promise<void> {
+  await sql.query(INSERT_MISSING, [userIds]);
+}
+
+/**
+ * Writes the given fields of each row in one statement (a JSON record set typed by the column map); `updated_at`
+ * moves to now. Rows are matched by userId.
+ */
+export async function writeFields<F extends Exclude<ProfileField, 'userId' | 'updatedAt' | 'createdAt'>>(
+  sql: Sql,
+  fields: readonly F[],
+  rows: readonly (Pick<Profile, F> & { userId: string })[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const set = fields.map((f) => `${COLUMNS[f][0]} = x."${f}"`).join(', ');
+  const types = ['"userId" text', ...fields.map((f) => `"${f}" ${COLUMNS[f][1]}`)].join(', ');
+  await sql.query(
+    `UPDATE profiles p SET ${set}, updated_at = now()
+     FROM json_to_recordset($1::json) AS x(${types})
+     WHERE p.user_id = x."userId"`,
+    [JSON.stringify(rows.map((r) => Object.fromEntries([['userId', r.userId], ...fields.map((f) => [f, r[f]])])))],
+  );
+}
+
+const WRITE_SEGMENTS = `
+  UPDATE profiles p SET segment_id = x.segment_id
+  FROM unnest($1::text[], $2::uuid[]) AS x(user_id, segment_id)
+  WHERE p.user_id = x.user_id AND p.segment_id IS DISTINCT FROM x.segment_id`;
+
+const SEGMENT_PAGE = 20_000;
+
+/** Stores each user's segment (pairs by position); unchanged ones are not rewritten. */
+export async function writeSegments(sql: Sql, userIds: readonly string[], segmentIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < userIds.length; i += SEGMENT_PAGE) {
+    await sql.query(WRITE_SEGMENTS, [userIds.slice(i, i + SEGMENT_PAGE), segmentIds.slice(i, i + SEGMENT_PAGE)]);
+  }
+}
+
+/**
+ * Recounts sessions from the event log for users that received late (out-of-order) events: a late event can split a
+ * session or join two, so only the timeline can say. The session rule is the one of aggregates.ts (`sessionGapMs`).
+ * Returns the updated profiles with their demographics.
+ */
+export async function recountSessions(sql: Sql, userIds: readonly string[], sessionGapMs: number): Promise<ProfileWithDemographics[]> {
+  const rows = await sql.query<JoinedRow>(
+    `WITH updated AS (
+       UPDATE profiles p SET sessions_count = p.base_sessions + s.n
+       FROM (
+         SELECT user_id,
+                count(*) FILTER (WHERE type = 'SESSION_START' OR prev IS NULL
+                                 OR occurred_at - prev > make_interval(secs => $2::float8 / 1000))::float8 AS n
+         FROM (SELECT user_id, type, occurred_at,
+                      lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at, event_id) AS prev
+               FROM events WHERE user_id = ANY($1::text[])) t
+         GROUP BY user_id
+       ) s
+       WHERE p.user_id = s.user_id
+       RETURNING p.*)
+     SELECT ${selectList('updated')}, ${DEMOGRAPHICS} FROM updated JOIN users u ON u.id = updated.user_id ORDER BY updated.user_id`,
+    [userIds, sessionGapMs],
+  );
+  return split(rows);
+}
+
+/** The warehouse baseline of one imported user: null keeps the stored value. */
+export interface Baseline {
+  userId: string;
+  sessions: number | null;
+  avgSessionDuration: number | null;
+  pageViewsPerSession: number | null;
+  totalSpent: number | null;
+  purchases: number | null;
+  lastPurchaseAt: Date | null;
+}
+
+/**
+ * Replaces the imported baseline of each user's profile (profiles.base_*) and its share of the totals, keeping what
+ * events added; creates missing profiles first. Returns the updated profiles with their demographics.
+ * SET expressions see the row as it was, so "total - old base + new base" swaps the baseline in place.
+ */
+export async function swapBaseline(sql: Sql, baselines: readonly Baseline[]): Promise<ProfileWithDemographics[]> {
+  const json = JSON.stringify(baselines);
+  await sql.query(`INSERT INTO profiles (user_id) SELECT x."userId" FROM json_to_recordset($1::json) AS x("userId" text) ON CONFLICT DO NOTHING`, [json]);
+  const rows = await sql.query<JoinedRow>(
+    `WITH updated AS (
+       UPDATE profiles p SET
+         base_sessions = b.s, base_session_duration = b.sd, base_page_views = b.pv,
+         base_purchase_count = b.pc, base_total_spent = b.ts, base_last_purchase_at = b.lp,
+         sessions_count = p.sessions_count - p.base_sessions + b.s,
+         total_session_duration = p.total_session_duration - p.base_session_duration + b.sd,
+         page_views = p.page_views - p.base_page_views + b.pv,
+         purchase_count = p.purchase_count - p.base_purchase_count + b.pc,
+         total_spent = p.total_spent - p.base_total_spent + b.ts,
+         last_purchase_at = CASE WHEN p.event_count = 0 THEN b.lp ELSE greatest(b.lp,
+           (SELECT max(e.occurred_at) FROM events e WHERE e.user_id = p.user_id AND e.type = 'PURCHASE')) END,
+         updated_at = now()
+       FROM (
+         SELECT q.user_id, s,
+                s * COALESCE(x."avgSessionDuration", CASE WHEN q.base_sessions > 0 THEN q.base_session_duration / q.base_sessions ELSE 0 END) AS sd,
+                s * COALESCE(x."pageViewsPerSession", CASE WHEN q.base_sessions > 0 THEN q.base_page_views / q.base_sessions ELSE 0 END) AS pv,
+                COALESCE(x.purchases, q.base_purchase_count) AS pc,
+                COALESCE(x."totalSpent", q.base_total_spent) AS ts,
+                COALESCE(x."lastPurchaseAt", q.base_last_purchase_at) AS lp
+         FROM json_to_recordset($1::json) AS x("userId" text, sessions float8, "avgSessionDuration" float8,
+                "pageViewsPerSession" float8, "totalSpent" float8, purchases float8, "lastPurchaseAt" timestamptz)
+         JOIN profiles q ON q.user_id = x."userId"
+         CROSS JOIN LATERAL (SELECT COALESCE(x.sessions, q.base_sessions) AS s) AS s_
+       ) b
+       WHERE p.user_id = b.user_id
+       RETURNING p.*)
+     SELECT ${selectList('updated')}, ${DEMOGRAPHICS} FROM updated JOIN users u ON u.id = updated.user_id ORDER BY updated.user_id`,
+    [json],
+  );
+  return split(rows);
+}
+
+/** Profiles by user id (absent ones are missing from the map). */
+export async function findProfiles(sql: Sql, userIds: readonly string[]): Promise<Map<string, Profile>> {
+  const rows = await sql.query<Profile>(`SELECT ${selectList('p')} FROM profiles p WHERE p.user_id = ANY($1::text[])`, [userIds]);
+  return new Map(rows.map((r) => [r.userId, r]));
+}
+
+/** Profiles with their demographics, in user id order. */
+export async function findWithDemographics(sql: Sql, userIds: readonly string[]): Promise<ProfileWithDemographics[]> {
+  return split(
+    await sql.query<JoinedRow>(
+      `SELECT ${selectList('p')}, ${DEMOGRAPHICS} FROM profiles p JOIN users u ON u.id = p.user_id
+       WHERE p.user_id = ANY($1::text[]) ORDER BY p.user_id`,
+      [userIds],
+    ),
+  );
+}
+
+export interface PageFilter {
+  /** only profiles with an event that arrived after this instant */
+  activeSince?: Date;
+  /** only profiles whose segment is none of these (users to place in a model) */
+  notInSegments?: readonly string[];
+}
+
+/** One keyset page of profiles with their demographics after `after`, in user id order. */
+export async function pageWithDemographics(sql: Sql, after: string, limit: number, filter: PageFilter = {}): Promise<ProfileWithDemographics[]> {
+  const params: unknown[] = [after, limit];
+  const where = ['p.user_id > $1::text'];
+  if (filter.activeSince) {
+    params.push(filter.activeSince);
+    where.push(`p.last_event_at > $${params.length}::timestamptz`);
+  }
+  if (filter.notInSegments) {
+    params.push(filter.notInSegments);
+    where.push(`(p.segment_id IS NULL OR p.segment_id <> ALL($${params.length}::uuid[]))`);
+  }
+  return split(
+    await sql.query<JoinedRow>(
+      `SELECT ${selectList('p')}, ${DEMOGRAPHICS} FROM profiles p JOIN users u ON u.id = p.user_id
+       WHERE ${where.join(' AND ')} ORDER BY p.user_id LIMIT $2::int`,
+      params,
+    ),
+  );
+}
+
+/** Every profile with its demographics, page by page in user id order (bounded memory). */
+export async function* scanWithDemographics(sql: Sql, pageSize: number, filter: PageFilter = {}): AsyncGenerator<ProfileWithDemographics[]> {
+  let after = '';
+  for (;;) {
+    const page = await pageWithDemographics(sql, after, pageSize, filter);
+    if (page.length === 0) return;
+    yield page;
+    if (page.length < pageSize) return;
+    after = page.at(-1)!.profile.userId;
+  }
+}
+
+/** Number of profiles (optionally only those active since an instant). */
+export async function countProfiles(sql: Sql, filter: Pick<PageFilter, 'activeSince'> = {}): Promise<number> {
+  const rows = filter.activeSince
+    ? await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM profiles WHERE last_event_at > $1::timestamptz', [filter.activeSince])
+    : await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM profiles');
+  return rows[0]!.n;
+}
+
+/** Users with their profiles, for the user(id) hot read (one query for a batch of ids). */
+export function findUsersWithProfiles(db: Db, ids: readonly string[]) {
+  return db.user.findMany({ where: { id: { in: [...ids] } }, include: { profile: true } });
+}
