@@ -6,7 +6,7 @@ import { eventsResolvers } from '../modules/events/events.resolvers.ts';
 import { importsResolvers } from '../modules/imports/imports.resolvers.ts';
 import { authResolvers } from '../modules/auth/auth.resolvers.ts';
 import { segmentationResolvers } from '../modules/segmentation/segmentation.resolvers.ts';
-import { portraitResolvers } from '../modules/profiles/profiles.resolvers.ts';
+import { profilesResolvers } from '../modules/profiles/profiles.resolvers.ts';
 import { schedulesResolvers } from '../modules/schedules/schedules.resolvers.ts';
 import { qualityResolvers } from '../modules/quality/quality.resolvers.ts';
 
@@ -16,7 +16,7 @@ const modules: Resolvers[] = [
   importsResolvers,
   authResolvers,
   segmentationResolvers,
-  portraitResolvers,
+  profilesResolvers,
   schedulesResolvers,
   qualityResolvers,
 ];
