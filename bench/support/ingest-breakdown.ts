@@ -121,7 +121,7 @@ export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions
       log = [];
       const t0 = performance.now();
       const started = t0;
-      const r = await ingestEvents(pool, inputs, { now, dailyDecay: portrait.interestTags.dailyDecay, placement });
+      const r = await ingestEvents(pool, inputs, { now, interestTags: portrait.interestTags, placement });
       const total = performance.now() - t0;
       if (r.accepted !== batch.length) throw new Error(`breakdown batch ${i}: accepted ${r.accepted} of ${batch.length}`);
       if (i === 0) continue; // the first batch pays for cold caches

@@ -62,7 +62,7 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
     ...core,
     auth: { adminKeyHash: deps.env.PORTRAIT_ADMIN_KEY ? hashKey(deps.env.PORTRAIT_ADMIN_KEY) : null, cache: new KeyCache() },
     users: new UserLookup(deps.db),
-    ingestEvents: (events) => ingestEvents(deps.pool, events, { now: now(), dailyDecay: deps.portrait.interestTags.dailyDecay, placement }),
+    ingestEvents: (events) => ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, placement }),
     importUsers: (users) => importUsers(deps.db, users, { now: now(), placement }),
     jobs: opts.jobs ? createJobRunner(core, opts.jobs) : null,
   };

@@ -2,6 +2,7 @@
 // Validation happens once at start-up; every error names the bad key path so an operator can fix the file directly.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { Cron } from 'croner';
 
 export const DEFAULT_PORTRAIT_CONFIG_PATH = 'config/portrait.json';
 
@@ -41,37 +42,29 @@ function levelThresholds(n: number) {
   );
 }
 
-const CRON_RANGES: readonly [number, number][] = [
-  [0, 59], // minute
-  [0, 23], // hour
-  [1, 31], // day of month
-  [1, 12], // month
-  [0, 7], // day of week (0 and 7 are Sunday)
-];
-
-/** A five-field cron expression with numbers, `*`, ranges `a-b`, steps `/n` and lists `,` (no names, no `?`/`L`). */
-export function isValidCron(expr: string): boolean {
-  const fields = expr.trim().split(/\s+/);
-  if (fields.length !== 5) return false;
-  return fields.every((field, i) => {
-    const [lo, hi] = CRON_RANGES[i] as [number, number];
-    return field.split(',').every((part) => {
-      const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-      if (!m) return false;
-      const step = m[4] === undefined ? 1 : Number(m[4]);
-      if (step < 1) return false;
-      if (m[1] === '*') return true;
-      const a = Number(m[2]);
-      const b = m[3] === undefined ? a : Number(m[3]);
-      return a >= lo && b <= hi && a <= b;
-    });
-  });
+/**
+ * Why a schedule's cron expression is unusable, or null: five fields (minute hour day-of-month month day-of-week, as
+ * documented; croner also takes seconds and years, which our slots do not), parsed by croner, the library that runs
+ * the schedules, and due at least once (so "0 0 31 2 *" is refused).
+ */
+export function cronProblem(expr: string): string | null {
+  if (expr.trim().split(/\s+/).length !== 5) return 'it has not five fields (minute hour day month weekday)';
+  try {
+    const cron = new Cron(expr, { paused: true, timezone: 'UTC' });
+    if (cron.nextRun(new Date(0)) === null) return 'never comes due';
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
 
 const schedule = () =>
   section({
     enabled: bool(),
-    cron: z.string(says('must be a cron string')).refine(isValidCron, says('must be a five-field cron expression')),
+    cron: z.string(says('must be a cron string')).superRefine((expr, ctx) => {
+      const problem = cronProblem(expr);
+      if (problem) ctx.addIssue({ code: 'custom', message: `must be a five-field cron expression (${problem})` });
+    }),
   });
 
 const category = z

@@ -165,21 +165,6 @@ export function behaviourPreferences(s: BehaviourStats, cfg: BehaviourPreference
   return PREFERENCE_CODES.filter((c) => on.has(c)).slice(0, cfg.maxPreferences);
 }
 
-/**
- * Whether an instant counts as night and as weekend, in the configured local time (utcOffsetMinutes; UTC+8 by
- * default). Night runs from nightStartHour (inclusive) to nightEndHour (exclusive) and may wrap midnight.
- */
-export function timeFlags(at: Date, p: InteractionPatternConfig): { night: boolean; weekend: boolean } {
-  const local = new Date(at.getTime() + p.utcOffsetMinutes * 60_000);
-  const h = local.getUTCHours();
-  const d = local.getUTCDay();
-  const night =
-    p.nightStartHour < p.nightEndHour
-      ? h >= p.nightStartHour && h < p.nightEndHour
-      : h >= p.nightStartHour || h < p.nightEndHour;
-  return { night, weekend: d === 0 || d === 6 };
-}
-
 export interface EngagementInput {
   readonly sessions: number;
   readonly avgSessionDurationSeconds: number;

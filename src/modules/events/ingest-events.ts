@@ -27,7 +27,8 @@ import { withRetry } from '../../db/retry.ts';
 import { fromPool, pgTransaction } from '../../db/sql.ts';
 import { badInput } from '../../errors.ts';
 import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS } from '../profiles/aggregates.ts';
-import { applyCategories, readDecayState } from '../profiles/category-weights.ts';
+import { applyCategories, readDecayState, storedDecayState } from '../profiles/category-weights.ts';
+import type { InterestTagsConfig } from '../../config/portrait-config.ts';
 import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import { isRejection, MAX_EVENTS_PER_CALL, validateEvent, type EventRejectCode, type ValidEvent } from './validate-event.ts';
@@ -47,7 +48,8 @@ export interface IngestResult {
 
 export interface IngestOptions {
   now?: Date;
-  dailyDecay: number;
+  /** the configured categories and their daily decay (interest tags) */
+  interestTags: Pick<InterestTagsConfig, 'categories' | 'dailyDecay'>;
   /** Keeps the segment of every user whose profile changes current, in the same transaction (wired at src/app/). */
   placement?: Placement;
 }
@@ -143,8 +145,8 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent
     const list = byUser.get(row.profile.userId)!;
     const { next, late } = applyEvents(row.profile, list);
     if (late) lateUsers.push(row.profile.userId);
-    const decay = applyCategories(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), list, opts.dailyDecay);
-    const profile = { ...next, categoryWeights: { weights: decay.weights, counts: decay.counts }, weightsAt: decay.at };
+    const decay = applyCategories(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), list, opts.interestTags);
+    const profile = { ...next, ...storedDecayState(decay) };
     return { ...profile, segmentId: placer ? placer.place({ ...row, profile }) : profile.segmentId };
   });
   await writeFields(sql, [...AGGREGATE_FIELDS, 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])], updated);

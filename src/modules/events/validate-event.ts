@@ -1,6 +1,7 @@
 // Validation of one ingested event. Every rule has a stable code so clients can act on rejections.
 import type { EventInput } from '../../generated/graphql.ts';
 import type { EventType } from '../../generated/prisma/enums.ts';
+import { normaliseCategory } from '../../config/portrait-config.ts';
 
 export const MAX_EVENTS_PER_CALL = 10_000;
 export const MAX_ID_LENGTH = 128;
@@ -89,7 +90,7 @@ export function validateEvent(e: EventInput, now: Date): ValidEvent | Rejection<
     type: e.type,
     occurredAt: e.occurredAt,
     itemId: e.itemId ?? null,
-    categories: [...new Set(categories.map((c) => c.trim().toLowerCase()))],
+    categories: [...new Set(categories.map(normaliseCategory))],
     amount: e.amount ?? null,
     durationSeconds: e.durationSeconds ?? null,
     text: e.text ?? null,

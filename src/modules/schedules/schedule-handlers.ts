@@ -10,7 +10,7 @@ import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { Logger } from '../../logger.ts';
 import { decayTo } from '../../rules/decay.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
-import { readDecayState } from '../profiles/category-weights.ts';
+import { readDecayState, storedDecayState } from '../profiles/category-weights.ts';
 import { countProfiles, pageWithDemographics, writeFields, type PageFilter } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import { activateModel } from '../segmentation/model-store.ts';
@@ -46,8 +46,8 @@ async function refreshAll(deps: ScheduleDeps, ctx: JobContext, filter: PageFilte
       const placer = await deps.placement(sql);
       const rows = await pageWithDemographics(sql, after, PAGE, filter);
       const updated = rows.map((row) => {
-        const s = decayTo(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), now, deps.config.interestTags.dailyDecay);
-        const profile = { ...row.profile, categoryWeights: { weights: s.weights, counts: s.counts }, weightsAt: s.at };
+        const state = decayTo(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), now, deps.config.interestTags.dailyDecay);
+        const profile = { ...row.profile, ...storedDecayState(state) };
         return { ...profile, segmentId: placer ? placer.place({ ...row, profile }) : profile.segmentId };
       });
       await writeFields(sql, ['categoryWeights', 'weightsAt', 'segmentId'], updated);

@@ -8,7 +8,6 @@ import {
   levelFromThresholds,
   liveEngagementScore,
   liveRecencyScore,
-  timeFlags,
   trainingRecencyScore,
   userType,
   type BehaviourStats,
@@ -109,21 +108,6 @@ describe('behaviour preferences', () => {
     const codes = behaviourPreferences(all, bp);
     assert.deepEqual(codes, ['FREQUENT_CLICKER', 'EXPLORER', 'LONG_DWELL', 'CART_ABANDONER', 'REVIEWER', 'NIGHT_OWL', 'WEEKEND_SHOPPER', 'RISING']);
     assert.deepEqual(behaviourPreferences(all, { ...bp, maxPreferences: 2 }), ['FREQUENT_CLICKER', 'EXPLORER']);
-  });
-});
-
-describe('time flags (UTC+8 by default)', () => {
-  test('night wraps midnight; weekend in local time', () => {
-    const p = bp.interactionPattern;
-    // 2026-01-02 is a Friday; 15:00Z is 23:00 Friday in UTC+8, 16:30Z is 00:30 Saturday.
-    assert.deepEqual(timeFlags(new Date('2026-01-02T15:00:00Z'), p), { night: true, weekend: false });
-    assert.deepEqual(timeFlags(new Date('2026-01-02T16:30:00Z'), p), { night: true, weekend: true });
-    assert.deepEqual(timeFlags(new Date('2026-01-02T22:00:00Z'), p), { night: false, weekend: true });
-    assert.deepEqual(timeFlags(new Date('2026-01-02T13:59:59Z'), p), { night: false, weekend: false });
-    assert.deepEqual(timeFlags(new Date('2026-01-02T01:00:00Z'), { ...p, nightStartHour: 0, nightEndHour: 6, utcOffsetMinutes: 0 }), {
-      night: true,
-      weekend: false,
-    });
   });
 });
 

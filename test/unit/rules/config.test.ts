@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { isValidCron, loadPortraitConfig, parsePortraitConfig } from '../../../src/config/portrait-config.ts';
+import { cronProblem, loadPortraitConfig, parsePortraitConfig } from '../../../src/config/portrait-config.ts';
 
 const CONFIG = fileURLToPath(new URL('../../../config/portrait.json', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'portrait-config-'));
@@ -111,10 +111,12 @@ describe('portrait config', () => {
   test('schedules need a valid cron and an enabled flag', () => {
     rejects(variant('cron', (c) => (sec(sec(c, 'schedules'), 'daily').cron = '61 * * * *')), 'schedules.daily.cron must be a five-field cron expression');
     rejects(variant('enabled', (c) => (sec(sec(c, 'schedules'), 'hourly').enabled = 'yes')), 'schedules.hourly.enabled must be true or false');
-    assert.ok(isValidCron('*/15 0-6,22-23 * * 1-5'));
-    assert.ok(!isValidCron('* * * *'));
-    assert.ok(!isValidCron('5-1 * * * *'));
-    assert.ok(!isValidCron('*/0 * * * *'));
+    assert.equal(cronProblem('*/15 0-6,22-23 * * 1-5'), null);
+    assert.match(cronProblem('* * * *') ?? '', /five fields/);
+    assert.match(cronProblem('5-1 * * * *') ?? '', /larger than/);
+    assert.match(cronProblem('*/0 * * * *') ?? '', /stepping/);
+    assert.match(cronProblem('0 0 * * * *') ?? '', /five fields/);
+    assert.equal(cronProblem('0 0 31 2 *'), 'never comes due');
   });
 
   test('several problems are all reported', () => {
