@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Cron } from 'croner';
 
-export const DEFAULT_PORTRAIT_CONFIG_PATH = 'config/portrait.json';
+const DEFAULT_PORTRAIT_CONFIG_PATH = 'config/portrait.json';
 
 /** Error options that say "is required" for a missing key and `what` otherwise. */
 function says(what: string) {
@@ -77,7 +77,7 @@ export function normaliseCategory(raw: string): string {
   return raw.trim().toLowerCase();
 }
 
-export const portraitConfigSchema = section({
+const portraitConfigSchema = section({
   interestTags: section({
     categories: z.array(category, says('must be a list of category names')).min(1, says('must list at least one category')),
     maxTags: intAtLeast(1),
@@ -189,7 +189,6 @@ export type UserTypeConfig = PortraitConfig['userType'];
 export type EngagementCaps = PortraitConfig['engagement']['caps'];
 export type LabelsConfig = PortraitConfig['labels'];
 export type ScheduleName = keyof PortraitConfig['schedules'];
-export type ScheduleConfig = PortraitConfig['schedules'][ScheduleName];
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');

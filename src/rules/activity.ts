@@ -52,7 +52,7 @@ export function userType(input: UserTypeInput, cfg: UserTypeConfig): UserType {
 }
 
 /** Behaviour preference codes, in the priority order used when more than maxPreferences apply. */
-export const PREFERENCE_CODES = [
+const PREFERENCE_CODES = [
   'FREQUENT_CLICKER',
   'EXPLORER',
   'FOCUSED',
@@ -92,24 +92,11 @@ export interface BehaviourStats {
   readonly cartAdds: number;
   readonly purchases: number;
   readonly reviews: number;
-  /** actions at night / on a weekend, as decided by `timeFlags` */
+  /** actions at night / on a weekend, in the configured local time (src/modules/events/behaviour-stats.ts) */
   readonly nightActions: number;
   readonly weekendActions: number;
 }
 
-export const EMPTY_BEHAVIOUR_STATS: BehaviourStats = Object.freeze({
-  windows: [],
-  totalActions: 0,
-  itemInteractions: 0,
-  uniqueItems: 0,
-  pageViewsWithDwell: 0,
-  dwellSecondsTotal: 0,
-  cartAdds: 0,
-  purchases: 0,
-  reviews: 0,
-  nightActions: 0,
-  weekendActions: 0,
-});
 
 const rate = (w: WindowStats, x: number): number => x / Math.max(1, w.days);
 

@@ -41,7 +41,7 @@ function checkDate(d: Date, what: string): number {
 }
 
 /** dailyDecay ^ (days between), fractional days included; 1 when `toMs` is not after `fromMs`. */
-export function decayFactor(dailyDecay: number, fromMs: number, toMs: number): number {
+function decayFactor(dailyDecay: number, fromMs: number, toMs: number): number {
   return toMs <= fromMs ? 1 : dailyDecay ** ((toMs - fromMs) / DAY_MS);
 }
 

@@ -92,7 +92,7 @@ export function labelThresholds(
 }
 
 /** The four tiers of a set of metric values (a segment's means or one user's values). */
-export function tierLabels(values: Readonly<Record<TieredMetric, number>>, t: LabelThresholds): TierLabels {
+function tierLabels(values: Readonly<Record<TieredMetric, number>>, t: LabelThresholds): TierLabels {
   const of = (m: TieredMetric): Tier => tier(values[m], t[m].low, t[m].high);
   return {
     value: of(TIERED_LABELS.value),

@@ -25,20 +25,8 @@ export interface RfmCutPoints {
   readonly n: number;
 }
 
-export type RfmSegment =
-  | 'CHAMPIONS'
-  | 'LOYAL'
-  | 'POTENTIAL_LOYALIST'
-  | 'NEW'
-  | 'PROMISING'
-  | 'NEED_ATTENTION'
-  | 'ABOUT_TO_SLEEP'
-  | 'AT_RISK'
-  | 'CANNOT_LOSE_THEM'
-  | 'HIBERNATING'
-  | 'LOST';
-
-export const RFM_SEGMENTS: readonly RfmSegment[] = [
+/** The classic RFM segments (the order is the catalogues' order). */
+export const RFM_SEGMENTS = [
   'CHAMPIONS',
   'LOYAL',
   'POTENTIAL_LOYALIST',
@@ -50,7 +38,8 @@ export const RFM_SEGMENTS: readonly RfmSegment[] = [
   'CANNOT_LOSE_THEM',
   'HIBERNATING',
   'LOST',
-];
+] as const;
+export type RfmSegment = (typeof RFM_SEGMENTS)[number];
 
 export interface RfmInput {
   /** days since the last order; null (or NaN / Infinity) when the user never purchased */
@@ -143,26 +132,4 @@ export function scoreRfm(input: RfmInput, c: RfmCutPoints): RfmScore {
   const f = quintileScore(input.frequency, c.frequency, true);
   const m = quintileScore(input.monetary, c.monetary, true);
   return { r, f, m, code: `${r}${f}${m}`, segment: rfmSegment(r, f, m) };
-}
-
-/** Scores a whole population (e.g. as training features): the cut points and one score per user and letter. */
-export function scoreRfmPopulation(
-  recencyDays: Float64Array,
-  frequency: Float64Array,
-  monetary: Float64Array,
-): { cuts: RfmCutPoints; r: Float64Array; f: Float64Array; m: Float64Array; segments: RfmSegment[] } {
-  const c = rfmCutPoints(recencyDays, frequency, monetary);
-  const n = recencyDays.length;
-  const r = new Float64Array(n);
-  const f = new Float64Array(n);
-  const m = new Float64Array(n);
-  const segments: RfmSegment[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = scoreRfm({ recencyDays: recencyDays[i] as number, frequency: frequency[i] as number, monetary: monetary[i] as number }, c);
-    r[i] = s.r;
-    f[i] = s.f;
-    m[i] = s.m;
-    segments.push(s.segment);
-  }
-  return { cuts: c, r, f, m, segments };
 }

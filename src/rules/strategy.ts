@@ -124,7 +124,7 @@ export function planStrategy(l: SegmentLabels, ctx: StrategyContext = {}): Strat
 }
 
 /** The texts of a plan in one locale. */
-export function renderStrategy(plan: StrategyPlan, locale: Locale): Strategy {
+function renderStrategy(plan: StrategyPlan, locale: Locale): Strategy {
   const c = catalogue(locale);
   return {
     priority: plan.priority,

@@ -4,14 +4,14 @@ import type { EventType } from '../../generated/prisma/enums.ts';
 import { normaliseCategory } from '../../config/portrait-config.ts';
 
 export const MAX_EVENTS_PER_CALL = 10_000;
-export const MAX_ID_LENGTH = 128;
-export const MAX_TEXT_LENGTH = 5_000;
-export const MAX_PROPERTIES_BYTES = 8_192;
-export const MAX_CATEGORIES = 20;
-export const MAX_CATEGORY_LENGTH = 64;
+const MAX_ID_LENGTH = 128;
+const MAX_TEXT_LENGTH = 5_000;
+const MAX_PROPERTIES_BYTES = 8_192;
+const MAX_CATEGORIES = 20;
+const MAX_CATEGORY_LENGTH = 64;
 /** Events may come from clocks slightly ahead of ours, but not from the far future or before 2000. */
-export const MAX_CLOCK_SKEW_MS = 60 * 60 * 1000;
-export const EARLIEST_EVENT = new Date('2000-01-01T00:00:00Z');
+const MAX_CLOCK_SKEW_MS = 60 * 60 * 1000;
+const EARLIEST_EVENT = new Date('2000-01-01T00:00:00Z');
 
 export type EventRejectCode =
   | 'INVALID_EVENT_ID'

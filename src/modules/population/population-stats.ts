@@ -9,7 +9,7 @@ import { labelThresholds, type LabelThresholds } from '../../rules/labels.ts';
 import { rfmCutPoints, type RfmCutPoints } from '../../rules/rfm.ts';
 import { fromPrisma } from '../../db/sql.ts';
 import { countProfiles, scanWithDemographics } from '../profiles/profile-store.ts';
-import { numericProfile } from '../profiles/profile-view.ts';
+import { profileFeatures } from '../profiles/profile-view.ts';
 
 export interface PopulationStats {
   labelThresholds: LabelThresholds;
@@ -37,7 +37,7 @@ export async function computePopulationStats(db: Db, now: Date, config: Portrait
   for await (const page of scanWithDemographics(sql, PAGE)) {
     for (const row of page) {
       if (n === total) break;
-      const p = numericProfile(row.profile, now, config);
+      const p = profileFeatures(row.profile, now, config);
       spent![n] = p.totalSpent;
       orders![n] = p.purchaseFrequency;
       recency![n] = p.recencyScore;

@@ -21,7 +21,7 @@ export interface AggregateEvent {
   durationSeconds: number | null;
 }
 
-export function startsSession(previousAt: Date | null, e: AggregateEvent): boolean {
+function startsSession(previousAt: Date | null, e: AggregateEvent): boolean {
   return e.type === 'SESSION_START' || previousAt === null || e.occurredAt.getTime() - previousAt.getTime() > SESSION_GAP_MS;
 }
 

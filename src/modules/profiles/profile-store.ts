@@ -94,11 +94,6 @@ export async function lockForUpdate(sql: Sql, userIds: readonly string[]): Promi
   return split(rows);
 }
 
-/** Inserts an empty profile for each user that has none. */
-export async function ensureProfiles(sql: Sql, userIds: readonly string[]): Promise<void> {
-  await sql.query(INSERT_MISSING, [userIds]);
-}
-
 /**
  * Writes the given fields of each row in one statement (a JSON record set typed by the column map); `updated_at`
  * moves to now. Rows are matched by userId.
@@ -215,17 +210,6 @@ export async function swapBaseline(sql: Sql, baselines: readonly Baseline[]): Pr
 export async function findProfiles(sql: Sql, userIds: readonly string[]): Promise<Map<string, Profile>> {
   const rows = await sql.query<Profile>(`SELECT ${selectList('p')} FROM profiles p WHERE p.user_id = ANY($1::text[])`, [userIds]);
   return new Map(rows.map((r) => [r.userId, r]));
-}
-
-/** Profiles with their demographics, in user id order. */
-export async function findWithDemographics(sql: Sql, userIds: readonly string[]): Promise<ProfileWithDemographics[]> {
-  return split(
-    await sql.query<JoinedRow>(
-      `SELECT ${selectList('p')}, ${DEMOGRAPHICS} FROM profiles p JOIN users u ON u.id = p.user_id
-       WHERE p.user_id = ANY($1::text[]) ORDER BY p.user_id`,
-      [userIds],
-    ),
-  );
 }
 
 export interface PageFilter {

@@ -48,17 +48,14 @@ export function recencyScore(lastActiveAt: Date | null, lastPurchaseDays: number
   return trainingRecencyScore(lastPurchaseDays);
 }
 
-/** The numeric part of a profile: what the API shows and what segmentation trains on, computed one way. */
-/** The stored columns the numeric features need (not the interest state, which training never reads). */
-export type ProfileNumbers = Omit<Profile, "categoryWeights" | "weightsAt">;
-
-export type NumericProfile = Omit<ProfileView, 'userId' | 'age' | 'interestTags' | 'updatedAt' | 'firstEventAt' | 'lastActiveAt'>;
+/** The numeric features derived from a stored profile: what the API shows and what segmentation trains on, computed one way. */
+export type ProfileFeatures = Omit<ProfileView, 'userId' | 'age' | 'interestTags' | 'updatedAt' | 'firstEventAt' | 'lastActiveAt'>;
 
 export function toProfileView(row: Profile, now: Date, config: PortraitConfig, age: number | null = null): ProfileView {
   return {
     userId: row.userId,
     age,
-    ...numericProfile(row, now, config),
+    ...profileFeatures(row, now, config),
     interestTags: currentInterestTags(row, now, config.interestTags),
     updatedAt: row.updatedAt,
     firstEventAt: row.firstEventAt,
@@ -66,7 +63,7 @@ export function toProfileView(row: Profile, now: Date, config: PortraitConfig, a
   };
 }
 
-export function numericProfile(row: ProfileNumbers, now: Date, config: PortraitConfig): NumericProfile {
+export function profileFeatures(row: Profile, now: Date, config: PortraitConfig): ProfileFeatures {
   const avgSessionDuration = ratio(row.totalSessionDuration, row.sessionsCount);
   const pageViewsPerSession = ratio(row.pageViews, row.sessionsCount);
   const lastPurchaseDays = row.lastPurchaseAt ? Math.max(0, (now.getTime() - row.lastPurchaseAt.getTime()) / DAY_MS) : null;

@@ -24,7 +24,7 @@ import {
   type SampleSummary,
 } from './quality-summary.ts';
 
-export const MAX_TOP_TAGS = 100;
+const MAX_TOP_TAGS = 100;
 
 export interface QualityOptions {
   sampleSeed: number;

@@ -2,7 +2,7 @@
 // read-time features (activity level, user type, interest tags) and the drift of the active model's segments.
 import { COMPLETENESS_FEATURES, type CompletenessFeature, type SampledProfile } from '../profiles/profile-statistics.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import { emptyProfile, numericProfile } from '../profiles/profile-view.ts';
+import { emptyProfile, profileFeatures } from '../profiles/profile-view.ts';
 import { currentInterestTags } from '../profiles/category-weights.ts';
 
 /** part / whole, 0 when there is no whole. */
@@ -67,7 +67,7 @@ const bump = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
 
 /**
  * Activity levels, user types and interest tags of the sampled profiles, derived exactly as the API derives them for
- * one profile (numericProfile and currentInterestTags at `now`). Tags are ranked by users, then by name.
+ * one profile (profileFeatures and currentInterestTags at `now`). Tags are ranked by users, then by name.
  */
 export function summariseSample(rows: readonly SampledProfile[], now: Date, config: PortraitConfig, topTags: number): SampleSummary {
   const levels = new Map<number, number>();
@@ -76,11 +76,11 @@ export function summariseSample(rows: readonly SampledProfile[], now: Date, conf
   let withTags = 0;
   for (const row of rows) {
     // The columns the sample does not read keep the defaults of an empty profile; activity and type never read them.
-    const { categoryWeights, weightsAt, ...numbers } = { ...emptyProfile(row.userId, now), ...row };
-    const view = numericProfile(numbers, now, config);
+    const profile = { ...emptyProfile(row.userId, now), ...row };
+    const view = profileFeatures(profile, now, config);
     bump(levels, view.activityLevel);
     bump(types, view.userType);
-    const userTags = currentInterestTags({ categoryWeights, weightsAt }, now, config.interestTags);
+    const userTags = currentInterestTags(profile, now, config.interestTags);
     if (userTags.length > 0) withTags++;
     for (const tag of new Set(userTags)) bump(tags, tag);
   }

@@ -14,9 +14,11 @@ import { readDecayState, storedDecayState } from '../profiles/category-weights.t
 import { countProfiles, pageWithDemographics, writeFields, type PageFilter } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import { activateModel } from '../segmentation/model-store.ts';
-import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/retrain.ts';
+import { parseRetrainPayload, parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/retrain.ts';
 import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
 import { scheduleJobKind } from './schedules.ts';
+
+const toRecord = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...v } : {});
 
 export interface ScheduleDeps {
   db: Db;
@@ -82,7 +84,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
       const active = await deps.db.segmentationModel.findFirst({ where: { active: true } });
       // Same recipe as the active model (new data, same features and parameters), or the defaults.
       const payload: RetrainPayload = active
-        ? { ...(active.params as unknown as Omit<RetrainPayload, 'features' | 'activate'>), features: active.features as RetrainPayload['features'], activate: false }
+        ? parseRetrainPayload({ ...toRecord(active.params), features: active.features, activate: false })
         : { ...parseTrainInput({}), activate: false };
       const model = await trainAndSave(deps, payload, ctx.job, ctx, false);
       const fresh = (model.metrics as { silhouette: number | null }).silhouette;

@@ -18,7 +18,7 @@ function cron(expr: string): Cron {
   return c;
 }
 
-export const lastSlot = (expr: string, now: Date): Date | null => cron(expr).previousRuns(1, now)[0] ?? null;
+const lastSlot = (expr: string, now: Date): Date | null => cron(expr).previousRuns(1, now)[0] ?? null;
 export const nextSlot = (expr: string, now: Date): Date | null => cron(expr).nextRun(now);
 
 export function dedupeKey(name: ScheduleName, slot: Date): string {

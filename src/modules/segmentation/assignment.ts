@@ -58,7 +58,7 @@ export class ActiveModelCache {
 }
 
 /** Places profiles in one model from their current values, in memory. */
-export function placerFor(model: ActiveModel, now: Date, config: PortraitConfig): SegmentPlacer {
+function placerFor(model: ActiveModel, now: Date, config: PortraitConfig): SegmentPlacer {
   const v = new Float64Array(model.math.features.length);
   return {
     place(row: ProfileWithDemographics): string {
@@ -77,7 +77,7 @@ export function livePlacement(cache: ActiveModelCache, config: PortraitConfig, n
 }
 
 /** Places the given profiles in the model and stores the result. */
-export async function assignProfiles(sql: Sql, model: ActiveModel, rows: readonly ProfileWithDemographics[], now: Date, config: PortraitConfig): Promise<void> {
+async function assignProfiles(sql: Sql, model: ActiveModel, rows: readonly ProfileWithDemographics[], now: Date, config: PortraitConfig): Promise<void> {
   if (rows.length === 0) return;
   const placer = placerFor(model, now, config);
   await writeSegments(sql, rows.map((r) => r.profile.userId), rows.map((r) => placer.place(r)));

@@ -1,11 +1,12 @@
 // The features a model can be trained on: the numeric Profile fields of the API plus the user's demographics.
 // One function turns a stored profile into a vector, for training, live assignment and prediction alike.
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import { numericProfile, type NumericProfile, type ProfileNumbers } from '../profiles/profile-view.ts';
+import { profileFeatures, type ProfileFeatures } from '../profiles/profile-view.ts';
+import type { Profile } from '../../generated/prisma/client.ts';
 import { badInput } from '../../errors.ts';
 import { scoreRfm, type RfmCutPoints, type RfmScore } from '../../rules/rfm.ts';
 
-type NumericKey = { [K in keyof NumericProfile]: NumericProfile[K] extends number | null ? K : never }[keyof NumericProfile];
+type NumericKey = { [K in keyof ProfileFeatures]: ProfileFeatures[K] extends number | null ? K : never }[keyof ProfileFeatures];
 
 export const PROFILE_FEATURES = [
   'sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'lastPurchaseDays',
@@ -40,7 +41,7 @@ export function resolveFeatures(names: readonly string[] | null | undefined, fie
 }
 
 export interface FeatureSource {
-  profile: ProfileNumbers;
+  profile: Profile;
   age: number | null;
   cityTier: number | null;
 }
@@ -58,7 +59,7 @@ export function writeFeatures(
   offset = 0,
   rfmCuts: RfmCutPoints | null = null,
 ): void {
-  const p = numericProfile(src.profile, now, config);
+  const p = profileFeatures(src.profile, now, config);
   let rfm: RfmScore | undefined;
   const score = () => {
     if (!rfmCuts) throw new Error('RFM features need the population cut points');

@@ -8,8 +8,10 @@ import type { Logger } from '../../logger.ts';
 import { badInput } from '../../errors.ts';
 import { selectColumns } from '../../compute/matrix.ts';
 import { enqueue } from '../jobs/job-queue.ts';
+import { toJsonValue } from '../../db/json.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
-import { resolveFeatures, usesRfm, type FeatureName } from './features.ts';
+import { isFeatureName, resolveFeatures, usesRfm, type FeatureName } from './features.ts';
+import { z } from 'zod';
 import { computePopulationStats } from '../population/population-stats.ts';
 import { loadFeatureMatrix } from './load-features.ts';
 import { runTrainingInWorker } from './run-training.ts';
@@ -54,7 +56,7 @@ export function parseTrainInput(input: TrainInput | null | undefined): RetrainPa
 
 export async function requestRetrain(db: Db, input: TrainInput | null | undefined, createdBy: string): Promise<Job> {
   const payload = parseTrainInput(input);
-  return enqueue(db, RETRAIN_JOB, JSON.parse(JSON.stringify(payload)), createdBy);
+  return enqueue(db, RETRAIN_JOB, toJsonValue(payload), createdBy);
 }
 
 export interface TrainDeps {
@@ -106,8 +108,29 @@ export async function trainAndSave(
   return model;
 }
 
+/** A queued job's payload, parsed at the boundary (it was written by requestRetrain, possibly by an older build). */
+const StoredPayload = z.object({
+  algorithm: z.enum(['KMEANS', 'GMM', 'DBSCAN', 'HIERARCHICAL']),
+  k: z.number().int().nullable(),
+  kMin: z.number().int(),
+  kMax: z.number().int(),
+  seed: z.number().int(),
+  winsorize: z.boolean(),
+  eps: z.number(),
+  minSamples: z.number().int(),
+  linkage: z.enum(['ward', 'average']),
+  compare: z.boolean(),
+  features: z.array(z.string().refine(isFeatureName, 'not a feature name')),
+  activate: z.boolean(),
+});
+
+export const parseRetrainPayload = (payload: unknown): RetrainPayload => {
+  const p = StoredPayload.parse(payload);
+  return { ...p, features: p.features.filter(isFeatureName) };
+};
+
 export function retrainHandler(deps: TrainDeps): JobHandler {
   return async (ctx) => {
-    await trainAndSave(deps, ctx.job.payload as unknown as RetrainPayload, ctx.job, ctx);
+    await trainAndSave(deps, parseRetrainPayload(ctx.job.payload), ctx.job, ctx);
   };
 }

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import {
   activityLevel,
   behaviourPreferences,
-  EMPTY_BEHAVIOUR_STATS,
   levelFromThresholds,
   liveEngagementScore,
   liveRecencyScore,
@@ -13,6 +12,20 @@ import {
   type BehaviourStats,
 } from '../../../src/rules/activity.ts';
 import { loadPortraitConfig } from '../../../src/config/portrait-config.ts';
+
+const EMPTY_BEHAVIOUR_STATS: BehaviourStats = Object.freeze({
+  windows: [],
+  totalActions: 0,
+  itemInteractions: 0,
+  uniqueItems: 0,
+  pageViewsWithDwell: 0,
+  dwellSecondsTotal: 0,
+  cartAdds: 0,
+  purchases: 0,
+  reviews: 0,
+  nightActions: 0,
+  weekendActions: 0,
+});
 
 const cfg = loadPortraitConfig(fileURLToPath(new URL('../../../config/portrait.json', import.meta.url)));
 const bp = cfg.behaviourPreferences;

@@ -6,10 +6,33 @@ import {
   rfmCutPoints,
   rfmSegment,
   scoreRfm,
-  scoreRfmPopulation,
+  type RfmCutPoints,
   type RfmScoreValue,
+  type RfmSegment,
 } from '../../../src/rules/rfm.ts';
 import { rfmSegmentName } from '../../../src/rules/naming.ts';
+
+/** A whole population scored with the cut points computed from it: one score per user and letter. */
+function scoreRfmPopulation(
+  recencyDays: Float64Array,
+  frequency: Float64Array,
+  monetary: Float64Array,
+): { cuts: RfmCutPoints; r: Float64Array; f: Float64Array; m: Float64Array; segments: RfmSegment[] } {
+  const c = rfmCutPoints(recencyDays, frequency, monetary);
+  const n = recencyDays.length;
+  const r = new Float64Array(n);
+  const f = new Float64Array(n);
+  const m = new Float64Array(n);
+  const segments: RfmSegment[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = scoreRfm({ recencyDays: recencyDays[i] as number, frequency: frequency[i] as number, monetary: monetary[i] as number }, c);
+    r[i] = s.r;
+    f[i] = s.f;
+    m[i] = s.m;
+    segments.push(s.segment);
+  }
+  return { cuts: c, r, f, m, segments };
+}
 
 const f64 = (v: number[]) => Float64Array.from(v);
 const approx = (actual: readonly number[], expected: number[]) =>
