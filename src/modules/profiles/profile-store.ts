@@ -52,6 +52,24 @@ export interface ProfileWithDemographics {
   gender: string | null;
 }
 
+const DEFAULTS: Record<SqlType, (userId: string, at: Date) => unknown> = {
+  text: (userId) => userId,
+  float8: () => 0,
+  int: () => 0,
+  timestamptz: () => null,
+  jsonb: () => ({}),
+  uuid: () => null,
+};
+
+/**
+ * The profile of a user with no profile row (every writer creates one, so this is a fallback for reads): the column
+ * defaults of the schema, derived from the column map, with both timestamps at `at`.
+ */
+export function emptyProfile(userId: string, at: Date): Profile {
+  const row = Object.fromEntries(FIELDS.map((f) => [f, DEFAULTS[COLUMNS[f][1]](userId, at)]));
+  return { ...(row as Profile), createdAt: at, updatedAt: at };
+}
+
 /** `alias.column AS "field"` for every column (uuid as text, so ids compare as strings). */
 function selectList(alias: string): string {
   return FIELDS.map((f) => {

@@ -9,10 +9,8 @@ import { liveEngagementScore, liveRecencyScore, trainingRecencyScore } from '../
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-export interface ProfileView {
-  /** not in the API: keys for the Profile field resolvers that need the user */
-  userId: string;
-  age: number | null;
+/** The numeric features derived from a stored profile: what the API shows and what segmentation trains on, computed one way. */
+export interface ProfileFeatures {
   sessionsCount: number;
   avgSessionDuration: number;
   pageViewsPerSession: number;
@@ -24,8 +22,6 @@ export interface ProfileView {
   recencyScore: number;
   activityLevel: number;
   userType: number;
-  interestTags: string[];
-  updatedAt: Date;
   totalSessionDuration: number;
   pageViews: number;
   totalDwellSeconds: number;
@@ -33,6 +29,15 @@ export interface ProfileView {
   cartAdds: number;
   reviews: number;
   eventCount: number;
+}
+
+/** A profile as the API shows it: the features, the interest tags and the instants behind them. */
+export interface ProfileView extends ProfileFeatures {
+  /** not in the API: keys for the Profile field resolvers that need the user */
+  userId: string;
+  age: number | null;
+  interestTags: string[];
+  updatedAt: Date;
   firstEventAt: Date | null;
   lastActiveAt: Date | null;
 }
@@ -48,8 +53,6 @@ export function recencyScore(lastActiveAt: Date | null, lastPurchaseDays: number
   return trainingRecencyScore(lastPurchaseDays);
 }
 
-/** The numeric features derived from a stored profile: what the API shows and what segmentation trains on, computed one way. */
-export type ProfileFeatures = Omit<ProfileView, 'userId' | 'age' | 'interestTags' | 'updatedAt' | 'firstEventAt' | 'lastActiveAt'>;
 
 export function toProfileView(row: Profile, now: Date, config: PortraitConfig, age: number | null = null): ProfileView {
   return {
@@ -90,15 +93,5 @@ export function profileFeatures(row: Profile, now: Date, config: PortraitConfig)
     cartAdds: row.cartAdds,
     reviews: row.reviews,
     eventCount: row.eventCount,
-  };
-}
-
-/** The profile of a user with no profile row yet (a user is always created with one; this is a safe fallback). */
-export function emptyProfile(userId: string, at: Date): Profile {
-  return {
-    userId, sessionsCount: 0, totalSessionDuration: 0, pageViews: 0, totalDwellSeconds: 0, clicks: 0, cartAdds: 0, reviews: 0,
-    purchaseCount: 0, totalSpent: 0, eventCount: 0, lastPurchaseAt: null, firstEventAt: null, lastEventAt: null,
-    baseSessions: 0, baseSessionDuration: 0, basePageViews: 0, basePurchaseCount: 0, baseTotalSpent: 0, baseLastPurchaseAt: null,
-    categoryWeights: {}, weightsAt: null, segmentId: null, createdAt: at, updatedAt: at,
   };
 }

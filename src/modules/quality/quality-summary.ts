@@ -2,7 +2,8 @@
 // read-time features (activity level, user type, interest tags) and the drift of the active model's segments.
 import { COMPLETENESS_FEATURES, type CompletenessFeature, type SampledProfile } from '../profiles/profile-statistics.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import { emptyProfile, profileFeatures } from '../profiles/profile-view.ts';
+import { profileFeatures } from '../profiles/profile-view.ts';
+import { emptyProfile } from '../profiles/profile-store.ts';
 import { currentInterestTags } from '../profiles/category-weights.ts';
 
 /** part / whole, 0 when there is no whole. */

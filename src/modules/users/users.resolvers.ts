@@ -1,6 +1,7 @@
 import type { Resolvers } from '../../generated/graphql.ts';
 import { deleteUser, listUsers } from './users-service.ts';
-import { toProfileView, emptyProfile } from '../profiles/profile-view.ts';
+import { toProfileView } from '../profiles/profile-view.ts';
+import { emptyProfile } from '../profiles/profile-store.ts';
 
 export const usersResolvers: Resolvers = {
   Query: {
