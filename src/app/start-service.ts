@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { loadPortraitConfig } from '../config/portrait-config.ts';
 import { openDatabase } from '../db/database.ts';
 import { createHttpServer } from '../http/server.ts';
+import { assertPortFree } from '../http/port-check.ts';
 import { seedDemo } from '../demo/seed-demo.ts';
 import { createJobRunner } from '../modules/jobs/job-handlers.ts';
 import { createServices, type Services } from '../graphql/context.ts';
@@ -21,6 +22,7 @@ function demoWanted(env: Env, embedded: boolean): boolean {
 
 export async function startService(env: Env = loadEnv(), logger: Logger = createLogger(env.LOG_LEVEL)): Promise<RunningService> {
   const portrait = loadPortraitConfig(env.PORTRAIT_CONFIG);
+  await assertPortFree(env.HOST, env.PORT);
   const database = await openDatabase(env, logger);
   const services = createServices({ db: database.db, pool: database.pool, env, portrait, logger });
   if (env.usingDevAdminKey) logger.warn(`PORTRAIT_ADMIN_KEY is not set: using the development key "${DEV_ADMIN_KEY}" (never in production)`);

@@ -4,13 +4,12 @@ import type { Db } from '../db/client.ts';
 import type { Env } from '../config/env.ts';
 import type { Logger } from '../logger.ts';
 import type { PortraitConfig } from '../config/portrait-config.ts';
-import type { IncomingHttpHeaders } from 'node:http';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { ActiveModelCache } from '../modules/segmentation/assignment.ts';
 import { PopulationStatsCache } from '../modules/population/population-stats.ts';
 import { UserLookup } from '../modules/users/user-lookup.ts';
 import type { JobRunner } from '../modules/jobs/job-runner.ts';
-import { authenticate, hashKey, KeyCache, type Principal } from '../modules/auth/api-keys.ts';
+import { hashKey, KeyCache, type Principal } from '../modules/auth/api-keys.ts';
 
 export interface Services {
   db: Db;
@@ -32,13 +31,12 @@ export interface Services {
 export interface Context {
   services: Services;
   loaders: Loaders;
-  /** the caller's API key; null when absent or invalid (the authorization plugin then refuses the request) */
-  principal: Principal | null;
+  /** the caller's API key (requests without a live key are refused before GraphQL: src/http/graphql-auth.ts) */
+  principal: Principal;
 }
 
-/** Builds one request's context (called by the HTTP handler for every GraphQL request). */
-export async function createContext(services: Services, headers: IncomingHttpHeaders): Promise<Context> {
-  const principal = await authenticate(services.db, headers.authorization, services.auth);
+/** Builds one request's context (called by the HTTP handler for every authenticated GraphQL request). */
+export function createContext(services: Services, principal: Principal): Context {
   return { services, loaders: createLoaders(services), principal };
 }
 
