@@ -3,7 +3,14 @@ import type { Services } from '../../graphql/context.ts';
 import { JobRunner, type JobRunnerOptions } from './job-runner.ts';
 import { RETRAIN_JOB, retrainHandler } from '../segmentation/retrain.ts';
 import { scheduleHandlers } from '../schedules/schedule-handlers.ts';
-import { enqueueDueSchedules } from '../schedules/schedules.ts';
+import { enqueueDueSchedules, scheduleJobKind } from '../schedules/schedules.ts';
+import type { JobLanes } from './job-queue.ts';
+
+/**
+ * Kinds that must not overlap, across every process: each of these trains a model (and may activate it), so two at
+ * once would double the memory and CPU of training and race to activate.
+ */
+export const JOB_LANES: JobLanes = { [RETRAIN_JOB]: 'training', [scheduleJobKind('weekly')]: 'training' };
 
 /** How often a runner looks for due schedule slots. */
 const SCHEDULE_CHECK_MS = 15_000;
@@ -24,6 +31,6 @@ export function createJobRunner(services: Services, opts: JobRunnerOptions & { s
     services.db,
     { [RETRAIN_JOB]: retrainHandler(deps), ...scheduleHandlers(deps) },
     services.logger,
-    { ...opts, ...(beforeClaim ? { beforeClaim } : {}) },
+    { lanes: JOB_LANES, ...opts, ...(beforeClaim ? { beforeClaim } : {}) },
   );
 }
