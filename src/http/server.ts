@@ -52,6 +52,8 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
     resolvers: buildResolvers(),
     formatError: createErrorFormatter(services.logger),
     includeStacktraceInErrorResponses: false,
+    // Apollo's own messages (e.g. a plugin failing) as structured lines in the service log, not plain text on stderr
+    logger: services.logger,
     allowBatchedHttpRequests: false,
     // Apollo refuses GET and simple-content-type POSTs that carry none of these headers, as a browser could send them
     // cross-site without a CORS preflight. Authorization is such a header too (it forces a preflight), and every
