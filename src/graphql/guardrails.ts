@@ -18,6 +18,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, type ParseOptions, type ValidationRule } from 'graphql';
 import { costLimitPlugin } from './query-cost.ts';
 import { KnownOperationTypesRule } from './operation-resolution.ts';
+import { MAX_PAGE_SIZE } from '../modules/users/users-service.ts';
 
 export interface GuardrailLimits {
   /** nesting of selection sets, introspection (`__schema`) excluded */
@@ -77,7 +78,7 @@ export function createGuardrails(opts: { production: boolean; limits?: Partial<G
   // armor's typings see @apollo/server's CommonJS declarations and ours the ESM ones: the same plugin objects, but
   // TypeScript keeps the two HeaderMap classes apart (a private field), so the plugins need this cast.
   return {
-    plugins: [...(plugins as unknown as ApolloServerPlugin<BaseContext>[]), costLimitPlugin(limits.maxCost)],
+    plugins: [...(plugins as unknown as ApolloServerPlugin<BaseContext>[]), costLimitPlugin(limits.maxCost, MAX_PAGE_SIZE)],
     validationRules: [KnownOperationTypesRule, ...validationRules],
     parseOptions: { maxTokens: limits.maxTokens },
     limits,

@@ -4,6 +4,8 @@
 // Cost (armor's formula, with the page sizes that will really be used): a leaf field costs 1; a field with a
 // selection costs 2 plus 1.5 x the cost of its selection; a field with a `first` (or `last`) argument multiplies its
 // whole cost by that page size: the literal, the coerced variable, or the argument's default in the schema.
+// A page size above the largest page a field serves counts as that largest page: the field itself refuses it with a
+// BAD_USER_INPUT that names the limit, a clearer answer than a cost figure.
 // Fragments count as if their fields were written in place (each fragment is costed once and reused, so fragments
 // spread many times cannot make the computation itself expensive). `__schema` (GraphiQL's introspection) costs 0.
 //
@@ -46,18 +48,24 @@ function fieldDefinition(parent: GraphQLCompositeType, name: string): GraphQLFie
   return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
 }
 
-/** The page size a field asks for, or 1 when it takes no page argument (or a null / non-numeric one). */
-function pageSize(node: FieldNode, definition: GraphQLField<unknown, unknown> | undefined, variables: Variables): number {
+/** The page size a field asks for (at most maxPageSize), or 1 when it takes no page argument (or a null one). */
+function pageSize(node: FieldNode, definition: GraphQLField<unknown, unknown> | undefined, variables: Variables, maxPageSize: number): number {
   for (const argument of definition?.args ?? []) {
     if (!PAGE_ARGUMENTS.has(argument.name)) continue;
     const given = node.arguments?.find((a) => a.name.value === argument.name);
     const value = given ? valueFromAST(given.value, argument.type, variables) : argument.defaultValue;
-    if (typeof value === 'number' && Number.isFinite(value) && value > 1) return value;
+    if (typeof value === 'number' && Number.isFinite(value) && value > 1) return Math.min(value, maxPageSize);
   }
   return 1;
 }
 
-export function queryCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Variables): QueryCost {
+export function queryCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables,
+  maxPageSize = Number.POSITIVE_INFINITY,
+): QueryCost {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const fragmentCosts = new Map<string, number>();
@@ -77,7 +85,7 @@ export function queryCost(schema: GraphQLSchema, document: DocumentNode, operati
         const definition = fieldDefinition(parent, name);
         const childType = definition ? getNamedType(definition.type) : undefined;
         if (!childType || !isCompositeType(childType)) continue; // validation has refused such documents already
-        const size = pageSize(selection, definition, variables);
+        const size = pageSize(selection, definition, variables, maxPageSize);
         const key = selection.alias?.value ?? name; // the response key, which tells aliased copies apart
         const fieldPath = path ? `${path}.${key}` : key;
         const fieldSizes = size > 1 ? [...sizes, size] : sizes;
@@ -122,7 +130,7 @@ export function costMessage(limit: number, found: QueryCost): string {
   return `${head} The costliest list is ${list.path} (${sizes}, up to ${format(list.pageSizes.reduce((a, b) => a * b, 1))} items): ask for smaller pages (first) there, or fewer fields per item.`;
 }
 
-export function costLimitPlugin(maxCost: number): ApolloServerPlugin<BaseContext> {
+export function costLimitPlugin(maxCost: number, maxPageSize: number): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
@@ -130,7 +138,7 @@ export function costLimitPlugin(maxCost: number): ApolloServerPlugin<BaseContext
           if (!operation) return; // refused by the operation-resolution plugin
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
           if (coerced.errors) return; // execution refuses them with BAD_USER_INPUT before any resolver runs
-          const found = queryCost(schema, document, operation, coerced.coerced);
+          const found = queryCost(schema, document, operation, coerced.coerced, maxPageSize);
           if (found.cost <= maxCost) return;
           throw new GraphQLError(costMessage(maxCost, found), {
             extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 }, cost: found.cost, maxCost },

@@ -91,6 +91,9 @@ describe('query guardrails', () => {
     // the same document with small pages is fine
     const small = await post(nested, { n: 5 });
     assert.equal(small.status, 200, JSON.stringify(small.body));
+    // a page over the largest one served is left to the field, whose refusal names the limit
+    const huge = await post(`query Huge($n: Int) { users(first: $n) { totalCount } }`, { n: 100_000 });
+    assert.deepEqual(huge.body.errors?.map((e) => [e.extensions?.code, e.message]), [['BAD_USER_INPUT', 'first: must be an integer from 0 to 500']]);
     // no variable given: the schema's default page (50) counts, here 50 x 50 x 50
     const defaults = await post(`query Defaults { users { edges { node { segment { users { edges { node { segment { users { totalCount } } } } } } } } } }`);
     assertRefused(defaults, 'GRAPHQL_VALIDATION_FAILED', /\(first: 50 inside first: 50 inside first: 50, up to 125,000 items\)/);
