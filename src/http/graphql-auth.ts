@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import { authenticate, type KeyCache, type Principal } from '../modules/auth/api-keys.ts';
 import type { Db } from '../db/client.ts';
 import { sendGraphQLErrors } from './graphql-response.ts';
-import type { Metrics } from './metrics.ts';
+import { NOT_PARSED, type Metrics } from './metrics.ts';
 
 export interface GraphqlAuth {
   /** fastify onRequest hook of the /graphql route */
@@ -22,7 +22,7 @@ export function createGraphqlAuth(deps: { db: Db; auth: { adminKeyHash: string |
 
   const refuse = (reply: FastifyReply, status: number, code: string, message: string) => {
     deps.metrics.observeRefusal(code);
-    deps.logger.info({ operation: '(not parsed)', type: 'unknown', outcome: 'rejected', status, errorCodes: [code] }, 'graphql request');
+    deps.logger.info({ operation: NOT_PARSED, type: 'unknown', outcome: 'rejected', status, errorCodes: [code] }, 'graphql request');
     return sendGraphQLErrors(reply, status, [{ message, code }]);
   };
 
