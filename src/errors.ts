@@ -2,7 +2,13 @@
 
 export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHENTICATED';
 
-export class PortraitError extends Error {
+/**
+ * A failure whose message is written for the service's users and names no internals (no SQL, paths, hosts): it may be
+ * stored and shown as it is, e.g. as a job's error. Any other error is logged and shown as a generic message.
+ */
+export class PublicError extends Error {}
+
+export class PortraitError extends PublicError {
   constructor(
     readonly code: ErrorCode,
     message: string,

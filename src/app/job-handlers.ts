@@ -3,10 +3,17 @@
 import type { JobHandler } from '../modules/jobs/job-runner.ts';
 import { RETRAIN_JOB, retrainHandler } from '../modules/segmentation/retrain.ts';
 import { scheduleHandlers, type ScheduleDeps } from '../modules/schedules/schedule-handlers.ts';
-import { enqueueDueSchedules } from '../modules/schedules/schedules.ts';
+import { enqueueDueSchedules, scheduleJobKind } from '../modules/schedules/schedules.ts';
+import type { JobLanes } from '../modules/jobs/job-queue.ts';
 
 /** What the handlers need: the schedules' dependencies (a superset of training's). */
 export type JobDeps = ScheduleDeps;
+
+/**
+ * Kinds that must not overlap, across every process: each of these trains a model (and may activate it), so two at
+ * once would double the memory and CPU of training and race to activate.
+ */
+export const JOB_LANES: JobLanes = { [RETRAIN_JOB]: 'training', [scheduleJobKind('weekly')]: 'training' };
 
 /** How often a runner looks for due schedule slots. */
 const SCHEDULE_CHECK_MS = 15_000;

@@ -15,7 +15,7 @@ import { ingestEvents, type IngestResult } from '../modules/events/ingest-events
 import { importUsers, type ImportResult } from '../modules/imports/import-users.ts';
 import type { Placement } from '../modules/profiles/placement.ts';
 import { JobRunner, type JobRunnerOptions } from '../modules/jobs/job-runner.ts';
-import { jobHandlers, scheduleEnqueuer, type JobDeps } from './job-handlers.ts';
+import { JOB_LANES, jobHandlers, scheduleEnqueuer, type JobDeps } from './job-handlers.ts';
 
 export interface Services {
   db: Db;
@@ -72,5 +72,5 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
 export function createJobRunner(s: Pick<Services, 'db' | 'portrait' | 'logger' | 'now' | 'populationStats' | 'placement'>, opts: JobOptions = {}): JobRunner {
   const deps: JobDeps = { db: s.db, config: s.portrait, logger: s.logger, now: s.now, populationStats: s.populationStats, placement: s.placement };
   const { schedules, ...runnerOptions } = opts;
-  return new JobRunner(deps.db, jobHandlers(deps), deps.logger, { ...runnerOptions, ...(schedules ? { beforeClaim: scheduleEnqueuer(deps) } : {}) });
+  return new JobRunner(deps.db, jobHandlers(deps), deps.logger, { lanes: JOB_LANES, ...runnerOptions, ...(schedules ? { beforeClaim: scheduleEnqueuer(deps) } : {}) });
 }

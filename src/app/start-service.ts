@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { loadPortraitConfig } from '../config/portrait-config.ts';
 import { openDatabase } from '../db/database.ts';
 import { createHttpServer } from '../http/server.ts';
+import { assertPortFree } from '../http/port-check.ts';
 import { seedDemo } from '../demo/seed-demo.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -20,6 +21,7 @@ function demoWanted(env: Env, embedded: boolean): boolean {
 
 export async function startService(env: Env = loadEnv(), logger: Logger = createLogger(env.LOG_LEVEL)): Promise<RunningService> {
   const portrait = loadPortraitConfig(env.PORTRAIT_CONFIG);
+  await assertPortFree(env.HOST, env.PORT);
   const database = await openDatabase(env, logger);
   const services = createServices(
     { db: database.db, pool: database.pool, env, portrait, logger },

@@ -4,6 +4,24 @@ import { z } from 'zod';
 
 const onOff = z.enum(['on', 'off']);
 
+/**
+ * Browser origins allowed to call the API across origins (CORS), comma-separated, e.g.
+ * "https://app.example.com,http://localhost:5173", or "*" for any. Unset: no CORS headers, so only same-origin pages
+ * (and non-browser clients) can call. Safe to open: every request needs an API key in the Authorization header, and
+ * no cookie ever authenticates.
+ */
+const corsOrigins = z
+  .string()
+  .transform((s) => s.split(',').map((o) => o.trim()).filter((o) => o.length > 0))
+  .pipe(
+    z.array(
+      z.union([
+        z.literal('*'),
+        z.string().refine((o) => URL.canParse(o) && new URL(o).origin === o, 'must be an origin such as https://app.example.com (scheme, host and port; no path or trailing slash)'),
+      ]),
+    ),
+  );
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -24,6 +42,7 @@ const EnvSchema = z.object({
   PORTRAIT_WORKER: onOff.default('on'),
   PORTRAIT_SCHEDULES: onOff.default('on'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  PORTRAIT_CORS_ORIGINS: corsOrigins.default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,20 +1,50 @@
-// Retries a transaction that PostgreSQL aborted to resolve a deadlock or a serialization conflict: both are safe to
-// run again from the start, and both are expected when concurrent batches touch the same users.
-const RETRYABLE = /deadlock detected|could not serialize access|40P01|40001|P2034/;
+// Retries a transaction that failed for a reason running it again from the start can cure:
+// - a deadlock or a serialization conflict (PostgreSQL aborted it to let another one through), expected when concurrent
+//   batches touch the same users;
+// - a race the caller names (`alsoRetry`), e.g. ingestEvents losing its user to a concurrent deleteUser between
+//   creating the user and checking its events' foreign key: run again, the batch creates the user anew.
+// The transaction must be all-or-nothing (it is rolled back before the retry), so running it again is safe.
+import { z } from 'zod';
 
-function isRetryable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as Error & { code?: unknown }).code;
-  return (typeof code === 'string' && RETRYABLE.test(code)) || RETRYABLE.test(err.message);
+/** SQLSTATEs: deadlock_detected, serialization_failure */
+const TRANSIENT_STATES = new Set(['40P01', '40001']);
+// Prisma reports the same two through its own code (P2034) or only in its message.
+const TRANSIENT_MESSAGE = /deadlock detected|could not serialize access|40P01|40001|P2034/;
+
+/** The fields of a node-postgres DatabaseError we look at. */
+const PgErrorFields = z.object({ code: z.string(), constraint: z.string().optional() });
+
+export function pgError(err: unknown): z.infer<typeof PgErrorFields> | null {
+  const parsed = PgErrorFields.safeParse(err);
+  return parsed.success ? parsed.data : null;
 }
 
-export async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = pgError(err)?.code;
+  return (code !== undefined && (TRANSIENT_STATES.has(code) || code === 'P2034')) || TRANSIENT_MESSAGE.test(err.message);
+}
+
+/** A foreign key violation of the named constraint (SQLSTATE 23503), as node-postgres reports it. */
+export const violatesForeignKey = (constraint: string) => (err: unknown): boolean => {
+  const e = pgError(err);
+  return e?.code === '23503' && e.constraint === constraint;
+};
+
+export interface RetryOptions {
+  attempts?: number;
+  /** further failures worth a retry */
+  alsoRetry?: (err: unknown) => boolean;
+}
+
+export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+  const attempts = opts.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      if (attempt >= attempts || !isRetryable(err)) throw err;
-      // Jittered backoff so the two parties of a deadlock do not collide again.
+      if (attempt >= attempts || !(isTransient(err) || opts.alsoRetry?.(err))) throw err;
+      // Jittered backoff so the parties of a deadlock do not collide again.
       await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
     }
   }

@@ -10,6 +10,9 @@ import { errorCode, summarize } from './operation.ts';
 /** Distinct operation names kept as labels; later new names are counted under '(other)'. */
 export const MAX_OPERATION_LABELS = 200;
 
+/** The operation label of requests refused before their document was read (no valid API key). */
+export const NOT_PARSED = '(not parsed)';
+
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export interface Metrics {
@@ -17,6 +20,8 @@ export interface Metrics {
   plugin: ApolloServerPlugin<BaseContext>;
   /** counts one HTTP response (server.ts calls it from fastify's onResponse hook) */
   observeHttp(route: string, method: string, status: number): void;
+  /** counts a GraphQL request refused before Apollo saw it (no valid key), as a rejected request with its error code */
+  observeRefusal(code: string): void;
 }
 
 interface IngestLike {
@@ -135,7 +140,7 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
       const started = process.hrtime.bigint();
       return {
         async executionDidStart({ operation }) {
-          if (operation.operation !== 'mutation') return;
+          if (operation?.operation !== 'mutation') return;
           return {
             willResolveField({ info }) {
               if (info.parentType.name !== 'Mutation') return;
@@ -166,6 +171,10 @@ export function createMetrics(opts: { prefix?: string; defaultMetrics?: boolean 
     plugin,
     observeHttp(route, method, status) {
       http.labels(route, method, String(status)).inc();
+    },
+    observeRefusal(code) {
+      requests.labels(NOT_PARSED, 'unknown', 'rejected').inc();
+      errors.labels(errorCode(code)).inc();
     },
   };
 }

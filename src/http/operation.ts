@@ -3,7 +3,10 @@
 import type { BaseContext, GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { getOperationAST, type FormattedExecutionResult } from 'graphql';
 
-/** success: no error; error: executed with errors (data may be partial); rejected: refused before execution */
+/**
+ * success: no error; error: executed with errors (data may be partial), or failed on the server (5xx);
+ * rejected: refused before execution (4xx)
+ */
 export type Outcome = 'success' | 'error' | 'rejected';
 
 export interface OperationSummary {
@@ -38,8 +41,10 @@ function firstResult(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): F
 export function summarize(ctx: GraphQLRequestContextWillSendResponse<BaseContext>): OperationSummary {
   const result = firstResult(ctx);
   const errorCodes = (result.errors ?? []).map((e) => errorCode(e.extensions?.code));
-  // Apollo leaves `data` out entirely when the request never reached execution (parse, validation, authorization).
-  const outcome: Outcome = errorCodes.length === 0 ? 'success' : 'data' in result ? 'error' : 'rejected';
+  // Apollo leaves `data` out entirely when the request never reached execution (parse, validation, authorization);
+  // an operation that failed as a whole on the server loses its `data` too, but answers 5xx (graphql-status.ts).
+  const httpStatus = ctx.response.http.status ?? 200;
+  const outcome: Outcome = errorCodes.length === 0 ? 'success' : 'data' in result || httpStatus >= 500 ? 'error' : 'rejected';
   // Apollo sets `operation` once the document is valid; a refused but parsed document still names its operation.
   const op = ctx.operation ?? (ctx.document ? getOperationAST(ctx.document, ctx.request.operationName) : null) ?? undefined;
   return {
@@ -47,6 +52,6 @@ export function summarize(ctx: GraphQLRequestContextWillSendResponse<BaseContext
     type: op?.operation ?? 'unknown',
     outcome,
     errorCodes,
-    httpStatus: ctx.response.http.status ?? 200,
+    httpStatus,
   };
 }

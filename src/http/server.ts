@@ -1,12 +1,16 @@
 // The HTTP server: fastify with Apollo Server 5 at /graphql, plus the operations endpoints.
-//   /graphql          GraphQL (POST, GET); a browser asking for HTML gets the offline GraphiQL IDE (not in production)
+//   /graphql          GraphQL (POST, GET); a browser asking for HTML gets the offline GraphiQL IDE (not in production).
+//                     Every request needs an API key, checked before the body is read (graphql-auth.ts); OPTIONS
+//                     answers 204 with Allow, other methods 405. HTTP statuses follow graphql-status.ts.
+//                     Cross-origin browsers: only the origins in PORTRAIT_CORS_ORIGINS (@fastify/cors; off by default).
 //   /health /ready    liveness, readiness (database reachable, migrations applied)    src/http/health.ts
 //   /metrics          Prometheus                                                       src/http/metrics.ts
 //   /, /ide/assets/*  the IDE's redirect and files (not in production)                 src/http/ide.ts
 // Closing `app` stops accepting connections, lets in-flight requests finish, then stops Apollo.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cors from '@fastify/cors';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
@@ -14,6 +18,10 @@ import { buildResolvers } from '../graphql/resolvers.ts';
 import { createErrorFormatter } from '../graphql/errors.ts';
 import { createContext, type Context } from '../graphql/context.ts';
 import type { Services } from '../app/services.ts';
+import { operationResolutionPlugin } from '../graphql/operation-resolution.ts';
+import { createGraphqlAuth } from './graphql-auth.ts';
+import { responseStatusPlugin } from './graphql-status.ts';
+import { sendGraphQLErrors } from './graphql-response.ts';
 import { authorizationPlugin } from '../modules/auth/authorization.ts';
 import { createGuardrails } from '../graphql/guardrails.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -25,6 +33,9 @@ export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.grap
 
 /** Large enough for 10,000 events per ingestEvents call. */
 export const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** The methods /graphql serves (HEAD comes with GET); OPTIONS says so, every other method is answered 405. */
+export const GRAPHQL_METHODS = 'GET, HEAD, POST, OPTIONS';
 
 export interface HttpServer {
   app: FastifyInstance;
@@ -42,12 +53,21 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
     resolvers: buildResolvers(),
     formatError: createErrorFormatter(services.logger),
     includeStacktraceInErrorResponses: false,
+    // Apollo's own messages (e.g. a plugin failing) as structured lines in the service log, not plain text on stderr
+    logger: services.logger,
     allowBatchedHttpRequests: false,
+    // Apollo refuses GET and simple-content-type POSTs that carry none of these headers, as a browser could send them
+    // cross-site without a CORS preflight. Authorization is such a header too (it forces a preflight), and every
+    // request needs it, so `GET /graphql?query=...` with just the key works.
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     // main.ts handles SIGINT/SIGTERM and closes `app`, which stops Apollo (onClose below)
     stopOnTerminationSignals: false,
     parseOptions: guardrails.parseOptions,
     validationRules: guardrails.validationRules,
     plugins: [
+      // first: the status and body it settles are what the log and the metrics below record
+      responseStatusPlugin(),
+      operationResolutionPlugin(),
       metrics.plugin,
       requestLogPlugin<Context>(services.logger, { caller: (ctx) => ctx.principal?.keyId }),
       ...guardrails.plugins,
@@ -87,12 +107,31 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
   // Only the documented development key is ever written into the page, never a real one.
   const ide = production ? undefined : registerIde(app, services.env.usingDevAdminKey ? { devKey: services.env.PORTRAIT_ADMIN_KEY! } : {});
 
-  const context = (request: FastifyRequest) => createContext(services, request.headers);
+  if (services.env.PORTRAIT_CORS_ORIGINS.length > 0) {
+    const origins = services.env.PORTRAIT_CORS_ORIGINS;
+    await app.register(cors, {
+      origin: origins.includes('*') ? '*' : origins,
+      methods: ['GET', 'HEAD', 'POST'],
+      allowedHeaders: ['authorization', 'content-type', 'accept', 'apollo-require-preflight', 'x-apollo-operation-name'],
+      maxAge: 600,
+    });
+  }
+
+  const auth = createGraphqlAuth({ db: services.db, auth: services.auth, logger: services.logger, metrics });
+  const context = async (request: FastifyRequest) => createContext(services, auth.principalOf(request));
   app.route({
     url: '/graphql',
-    method: ['GET', 'POST', 'OPTIONS'],
-    ...(ide ? { onRequest: ide.onGraphqlRequest } : {}),
+    method: ['GET', 'POST'],
+    // the IDE page first (a browser navigating here sends no key), then authentication
+    onRequest: ide ? [ide.onGraphqlRequest, auth.onRequest] : [auth.onRequest],
     handler: fastifyApolloHandler(apollo, { context }),
   });
+  // A preflight from an allowed origin is answered by @fastify/cors before it gets here.
+  app.options('/graphql', async (_request, reply) => reply.code(204).header('allow', GRAPHQL_METHODS).send());
+  const wrongMethod = async (request: FastifyRequest, reply: FastifyReply) =>
+    sendGraphQLErrors(reply.header('allow', GRAPHQL_METHODS), 405, [
+      { message: `${request.method} is not supported on /graphql: use POST, or GET for queries`, code: 'METHOD_NOT_ALLOWED' },
+    ]);
+  app.route({ url: '/graphql', method: ['PUT', 'DELETE', 'PATCH'], handler: wrongMethod });
   return { app, apollo, metrics };
 }

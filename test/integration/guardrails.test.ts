@@ -31,6 +31,8 @@ function assertRefused(r: { status: number; body: GraphQLResponse }, code: strin
     errors.some((e) => e.extensions?.code === code && message.test(e.message)),
     `expected ${code} matching ${message}, got ${JSON.stringify(errors)}`,
   );
+  // guardrails are validation errors, not syntax errors
+  if (code === 'GRAPHQL_VALIDATION_FAILED') for (const e of errors) assert.doesNotMatch(e.message, /^Syntax Error/);
 }
 
 const PROFILE_FIELDS = `sessionsCount avgSessionDuration pageViewsPerSession totalSpent purchaseFrequency lastPurchaseDays
@@ -69,10 +71,43 @@ describe('query guardrails', () => {
 
   it('refuses a document too costly to run, and accepts one full page of users', async () => {
     const pages = Array.from({ length: 4 }, (_, i) => `p${i}: ${FULL_PAGE}`).join(' ');
-    assertRefused(await post(`query Costly { ${pages} }`), 'GRAPHQL_VALIDATION_FAILED', new RegExp(`Query Cost limit of ${DEFAULT_LIMITS.maxCost} exceeded`));
+    assertRefused(
+      await post(`query Costly { ${pages} }`),
+      'GRAPHQL_VALIDATION_FAILED',
+      /^Query cost 311,500 exceeds the limit of 250,000\. The costliest list is p0 \(first: 500, up to 500 items\): ask for smaller pages \(first\) there, or fewer fields per item\.$/,
+    );
     const one = await post(`query OnePage { ${FULL_PAGE} }`);
     assert.equal(one.status, 200, JSON.stringify(one.body));
     assert.equal(one.body.errors, undefined);
+  });
+
+  it('counts page sizes given as variables or left to their defaults, and names the list to shrink', async () => {
+    const nested = `query Nested($n: Int) { users(first: $n) { edges { node { id segment { users(first: $n) { edges { node { id profile { totalSpent } } } } } } } } }`;
+    assertRefused(
+      await post(nested, { n: 500 }),
+      'GRAPHQL_VALIDATION_FAILED',
+      /^Query cost [\d,]+ exceeds the limit of 250,000\. The costliest list is users\.edges\.node\.segment\.users \(first: 500 inside first: 500, up to 250,000 items\)/,
+    );
+    // the same document with small pages is fine
+    const small = await post(nested, { n: 5 });
+    assert.equal(small.status, 200, JSON.stringify(small.body));
+    // a page over the largest one served is left to the field, whose refusal names the limit
+    const huge = await post(`query Huge($n: Int) { users(first: $n) { totalCount } }`, { n: 100_000 });
+    assert.deepEqual(huge.body.errors?.map((e) => [e.extensions?.code, e.message]), [['BAD_USER_INPUT', 'first: must be an integer from 0 to 500']]);
+    // no variable given: the schema's default page (50) counts, here 50 x 50 x 50
+    const defaults = await post(`query Defaults { users { edges { node { segment { users { edges { node { segment { users { totalCount } } } } } } } } } }`);
+    assertRefused(defaults, 'GRAPHQL_VALIDATION_FAILED', /\(first: 50 inside first: 50 inside first: 50, up to 125,000 items\)/);
+    // fragments count as if written in place
+    const viaFragment = await post(`query F($n: Int) { users(first: $n) { ...Page } } fragment Page on UserConnection { edges { node { segment { users(first: $n) { totalCount edges { node { id age gender } } } } } } }`, { n: 500 });
+    assertRefused(viaFragment, 'GRAPHQL_VALIDATION_FAILED', /The costliest list is users\.edges\.node\.segment\.users \(first: 500 inside first: 500/);
+  });
+
+  it('reports every violated limit without calling it a syntax error', async () => {
+    const fields = Array.from({ length: 20 }, (_, i) => `u${i}: user(id: "u${i}") { id }`).join(' ');
+    const directives = Array.from({ length: DEFAULT_LIMITS.maxDirectives + 1 }, () => '@include(if: true)').join(' ');
+    const r = await post(`query Both { ${fields} __typename ${directives} }`);
+    assertRefused(r, 'GRAPHQL_VALIDATION_FAILED', /^Aliases limit of 15 exceeded, found 20\.$/);
+    assertRefused(r, 'GRAPHQL_VALIDATION_FAILED', /^Directives limit of 20 exceeded, found 21\.$/);
   });
 
   it('refuses too many directives', async () => {

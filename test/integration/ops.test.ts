@@ -175,7 +175,8 @@ describe('GET /metrics', () => {
 
     assert.equal(delta('portrait_graphql_requests_total', { operation: 'Ingest', type: 'mutation', outcome: 'success' }), 1);
     assert.equal(delta('portrait_graphql_requests_total', { operation: 'FirstUsers', type: 'query', outcome: 'success' }), 1);
-    assert.equal(delta('portrait_graphql_requests_total', { operation: 'FirstUsers', outcome: 'rejected' }), 1);
+    // refused before its document was read (no key): counted, but under no operation name
+    assert.equal(delta('portrait_graphql_requests_total', { operation: '(not parsed)', outcome: 'rejected' }), 1);
     assert.equal(delta('portrait_graphql_requests_total', { operation: 'Broken', type: 'query', outcome: 'rejected' }), 1);
     assert.equal(delta('portrait_graphql_request_duration_seconds_count', { operation: 'Ingest', type: 'mutation' }), 1);
     assert.ok(delta('portrait_graphql_request_duration_seconds_sum', { operation: 'Ingest' }) > 0);
@@ -218,8 +219,9 @@ describe('GET /metrics', () => {
     assert.equal(typeof ingest.durationMs, 'number');
     assert.equal(ingest.caller, 'bootstrap');
     assert.equal(ingest.errorCodes, undefined);
-    assert.equal(who.operation, 'Who');
+    assert.equal(who.operation, '(not parsed)'); // refused for want of a key before its document was read
     assert.equal(who.outcome, 'rejected');
+    assert.equal(who.status, 401);
     assert.deepEqual(who.errorCodes, ['UNAUTHENTICATED']);
     for (const line of logLines.slice(from)) assert.ok(!JSON.stringify(line).includes(secret), `a log line holds a variable: ${JSON.stringify(line)}`);
   });

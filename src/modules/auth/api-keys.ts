@@ -30,13 +30,18 @@ export async function createApiKey(db: Db, input: { name: string; role: Role }):
   return { apiKey, key };
 }
 
+/**
+ * Revokes a live key. The revocation is one conditional UPDATE (only while revoked_at is null), so of concurrent
+ * revocations of one key exactly one succeeds and keeps its time; the others get CONFLICT.
+ */
 export async function revokeApiKey(db: Db, id: string, cache: KeyCache): Promise<ApiKey> {
-  const existing = isUuid(id) ? await db.apiKey.findUnique({ where: { id } }) : null;
-  if (!existing) throw notFound(`API key ${id}`);
-  if (existing.revokedAt) throw new PortraitError('CONFLICT', `API key ${id} is already revoked`);
-  const revoked = await db.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
-  cache.forget(revoked.hash);
-  return revoked;
+  if (!isUuid(id)) throw notFound(`API key ${id}`);
+  const { count } = await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+  const row = await db.apiKey.findUnique({ where: { id } });
+  if (!row) throw notFound(`API key ${id}`);
+  cache.forget(row.hash);
+  if (count === 0) throw new PortraitError('CONFLICT', `API key ${id} is already revoked`);
+  return row;
 }
 
 

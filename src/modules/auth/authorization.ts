@@ -1,5 +1,6 @@
 // Who may run what. Every root field needs a role; the check runs once per operation, before any resolver, so a
-// refused request never writes anything.
+// refused request never writes anything. Authentication itself happened earlier, before the document was parsed
+// (src/http/graphql-auth.ts): every request that gets here has a principal.
 import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { MutationResolvers, QueryResolvers } from '../../generated/graphql.ts';
@@ -51,19 +52,17 @@ export function requiredRole(operation: OperationDefinitionNode, document: Docum
   return role;
 }
 
-export const hasRole = (principal: Principal | null, role: Role) => principal !== null && RANK[principal.role] >= RANK[role];
+export const hasRole = (principal: Principal, role: Role) => RANK[principal.role] >= RANK[role];
 
-export function authorizationPlugin<C extends { principal: Principal | null }>(): ApolloServerPlugin<C> {
+export function authorizationPlugin<C extends { principal: Principal }>(): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation, document }) {
-          if (!contextValue.principal) {
-            throw new GraphQLError('A valid API key is required: send Authorization: Bearer <key>', {
-              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-            });
-          }
-          const role = operation ? requiredRole(operation, document) : 'ADMIN';
+          // No operation chosen: the operation-resolution plugin refuses the request with the reason (a role check
+          // here would answer a misleading FORBIDDEN).
+          if (!operation) return;
+          const role = requiredRole(operation, document);
           if (!hasRole(contextValue.principal, role)) {
             throw new GraphQLError(`This operation needs the ${role} role; the key has ${contextValue.principal.role}`, {
               extensions: { code: 'FORBIDDEN', http: { status: 403 } },

@@ -23,7 +23,7 @@
 // (prisma/migrations/20261122141010_deferrable_event_user_fk).
 import type pg from 'pg';
 import type { EventInput } from '../../generated/graphql.ts';
-import { withRetry } from '../../db/retry.ts';
+import { violatesForeignKey, withRetry } from '../../db/retry.ts';
 import { fromPool, pgTransaction } from '../../db/sql.ts';
 import { badInput } from '../../errors.ts';
 import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS } from '../profiles/aggregates.ts';
@@ -112,7 +112,11 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
   if (fresh.length === 0) return { accepted: 0, duplicates, rejected };
 
   const json = eventRows(fresh);
-  const accepted = await withRetry(() => pgTransaction(pool, (client) => writeBatch(client, fresh, json, opts)));
+  // A deleteUser that commits between this batch finding its user and checking the events' foreign key fails the
+  // check; run again, the batch creates the user anew (as for any user's first events).
+  const accepted = await withRetry(() => pgTransaction(pool, (client) => writeBatch(client, fresh, json, opts)), {
+    alsoRetry: violatesForeignKey('events_user_id_fkey'),
+  });
   return { accepted, duplicates: duplicates + fresh.length - accepted, rejected };
 }
 

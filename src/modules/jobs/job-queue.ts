@@ -1,5 +1,7 @@
 // Durable jobs in PostgreSQL. Any number of workers claim them with FOR UPDATE SKIP LOCKED; a transaction-scoped
-// advisory lock serialises claims so that at most one job of a kind runs at a time per database (one training).
+// advisory lock serialises claims so that at most one job of a lane runs at a time per database. A lane is a set of
+// kinds that must not overlap (every kind that trains a model shares one, so a retrain and the weekly schedule never
+// train at once); a kind named in no lane is a lane of its own.
 // A job whose worker stops sending heartbeats (killed, crashed) goes back to the queue.
 import type { Db } from '../../db/client.ts';
 import type { Job } from '../../generated/prisma/client.ts';
@@ -12,16 +14,26 @@ export async function enqueue(db: Db, kind: string, payload: InputJsonValue, cre
   return db.job.create({ data: { kind, payload, createdBy } });
 }
 
-/** Claims the oldest queued job of the given kinds whose kind has none running, or returns null. */
-export async function claimNext(db: Db, workerId: string, kinds: readonly string[]): Promise<Job | null> {
+/** kind -> lane name, for the kinds that share a lane with others */
+export type JobLanes = Readonly<Record<string, string>>;
+
+/** Claims the oldest queued job of the given kinds whose lane has none running, or returns null. */
+export async function claimNext(db: Db, workerId: string, kinds: readonly string[], lanes: JobLanes = {}): Promise<Job | null> {
+  const laneKinds = [...new Set([...kinds, ...Object.keys(lanes)])];
+  const laneNames = laneKinds.map((k) => lanes[k] ?? `kind:${k}`);
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`;
     const rows = await tx.$queryRaw<{ id: string }[]>`
+      WITH lane AS (SELECT * FROM unnest(${laneKinds}::text[], ${laneNames}::text[]) AS l(kind, name))
       UPDATE jobs SET status = 'RUNNING', locked_by = ${workerId}, started_at = now(), heartbeat_at = now(), attempts = attempts + 1
       WHERE id = (
         SELECT q.id FROM jobs q
         WHERE q.status = 'QUEUED' AND q.run_after <= now() AND q.kind = ANY(${[...kinds]}::text[])
-          AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.status = 'RUNNING' AND r.kind = q.kind)
+          AND NOT EXISTS (
+            SELECT 1 FROM jobs r
+            WHERE r.status = 'RUNNING'
+              AND COALESCE((SELECT name FROM lane WHERE lane.kind = r.kind), 'kind:' || r.kind)
+                = COALESCE((SELECT name FROM lane WHERE lane.kind = q.kind), 'kind:' || q.kind))
         ORDER BY q.created_at, q.id
         LIMIT 1
         FOR UPDATE SKIP LOCKED)

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import type { Job } from '../../generated/prisma/client.ts';
 import type { Logger } from '../../logger.ts';
-import { claimNext, complete, fail, heartbeat, recoverStalled, release } from './job-queue.ts';
+import { PublicError } from '../../errors.ts';
+import { claimNext, complete, fail, heartbeat, recoverStalled, release, type JobLanes } from './job-queue.ts';
 
 export interface JobContext {
   job: Job;
@@ -22,6 +23,8 @@ export interface JobRunnerOptions {
   staleAfterMs?: number;
   /** runs before each claim, e.g. to enqueue schedule slots that are due */
   beforeClaim?: () => Promise<void>;
+  /** kinds that must not run at the same time as each other (job-queue.ts) */
+  lanes?: JobLanes;
 }
 
 export class JobRunner {
@@ -33,6 +36,7 @@ export class JobRunner {
   private readonly heartbeatMs: number;
   private readonly staleAfterMs: number;
   private readonly beforeClaim: (() => Promise<void>) | undefined;
+  private readonly lanes: JobLanes;
 
   constructor(
     private readonly db: Db,
@@ -44,6 +48,7 @@ export class JobRunner {
     this.heartbeatMs = opts.heartbeatMs ?? 5_000;
     this.staleAfterMs = opts.staleAfterMs ?? 60_000;
     this.beforeClaim = opts.beforeClaim;
+    this.lanes = opts.lanes ?? {};
   }
 
   start(): void {
@@ -78,7 +83,7 @@ export class JobRunner {
       const recovered = await recoverStalled(this.db, this.staleAfterMs);
       if (recovered) this.logger.warn({ recovered }, 'requeued jobs whose worker stopped responding');
       await this.beforeClaim?.();
-      const job = await claimNext(this.db, this.workerId, Object.keys(this.handlers));
+      const job = await claimNext(this.db, this.workerId, Object.keys(this.handlers), this.lanes);
       if (job) {
         await this.run(job);
         this.schedule(0);
@@ -117,9 +122,12 @@ export class JobRunner {
           await release(this.db, job.id, this.workerId);
           log.info('job released for another worker (shutting down)');
         } else {
-          const message = err instanceof Error ? err.message : String(err);
+          // The job's error is read by every key (trainingJob.error): only messages written for users are stored;
+          // anything else (a database error with its SQL, paths and hosts) goes to the log with the job id.
+          const message = err instanceof PublicError ? err.message : `the job failed on an internal error; the service log has the details (job ${job.id})`;
           await fail(this.db, job.id, this.workerId, message);
-          log.warn({ err }, 'job failed');
+          if (err instanceof PublicError) log.warn({ err }, 'job failed');
+          else log.error({ err }, 'job failed on an internal error');
         }
       } finally {
         clearInterval(beat);

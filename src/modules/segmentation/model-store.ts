@@ -12,6 +12,18 @@ import type { RfmCutPoints } from '../../rules/rfm.ts';
 import { assignFromTraining, assignRemaining, loadModel } from './assignment.ts';
 import { fromPrisma } from '../../db/sql.ts';
 
+/**
+ * Activation is serialised across processes by this transaction-scoped advisory lock, taken before the active flag is
+ * read or changed: two activations (or an activation and a training that activates its model) otherwise both clear
+ * the old flag and both set theirs, and the second fails on the one-active-model unique index
+ * (segmentation_models_one_active). Held until commit, so the next one sees the committed flag.
+ */
+const ACTIVATION_LOCK = 72_707_371;
+
+async function lockActivation(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ACTIVATION_LOCK})`;
+}
+
 /** Bulk writes of a million assignments take a while; they still happen all-or-nothing. */
 const LONG_TRANSACTION = { timeout: 30 * 60_000, maxWait: 60_000 };
 
@@ -69,6 +81,7 @@ export async function saveModel(db: Db, trained: TrainedModel, ctx: SaveContext)
     });
     let saved = model;
     if (ctx.activate) {
+      await lockActivation(tx);
       await tx.segmentationModel.updateMany({ where: { active: true }, data: { active: false } });
       saved = await tx.segmentationModel.update({ where: { id: model.id }, data: { active: true } });
       const sql = fromPrisma(tx);
@@ -88,6 +101,7 @@ export async function saveModel(db: Db, trained: TrainedModel, ctx: SaveContext)
 /** Makes a stored model the active one and moves every user to its segment in it, in one transaction. */
 export async function activateModel(db: Db, id: string, now: Date, config: PortraitConfig): Promise<SegmentationModel> {
   return db.$transaction(async (tx) => {
+    await lockActivation(tx);
     const target = await tx.segmentationModel.findUnique({ where: { id } });
     if (!target) throw notFound(`model ${id}`);
     if (target.active) return target;

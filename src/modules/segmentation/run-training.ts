@@ -1,5 +1,6 @@
 // Runs trainModel in a worker thread and resolves with its result. Aborting terminates the thread at once.
 import { startWorker } from '../../lib/worker-thread.ts';
+import { PublicError } from '../../errors.ts';
 import type { Matrix } from '../../compute/matrix.ts';
 import type { TrainedModel, TrainParams } from './train-model.ts';
 
@@ -16,7 +17,8 @@ export type TrainingMessage =
   | { type: 'done'; model: TrainedModel }
   | { type: 'error'; message: string };
 
-export class TrainingError extends Error {}
+/** Why training could not run, from the numeric code in the worker (no database, file or network there): public. */
+export class TrainingError extends PublicError {}
 
 export function runTrainingInWorker(
   raw: Matrix,

@@ -1,0 +1,150 @@
+// The query cost limit, computed once the variables are known (armor's cost rule runs during validation, which never
+// sees variables, so `users(first: $n)` used to cost as if n were 1).
+//
+// Cost (armor's formula, with the page sizes that will really be used): a leaf field costs 1; a field with a
+// selection costs 2 plus 1.5 x the cost of its selection; a field with a `first` (or `last`) argument multiplies its
+// whole cost by that page size: the literal, the coerced variable, or the argument's default in the schema.
+// A page size above the largest page a field serves counts as that largest page: the field itself refuses it with a
+// BAD_USER_INPUT that names the limit, a clearer answer than a cost figure.
+// Fragments count as if their fields were written in place (each fragment is costed once and reused, so fragments
+// spread many times cannot make the computation itself expensive). `__schema` (GraphiQL's introspection) costs 0.
+//
+// The check runs in an Apollo plugin's didResolveOperation, after validation and before any resolver, with the
+// variables coerced as execution will coerce them (variables that do not coerce are refused by execution itself).
+import {
+  getNamedType,
+  getVariableValues,
+  GraphQLError,
+  isCompositeType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  valueFromAST,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+
+const SCALAR_COST = 1;
+const OBJECT_COST = 2;
+const DEPTH_FACTOR = 1.5;
+const PAGE_ARGUMENTS = new Set(['first', 'last']);
+
+export interface QueryCost {
+  cost: number;
+  /** the most deeply multiplied list: its path and the page sizes that multiply it (outermost first) */
+  costliestList: { path: string; pageSizes: number[] } | null;
+}
+
+type Variables = Record<string, unknown>;
+
+function fieldDefinition(parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+  return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+}
+
+/** The page size a field asks for (at most maxPageSize), or 1 when it takes no page argument (or a null one). */
+function pageSize(node: FieldNode, definition: GraphQLField<unknown, unknown> | undefined, variables: Variables, maxPageSize: number): number {
+  for (const argument of definition?.args ?? []) {
+    if (!PAGE_ARGUMENTS.has(argument.name)) continue;
+    const given = node.arguments?.find((a) => a.name.value === argument.name);
+    const value = given ? valueFromAST(given.value, argument.type, variables) : argument.defaultValue;
+    if (typeof value === 'number' && Number.isFinite(value) && value > 1) return Math.min(value, maxPageSize);
+  }
+  return 1;
+}
+
+export function queryCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables,
+  maxPageSize = Number.POSITIVE_INFINITY,
+): QueryCost {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const fragmentCosts = new Map<string, number>();
+  let costliestList: QueryCost['costliestList'] = null;
+  const product = (sizes: number[]) => sizes.reduce((a, b) => a * b, 1);
+
+  const selectionCost = (set: SelectionSetNode, parent: GraphQLCompositeType, path: string, sizes: number[]): number => {
+    let total = 0;
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        if (name === '__schema') continue;
+        if (!selection.selectionSet) {
+          total += SCALAR_COST;
+          continue;
+        }
+        const definition = fieldDefinition(parent, name);
+        const childType = definition ? getNamedType(definition.type) : undefined;
+        if (!childType || !isCompositeType(childType)) continue; // validation has refused such documents already
+        const size = pageSize(selection, definition, variables, maxPageSize);
+        const key = selection.alias?.value ?? name; // the response key, which tells aliased copies apart
+        const fieldPath = path ? `${path}.${key}` : key;
+        const fieldSizes = size > 1 ? [...sizes, size] : sizes;
+        if (size > 1 && (!costliestList || product(fieldSizes) > product(costliestList.pageSizes))) {
+          costliestList = { path: fieldPath, pageSizes: fieldSizes };
+        }
+        total += size * (OBJECT_COST + DEPTH_FACTOR * selectionCost(selection.selectionSet, childType, fieldPath, fieldSizes));
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const typed = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        total += selectionCost(selection.selectionSet, typed && isCompositeType(typed) ? typed : parent, path, sizes);
+      } else {
+        const name = selection.name.value;
+        const known = fragmentCosts.get(name);
+        if (known !== undefined) {
+          total += known;
+          continue;
+        }
+        const fragment = fragments.get(name);
+        const typed = fragment ? schema.getType(fragment.typeCondition.name.value) : undefined;
+        if (!fragment || !typed || !isCompositeType(typed)) continue;
+        // Validation has refused fragment cycles, so this recursion ends; the cost is remembered for later spreads.
+        const cost = selectionCost(fragment.selectionSet, typed, path, sizes);
+        fragmentCosts.set(name, cost);
+        total += cost;
+      }
+    }
+    return total;
+  };
+
+  const root = schema.getRootType(operation.operation);
+  const cost = root ? selectionCost(operation.selectionSet, root, '', []) : 0;
+  return { cost: Math.round(cost), costliestList };
+}
+
+const format = (n: number) => n.toLocaleString('en-US');
+
+export function costMessage(limit: number, found: QueryCost): string {
+  const head = `Query cost ${format(found.cost)} exceeds the limit of ${format(limit)}.`;
+  const list = found.costliestList;
+  if (!list) return `${head} Select fewer fields.`;
+  const sizes = list.pageSizes.map((n) => `first: ${format(n)}`).join(' inside ');
+  return `${head} The costliest list is ${list.path} (${sizes}, up to ${format(list.pageSizes.reduce((a, b) => a * b, 1))} items): ask for smaller pages (first) there, or fewer fields per item.`;
+}
+
+export function costLimitPlugin(maxCost: number, maxPageSize: number): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (!operation) return; // refused by the operation-resolution plugin
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
+          if (coerced.errors) return; // execution refuses them with BAD_USER_INPUT before any resolver runs
+          const found = queryCost(schema, document, operation, coerced.coerced, maxPageSize);
+          if (found.cost <= maxCost) return;
+          throw new GraphQLError(costMessage(maxCost, found), {
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 }, cost: found.cost, maxCost },
+          });
+        },
+      };
+    },
+  };
+}
