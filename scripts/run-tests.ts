@@ -1,10 +1,15 @@
 // `npm test`: runs every test file under test/ with node's test runner.
 // With DATABASE_URL set, tests use that server; without it, an embedded PostgreSQL is started for the run.
-// Each test file creates (and drops) its own database on that server, so files never see each other's rows.
+// The migrated template database is made sure of here, once, before any test process starts, and its name passed to
+// them (PORTRAIT_TEST_TEMPLATE); each test file then copies its own database from it, so files never see each
+// other's rows and no file runs the migrations.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { ensureTemplateDatabase, TEMPLATE_ENV } from '../test/support/template-database.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
 
 function findTests(dir: string): string[] {
   return readdirSync(dir)
@@ -17,7 +22,9 @@ function findTests(dir: string): string[] {
 }
 
 const filters = process.argv.slice(2);
-const files = findTests('test').filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)));
+const files = findTests(join(ROOT, 'test'))
+  .map((f) => relative(ROOT, f))
+  .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
@@ -25,18 +32,24 @@ if (files.length === 0) {
 
 let stop: (() => Promise<void>) | undefined;
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
-if (!env.DATABASE_URL) {
-  const pg = await startEmbeddedPostgres({ dataDir: join('.data', `test-pg-${process.pid}`), persistent: false, throwaway: true });
-  env.DATABASE_URL = pg.url;
-  stop = pg.stop;
-  console.log(`embedded PostgreSQL for tests at ${pg.url}`);
-}
+let code = 1;
+try {
+  if (!env.DATABASE_URL) {
+    const pg = await startEmbeddedPostgres({ dataDir: join(ROOT, '.data', `test-pg-${process.pid}`), persistent: false, throwaway: true });
+    env.DATABASE_URL = pg.url;
+    stop = pg.stop;
+    console.log(`embedded PostgreSQL for tests at ${pg.url}`);
+  }
+  const started = performance.now();
+  const template = await ensureTemplateDatabase(env.DATABASE_URL);
+  env[TEMPLATE_ENV] = template.name;
+  console.log(`template database ${template.name} ${template.built ? 'built' : 'reused'} in ${Math.round(performance.now() - started)} ms`);
 
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files.map((f) => relative(process.cwd(), f))],
-  { stdio: 'inherit', env },
-);
-const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
-await stop?.();
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env, cwd: ROOT });
+  code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+} catch (err) {
+  console.error(err);
+} finally {
+  await stop?.();
+}
 process.exit(code);

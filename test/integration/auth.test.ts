@@ -1,7 +1,10 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { startTestServer, TEST_ADMIN_KEY, type TestServer } from '../support/server.ts';
+import { startTestServer, TEST_ADMIN_KEY, type GraphQLResponse, type TestServer } from '../support/server.ts';
+import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
+import { waitForJob } from '../support/jobs.ts';
+import { generateDemoData } from '../../src/demo/demo-data.ts';
 import { MUTATION_ROLES } from '../../src/modules/auth/authorization.ts';
 
 const logLines: string[] = [];
@@ -34,18 +37,142 @@ async function createKey(role: string, name = `${role.toLowerCase()} key`) {
   return r.data!.createApiKey;
 }
 
-const MUTATIONS: Record<string, { query: string; variables?: Record<string, unknown> }> = {
-  ingestEvents: {
-    query: `mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`,
-    variables: { e: [{ eventId: 'x1', userId: 'u1', type: 'CLICK', occurredAt: new Date().toISOString() }] },
-  },
-  importUsers: { query: `mutation { importUsers(users: [{ userId: "imp1", age: 30 }]) { imported } }` },
-  deleteUser: { query: `mutation { deleteUser(id: "u1") }` },
-  createApiKey: { query: `mutation { createApiKey(input: { name: "n", role: READ }) { key } }` },
-  revokeApiKey: { query: `mutation { revokeApiKey(id: "00000000-0000-0000-0000-000000000000") { id } }` },
-  retrain: { query: `mutation { retrain(input: { k: 2 }) { id } }` },
-  activateModel: { query: `mutation { activateModel(id: "00000000-0000-0000-0000-000000000000") { id } }` },
-  runSchedule: { query: `mutation { runSchedule(name: DAILY) { id } }` },
+let serial = 0;
+const unique = (prefix: string) => `${prefix}-${++serial}`;
+
+/** One call of a mutation with real arguments, prepared so that an allowed caller's call succeeds. */
+interface PreparedCall {
+  /** sends the call with these headers; `succeeded()` checks that an allowed call did its job */
+  send(headers: Record<string, string>): Promise<{ response: GraphQLResponse<unknown>; succeeded(): Promise<void> }>;
+}
+
+/** Prepares the state a call needs (as the bootstrap ADMIN, through the API) and returns the call. */
+function mutation<V extends Record<string, unknown>, D>(
+  query: string,
+  prepare: () => Promise<V>,
+  check: (data: D, variables: V) => Promise<void>,
+): () => Promise<PreparedCall> {
+  return async () => {
+    const variables = await prepare();
+    return {
+      async send(headers) {
+        const response = await server.gql<D>(query, variables, headers);
+        return {
+          response,
+          async succeeded() {
+            assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+            assert.ok(response.data, 'the mutation returned data');
+            await check(response.data, variables);
+          },
+        };
+      },
+    };
+  };
+}
+
+/** Users with distinct behaviour, enough to train a model on */
+async function importTrainingUsers() {
+  await importUsersOk(server, generateDemoData(40, new Date()).users);
+}
+
+/** Trains a model as ADMIN, not activated, and returns its id */
+async function trainInactiveModel(seed: number): Promise<string> {
+  await importTrainingUsers();
+  const r = await server.gql<{ retrain: { id: string } }>(`mutation($input: TrainInput) { retrain(input: $input) { id } }`, { input: { k: 2, seed, activate: false } });
+  assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+  const job = await waitForJob(server.database.db, r.data!.retrain.id);
+  assert.equal(job.status, 'SUCCEEDED', job.error ?? '');
+  assert.ok(job.modelId);
+  return job.modelId;
+}
+
+const MUTATIONS: Record<keyof typeof MUTATION_ROLES, () => Promise<PreparedCall>> = {
+  ingestEvents: mutation(
+    `mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted duplicates rejected { code } } }`,
+    async () => ({ e: [{ eventId: unique('ev'), userId: unique('buyer'), type: 'PURCHASE', occurredAt: new Date().toISOString(), amount: 12.5 }] }),
+    async (data: { ingestEvents: unknown }, { e }) => {
+      assert.deepEqual(data.ingestEvents, { accepted: 1, duplicates: 0, rejected: [] });
+      const profile = await server.database.db.profile.findUnique({ where: { userId: e[0]!.userId } });
+      assert.equal(profile?.totalSpent, 12.5);
+      assert.equal(profile?.eventCount, 1);
+    },
+  ),
+  importUsers: mutation(
+    `mutation($u: [UserImportInput!]!) { importUsers(users: $u) { imported updated rejected { code } } }`,
+    async () => ({ u: [{ userId: unique('imp'), age: 30, totalSpent: 80 }] }),
+    async (data: { importUsers: unknown }, { u }) => {
+      assert.deepEqual(data.importUsers, { imported: 1, updated: 0, rejected: [] });
+      const user = await server.database.db.user.findUnique({ where: { id: u[0]!.userId }, include: { profile: true } });
+      assert.equal(user?.age, 30);
+      assert.equal(user?.profile?.totalSpent, 80);
+    },
+  ),
+  deleteUser: mutation(
+    `mutation($id: ID!) { deleteUser(id: $id) }`,
+    async () => {
+      const id = unique('leaver');
+      await importUsersOk(server, [{ userId: id, age: 50 }]);
+      await ingestEventsOk(server, [{ eventId: unique('leaver-ev'), userId: id, type: 'CLICK', occurredAt: new Date().toISOString() }]);
+      return { id };
+    },
+    async (data: { deleteUser: boolean }, { id }) => {
+      assert.equal(data.deleteUser, true);
+      const db = server.database.db;
+      assert.deepEqual([await db.user.count({ where: { id } }), await db.profile.count({ where: { userId: id } }), await db.event.count({ where: { userId: id } })], [0, 0, 0]);
+    },
+  ),
+  createApiKey: mutation(
+    `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { name role } } }`,
+    async () => ({ input: { name: unique('key'), role: 'INGEST' } }),
+    async (data: { createApiKey: { key: string; apiKey: { name: string; role: string } } }, { input }) => {
+      assert.deepEqual(data.createApiKey.apiKey, input);
+      const viewer = await server.gql<{ viewer: unknown }>(`{ viewer { name role } }`, undefined, bearer(data.createApiKey.key));
+      assert.deepEqual(viewer.data?.viewer, input, 'the new key works');
+    },
+  ),
+  revokeApiKey: mutation(
+    `mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }`,
+    async () => ({ id: (await createKey('READ', unique('revocable'))).apiKey.id }),
+    async (data: { revokeApiKey: { id: string; revokedAt: string | null } }, { id }) => {
+      assert.equal(data.revokeApiKey.id, id);
+      assert.ok(data.revokeApiKey.revokedAt);
+      assert.ok((await server.database.db.apiKey.findUnique({ where: { id } }))?.revokedAt);
+    },
+  ),
+  retrain: mutation(
+    `mutation($input: TrainInput) { retrain(input: $input) { id status } }`,
+    async () => {
+      await importTrainingUsers();
+      return { input: { k: 2, seed: 1 } };
+    },
+    async (data: { retrain: { id: string; status: string } }) => {
+      assert.equal(data.retrain.status, 'QUEUED');
+      const job = await waitForJob(server.database.db, data.retrain.id);
+      assert.equal(job.status, 'SUCCEEDED', job.error ?? '');
+      const model = await server.database.db.segmentationModel.findUnique({ where: { id: job.modelId! } });
+      assert.equal(model?.k, 2);
+      assert.equal(model?.active, true);
+    },
+  ),
+  activateModel: mutation(
+    `mutation($id: ID!) { activateModel(id: $id) { id active } }`,
+    async () => ({ id: await trainInactiveModel(++serial) }),
+    async (data: { activateModel: unknown }, { id }) => {
+      assert.deepEqual(data.activateModel, { id, active: true });
+      const active = await server.database.db.segmentationModel.findMany({ where: { active: true }, select: { id: true } });
+      assert.deepEqual(active, [{ id }], 'exactly this model is active');
+    },
+  ),
+  runSchedule: mutation(
+    `mutation($n: ScheduleName!) { runSchedule(name: $n) { id schedule status } }`,
+    async () => ({ n: 'DAILY' }),
+    async (data: { runSchedule: { id: string; schedule: string; status: string } }) => {
+      assert.equal(data.runSchedule.schedule, 'DAILY');
+      assert.equal(data.runSchedule.status, 'QUEUED');
+      const job = await waitForJob(server.database.db, data.runSchedule.id);
+      assert.equal(job.status, 'SUCCEEDED', job.error ?? '');
+    },
+  ),
 };
 const ALLOWED: Record<string, string[]> = {
   READ: [],
@@ -55,7 +182,14 @@ const ALLOWED: Record<string, string[]> = {
 
 async function rowCounts() {
   const db = server.database.db;
-  return { users: await db.user.count(), events: await db.event.count(), keys: await db.apiKey.count(), jobs: await db.job.count() };
+  return {
+    users: await db.user.count(),
+    events: await db.event.count(),
+    keys: await db.apiKey.count(),
+    revoked: await db.apiKey.count({ where: { revokedAt: { not: null } } }),
+    jobs: await db.job.count(),
+    activeModels: await db.segmentationModel.findMany({ where: { active: true }, select: { id: true } }),
+  };
 }
 
 describe('authentication', () => {
@@ -63,11 +197,11 @@ describe('authentication', () => {
     for (const headers of [NO_KEY, bearer('prt_not-a-real-key'), { authorization: 'Basic abc' }]) {
       const q = await server.gql(`{ users { totalCount } }`, undefined, headers);
       assert.equal(q.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
-      const m = await server.gql(MUTATIONS.ingestEvents!.query, MUTATIONS.ingestEvents!.variables, headers);
+      const { response: m } = await (await MUTATIONS.ingestEvents()).send(headers);
       assert.equal(m.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
       assert.equal(m.data ?? null, null);
     }
-    assert.deepEqual(await rowCounts(), { users: 0, events: 0, keys: 0, jobs: 0 });
+    assert.deepEqual(await rowCounts(), { users: 0, events: 0, keys: 0, revoked: 0, jobs: 0, activeModels: [] });
   });
 
   it('stores only a hash of each key, and shows the secret once', async () => {
@@ -104,18 +238,19 @@ describe('roles', () => {
   });
 
   for (const role of ['READ', 'INGEST', 'ADMIN']) {
-    it(`${role} may run exactly its mutations; refusals write nothing`, async () => {
+    it(`${role} may run exactly its mutations, and they do their job; refusals write nothing`, async () => {
       const key = role === 'ADMIN' ? TEST_ADMIN_KEY : (await createKey(role)).key;
-      for (const [name, m] of Object.entries(MUTATIONS)) {
+      for (const [name, prepare] of Object.entries(MUTATIONS)) {
+        // the same valid call either way, so a refusal is the role's doing and not the arguments'
+        const call = await prepare();
         const before = await rowCounts();
-        const r = await server.gql(m.query, m.variables, bearer(key));
-        const code = r.errors?.[0]?.extensions?.code;
+        const { response: r, succeeded } = await call.send(bearer(key));
         if (ALLOWED[role]!.includes(name)) {
-          assert.notEqual(code, 'FORBIDDEN', `${role} may run ${name}`);
-          assert.notEqual(code, 'UNAUTHENTICATED');
+          await succeeded();
         } else {
-          assert.equal(code, 'FORBIDDEN', `${role} may not run ${name}`);
+          assert.equal(r.errors?.[0]?.extensions?.code, 'FORBIDDEN', `${role} may not run ${name}`);
           assert.match(r.errors![0]!.message, /needs the (INGEST|ADMIN) role/);
+          assert.equal(r.data ?? null, null);
           assert.deepEqual(await rowCounts(), before, `refused ${name} wrote nothing`);
         }
       }
@@ -154,7 +289,7 @@ describe('roles', () => {
 
 describe('error masking', () => {
   it('masks an unexpected error as INTERNAL_SERVER_ERROR and logs it in full', async () => {
-    await server.gql(`mutation { importUsers(users: [{ userId: "m1" }]) { imported } }`);
+    await importUsersOk(server, [{ userId: 'm1' }]);
     explode = true;
     logLines.length = 0;
     const r = await server.gql(`{ user(id: "m1") { id profile { totalSpent } } }`);

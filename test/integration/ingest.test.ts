@@ -184,22 +184,22 @@ describe('ingestEvents', () => {
   });
 
   it('counts late (out-of-order) events exactly, splitting sessions where the timeline says', async () => {
-    await ingest([
+    assert.deepEqual(await ingest([
       { eventId: 'l1', userId: 'u', type: 'PAGE_VIEW', occurredAt: at(0) },
       { eventId: 'l2', userId: 'u', type: 'PAGE_VIEW', occurredAt: at(180) },
-    ]);
+    ]), { accepted: 2, duplicates: 0, rejected: [] });
     assert.equal((await profile('u'))!.sessionsCount, 2);
     // a late event 90 minutes after the first: more than an hour from both neighbours, a session of its own
-    await ingest([{ eventId: 'l3', userId: 'u', type: 'PURCHASE', occurredAt: at(90), amount: 5 }]);
+    assert.deepEqual(await ingest([{ eventId: 'l3', userId: 'u', type: 'PURCHASE', occurredAt: at(90), amount: 5 }]), { accepted: 1, duplicates: 0, rejected: [] });
     let p = await profile('u');
     assert.equal(p!.sessionsCount, 3);
     assert.equal(p!.totalSpent, 5);
     assert.equal(p!.lastActiveAt, at(180));
     // late events that bridge the gaps join everything into one session
-    await ingest([
+    assert.deepEqual(await ingest([
       { eventId: 'l4', userId: 'u', type: 'CLICK', occurredAt: at(45) },
       { eventId: 'l5', userId: 'u', type: 'CLICK', occurredAt: at(135) },
-    ]);
+    ]), { accepted: 2, duplicates: 0, rejected: [] });
     p = await profile('u');
     assert.equal(p!.sessionsCount, 1);
     assert.equal(p!.eventCount, 5);
@@ -216,8 +216,8 @@ describe('ingestEvents', () => {
       ...[4, 5].map((i) => ({ eventId: `beauty${i}`, userId: 't', type: 'PAGE_VIEW', occurredAt: ago(1, i), categories: ['beauty', 'made-up'] })),
     ];
     // the toys events arrive last, out of order: decay must not depend on arrival order
-    await ingest(events.slice(3));
-    await ingest(events.slice(0, 3));
+    assert.deepEqual(await ingest(events.slice(3)), { accepted: 6, duplicates: 0, rejected: [] });
+    assert.deepEqual(await ingest(events.slice(0, 3)), { accepted: 3, duplicates: 0, rejected: [] });
     const r = await server.gql<{ user: { profile: { interestTags: string[]; activityLevel: number; userType: number } } }>(
       `{ user(id: "t") { profile { interestTags activityLevel userType } } }`,
     );
@@ -232,7 +232,7 @@ describe('ingestEvents', () => {
       ...[1, 2, 3].map((m) => ({ eventId: `h${s}-pv${m}`, userId: 'h', type: 'PAGE_VIEW', occurredAt: ago(6 - s, m), categories: ['sports'] })),
       { eventId: `h${s}-end`, userId: 'h', type: 'SESSION_END', occurredAt: ago(6 - s, 20), durationSeconds: 1200 },
     ]).flat();
-    await ingest(heavy);
+    assert.deepEqual(await ingest(heavy), { accepted: 30, duplicates: 0, rejected: [] });
     const h = await server.gql<{ user: { profile: { interestTags: string[]; activityLevel: number; userType: number; sessionsCount: number } } }>(
       `{ user(id: "h") { profile { interestTags activityLevel userType sessionsCount } } }`,
     );

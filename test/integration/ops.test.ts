@@ -92,10 +92,9 @@ describe('GET /ready', () => {
     const port = (silent.address() as { port: number }).port;
     const hung = connect(`postgresql://nobody@127.0.0.1:${port}/portrait`, 1);
     try {
-      const started = Date.now();
+      // the timeout's own answer, not a connection error: the silent server never closes the connection
       const r = await checkReadiness(hung.db, createLogger('silent'), { timeoutMs: 300 });
       assert.deepEqual(r, { ready: false, reason: 'database did not answer within 300 ms' });
-      assert.ok(Date.now() - started < 2_000);
     } finally {
       for (const s of sockets) s.destroy();
       silent.close();

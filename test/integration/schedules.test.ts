@@ -3,6 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
 import { generateDemoData } from '../../src/demo/demo-data.ts';
 import { createJobRunner } from '../../src/app/services.ts';
 import { enqueueDueSchedules } from '../../src/modules/schedules/schedules.ts';
@@ -36,10 +37,8 @@ const runNow = async (name: string) => (await gqlOk<{ runSchedule: Run }>(`mutat
 before(async () => {
   server = await startTestServer({ now: () => clock });
   const { users, events } = generateDemoData(200, clock, 5);
-  await server.gql(`mutation($u: [UserImportInput!]!) { importUsers(users: $u) { imported } }`, { u: users });
-  for (let i = 0; i < events.length; i += 5000) {
-    await server.gql(`mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`, { e: events.slice(i, i + 5000) });
-  }
+  await importUsersOk(server, users);
+  await ingestEventsOk(server, events);
 });
 after(() => server.close());
 

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
 import { generateDemoData } from '../../src/demo/demo-data.ts';
 import { createJobRunner } from '../../src/app/services.ts';
 
@@ -15,11 +16,8 @@ async function gqlOk<T>(query: string, variables?: Record<string, unknown>, head
 
 async function seed(s: TestServer, users: number) {
   const { users: rows, events } = generateDemoData(users, new Date());
-  await s.gql(`mutation($u: [UserImportInput!]!) { importUsers(users: $u) { imported } }`, { u: rows });
-  for (let i = 0; i < events.length; i += 5000) {
-    const r = await s.gql(`mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`, { e: events.slice(i, i + 5000) });
-    assert.equal(r.errors, undefined);
-  }
+  await importUsersOk(s, rows);
+  await ingestEventsOk(s, events);
 }
 
 interface Job { id: string; status: string; progress: number; error: string | null; model: { id: string } | null }

@@ -1,6 +1,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { ingestEventsOk, type EventRow } from '../support/seed.ts';
 
 const USERS = `query($first: Int, $after: String) { users(first: $first, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id profile { eventCount } } } } }`;
@@ -21,14 +22,13 @@ after(() => server.close());
 beforeEach(() => server.database.reset());
 
 async function seed(n: number) {
-  const events = Array.from({ length: n }, (_, i) => ({
+  const events = Array.from({ length: n }, (_, i): EventRow => ({
     eventId: `e${i}`,
     userId: `user-${String(i).padStart(3, '0')}`,
     type: 'CLICK',
     occurredAt: new Date(Date.now() - 3600_000).toISOString(),
   }));
-  const r = await server.gql(`mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`, { e: events });
-  assert.equal(r.errors, undefined);
+  await ingestEventsOk(server, events);
 }
 
 describe('users', () => {

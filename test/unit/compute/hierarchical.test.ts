@@ -14,7 +14,7 @@ interface Fixture {
   agglomerative: { wardLabels: number[]; averageLabels: number[] };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve('..', 'shared', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
 ) as Fixture;
 const X = fromRows(fixture.X);
 const Z = transform(X, fitScaler(X));

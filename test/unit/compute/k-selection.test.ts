@@ -13,7 +13,7 @@ interface Fixture {
   elbow: { rows: { k: number; inertia: number; silhouette: number }[] };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve('..', 'shared', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
 ) as Fixture;
 
 function standardise(rows: number[][]): Matrix {

@@ -15,7 +15,7 @@ interface Fixture {
   elbow: { rows: { k: number; inertia: number }[] };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve('..', 'shared', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
 ) as Fixture;
 
 /** z-scores with population std. The fixture's scaler is printed to 10 digits; scikit-learn used full precision. */

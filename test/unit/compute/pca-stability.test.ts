@@ -22,7 +22,7 @@ interface Fixture {
   dbscan: { labels: number[]; noise: number; clusters: number };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve('..', 'shared', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
 ) as Fixture;
 const X = fromRows(fixture.X);
 const Z = transform(X, fitScaler(X));

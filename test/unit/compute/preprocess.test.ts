@@ -18,7 +18,7 @@ interface Fixture {
   scaler: { mean: number[]; std: number[] };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve('..', 'shared', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
 ) as Fixture;
 const X = fromRows(fixture.X);
 

@@ -16,7 +16,7 @@ interface Fixture {
   metricsOfKmeansLabels: { calinskiHarabasz: number; daviesBouldin: number };
   kmeans: { labels: number[] };
 }
-const fx = JSON.parse(readFileSync(resolve('..', 'shared', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8')) as Fixture;
+const fx = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8')) as Fixture;
 const X = fromRows(fx.X);
 const features = ['a', 'b', 'c', 'd'];
 const base: TrainParams = { algorithm: 'KMEANS', k: 3, kMin: 2, kMax: 6, seed: 1, winsorize: false, eps: 0.5, minSamples: 5, linkage: 'ward', compare: false };
