@@ -1,13 +1,12 @@
 // The training pipeline and the placement math, pure, against scikit-learn's fixture.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { fromRows, matrix } from '../../../src/compute/matrix.ts';
 import { kmeans } from '../../../src/compute/clustering/kmeans.ts';
 import { adjustedRandIndex, sameUpToPermutation } from '../../../src/compute/metrics/agreement.ts';
 import { trainModel, segmentStatistics, type TrainParams } from '../../../src/modules/segmentation/train-model.ts';
 import { place, standardise, type ModelMath } from '../../../src/modules/segmentation/model-math.ts';
+import { readFixture } from '../../support/fixtures.ts';
 
 interface Fixture {
   X: number[][];
@@ -16,7 +15,7 @@ interface Fixture {
   metricsOfKmeansLabels: { calinskiHarabasz: number; daviesBouldin: number };
   kmeans: { labels: number[] };
 }
-const fx = JSON.parse(readFileSync(resolve('..', 'shared', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8')) as Fixture;
+const fx = JSON.parse(readFixture('clustering/blobs-600x4.json')) as Fixture;
 const X = fromRows(fx.X);
 const features = ['a', 'b', 'c', 'd'];
 const base: TrainParams = { algorithm: 'KMEANS', k: 3, kMin: 2, kMax: 6, seed: 1, winsorize: false, eps: 0.5, minSamples: 5, linkage: 'ward', compare: false };
