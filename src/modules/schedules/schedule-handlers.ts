@@ -13,6 +13,8 @@ import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { readDecayState } from '../profiles/category-weights.ts';
 import { ActiveModelCache, assignUsers } from '../segmentation/assignment.ts';
 import { activateModel } from '../segmentation/model-store.ts';
+import { readMetrics, readTrainParams } from '../segmentation/model-row.ts';
+import { resolveFeatures } from '../segmentation/features.ts';
 import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/retrain.ts';
 import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
 import { scheduleJobKind } from './schedules.ts';
@@ -86,11 +88,11 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
       const active = await deps.db.segmentationModel.findFirst({ where: { active: true } });
       // Same recipe as the active model (new data, same features and parameters), or the defaults.
       const payload: RetrainPayload = active
-        ? { ...(active.params as unknown as Omit<RetrainPayload, 'features' | 'activate'>), features: active.features as RetrainPayload['features'], activate: false }
+        ? { ...readTrainParams(active), features: resolveFeatures(active.features), activate: false }
         : { ...parseTrainInput({}), activate: false };
       const model = await trainAndSave(deps, payload, ctx.job, ctx, false);
-      const fresh = (model.metrics as { silhouette: number | null }).silhouette;
-      const current = active ? (active.metrics as { silhouette: number | null }).silhouette : null;
+      const fresh = readMetrics(model).silhouette;
+      const current = active ? readMetrics(active).silhouette : null;
       const margin = deps.config.retrain.silhouetteMargin;
       const better = !active || current === null || (fresh !== null && fresh >= current - margin);
       const reason = !active

@@ -7,20 +7,25 @@
 import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { ProfileNumbers } from '../profiles/profile-view.ts';
-import { parseModelMath, place, type ModelMath } from './model-math.ts';
-import { writeFeatures } from './features.ts';
-import type { AlgorithmName } from './train-model.ts';
+import { place, type FittedPipeline } from '../../compute/pipeline.ts';
+import type { RfmCutPoints } from '../../rules/rfm.ts';
+import { isFeatureName, writeFeatures, type FeatureName } from './features.ts';
+import { readPipeline, readRfmCuts } from './model-row.ts';
 
+/** A stored model parsed for placing users: its fitted pipeline, what its features need, its segment ids. */
 export interface ActiveModel {
   id: string;
-  math: ModelMath;
+  pipeline: FittedPipeline;
+  features: FeatureName[];
+  /** the population RFM cut points the model was trained with (when it uses RFM features) */
+  rfmCuts: RfmCutPoints | null;
   /** segment ids by index */
   segmentIds: string[];
 }
 
 interface ModelRow {
   id: string;
-  algorithm: AlgorithmName;
+  algorithm: string;
   features: string[];
   scaler: unknown;
   centroids: unknown;
@@ -36,7 +41,9 @@ const LOAD_MODEL = `
 export async function loadModel(sql: Sql, id: string): Promise<ActiveModel | null> {
   const [row] = await sql.query<ModelRow>(LOAD_MODEL, [id]);
   if (!row) return null;
-  return { id: row.id, math: parseModelMath(row), segmentIds: row.segmentIds };
+  const features = row.features.filter(isFeatureName);
+  if (features.length !== row.features.length) throw new Error(`stored model ${row.id}: unknown features in ${row.features.join(', ')}`);
+  return { id: row.id, pipeline: readPipeline(row), features, rfmCuts: readRfmCuts(row), segmentIds: row.segmentIds };
 }
 
 /**
@@ -105,10 +112,10 @@ const ASSIGNMENT_ROWS = `
 export async function assignUsers(sql: Sql, model: ActiveModel, userIds: readonly string[], now: Date, config: PortraitConfig): Promise<void> {
   if (userIds.length === 0) return;
   const rows = await sql.query<AssignmentRow>(ASSIGNMENT_ROWS, [userIds]);
-  const v = new Float64Array(model.math.features.length);
+  const v = new Float64Array(model.features.length);
   const segments = rows.map((row) => {
-    writeFeatures({ profile: row, age: row.age, cityTier: row.cityTier }, model.math.features, now, config, v, 0, model.math.rfmCuts);
-    return model.segmentIds[place(model.math, v).index]!;
+    writeFeatures({ profile: row, age: row.age, cityTier: row.cityTier }, model.features, now, config, v, 0, model.rfmCuts);
+    return model.segmentIds[place(model.pipeline, v).index]!;
   });
   await writeAssignments(sql, rows.map((r) => r.userId), segments);
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { kmeans as mlKmeans } from 'ml-kmeans';
-import { assignNearest, kmeans, kmeansPlusPlus, type KMeansResult } from '../../../src/compute/clustering/kmeans.ts';
+import { kmeans, kmeansPlusPlus, type KMeansResult } from '../../../src/compute/clustering/kmeans.ts';
+import { assignNearest } from '../../../src/compute/clustering/centroids.ts';
 import { closeSharedKMeansPools, KMeansPool, kmeansParallel } from '../../../src/compute/clustering/kmeans-parallel.ts';
 import { fromRows, matrix, toRows, type Matrix } from '../../../src/compute/matrix.ts';
 import { createRng } from '../../../src/compute/random.ts';

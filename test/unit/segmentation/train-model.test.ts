@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { fromRows, matrix } from '../../../src/compute/matrix.ts';
 import { kmeans } from '../../../src/compute/clustering/kmeans.ts';
 import { adjustedRandIndex, sameUpToPermutation } from '../../../src/compute/metrics/agreement.ts';
-import { trainModel, segmentStatistics, type TrainParams } from '../../../src/modules/segmentation/train-model.ts';
-import { place, standardise, type ModelMath } from '../../../src/modules/segmentation/model-math.ts';
+import { trainModel } from '../../../src/modules/segmentation/train-model.ts';
+import { segmentStatistics } from '../../../src/modules/segmentation/segment-statistics.ts';
+import type { TrainParams } from '../../../src/modules/segmentation/model-report.ts';
+import { parsePipeline, place, transformRows, type FittedPipeline, type SerialisedPipeline } from '../../../src/compute/pipeline.ts';
 import { readFixture } from '../../support/fixtures.ts';
 
 interface Fixture {
@@ -25,22 +27,22 @@ const close = (a: number, b: number, rel = 1e-9) => Math.abs(a - b) <= rel * Mat
 describe('trainModel', () => {
   it('standardises with the population std and finds the fixture partition', async () => {
     const m = await trainModel(X, features, base, hooks);
-    m.scaler.mean.forEach((v, j) => assert.ok(close(v, fx.scaler.mean[j]!)));
-    m.scaler.std.forEach((v, j) => assert.ok(close(v, fx.scaler.std[j]!)));
+    m.pipeline.preprocessing.scaler.mean.forEach((v, j) => assert.ok(close(v, fx.scaler.mean[j]!)));
+    m.pipeline.preprocessing.scaler.std.forEach((v, j) => assert.ok(close(v, fx.scaler.std[j]!)));
     assert.ok(sameUpToPermutation(m.labels, fx.kmeans.labels));
     assert.ok(close(m.metrics.calinskiHarabasz!, fx.metricsOfKmeansLabels.calinskiHarabasz));
     assert.ok(close(m.metrics.daviesBouldin!, fx.metricsOfKmeansLabels.daviesBouldin));
     assert.equal(m.metrics.sampleSize, 600);
     assert.equal(m.segments.reduce((s, g) => s + g.size, 0), 600);
-    assert.equal(m.featureImportance.length, 4);
-    assert.ok(m.featureImportance.every((f) => f.f > 0 && f.p < 1e-6), 'blobs separate on every feature');
-    assert.ok(m.stability!.mean > 0.95, 'well-separated blobs are stable');
+    assert.equal(m.report.featureImportance.length, 4);
+    assert.ok(m.report.featureImportance.every((f) => f.f! > 0 && f.p! < 1e-6), 'blobs separate on every feature');
+    assert.ok(m.report.stability!.mean > 0.95, 'well-separated blobs are stable');
   });
 
   it('chooses k = 3 for three blobs and records the curve', async () => {
     const m = await trainModel(X, features, { ...base, k: null }, hooks);
     assert.equal(m.k, 3);
-    assert.deepEqual(m.kSelection!.curve.map((p) => p.k), [2, 3, 4, 5, 6]);
+    assert.deepEqual(m.report.kSelection!.curve.map((p) => p.k), [2, 3, 4, 5, 6]);
   });
 
   it('is deterministic for a seed, for every algorithm, and each one finds the blobs', async () => {
@@ -48,7 +50,7 @@ describe('trainModel', () => {
       const a = await trainModel(X, features, { ...base, algorithm }, hooks);
       const b = await trainModel(X, features, { ...base, algorithm }, hooks);
       assert.deepEqual(a.labels, b.labels, algorithm);
-      assert.deepEqual(a.centroids, b.centroids, algorithm);
+      assert.deepEqual(a.pipeline.clusterer.centroids, b.pipeline.clusterer.centroids, algorithm);
       // scikit-learn's k-means reaches ARI 0.995 against the generating labels on this data; every algorithm must come close
       if (algorithm !== 'DBSCAN') assert.ok(adjustedRandIndex(a.labels, fx.trueLabels) > 0.95, `${algorithm} recovers the blobs`);
     }
@@ -59,8 +61,8 @@ describe('trainModel', () => {
     data.data[0] = Number.NaN;
     data.data[4] = Number.NaN;
     const m = await trainModel(data, features, base, hooks);
-    assert.deepEqual(m.preprocessing.imputed, [2, 0, 0, 0]);
-    assert.ok(Number.isFinite(m.preprocessing.medians[0]!));
+    assert.deepEqual(m.report.imputed, [2, 0, 0, 0]);
+    assert.ok(Number.isFinite(m.pipeline.preprocessing.medians[0]!));
   });
 
   it('fails clearly when k exceeds the number of users', async () => {
@@ -72,24 +74,20 @@ describe('segmentStatistics', () => {
   it('gives each segment its mean, std and ratio to the population mean', () => {
     const m = fromRows([[1], [3], [10], [30]]);
     const [a, b] = segmentStatistics(m, [0, 0, 1, 1], 2, ['x']);
-    assert.deepEqual(a!.stats[0], { feature: 'x', mean: 2, std: 1, populationMean: 11, populationStd: a!.stats[0]!.populationStd, ratio: 2 / 11 });
+    assert.deepEqual(a!.stats[0], { feature: 'x', mean: 2, std: 1, populationMean: 11, populationStd: a!.stats[0]!.populationStd, ratio: 2 / 11, missing: 0 });
     assert.equal(b!.stats[0]!.mean, 20);
     assert.equal(a!.share, 0.5);
   });
 });
 
 describe('place', () => {
-  const model: ModelMath = {
-    algorithm: 'KMEANS',
+  const serialised: SerialisedPipeline = {
     features: ['totalSpent', 'sessionsCount'],
-    medians: [100, 5],
-    bounds: null,
-    mean: [100, 5],
-    std: [50, 2],
-    centroids: fromRows([[-1, -1], [1, 1], [3, 0]]),
-    gmm: null,
-    rfmCuts: null,
+    preprocessing: { medians: [100, 5], bounds: null, scaler: { mean: [100, 5], std: [50, 2] } },
+    clusterer: { algorithm: 'KMEANS', centroids: [[-1, -1], [1, 1], [3, 0]], gmm: null },
   };
+  const model = parsePipeline(serialised);
+  const standardise = (p: FittedPipeline, raw: number[]) => transformRows(p.preprocessing, fromRows([raw])).data;
 
   it('puts a vector at its nearest centroid with softmax(-d^2) probabilities', () => {
     const p = place(model, [150, 7]); // standardised (1, 1): on centroid 1
@@ -103,7 +101,7 @@ describe('place', () => {
 
   it('fills a missing value with the training median and applies the clip bounds', () => {
     assert.deepEqual(Array.from(standardise(model, [Number.NaN, 5])), [0, 0]);
-    const clipped = standardise({ ...model, bounds: [{ lower: 0, upper: 200 }, { lower: 0, upper: 10 }] }, [1e9, 5]);
+    const clipped = standardise(parsePipeline({ ...serialised, preprocessing: { ...serialised.preprocessing, bounds: [{ lower: 0, upper: 200 }, { lower: 0, upper: 10 }] } }), [1e9, 5]);
     assert.deepEqual(Array.from(clipped), [2, 0]);
   });
 });
