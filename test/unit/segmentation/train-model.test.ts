@@ -65,6 +65,14 @@ describe('trainModel', () => {
     assert.ok(Number.isFinite(m.pipeline.preprocessing.medians[0]!));
   });
 
+  it('projects a one-feature model on one axis (y = 0)', async () => {
+    const one = fromRows(fx.X.map((r) => [r[0]!]));
+    const m = await trainModel(one, ['a'], { ...base, k: 2 }, hooks);
+    assert.deepEqual(m.report.projection.explainedVariance, [1]);
+    assert.equal(m.report.projection.points.length, 600);
+    assert.ok(m.report.projection.points.every((p) => Number.isFinite(p.x) && p.y === 0));
+  });
+
   it('fails clearly when k exceeds the number of users', async () => {
     await assert.rejects(trainModel(fromRows([[1], [2]]), ['x'], { ...base, k: 3 }, hooks), /k = 3 is larger than the number of users \(2\)/);
   });
@@ -77,6 +85,17 @@ describe('segmentStatistics', () => {
     assert.deepEqual(a!.stats[0], { feature: 'x', mean: 2, std: 1, populationMean: 11, populationStd: a!.stats[0]!.populationStd, ratio: 2 / 11, missing: 0 });
     assert.equal(b!.stats[0]!.mean, 20);
     assert.equal(a!.share, 0.5);
+  });
+
+  it('averages real values only and counts the missing ones (a never-purchased segment has no recency)', () => {
+    const N = Number.NaN;
+    // feature 0: lastPurchaseDays, missing for everyone in segment 1; feature 1: sessions, never missing
+    const m = fromRows([[2, 1], [N, 3], [6, 5], [N, 7], [N, 9]]);
+    const [a, b] = segmentStatistics(m, [0, 0, 0, 1, 1], 2, ['lastPurchaseDays', 'sessionsCount']);
+    assert.deepEqual(a!.stats[0], { feature: 'lastPurchaseDays', mean: 4, std: 2, populationMean: 4, populationStd: 2, ratio: 1, missing: 1 });
+    assert.deepEqual(b!.stats[0], { feature: 'lastPurchaseDays', mean: null, std: null, populationMean: 4, populationStd: 2, ratio: null, missing: 2 });
+    assert.deepEqual([b!.stats[1]!.mean, b!.stats[1]!.missing, b!.stats[1]!.populationMean], [8, 0, 5]);
+    assert.deepEqual([a!.size, b!.size], [3, 2]);
   });
 });
 
