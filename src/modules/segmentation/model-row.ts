@@ -65,25 +65,25 @@ const details = memo((row: { details: unknown }): Details => parseColumn(details
 
 /** The fitted pipeline of a model row. */
 export const readPipeline = memo((row: PipelineColumns): FittedPipeline => {
-    const d = details(row);
-    const serialised = parseColumn(
-      serialisedPipelineSchema,
-      {
-        features: row.features,
-        preprocessing: {
-          medians: d.preprocessing.medians,
-          bounds: d.preprocessing.winsorized?.map((w) => ({ lower: w.lower, upper: w.upper })) ?? null,
-          scaler: row.scaler,
-        },
-        clusterer: { algorithm: row.algorithm, centroids: row.centroids, gmm: d.gmm },
+  const d = details(row);
+  const serialised = parseColumn(
+    serialisedPipelineSchema,
+    {
+      features: row.features,
+      preprocessing: {
+        medians: d.preprocessing.medians,
+        bounds: d.preprocessing.winsorized?.map((w) => ({ lower: w.lower, upper: w.upper })) ?? null,
+        scaler: row.scaler,
       },
-      'pipeline (scaler, centroids, details.preprocessing, details.gmm)',
-    );
-    try {
-      return parsePipeline(serialised);
-    } catch (e) {
-      throw new StoredModelError(`stored model: ${e instanceof Error ? e.message : String(e)}`);
-    }
+      clusterer: { algorithm: row.algorithm, centroids: row.centroids, gmm: d.gmm },
+    },
+    'pipeline (scaler, centroids, details.preprocessing, details.gmm)',
+  );
+  try {
+    return parsePipeline(serialised);
+  } catch (e) {
+    throw new StoredModelError(`stored model: ${e instanceof Error ? e.message : String(e)}`);
+  }
 });
 
 /** The population RFM cut points a model was trained with (null when it uses no RFM feature). */

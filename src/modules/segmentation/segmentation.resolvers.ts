@@ -1,6 +1,7 @@
 import type { Resolvers, SegmentLabels as SegmentLabelsGql } from '../../generated/graphql.ts';
 import type { Segment } from '../../generated/prisma/client.ts';
-import type { SegmentDescription } from './describe-segments.ts';
+import { z } from 'zod';
+import { segmentDescriptionSchema, type SegmentDescription } from './describe-segments.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { notFound } from '../../errors.ts';
 import { strategyFor } from '../../rules/strategy.ts';
@@ -13,7 +14,17 @@ import { predictSegment } from './predict.ts';
 import { readMetrics, readPipeline, readReport, readSegmentStats } from './model-row.ts';
 
 const LINKAGE = { ward: 'WARD', average: 'AVERAGE' } as const;
-const description = (s: Segment) => s.labels as unknown as SegmentDescription;
+const descriptions = new WeakMap<Segment, SegmentDescription>();
+/** The segment's stored description, parsed once per row object. */
+function description(s: Segment): SegmentDescription {
+  let d = descriptions.get(s);
+  if (!d) {
+    const r = segmentDescriptionSchema.safeParse(s.labels);
+    if (!r.success) throw new Error(`stored segment ${s.id}: labels do not parse: ${z.prettifyError(r.error)}`);
+    descriptions.set(s, (d = r.data));
+  }
+  return d;
+}
 const byId = <T>(id: string, load: (id: string) => Promise<T | null>) => (isUuid(id) ? load(id) : Promise.resolve(null));
 
 export const segmentationResolvers: Resolvers = {
@@ -68,7 +79,7 @@ export const segmentationResolvers: Resolvers = {
     name: (s, { locale }) => description(s).name[locale ?? 'EN'],
     strategy: (s, { locale }) => {
       const d = description(s);
-      const relative = Object.fromEntries(Object.entries(d.relativeProfile).filter(([, v]) => v !== null)) as Record<string, number>;
+      const relative = Object.fromEntries(Object.entries(d.relativeProfile).flatMap(([metric, v]) => (typeof v === 'number' ? [[metric, v]] : [])));
       return strategyFor(d.labels, locale ?? 'EN', { relative });
     },
     labels: (s): SegmentLabelsGql => {
