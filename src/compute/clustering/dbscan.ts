@@ -88,10 +88,19 @@ export function dbscanModel(m: Matrix, result: DbscanResult, eps: number): Dbsca
 
 /** A new row joins the cluster of its nearest core point within eps, else it is noise (-1). */
 export function dbscanPredict(model: DbscanModel, m: Matrix): Int32Array {
+  return dbscanPredictor(model)(m);
+}
+
+/** dbscanPredict with the core points' search tree built once, for a model that predicts again and again. */
+export function dbscanPredictor(model: DbscanModel): (m: Matrix) => Int32Array {
+  const tree = kdTree(model.core, model.eps);
+  return (m) => predictWith(tree, model, m);
+}
+
+function predictWith(tree: RadiusIndex, model: DbscanModel, m: Matrix): Int32Array {
   if (model.core.rows > 0 && model.core.cols !== m.cols) {
     throw new RangeError(`dbscanPredict: model has ${model.core.cols} features, input has ${m.cols}`);
   }
-  const tree = kdTree(model.core, model.eps);
   const out = new Int32Array(m.rows).fill(-1);
   for (let i = 0; i < m.rows; i++) {
     let best = Infinity;

@@ -3,13 +3,14 @@
 // new rows, serialises to plain numbers and parses back. The training rows' labels come with the fit.
 //
 // Every fitted model here has one centroid per segment (GMM: the component means); new rows go to the nearest one,
-// except under GMM, whose most probable component decides. DBSCAN keeps its own clusters for the rows it clustered and
-// only places its noise rows (and new rows) by the nearest cluster mean, since its core points are not kept.
+// except under GMM, whose most probable component decides, and DBSCAN, which keeps its core points: a row within eps
+// of a core point joins that point's cluster (as scikit-learn's DBSCAN would label it), and only the rest - its
+// noise - go to the nearest cluster mean. (DBSCAN models stored before the core points were kept have only the means.)
 
 import { z } from 'zod';
-import { fromRows, toRows, type Matrix } from '../matrix.ts';
+import { fromRows, matrix, toRows, type Matrix } from '../matrix.ts';
 import { assignNearest, clusterMeans } from './centroids.ts';
-import { dbscanSampled } from './dbscan.ts';
+import { dbscanPredictor, dbscanSampled, type DbscanModel } from './dbscan.ts';
 import { fitGmm, gmmPredict, gmmPredictProba, type GmmParams } from './gmm.ts';
 import { agglomerative, type Linkage } from './hierarchical.ts';
 import type { KMeansOptions, KMeansResult } from './kmeans.ts';
@@ -56,12 +57,22 @@ export const serialisedClustererSchema = z.object({
   centroids: z.array(row).min(1),
   /** GMM only: mixing weights and diagonal variances (the means are the centroids) */
   gmm: z.object({ weights: row, variances: z.array(row) }).nullable(),
+  /** DBSCAN only: the radius and the core points with their clusters */
+  dbscan: z.object({ eps: z.number().positive(), core: z.array(row), coreLabels: z.array(z.number().int().nonnegative()) }).nullable().default(null),
 });
 export type SerialisedClusterer = z.infer<typeof serialisedClustererSchema>;
 
 /** Rebuilds a fitted model from its serialised form (checked: shapes agree, GMM parameters are usable). */
 export function parseClusterer(s: SerialisedClusterer): FittedClusterer {
   const centroids = fromRows(s.centroids);
+  if (s.algorithm === 'DBSCAN' && s.dbscan) {
+    const { eps, core, coreLabels } = s.dbscan;
+    const points = core.length > 0 ? fromRows(core) : matrix(0, centroids.cols);
+    if (coreLabels.length !== points.rows || points.cols !== centroids.cols || coreLabels.some((l) => l >= centroids.rows)) {
+      throw new RangeError(`DBSCAN: ${points.rows} x ${points.cols} core points with ${coreLabels.length} labels for ${centroids.rows} x ${centroids.cols} cluster means`);
+    }
+    return dbscanModel(centroids, { eps, core: points, coreLabels: Int32Array.from(coreLabels) });
+  }
   if (s.algorithm !== 'GMM') return centroidModel(s.algorithm, centroids);
   if (!s.gmm) throw new RangeError('a GMM model needs its weights and variances');
   const variances = fromRows(s.gmm.variances);
@@ -78,7 +89,29 @@ function centroidModel(algorithm: Exclude<AlgorithmName, 'GMM'>, centroids: Matr
     centroids,
     predict: (z) => assignNearest(z, centroids).labels,
     predictProba: null,
-    serialise: () => ({ algorithm, centroids: toRows(centroids), gmm: null }),
+    serialise: () => ({ algorithm, centroids: toRows(centroids), gmm: null, dbscan: null }),
+  };
+}
+
+function dbscanModel(centroids: Matrix, core: DbscanModel): FittedClusterer {
+  const byCore = dbscanPredictor(core);
+  return {
+    algorithm: 'DBSCAN',
+    centroids,
+    predict: (z) => {
+      const labels = byCore(z);
+      if (labels.every((l) => l >= 0)) return labels;
+      // noise: the nearest cluster mean
+      const nearest = assignNearest(z, centroids).labels;
+      return labels.map((l, i) => (l >= 0 ? l : nearest[i]!));
+    },
+    predictProba: null,
+    serialise: () => ({
+      algorithm: 'DBSCAN',
+      centroids: toRows(centroids),
+      gmm: null,
+      dbscan: { eps: core.eps, core: toRows(core.core), coreLabels: Array.from(core.coreLabels) },
+    }),
   };
 }
 
@@ -92,6 +125,7 @@ function gmmModel(params: GmmParams): FittedClusterer {
       algorithm: 'GMM',
       centroids: toRows(params.means),
       gmm: { weights: Array.from(params.weights), variances: toRows(params.variances) },
+      dbscan: null,
     }),
   };
 }
@@ -175,7 +209,7 @@ export function dbscanEstimator(o: DbscanEstimatorOptions): Estimator {
             'they were placed in the nearest cluster, so the segments mostly describe users DBSCAN did not group: try a larger eps or a smaller minSamples',
         );
       }
-      return { model: centroidModel('DBSCAN', centroids), labels, noise: r.noise, iterations: null, logLikelihood: null, warnings };
+      return { model: dbscanModel(centroids, r.model), labels, noise: r.noise, iterations: null, logLikelihood: null, warnings };
     },
   };
 }

@@ -7,7 +7,8 @@
 import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { ProfileNumbers } from '../profiles/profile-view.ts';
-import { place, type FittedPipeline } from '../../compute/pipeline.ts';
+import { matrix } from '../../compute/matrix.ts';
+import { predictRows, type FittedPipeline } from '../../compute/pipeline.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';
 import { isFeatureName, writeFeatures, type FeatureName } from './features.ts';
 import { readPipeline, readRfmCuts } from './model-row.ts';
@@ -112,11 +113,10 @@ const ASSIGNMENT_ROWS = `
 export async function assignUsers(sql: Sql, model: ActiveModel, userIds: readonly string[], now: Date, config: PortraitConfig): Promise<void> {
   if (userIds.length === 0) return;
   const rows = await sql.query<AssignmentRow>(ASSIGNMENT_ROWS, [userIds]);
-  const v = new Float64Array(model.features.length);
-  const segments = rows.map((row) => {
-    writeFeatures({ profile: row, age: row.age, cityTier: row.cityTier }, model.features, now, config, v, 0, model.rfmCuts);
-    return model.segmentIds[place(model.pipeline, v).index]!;
-  });
+  const d = model.features.length;
+  const raw = matrix(rows.length, d);
+  rows.forEach((row, i) => writeFeatures({ profile: row, age: row.age, cityTier: row.cityTier }, model.features, now, config, raw.data, i * d, model.rfmCuts));
+  const segments = Array.from(predictRows(model.pipeline, raw), (index) => model.segmentIds[index]!);
   await writeAssignments(sql, rows.map((r) => r.userId), segments);
 }
 

@@ -3,8 +3,8 @@
 // parameters, the segment statistics. The layout is the one earlier versions wrote, so their rows still parse:
 //   scaler    {mean, std}                      centroids  k rows of d numbers
 //   details   {preprocessing: {medians, imputed, winsorized: [{lower, upper, clipped}] | null}, gmm: {weights,
-//             variances} | null, rfmCuts, kSelection, featureImportance, stability, projection, comparison,
-//             timingsMs, warnings}
+//             variances} | null, dbscan: {eps, core, coreLabels} | null, rfmCuts, kSelection, featureImportance,
+//             stability, projection, comparison, timingsMs, warnings}
 //   metrics   ModelMetrics                     params     ModelParams
 // A row that does not parse was not written by this service (or was edited by hand): that is a fault, not bad input.
 import { z } from 'zod';
@@ -37,6 +37,7 @@ const detailsSchema = z.object({
     winsorized: z.array(z.object({ lower: fence(-Infinity), upper: fence(Infinity), clipped: z.number().int() })).nullable(),
   }),
   gmm: z.object({ weights: numbers, variances: z.array(numbers) }).nullable().default(null),
+  dbscan: z.object({ eps: z.number(), core: z.array(numbers), coreLabels: z.array(z.number().int()) }).nullable().default(null),
   rfmCuts: rfmCutsSchema.nullable().default(null),
 });
 type Details = z.infer<typeof detailsSchema>;
@@ -75,7 +76,7 @@ export const readPipeline = memo((row: PipelineColumns): FittedPipeline => {
         bounds: d.preprocessing.winsorized?.map((w) => ({ lower: w.lower, upper: w.upper })) ?? null,
         scaler: row.scaler,
       },
-      clusterer: { algorithm: row.algorithm, centroids: row.centroids, gmm: d.gmm },
+      clusterer: { algorithm: row.algorithm, centroids: row.centroids, gmm: d.gmm, dbscan: d.dbscan },
     },
     'pipeline (scaler, centroids, details.preprocessing, details.gmm)',
   );
@@ -129,6 +130,7 @@ export function modelColumns(result: TrainingResult, rfmCuts: RfmCutPoints | nul
         winsorized: bounds ? bounds.map((b, j) => ({ lower: b.lower, upper: b.upper, clipped: clipped?.[j] ?? 0 })) : null,
       },
       gmm: pipeline.clusterer.gmm,
+      dbscan: pipeline.clusterer.dbscan,
       rfmCuts,
       ...rest,
     }),

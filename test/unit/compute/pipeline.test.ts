@@ -86,7 +86,7 @@ describe('pipeline', () => {
     const good = serialisePipeline((await fitted(estimators[0]!)).pipeline);
     assert.throws(() => parsePipeline({ ...good, features: ['a', 'b'] }), /2 features/);
     assert.throws(() => parsePipeline({ ...good, preprocessing: { ...good.preprocessing, scaler: { ...good.preprocessing.scaler, std: [1, 0, 1, 1] } } }), /std/);
-    assert.throws(() => parseClusterer({ algorithm: 'GMM', centroids: [[0, 0]], gmm: null }), /weights and variances/);
-    assert.throws(() => parseClusterer({ algorithm: 'GMM', centroids: [[0, 0]], gmm: { weights: [1], variances: [[1, -1]] } }), /positive/);
+    assert.throws(() => parseClusterer({ algorithm: 'GMM', centroids: [[0, 0]], gmm: null, dbscan: null }), /weights and variances/);
+    assert.throws(() => parseClusterer({ algorithm: 'GMM', centroids: [[0, 0]], gmm: { weights: [1], variances: [[1, -1]] }, dbscan: null }), /positive/);
   });
 });

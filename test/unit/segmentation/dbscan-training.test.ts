@@ -7,6 +7,7 @@ import { kmeans } from '../../../src/compute/clustering/kmeans.ts';
 import { dbscan } from '../../../src/compute/clustering/dbscan.ts';
 import { fitScaler, transform } from '../../../src/compute/preprocess/scaler.ts';
 import { trainModel } from '../../../src/modules/segmentation/train-model.ts';
+import { parsePipeline, predictRows } from '../../../src/compute/pipeline.ts';
 
 const hooks = { runKMeans: async (...args: Parameters<typeof kmeans>) => kmeans(...args) };
 const params = { algorithm: 'DBSCAN', k: null, kMin: 2, kMax: 6, seed: 1, winsorize: false, eps: 0.3, minSamples: 3, linkage: 'ward', compare: false } as const;
@@ -30,6 +31,9 @@ describe('DBSCAN training', () => {
     assert.equal(moved, 0, `${moved} clustered users were moved to another cluster`);
     // the noise users still get a segment
     assert.ok(Array.from(trained.labels).every((l) => l === 0 || l === 1));
+    // and serving (live assignment, the daily re-placement) gives every user the same segment as training
+    const served = predictRows(parsePipeline(JSON.parse(JSON.stringify(trained.pipeline))), X);
+    assert.deepEqual(served, trained.labels);
   });
 
   it('warns when most users are noise, and fails when every user is', async () => {

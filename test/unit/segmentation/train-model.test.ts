@@ -103,7 +103,7 @@ describe('place', () => {
   const serialised: SerialisedPipeline = {
     features: ['totalSpent', 'sessionsCount'],
     preprocessing: { medians: [100, 5], bounds: null, scaler: { mean: [100, 5], std: [50, 2] } },
-    clusterer: { algorithm: 'KMEANS', centroids: [[-1, -1], [1, 1], [3, 0]], gmm: null },
+    clusterer: { algorithm: 'KMEANS', centroids: [[-1, -1], [1, 1], [3, 0]], gmm: null, dbscan: null },
   };
   const model = parsePipeline(serialised);
   const standardise = (p: FittedPipeline, raw: number[]) => transformRows(p.preprocessing, fromRows([raw])).data;
