@@ -89,8 +89,9 @@ export interface Placement {
 }
 
 /**
- * Places one raw feature vector. Probabilities: GMM's posteriors; for the centroid models, softmax(-d^2) over the
- * squared distances (a soft view of "how clearly nearest", sharper the further apart the centroids are).
+ * Places one raw feature vector. Probabilities: the model's own where it has them (GMM's posteriors, DBSCAN's hard
+ * membership); for the nearest-centroid models, softmax(-d^2) over the squared distances (a soft view of "how clearly
+ * nearest", sharper the further apart the centroids are).
  */
 export function place(pipeline: FittedPipeline, raw: ArrayLike<number>): Placement {
   const z = transformRows(pipeline.preprocessing, matrix(1, raw.length, Float64Array.from(raw)));

@@ -25,7 +25,11 @@ export interface FittedClusterer {
   readonly centroids: Matrix;
   /** segment of each row, 0..k-1 */
   predict(z: Matrix): Int32Array;
-  /** n x k posterior probabilities, where the model has them (GMM), else null */
+  /**
+   * n x k membership probabilities where the model defines them, else null (the nearest-centroid models: callers may
+   * derive a soft view from the distances). GMM: the posteriors; DBSCAN: 1 for the cluster it labels a row with, since
+   * its membership is hard (and need not be the nearest centroid's).
+   */
   readonly predictProba: ((z: Matrix) => Matrix) | null;
   serialise(): SerialisedClusterer;
 }
@@ -95,17 +99,23 @@ function centroidModel(algorithm: Exclude<AlgorithmName, 'GMM'>, centroids: Matr
 
 function dbscanModel(centroids: Matrix, core: DbscanModel): FittedClusterer {
   const byCore = dbscanPredictor(core);
+  const predict = (z: Matrix): Int32Array => {
+    const labels = byCore(z);
+    if (labels.every((l) => l >= 0)) return labels;
+    // noise: the nearest cluster mean
+    const nearest = assignNearest(z, centroids).labels;
+    return labels.map((l, i) => (l >= 0 ? l : nearest[i]!));
+  };
   return {
     algorithm: 'DBSCAN',
     centroids,
-    predict: (z) => {
-      const labels = byCore(z);
-      if (labels.every((l) => l >= 0)) return labels;
-      // noise: the nearest cluster mean
-      const nearest = assignNearest(z, centroids).labels;
-      return labels.map((l, i) => (l >= 0 ? l : nearest[i]!));
+    predict,
+    predictProba: (z) => {
+      const k = centroids.rows;
+      const out = matrix(z.rows, k);
+      predict(z).forEach((l, i) => (out.data[i * k + l] = 1));
+      return out;
     },
-    predictProba: null,
     serialise: () => ({
       algorithm: 'DBSCAN',
       centroids: toRows(centroids),

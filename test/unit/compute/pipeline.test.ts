@@ -63,7 +63,9 @@ describe('pipeline', () => {
       const copy = parsePipeline(JSON.parse(JSON.stringify(serialisePipeline(pipeline))));
       assert.deepEqual(predictRows(copy, X), predicted, estimator.algorithm);
       assert.equal(copy.clusterer.algorithm, estimator.algorithm);
-      assert.equal(copy.clusterer.predictProba !== null, estimator.algorithm === 'GMM', 'probabilities where the model has them');
+      assert.equal(copy.clusterer.predictProba !== null, estimator.algorithm === 'GMM' || estimator.algorithm === 'DBSCAN', 'probabilities where the model has them');
+      const placed = place(copy, fixture.X[7]!);
+      assert.equal(placed.probabilities.indexOf(Math.max(...placed.probabilities)), placed.index, `${estimator.algorithm}: the most probable segment is the one placed in`);
     }
   });
 
