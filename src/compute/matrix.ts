@@ -59,3 +59,14 @@ export function selectColumns(m: Matrix, idx: readonly number[]): Matrix {
   }
   return out;
 }
+
+/** The rows at the given indices, in that order (a sample, a cluster's members, a bootstrap resample). */
+export function takeRows(m: Matrix, indices: ArrayLike<number>): Matrix {
+  const d = m.cols;
+  const out = matrix(indices.length, d);
+  for (let r = 0; r < indices.length; r++) {
+    const i = indices[r]!;
+    out.data.set(m.data.subarray(i * d, i * d + d), r * d);
+  }
+  return out;
+}

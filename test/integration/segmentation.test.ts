@@ -47,7 +47,7 @@ const MODEL = `query($id: ID!) { model(id: $id) {
   kSelection { chosenK elbowK rule reason curve { k inertia silhouette } }
   featureImportance { feature f p } stability { mean std runs sampleSize }
   projection { explainedVariance points { x y segment } } scaling { feature mean std median imputed }
-  comparison { algorithm clusters silhouette trainingMs error }
+  comparison { algorithm linkage clusters silhouette trainingMs error }
   segments { id index size share nameEn: name nameZh: name(locale: ZH)
     strategy { priority traits insights actions goals } strategyZh: strategy(locale: ZH) { priority actions }
     labels { value frequency recency engagement ageGroup genderMix cityTierMix }
@@ -63,7 +63,7 @@ interface ModelData {
   stability: { mean: number; runs: number[] } | null;
   projection: { explainedVariance: number[]; points: { segment: number }[] };
   scaling: { feature: string; std: number }[];
-  comparison: { algorithm: string; clusters: number; error: string | null }[] | null;
+  comparison: { algorithm: string; linkage: string | null; clusters: number; error: string | null }[] | null;
   segments: {
     id: string; index: number; size: number; share: number; nameEn: string; nameZh: string;
     strategy: { priority: string; traits: string[]; insights: string[]; actions: string[]; goals: string[] };
@@ -145,7 +145,9 @@ describe('segmentation lifecycle', () => {
     assert.deepEqual(second.kSelection!.curve.map((p) => p.k), [2, 3, 4, 5, 6]);
     assert.equal(second.k, second.kSelection!.chosenK);
     assert.ok(second.kSelection!.reason.length > 0);
-    assert.deepEqual(second.comparison!.map((c) => c.algorithm).sort(), ['average', 'dbscan', 'gmm', 'kmeans', 'ward']);
+    // named by the Algorithm enum (hierarchical twice, one row per linkage)
+    assert.deepEqual(second.comparison!.map((c) => (c.linkage ? `${c.algorithm} ${c.linkage}` : c.algorithm)).sort(),
+      ['DBSCAN', 'GMM', 'HIERARCHICAL AVERAGE', 'HIERARCHICAL WARD', 'KMEANS']);
     const active = await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`);
     assert.equal(active.activeModel.id, first.id);
     const seg = await segmentOf('demo-000001');
@@ -235,6 +237,73 @@ describe('segmentation lifecycle', () => {
       const r = await server.gql(`mutation { retrain { id } }`, undefined, { authorization: `Bearer ${key.createApiKey.key}` });
       assert.equal(r.errors?.[0]?.extensions?.code, 'FORBIDDEN');
     }
+  });
+});
+
+describe('segmentation edge cases', () => {
+  const P = `query($f: [FeatureValueInput!]!) { predictSegment(features: $f) { segment { id } probabilities distances } }`;
+  const HUGE = [
+    { name: 'sessionsCount', value: 1e160 }, { name: 'totalSpent', value: 1e300 }, { name: 'purchaseFrequency', value: 1e250 },
+    { name: 'avgOrderValue', value: -1e300 }, { name: 'engagementScore', value: 1e200 },
+  ];
+  const activeId = async () => (await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`)).activeModel.id;
+  const trainOk = async (input: Record<string, unknown>) => {
+    const done = await waitForJob((await retrain(input)).id);
+    assert.equal(done.status, 'SUCCEEDED', done.error ?? '');
+    return done.model!.id;
+  };
+
+  it('predicts finite probabilities and distances for huge feature values, for k-means and GMM models', async () => {
+    const before = await activeId();
+    const kmeans = await trainOk({ k: 3, seed: 2, activate: false });
+    const gmm = await trainOk({ algorithm: 'GMM', k: 3, seed: 1, activate: false });
+    for (const id of [kmeans, gmm]) {
+      await gqlOk(`mutation($id: ID!) { activateModel(id: $id) { id } }`, { id });
+      const r = await server.gql<{ predictSegment: { segment: { id: string }; probabilities: number[]; distances: number[] } }>(P, { f: HUGE });
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      const p = r.data!.predictSegment;
+      assert.ok(p.probabilities.every((x) => Number.isFinite(x) && x >= 0 && x <= 1), JSON.stringify(p.probabilities));
+      assert.ok(Math.abs(p.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+      assert.ok(p.distances.every((x) => Number.isFinite(x) && x >= 0), JSON.stringify(p.distances));
+    }
+    await gqlOk(`mutation($id: ID!) { activateModel(id: $id) { id } }`, { id: before });
+  });
+
+  it('gives a one-feature model a one-dimensional projection (y = 0) instead of failing the model', async () => {
+    const id = await trainOk({ k: 2, seed: 1, features: ['totalSpent'], activate: false });
+    const r = await server.gql<{ model: { projection: { explainedVariance: number[]; points: { x: number; y: number }[] } } }>(
+      `query($id: ID!) { model(id: $id) { projection { explainedVariance points { x y segment } } } }`, { id });
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const { explainedVariance, points } = r.data!.model.projection;
+    assert.deepEqual(explainedVariance, [1]);
+    assert.ok(points.length > 0 && points.every((p) => Number.isFinite(p.x) && p.y === 0));
+  });
+
+  it('reports segment statistics over real values, with the number of missing values per feature', async () => {
+    const id = await trainOk({ k: 3, seed: 5, features: ['sessionsCount', 'totalSpent', 'lastPurchaseDays'], activate: false });
+    const r = await gqlOk<{ model: { warnings: string[]; segments: { size: number; stats: { feature: string; mean: number | null; std: number | null; missing: number }[] }[] } }>(
+      `query($id: ID!) { model(id: $id) { warnings segments { size stats { feature mean std missing } } } }`, { id });
+    const neverPurchased = await server.database.db.profile.count({ where: { lastPurchaseAt: null } });
+    assert.ok(neverPurchased > 0, 'the demo data has users who never purchased');
+    const recency = r.model.segments.map((s) => ({ size: s.size, stat: s.stats.find((f) => f.feature === 'lastPurchaseDays')! }));
+    assert.equal(recency.reduce((sum, s) => sum + s.stat.missing, 0), neverPurchased);
+    for (const { size, stat } of recency) {
+      assert.ok(stat.missing <= size);
+      // a segment of users who never purchased has no recency to average (not the imputed median with std 0)
+      if (stat.missing === size) assert.deepEqual([stat.mean, stat.std], [null, null]);
+      else assert.ok(Number.isFinite(stat.mean) && Number.isFinite(stat.std));
+    }
+    for (const s of r.model.segments) assert.equal(s.stats.find((f) => f.feature === 'sessionsCount')!.missing, 0);
+    assert.deepEqual(r.model.warnings, []);
+  });
+
+  it('warns when most users of a DBSCAN model are noise', async () => {
+    const id = await trainOk({ algorithm: 'DBSCAN', eps: 0.05, minSamples: 3, activate: false });
+    const r = await gqlOk<{ model: { warnings: string[]; metrics: { noise: number }; trainedOn: number } }>(
+      `query($id: ID!) { model(id: $id) { warnings trainedOn metrics { noise } } }`, { id });
+    assert.ok(r.model.metrics.noise > r.model.trainedOn / 2, `noise ${r.model.metrics.noise} of ${r.model.trainedOn}`);
+    assert.equal(r.model.warnings.length, 1);
+    assert.match(r.model.warnings[0]!, new RegExp(`${r.model.metrics.noise} of ${r.model.trainedOn} users are noise`));
   });
 });
 

@@ -2,7 +2,7 @@
 // standardised data and report each one's clustering metrics and training time. Algorithms are
 // passed in as functions so the table is not tied to any one of them (k-means comes from elsewhere).
 
-import { type Matrix, matrix } from '../matrix.ts';
+import { type Matrix, takeRows } from '../matrix.ts';
 import { calinskiHarabasz } from '../metrics/calinski-harabasz.ts';
 import { daviesBouldin } from '../metrics/davies-bouldin.ts';
 import { inertia } from '../metrics/inertia.ts';
@@ -109,15 +109,9 @@ function withoutNoise(m: Matrix, labels: ArrayLike<number>): { data: Matrix; lab
   let noise = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i] === -1) noise++;
   if (noise === 0) return { data: m, labels: Int32Array.from(labels), noise };
-  const keep = m.rows - noise;
-  const data = matrix(keep, m.cols);
-  const kept = new Int32Array(keep);
-  for (let i = 0, r = 0; i < m.rows; i++) {
-    if (labels[i] === -1) continue;
-    data.data.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), r * m.cols);
-    kept[r++] = labels[i]!;
-  }
-  return { data, labels: kept, noise };
+  const members: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== -1) members.push(i);
+  return { data: takeRows(m, members), labels: Int32Array.from(members, (i) => labels[i]!), noise };
 }
 
 export interface StandardAlgorithmOptions {

@@ -5,7 +5,7 @@
 // Time is O(n log n) in a few dimensions but tends to O(n^2) in many, as for any exact radius
 // search; for large n, dbscanSampled clusters a seeded sample and assigns the other rows.
 
-import { type Matrix, matrix } from '../matrix.ts';
+import { type Matrix, takeRows } from '../matrix.ts';
 import { createRng, sampleIndices } from '../random.ts';
 
 export interface DbscanOptions {
@@ -82,21 +82,25 @@ export interface DbscanModel {
 }
 
 export function dbscanModel(m: Matrix, result: DbscanResult, eps: number): DbscanModel {
-  const core = matrix(result.coreIndices.length, m.cols);
-  const coreLabels = new Int32Array(result.coreIndices.length);
-  result.coreIndices.forEach((i, r) => {
-    core.data.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), r * m.cols);
-    coreLabels[r] = result.labels[i]!;
-  });
-  return { eps, core, coreLabels };
+  const coreLabels = Int32Array.from(result.coreIndices, (i) => result.labels[i]!);
+  return { eps, core: takeRows(m, result.coreIndices), coreLabels };
 }
 
 /** A new row joins the cluster of its nearest core point within eps, else it is noise (-1). */
 export function dbscanPredict(model: DbscanModel, m: Matrix): Int32Array {
+  return dbscanPredictor(model)(m);
+}
+
+/** dbscanPredict with the core points' search tree built once, for a model that predicts again and again. */
+export function dbscanPredictor(model: DbscanModel): (m: Matrix) => Int32Array {
+  const tree = kdTree(model.core, model.eps);
+  return (m) => predictWith(tree, model, m);
+}
+
+function predictWith(tree: RadiusIndex, model: DbscanModel, m: Matrix): Int32Array {
   if (model.core.rows > 0 && model.core.cols !== m.cols) {
     throw new RangeError(`dbscanPredict: model has ${model.core.cols} features, input has ${m.cols}`);
   }
-  const tree = kdTree(model.core, model.eps);
   const out = new Int32Array(m.rows).fill(-1);
   for (let i = 0; i < m.rows; i++) {
     let best = Infinity;
@@ -139,8 +143,7 @@ export function dbscanSampled(m: Matrix, options: SampledDbscanOptions): Sampled
     return { labels: r.labels, clusters: r.clusters, noise: r.noise, model: dbscanModel(m, r, options.eps), sampleIndices: null };
   }
   const sample = sampleIndices(m.rows, cap, createRng(options.seed ?? 0)).sort();
-  const sub = matrix(sample.length, m.cols);
-  sample.forEach((i, r) => sub.data.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), r * m.cols));
+  const sub = takeRows(m, sample);
   const r = dbscan(sub, options);
   const model = dbscanModel(sub, r, options.eps);
   const labels = dbscanPredict(model, m);

@@ -5,6 +5,8 @@
 
 import { type Matrix, matrix } from '../matrix.ts';
 import { type Rng, createRng } from '../random.ts';
+import { assignNearest, clusterMeans } from './centroids.ts';
+import { kmeansPlusPlus } from './kmeans.ts';
 
 export interface GmmParams {
   /** mixing weights, k, summing to 1 */
@@ -258,49 +260,24 @@ export function gmmScore(params: GmmParams, m: Matrix): number {
 }
 
 /**
- * A seeded start: k-means++ (D² sampling) picks k rows as means, every row goes to its nearest
- * mean, and the weights and variances are estimated from that hard partition. (scikit-learn's
- * 'k-means++' init gives each component only its seed row, hence variance reg_covar; the hard
- * partition gives EM a far better first E-step.)
+ * A seeded start: k-means++ (the greedy D² sampling of kmeans.ts) picks k rows as means, every row goes to its
+ * nearest mean, and the weights and variances are estimated from that hard partition. (scikit-learn's 'k-means++'
+ * init gives each component only its seed row, hence variance reg_covar; the hard partition gives EM a far better
+ * first E-step.)
  */
 export function seededStart(m: Matrix, k: number, regCovar: number, rng: Rng): GmmParams {
   const { rows: n, cols: d, data } = m;
-  const seeds = kmeansPlusPlusRows(m, k, rng);
-  const nearest = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    let bestDist = Infinity;
-    for (let c = 0; c < k; c++) {
-      const s = seeds[c]!;
-      let dist = 0;
-      for (let j = 0; j < d; j++) {
-        const diff = data[i * d + j]! - data[s * d + j]!;
-        dist += diff * diff;
-      }
-      if (dist < bestDist) {
-        bestDist = dist;
-        best = c;
-      }
-    }
-    nearest[i] = best;
-  }
-  const counts = new Float64Array(k);
-  const means = matrix(k, d);
-  const variances = matrix(k, d);
-  for (let i = 0; i < n; i++) {
-    const c = nearest[i]!;
-    counts[c]!++;
-    for (let j = 0; j < d; j++) means.data[c * d + j]! += data[i * d + j]!;
-  }
+  const seeds = kmeansPlusPlus(m, k, rng);
+  const nearest = assignNearest(m, seeds).labels;
+  const { means, counts } = clusterMeans(m, nearest, k);
   for (let c = 0; c < k; c++) {
     if (counts[c] === 0) {
       // a seed duplicated by an earlier one (data with fewer than k distinct rows): keep it as one point
       counts[c] = 1;
-      means.data.set(data.subarray(seeds[c]! * d, seeds[c]! * d + d), c * d);
-    } else {
-      for (let j = 0; j < d; j++) means.data[c * d + j]! /= counts[c]!;
+      means.data.set(seeds.data.subarray(c * d, c * d + d), c * d);
     }
   }
+  const variances = matrix(k, d);
   for (let i = 0; i < n; i++) {
     const c = nearest[i]!;
     for (let j = 0; j < d; j++) variances.data[c * d + j]! += (data[i * d + j]! - means.data[c * d + j]!) ** 2;
@@ -309,40 +286,4 @@ export function seededStart(m: Matrix, k: number, regCovar: number, rng: Rng): G
   const total = counts.reduce((a, b) => a + b, 0);
   const weights = Float64Array.from(counts, (c) => c / total);
   return { weights, means, variances };
-}
-
-/** k row indices by k-means++ D² sampling (distinct unless the data has fewer than k distinct rows). */
-function kmeansPlusPlusRows(m: Matrix, k: number, rng: Rng): number[] {
-  const { rows: n, cols: d, data } = m;
-  const seeds = [rng.int(n)];
-  const closest = new Float64Array(n).fill(Infinity);
-  for (let c = 1; c < k; c++) {
-    const last = seeds[c - 1]!;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      let dist = 0;
-      for (let j = 0; j < d; j++) {
-        const diff = data[i * d + j]! - data[last * d + j]!;
-        dist += diff * diff;
-      }
-      if (dist < closest[i]!) closest[i] = dist;
-      total += closest[i]!;
-    }
-    let pick: number;
-    if (total === 0) {
-      pick = rng.int(n); // every row coincides with a seed: any row will do
-    } else {
-      let target = rng.next() * total;
-      pick = n - 1;
-      for (let i = 0; i < n; i++) {
-        target -= closest[i]!;
-        if (target < 0) {
-          pick = i;
-          break;
-        }
-      }
-    }
-    seeds.push(pick);
-  }
-  return seeds;
 }

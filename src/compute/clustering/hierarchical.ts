@@ -4,7 +4,8 @@
 // The matrix is O(n^2), so large inputs are clustered on a seeded sample and every other row
 // joins the cluster with the nearest centroid.
 
-import { type Matrix, matrix } from '../matrix.ts';
+import { type Matrix, takeRows } from '../matrix.ts';
+import { assignNearest, clusterMeans } from './centroids.ts';
 import { createRng, sampleIndices } from '../random.ts';
 
 export type Linkage = 'ward' | 'average';
@@ -41,18 +42,16 @@ export function agglomerative(m: Matrix, options: HierarchicalOptions): Hierarch
   if (!(k >= 1) || k > Math.min(n, cap)) throw new RangeError(`agglomerative: k = ${k} needs 1 <= k <= ${Math.min(n, cap)} rows`);
   if (n <= cap) {
     const labels = renumber(cutTree(n, linkageMerges(m, linkage), k));
-    return { labels, centroids: centroids(m, labels, k), sampleIndices: null };
+    return { labels, centroids: clusterMeans(m, labels, k).means, sampleIndices: null };
   }
   const sample = sampleIndices(n, cap, createRng(options.seed ?? 0));
-  const sub = matrix(sample.length, m.cols);
-  for (let r = 0; r < sample.length; r++) sub.data.set(m.data.subarray(sample[r]! * m.cols, (sample[r]! + 1) * m.cols), r * m.cols);
+  const sub = takeRows(m, sample);
   const subLabels = cutTree(sample.length, linkageMerges(sub, linkage), k);
-  const subCentroids = centroids(sub, subLabels, k);
-  const labels = new Int32Array(n).fill(-1);
+  // every row goes to the nearest sample cluster mean, then the sample rows take back their own labels
+  const labels = assignNearest(m, clusterMeans(sub, subLabels, k).means).labels;
   for (let r = 0; r < sample.length; r++) labels[sample[r]!] = subLabels[r]!;
-  for (let i = 0; i < n; i++) if (labels[i] === -1) labels[i] = nearestRow(m, i, subCentroids);
   const final = renumber(labels);
-  return { labels: final, centroids: centroids(m, final, k), sampleIndices: sample };
+  return { labels: final, centroids: clusterMeans(m, final, k).means, sampleIndices: sample };
 }
 
 /** All n - 1 merges of the full tree, ascending by height (ties in discovery order, as scipy). */
@@ -179,35 +178,4 @@ function condensedDistances(m: Matrix, squared: boolean): Float64Array {
     }
   }
   return out;
-}
-
-function centroids(m: Matrix, labels: Int32Array, k: number): Matrix {
-  const d = m.cols;
-  const out = matrix(k, d);
-  const counts = new Float64Array(k);
-  for (let i = 0; i < m.rows; i++) {
-    const c = labels[i]!;
-    counts[c]!++;
-    for (let j = 0; j < d; j++) out.data[c * d + j]! += m.data[i * d + j]!;
-  }
-  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) out.data[c * d + j]! /= counts[c]!;
-  return out;
-}
-
-function nearestRow(m: Matrix, i: number, centres: Matrix): number {
-  const d = m.cols;
-  let best = 0;
-  let bestDist = Infinity;
-  for (let c = 0; c < centres.rows; c++) {
-    let s = 0;
-    for (let j = 0; j < d; j++) {
-      const diff = m.data[i * d + j]! - centres.data[c * d + j]!;
-      s += diff * diff;
-    }
-    if (s < bestDist) {
-      bestDist = s;
-      best = c;
-    }
-  }
-  return best;
 }

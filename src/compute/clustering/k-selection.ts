@@ -11,7 +11,7 @@
 // On large data the curve can be computed on a seeded sample (`curveSampleSize`); the chosen k is then fitted on
 // every row.
 
-import { matrix, type Matrix } from '../matrix.ts';
+import { takeRows, type Matrix } from '../matrix.ts';
 import { createRng, sampleIndices } from '../random.ts';
 import { kmeans, type KMeansOptions, type KMeansResult } from './kmeans.ts';
 
@@ -135,14 +135,6 @@ export function chooseK(
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** The rows at the given indices, in order. */
-function pickRows(data: Matrix, indices: Uint32Array): Matrix {
-  const d = data.cols;
-  const out = new Float64Array(indices.length * d);
-  indices.forEach((r, i) => out.set(data.data.subarray(r * d, r * d + d), i * d));
-  return matrix(indices.length, d, out);
-}
-
 /** Fits k-means for every k in [kMin, kMax] (default 2..10), measures silhouette, finds the elbow and picks k. */
 export async function selectK(data: Matrix, options: KSelectionOptions): Promise<KSelection> {
   const kMin = options.kMin ?? 2;
@@ -154,7 +146,7 @@ export async function selectK(data: Matrix, options: KSelectionOptions): Promise
     throw new RangeError(`k selection: curveSampleSize must be an integer > kMax (${kMax}), got ${sampleSize}`);
   }
   const sampled = sampleSize !== undefined && data.rows > sampleSize;
-  const curveData = sampled ? pickRows(data, sampleIndices(data.rows, sampleSize, createRng(options.kmeans?.seed ?? 0))) : data;
+  const curveData = sampled ? takeRows(data, sampleIndices(data.rows, sampleSize, createRng(options.kmeans?.seed ?? 0))) : data;
   if (kMax > curveData.rows - 1) {
     throw new RangeError(`k selection: kMax = ${kMax} needs at least ${kMax + 1} rows for a silhouette, the data has ${curveData.rows}`);
   }

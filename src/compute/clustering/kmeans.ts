@@ -21,7 +21,7 @@
 // The algorithm itself is written once, as a generator (`kmeansSteps`) that yields "passes" over the rows; the
 // single-thread runner executes each pass inline, the parallel runner fans it out to workers.
 
-import { matrix, type Matrix } from '../matrix.ts';
+import { matrix, takeRows, type Matrix } from '../matrix.ts';
 import { createRng, sampleIndices, type Rng } from '../random.ts';
 
 export interface KMeansOptions {
@@ -165,14 +165,7 @@ function searchLeft(sorted: Float64Array, value: number): number {
 /** k-means++ on the whole data, or on a seeded sample of `sampleSize` rows when the data is larger. */
 export function startCentroids(data: Matrix, k: number, rng: Rng, sampleSize: number): Matrix {
   if (data.rows <= sampleSize) return kmeansPlusPlus(data, k, rng);
-  const d = data.cols;
-  const picked = sampleIndices(data.rows, sampleSize, rng);
-  const sample = new Float64Array(picked.length * d);
-  for (let i = 0; i < picked.length; i++) {
-    const r = picked[i]! * d;
-    sample.set(data.data.subarray(r, r + d), i * d);
-  }
-  return kmeansPlusPlus(matrix(picked.length, d, sample), k, rng);
+  return kmeansPlusPlus(takeRows(data, sampleIndices(data.rows, sampleSize, rng)), k, rng);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -741,32 +734,4 @@ export function kmeans(data: Matrix, k: number, options: KMeansOptions = {}): KM
   let step = steps.next();
   while (!step.done) step = steps.next(runPass(ctx, step.value, 0, nb));
   return step.value;
-}
-
-/** Nearest centroid of every row, and the squared distance to it (ties to the lower centroid index). */
-export function assignNearest(data: Matrix, centroids: Matrix): { labels: Int32Array; distances: Float64Array } {
-  const { rows: n, cols: d, data: x } = data;
-  const { rows: k, data: c } = centroids;
-  if (centroids.cols !== d) throw new RangeError(`assignNearest: centroids have ${centroids.cols} columns, data has ${d}`);
-  if (k < 1) throw new RangeError('assignNearest: no centroids');
-  const labels = new Int32Array(n);
-  const distances = new Float64Array(n);
-  for (let i = 0, xo = 0; i < n; i++, xo += d) {
-    let best = 0;
-    let d1 = Infinity;
-    for (let j = 0, cj = 0; j < k; j++, cj += d) {
-      let s = 0;
-      for (let t = 0; t < d; t++) {
-        const diff = x[xo + t]! - c[cj + t]!;
-        s += diff * diff;
-      }
-      if (s < d1) {
-        d1 = s;
-        best = j;
-      }
-    }
-    labels[i] = best;
-    distances[i] = d1;
-  }
-  return { labels, distances };
 }

@@ -1,7 +1,8 @@
 // Cluster bookkeeping shared by the metrics (labels to dense codes, centroids) and the
 // within-cluster sum of squares (inertia).
 
-import { type Matrix, matrix } from '../matrix.ts';
+import type { Matrix } from '../matrix.ts';
+import { clusterMeans } from '../clustering/centroids.ts';
 
 /** Any integer labelling: Int32Array from the clusterers, number[] from JSON. */
 export type Labels = ArrayLike<number>;
@@ -48,17 +49,7 @@ export function clustersForIndex(m: Matrix, labels: Labels, what: string): { enc
 
 /** Mean of each cluster's rows, one row per code (k x d). */
 export function centroidsOf(m: Matrix, enc: EncodedLabels): Matrix {
-  const { cols, data } = m;
-  const out = matrix(enc.k, cols);
-  for (let i = 0, p = 0; i < m.rows; i++, p += cols) {
-    const o = enc.codes[i]! * cols;
-    for (let j = 0; j < cols; j++) out.data[o + j]! += data[p + j]!;
-  }
-  for (let c = 0; c < enc.k; c++) {
-    const n = enc.counts[c]!;
-    for (let j = 0; j < cols; j++) out.data[c * cols + j]! /= n;
-  }
-  return out;
+  return clusterMeans(m, enc.codes, enc.k).means;
 }
 
 /** Centroids of a labelling, rows in the ascending order of the distinct labels. */

@@ -2,7 +2,7 @@
 // index) how far each refit's partition of the full data strays from the reference partition.
 // The fit function is passed in so that any algorithm (k-means, GMM, ...) can be checked.
 
-import { type Matrix, matrix } from '../matrix.ts';
+import { type Matrix, takeRows } from '../matrix.ts';
 import { createRng } from '../random.ts';
 import { adjustedRandIndex } from './agreement.ts';
 import type { Labels } from './inertia.ts';
@@ -49,11 +49,9 @@ export function bootstrapStability(
   const rng = createRng(options.seed);
   const runs: number[] = [];
   for (let b = 0; b < options.resamples; b++) {
-    const resample = matrix(size, m.cols);
-    for (let r = 0; r < size; r++) {
-      const i = rng.int(m.rows);
-      resample.data.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), r * m.cols);
-    }
+    const drawn = new Uint32Array(size);
+    for (let r = 0; r < size; r++) drawn[r] = rng.int(m.rows);
+    const resample = takeRows(m, drawn);
     const runSeed = rng.int(0x7fffffff);
     const model = fit(resample, runSeed);
     runs.push(adjustedRandIndex(referenceLabels, model.predict(m)));

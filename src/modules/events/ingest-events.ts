@@ -150,14 +150,17 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent
     const { next, late } = applyEvents(row.profile, list);
     if (late) lateUsers.push(row.profile.userId);
     const decay = applyCategories(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), list, opts.interestTags);
-    const profile = { ...next, ...storedDecayState(decay) };
-    return { ...profile, segmentId: placer ? placer.place({ ...row, profile }) : profile.segmentId };
+    return { ...row, profile: { ...next, ...storedDecayState(decay) } };
   });
-  await writeFields(sql, [...AGGREGATE_FIELDS, 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])], updated);
+  if (placer) {
+    const segments = placer.place(updated);
+    updated.forEach((row, i) => (row.profile.segmentId = segments[i]!));
+  }
+  await writeFields(sql, [...AGGREGATE_FIELDS, 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])], updated.map((r) => r.profile));
   if (lateUsers.length) {
     // Sessions were counted in arrival order above; the timeline decides them now, and the users are placed again.
     const recounted = await recountSessions(sql, lateUsers, SESSION_GAP_MS);
-    if (placer) await writeSegments(sql, recounted.map((r) => r.profile.userId), recounted.map((r) => placer.place(r)));
+    if (placer) await writeSegments(sql, recounted.map((r) => r.profile.userId), placer.place(recounted));
   }
   return insertedIds.size;
 }

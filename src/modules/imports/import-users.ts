@@ -58,7 +58,7 @@ export async function importUsers(db: Db, inputs: readonly UserImportInput[], op
         const placer = (await opts.placement?.(sql)) ?? null;
         const created = await upsertDemographics(sql, rows);
         const profiles = await swapBaseline(sql, rows);
-        if (placer) await writeSegments(sql, profiles.map((p) => p.profile.userId), profiles.map((p) => placer.place(p)));
+        if (placer) await writeSegments(sql, profiles.map((p) => p.profile.userId), placer.place(profiles));
         return created;
       },
       { timeout: 60_000, maxWait: 30_000 },

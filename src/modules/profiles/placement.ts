@@ -5,8 +5,8 @@ import type { ProfileWithDemographics } from './profile-store.ts';
 
 /** Places profiles in the active model, in memory. */
 export interface SegmentPlacer {
-  /** the segment id of the profile in the active model */
-  place(row: ProfileWithDemographics): string;
+  /** the segment id of each profile in the active model, in order */
+  place(rows: readonly ProfileWithDemographics[]): string[];
 }
 
 /**

@@ -13,12 +13,12 @@ import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { readDecayState, storedDecayState } from '../profiles/category-weights.ts';
 import { countProfiles, pageWithDemographics, writeFields, type PageFilter } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
-import { activateModel } from '../segmentation/model-store.ts';
-import { parseRetrainPayload, parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/retrain.ts';
+import { activateModel, findActiveModel } from '../segmentation/model-store.ts';
+import { readMetrics, readTrainParams } from '../segmentation/model-row.ts';
+import { resolveFeatures } from '../segmentation/features.ts';
+import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/retrain.ts';
 import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
 import { scheduleJobKind } from './schedules.ts';
-
-const toRecord = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...v } : {});
 
 export interface ScheduleDeps {
   db: Db;
@@ -49,10 +49,13 @@ async function refreshAll(deps: ScheduleDeps, ctx: JobContext, filter: PageFilte
       const rows = await pageWithDemographics(sql, after, PAGE, filter);
       const updated = rows.map((row) => {
         const state = decayTo(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), now, deps.config.interestTags.dailyDecay);
-        const profile = { ...row.profile, ...storedDecayState(state) };
-        return { ...profile, segmentId: placer ? placer.place({ ...row, profile }) : profile.segmentId };
+        return { ...row, profile: { ...row.profile, ...storedDecayState(state) } };
       });
-      await writeFields(sql, ['categoryWeights', 'weightsAt', 'segmentId'], updated);
+      if (placer) {
+        const segments = placer.place(updated);
+        updated.forEach((row, i) => (row.profile.segmentId = segments[i]!));
+      }
+      await writeFields(sql, ['categoryWeights', 'weightsAt', 'segmentId'], updated.map((r) => r.profile));
       return rows;
     }, { timeout: 120_000, maxWait: 30_000 });
     if (page.length === 0) return done;
@@ -81,14 +84,14 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
       return { rows, outcome: `population statistics over ${stats.population} users; refreshed ${rows} users` };
     },
     [scheduleJobKind('weekly')]: async (ctx) => {
-      const active = await deps.db.segmentationModel.findFirst({ where: { active: true } });
+      const active = await findActiveModel(deps.db);
       // Same recipe as the active model (new data, same features and parameters), or the defaults.
       const payload: RetrainPayload = active
-        ? parseRetrainPayload({ ...toRecord(active.params), features: active.features, activate: false })
+        ? { ...readTrainParams(active), features: resolveFeatures(active.features), activate: false }
         : { ...parseTrainInput({}), activate: false };
       const model = await trainAndSave(deps, payload, ctx.job, ctx, false);
-      const fresh = (model.metrics as { silhouette: number | null }).silhouette;
-      const current = active ? (active.metrics as { silhouette: number | null }).silhouette : null;
+      const fresh = readMetrics(model).silhouette;
+      const current = active ? readMetrics(active).silhouette : null;
       const margin = deps.config.retrain.silhouetteMargin;
       const better = !active || current === null || (fresh !== null && fresh >= current - margin);
       const reason = !active

@@ -7,20 +7,26 @@ import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { pageWithDemographics, writeSegments, type ProfileWithDemographics } from '../profiles/profile-store.ts';
 import type { Placement, SegmentPlacer } from '../profiles/placement.ts';
-import { parseModelMath, place, type ModelMath } from './model-math.ts';
-import { writeFeatures } from './features.ts';
-import type { AlgorithmName } from './train-model.ts';
+import { matrix } from '../../compute/matrix.ts';
+import { predictRows, type FittedPipeline } from '../../compute/pipeline.ts';
+import type { RfmCutPoints } from '../../rules/rfm.ts';
+import { isFeatureName, writeFeatures, type FeatureName } from './features.ts';
+import { readPipeline, readRfmCuts } from './model-row.ts';
 
+/** A stored model parsed for placing users: its fitted pipeline, what its features need, its segment ids. */
 export interface ActiveModel {
   id: string;
-  math: ModelMath;
+  pipeline: FittedPipeline;
+  features: FeatureName[];
+  /** the population RFM cut points the model was trained with (when it uses RFM features) */
+  rfmCuts: RfmCutPoints | null;
   /** segment ids by index */
   segmentIds: string[];
 }
 
 interface ModelRow {
   id: string;
-  algorithm: AlgorithmName;
+  algorithm: string;
   features: string[];
   scaler: unknown;
   centroids: unknown;
@@ -36,7 +42,9 @@ const LOAD_MODEL = `
 export async function loadModel(sql: Sql, id: string): Promise<ActiveModel | null> {
   const [row] = await sql.query<ModelRow>(LOAD_MODEL, [id]);
   if (!row) return null;
-  return { id: row.id, math: parseModelMath(row), segmentIds: row.segmentIds };
+  const features = row.features.filter(isFeatureName);
+  if (features.length !== row.features.length) throw new Error(`stored model ${row.id}: unknown features in ${row.features.join(', ')}`);
+  return { id: row.id, pipeline: readPipeline(row), features, rfmCuts: readRfmCuts(row), segmentIds: row.segmentIds };
 }
 
 /**
@@ -57,13 +65,14 @@ export class ActiveModelCache {
   }
 }
 
-/** Places profiles in one model from their current values, in memory. */
+/** Places profiles in one model from their current values, in memory: one pipeline pass for the batch. */
 function placerFor(model: ActiveModel, now: Date, config: PortraitConfig): SegmentPlacer {
-  const v = new Float64Array(model.math.features.length);
   return {
-    place(row: ProfileWithDemographics): string {
-      writeFeatures(row, model.math.features, now, config, v, 0, model.math.rfmCuts);
-      return model.segmentIds[place(model.math, v).index]!;
+    place(rows: readonly ProfileWithDemographics[]): string[] {
+      const d = model.features.length;
+      const raw = matrix(rows.length, d);
+      rows.forEach((row, i) => writeFeatures(row, model.features, now, config, raw.data, i * d, model.rfmCuts));
+      return Array.from(predictRows(model.pipeline, raw), (index) => model.segmentIds[index]!);
     },
   };
 }
@@ -76,13 +85,6 @@ export function livePlacement(cache: ActiveModelCache, config: PortraitConfig, n
   };
 }
 
-/** Places the given profiles in the model and stores the result. */
-async function assignProfiles(sql: Sql, model: ActiveModel, rows: readonly ProfileWithDemographics[], now: Date, config: PortraitConfig): Promise<void> {
-  if (rows.length === 0) return;
-  const placer = placerFor(model, now, config);
-  await writeSegments(sql, rows.map((r) => r.profile.userId), rows.map((r) => placer.place(r)));
-}
-
 /** Assigns the training rows from their training labels (no recomputation), then anyone the training did not see. */
 export async function assignFromTraining(sql: Sql, model: ActiveModel, userIds: string[], labels: ArrayLike<number>, now: Date, config: PortraitConfig): Promise<void> {
   await writeSegments(sql, userIds, Array.from(userIds, (_, i) => model.segmentIds[labels[i]!]!));
@@ -93,11 +95,12 @@ const PAGE = 20_000;
 
 /** Every user not yet in one of the model's segments (new since training, or everyone on re-activation). */
 export async function assignRemaining(sql: Sql, model: ActiveModel, now: Date, config: PortraitConfig): Promise<void> {
+  const placer = placerFor(model, now, config);
   let after = '';
   for (;;) {
     const page = await pageWithDemographics(sql, after, PAGE, { notInSegments: model.segmentIds });
     if (page.length === 0) return;
-    await assignProfiles(sql, model, page, now, config);
+    await writeSegments(sql, page.map((r) => r.profile.userId), placer.place(page));
     after = page.at(-1)!.profile.userId;
   }
 }

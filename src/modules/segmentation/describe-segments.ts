@@ -1,5 +1,6 @@
 // Turns a trained partition into what people act on: each segment's business labels (tiers against the population's
 // quantiles, age group, gender and city-tier mix), a name unique within the model (EN and ZH) and its relative profile.
+import { z } from 'zod';
 import { column, type Matrix } from '../../compute/matrix.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { KEY_METRICS, labelThresholds, relativeProfile, segmentLabels, summariseSegments, type KeyMetric, type SegmentLabels } from '../../rules/labels.ts';
@@ -9,12 +10,23 @@ import type { FeatureName } from './features.ts';
 /** Columns the description needs besides the training features. */
 export const DESCRIPTION_COLUMNS: readonly FeatureName[] = [...KEY_METRICS, 'age', 'cityTier'];
 
-export interface SegmentDescription {
-  labels: SegmentLabels;
-  name: SegmentName;
+const tier = z.enum(['HIGH', 'MEDIUM', 'LOW']);
+/** A segment's description as stored in its `labels` column (parsed with this schema when read). */
+export const segmentDescriptionSchema = z.object({
+  labels: z.object({
+    value: tier,
+    frequency: tier,
+    recency: tier,
+    engagement: tier,
+    ageGroup: z.enum(['YOUNG', 'MIDDLE', 'MATURE']).nullable(),
+    genderMix: z.enum(['MALE_DOMINANT', 'FEMALE_DOMINANT', 'OTHER_DOMINANT', 'BALANCED', 'UNKNOWN']),
+    cityTierMix: z.enum(['UPPER_TIER', 'LOWER_TIER', 'MIXED', 'UNKNOWN']),
+  }) satisfies z.ZodType<SegmentLabels>,
+  name: z.object({ EN: z.string(), ZH: z.string() }) satisfies z.ZodType<SegmentName>,
   /** segment mean / population mean per key metric (null where undefined): the radar chart's data */
-  relativeProfile: Record<KeyMetric, number | null>;
-}
+  relativeProfile: z.partialRecord(z.enum(KEY_METRICS), z.number().nullable()),
+});
+export type SegmentDescription = z.infer<typeof segmentDescriptionSchema>;
 
 /** `columns` holds DESCRIPTION_COLUMNS (in that order) for every training row; `labels` is each row's segment. */
 export function describeSegments(

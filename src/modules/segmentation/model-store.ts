@@ -6,7 +6,8 @@ import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
 import type { InputJsonValue } from '../../generated/prisma/internal/prismaNamespace.ts';
 import { notFound } from '../../errors.ts';
-import type { TrainedModel } from './train-model.ts';
+import type { TrainingResult } from './train-model.ts';
+import { modelColumns } from './model-row.ts';
 import type { SegmentDescription } from './describe-segments.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';
 import { assignFromTraining, assignRemaining, loadModel } from './assignment.ts';
@@ -43,39 +44,19 @@ export interface SaveContext {
   config: PortraitConfig;
 }
 
-export async function saveModel(db: Db, trained: TrainedModel, ctx: SaveContext): Promise<SegmentationModel> {
+export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContext): Promise<SegmentationModel> {
+  const { segmentStats, ...columns } = modelColumns(trained, ctx.rfmCuts);
   return db.$transaction(async (tx) => {
     const model = await tx.segmentationModel.create({
-      data: {
-        algorithm: trained.algorithm,
-        k: trained.k,
-        features: trained.features,
-        params: json(trained.params),
-        scaler: json(trained.scaler),
-        centroids: json(trained.centroids),
-        metrics: json(trained.metrics),
-        details: json({
-          preprocessing: trained.preprocessing,
-          gmm: trained.gmm,
-          kSelection: trained.kSelection,
-          featureImportance: trained.featureImportance,
-          stability: trained.stability,
-          projection: trained.projection,
-          comparison: trained.comparison,
-          timingsMs: trained.timingsMs,
-          rfmCuts: ctx.rfmCuts,
-        }),
-        trainedOn: ctx.userIds.length,
-        createdBy: ctx.createdBy,
-      },
+      data: { ...columns, trainedOn: ctx.userIds.length, createdBy: ctx.createdBy },
     });
     await tx.segment.createMany({
-      data: trained.segments.map((s) => ({
+      data: trained.segments.map((s, i) => ({
         modelId: model.id,
         index: s.index,
         size: s.size,
         share: s.share,
-        stats: json(s.stats),
+        stats: segmentStats[i]!,
         labels: json(ctx.descriptions[s.index] ?? {}),
       })),
     });

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { fromPrisma } from '../../db/sql.ts';
 import { badInput, notFound } from '../../errors.ts';
 import type { ActiveModelCache } from './assignment.ts';
-import { place } from './model-math.ts';
+import { place } from '../../compute/pipeline.ts';
 
 export interface Prediction {
   segmentId: string;
@@ -14,8 +14,8 @@ export interface Prediction {
 export async function predictSegment(db: Db, cache: ActiveModelCache, input: readonly { name: string; value: number }[]): Promise<Prediction> {
   const model = await cache.get(fromPrisma(db));
   if (!model) throw notFound('active model (train one with retrain first)');
-  const features = model.math.features;
-  const unknown = input.map((f) => f.name).filter((n) => !features.includes(n as never));
+  const features: readonly string[] = model.features;
+  const unknown = input.map((f) => f.name).filter((n) => !features.includes(n));
   if (unknown.length) throw badInput('features', `unknown feature(s) ${unknown.join(', ')}; the active model uses ${features.join(', ')}`);
   const names = input.map((f) => f.name);
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
@@ -24,7 +24,7 @@ export async function predictSegment(db: Db, cache: ActiveModelCache, input: rea
   if (bad.length) throw badInput('features', `non-finite value for ${bad.join(', ')}`);
   // Missing features stay NaN here: the model fills them with its training medians, as it did in training.
   const raw = new Float64Array(features.length).fill(Number.NaN);
-  for (const f of input) raw[features.indexOf(f.name as never)] = f.value;
-  const placed = place(model.math, raw);
+  for (const f of input) raw[features.indexOf(f.name)] = f.value;
+  const placed = place(model.pipeline, raw);
   return { segmentId: model.segmentIds[placed.index]!, probabilities: placed.probabilities, distances: placed.distances };
 }

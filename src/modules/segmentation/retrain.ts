@@ -1,5 +1,6 @@
 // retrain: validates the request, queues a durable job and returns it at once; the job (run by the JobRunner in any
 // process) reads the profiles, trains in a worker thread, describes the segments and writes the model.
+import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { Job, SegmentationModel } from '../../generated/prisma/client.ts';
 import type { TrainInput } from '../../generated/graphql.ts';
@@ -11,21 +12,22 @@ import { enqueue } from '../jobs/job-queue.ts';
 import { toJsonValue } from '../../db/json.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { isFeatureName, resolveFeatures, usesRfm, type FeatureName } from './features.ts';
-import { z } from 'zod';
 import { computePopulationStats } from '../population/population-stats.ts';
 import { loadFeatureMatrix } from './load-features.ts';
 import { runTrainingInWorker } from './run-training.ts';
 import { describeSegments, DESCRIPTION_COLUMNS } from './describe-segments.ts';
 import { saveModel } from './model-store.ts';
-import type { TrainParams } from './train-model.ts';
+import { trainParamsSchema } from './model-report.ts';
 
 export const RETRAIN_JOB = 'retrain';
 export const MAX_K = 50;
 
-export interface RetrainPayload extends TrainParams {
-  features: FeatureName[];
-  activate: boolean;
-}
+/** A retrain job's payload: stored as JSON in the job row and parsed back when the job runs. */
+export const retrainPayloadSchema = trainParamsSchema.extend({
+  features: z.array(z.custom<FeatureName>((v) => typeof v === 'string' && isFeatureName(v), 'unknown feature')).min(1),
+  activate: z.boolean(),
+});
+export type RetrainPayload = z.infer<typeof retrainPayloadSchema>;
 
 /** Checks a TrainInput at the edge; every problem names its field. */
 export function parseTrainInput(input: TrainInput | null | undefined): RetrainPayload {
@@ -104,33 +106,12 @@ export async function trainAndSave(
     now,
     config: deps.config,
   });
-  deps.logger.info({ modelId: model.id, version: model.version, k: model.k, timings: trained.timingsMs }, 'model trained');
+  deps.logger.info({ modelId: model.id, version: model.version, k: model.k, timings: trained.report.timingsMs }, 'model trained');
   return model;
 }
 
-/** A queued job's payload, parsed at the boundary (it was written by requestRetrain, possibly by an older build). */
-const StoredPayload = z.object({
-  algorithm: z.enum(['KMEANS', 'GMM', 'DBSCAN', 'HIERARCHICAL']),
-  k: z.number().int().nullable(),
-  kMin: z.number().int(),
-  kMax: z.number().int(),
-  seed: z.number().int(),
-  winsorize: z.boolean(),
-  eps: z.number(),
-  minSamples: z.number().int(),
-  linkage: z.enum(['ward', 'average']),
-  compare: z.boolean(),
-  features: z.array(z.string().refine(isFeatureName, 'not a feature name')),
-  activate: z.boolean(),
-});
-
-export const parseRetrainPayload = (payload: unknown): RetrainPayload => {
-  const p = StoredPayload.parse(payload);
-  return { ...p, features: p.features.filter(isFeatureName) };
-};
-
 export function retrainHandler(deps: TrainDeps): JobHandler {
   return async (ctx) => {
-    await trainAndSave(deps, parseRetrainPayload(ctx.job.payload), ctx.job, ctx);
+    await trainAndSave(deps, retrainPayloadSchema.parse(ctx.job.payload), ctx.job, ctx);
   };
 }

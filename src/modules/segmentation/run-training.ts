@@ -2,7 +2,8 @@
 import { startWorker } from '../../lib/worker-thread.ts';
 import { PublicError } from '../../errors.ts';
 import type { Matrix } from '../../compute/matrix.ts';
-import type { TrainedModel, TrainParams } from './train-model.ts';
+import type { TrainingResult } from './train-model.ts';
+import type { TrainParams } from './model-report.ts';
 
 export interface TrainingRequest {
   buffer: ArrayBuffer;
@@ -14,7 +15,7 @@ export interface TrainingRequest {
 
 export type TrainingMessage =
   | { type: 'progress'; fraction: number; stage: string }
-  | { type: 'done'; model: TrainedModel }
+  | { type: 'done'; result: TrainingResult }
   | { type: 'error'; message: string };
 
 /** Why training could not run, from the numeric code in the worker (no database, file or network there): public. */
@@ -25,12 +26,12 @@ export function runTrainingInWorker(
   features: string[],
   params: TrainParams,
   opts: { onProgress?: (fraction: number, stage: string) => void; signal?: AbortSignal } = {},
-): Promise<TrainedModel> {
+): Promise<TrainingResult> {
   // The matrix moves to the worker (transferred, not copied): the caller must not use it afterwards.
   const buffer = raw.data.buffer as ArrayBuffer;
   const request: TrainingRequest = { buffer, rows: raw.rows, cols: raw.cols, features, params };
   const worker = startWorker(new URL('./training-worker.ts', import.meta.url), { workerData: request, transferList: [buffer] });
-  return new Promise<TrainedModel>((resolve, reject) => {
+  return new Promise<TrainingResult>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;
@@ -43,7 +44,7 @@ export function runTrainingInWorker(
     opts.signal?.addEventListener('abort', onAbort);
     worker.on('message', (m: TrainingMessage) => {
       if (m.type === 'progress') opts.onProgress?.(m.fraction, m.stage);
-      else if (m.type === 'done') finish(() => resolve(m.model));
+      else if (m.type === 'done') finish(() => resolve(m.result));
       else finish(() => reject(new TrainingError(m.message)));
     });
     worker.on('error', (err) => finish(() => reject(err)));

@@ -1,7 +1,7 @@
 import type { Resolvers, SegmentLabels as SegmentLabelsGql } from '../../generated/graphql.ts';
 import type { Segment } from '../../generated/prisma/client.ts';
-import type { SegmentDescription } from './describe-segments.ts';
-import type { TrainedModel, KSelectionSummary, FeatureStat } from './train-model.ts';
+import { z } from 'zod';
+import { segmentDescriptionSchema, type SegmentDescription } from './describe-segments.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { notFound } from '../../errors.ts';
 import { strategyFor } from '../../rules/strategy.ts';
@@ -12,12 +12,20 @@ import { RETRAIN_JOB, requestRetrain } from './retrain.ts';
 import { activateModel, findActiveModel, listModels } from './model-store.ts';
 import { listJobs } from '../jobs/job-queue.ts';
 import { predictSegment } from './predict.ts';
+import { readMetrics, readPipeline, readReport, readSegmentStats } from './model-row.ts';
 
-type Details = Partial<Pick<TrainedModel, 'featureImportance' | 'stability' | 'comparison' | 'projection' | 'preprocessing'>> & {
-  kSelection?: KSelectionSummary | null;
-};
-const details = (m: { details: unknown }) => m.details as Details;
-const description = (s: Segment) => s.labels as unknown as SegmentDescription;
+const LINKAGE = { ward: 'WARD', average: 'AVERAGE' } as const;
+const descriptions = new WeakMap<Segment, SegmentDescription>();
+/** The segment's stored description, parsed once per row object. */
+function description(s: Segment): SegmentDescription {
+  let d = descriptions.get(s);
+  if (!d) {
+    const r = segmentDescriptionSchema.safeParse(s.labels);
+    if (!r.success) throw new Error(`stored segment ${s.id}: labels do not parse: ${z.prettifyError(r.error)}`);
+    descriptions.set(s, (d = r.data));
+  }
+  return d;
+}
 const byId = <T>(id: string, load: (id: string) => Promise<T | null>) => (isUuid(id) ? load(id) : Promise.resolve(null));
 
 export const segmentationResolvers: Resolvers = {
@@ -46,39 +54,39 @@ export const segmentationResolvers: Resolvers = {
     model: (job, _, { loaders }) => (job.modelId ? loaders.modelById.load(job.modelId) : null),
   },
   Model: {
-    metrics: (m) => m.metrics as never,
+    metrics: (m) => readMetrics(m),
     segments: (m, _, { loaders }) => loaders.segmentsByModelId.load(m.id),
-    kSelection: (m) => details(m).kSelection ?? null,
-    featureImportance: (m) =>
-      (details(m).featureImportance ?? []).map((f) => ({ ...f, f: Number.isFinite(f.f) ? f.f : null, p: Number.isFinite(f.p) ? f.p : null })),
-    stability: (m) => details(m).stability ?? null,
-    comparison: (m) => (details(m).comparison as never) ?? null,
-    projection: (m) => details(m).projection ?? { explainedVariance: [], points: [] },
+    kSelection: (m) => readReport(m).kSelection,
+    featureImportance: (m) => readReport(m).featureImportance,
+    stability: (m) => readReport(m).stability,
+    comparison: (m) => readReport(m).comparison?.map((row) => ({ ...row, linkage: row.linkage ? LINKAGE[row.linkage] : null })) ?? null,
+    projection: (m) => readReport(m).projection,
     scaling: (m) => {
-      const scaler = m.scaler as { mean: number[]; std: number[] };
-      const pre = details(m).preprocessing;
+      const { medians, scaler } = readPipeline(m).preprocessing;
+      const imputed = readReport(m).imputed;
       return m.features.map((feature, j) => ({
         feature,
         mean: scaler.mean[j]!,
         std: scaler.std[j]!,
-        median: pre?.medians[j] ?? 0,
-        imputed: pre?.imputed[j] ?? 0,
+        median: medians[j]!,
+        imputed: imputed[j] ?? 0,
       }));
     },
     params: (m) => m.params,
+    warnings: (m) => readReport(m).warnings,
   },
   Segment: {
     name: (s, { locale }) => description(s).name[locale ?? 'EN'],
     strategy: (s, { locale }) => {
       const d = description(s);
-      const relative = Object.fromEntries(Object.entries(d.relativeProfile).filter(([, v]) => v !== null)) as Record<string, number>;
+      const relative = Object.fromEntries(Object.entries(d.relativeProfile).flatMap(([metric, v]) => (typeof v === 'number' ? [[metric, v]] : [])));
       return strategyFor(d.labels, locale ?? 'EN', { relative });
     },
     labels: (s): SegmentLabelsGql => {
       const l = description(s).labels;
       return { value: l.value, frequency: l.frequency, recency: l.recency, engagement: l.engagement, ageGroup: l.ageGroup, genderMix: l.genderMix, cityTierMix: l.cityTierMix };
     },
-    stats: (s) => s.stats as unknown as FeatureStat[],
+    stats: (s) => readSegmentStats(s),
     relativeProfile: (s) => KEY_METRICS.map((metric) => ({ metric, ratio: description(s).relativeProfile[metric] ?? null })),
     model: async (s, _, { loaders }) => (await loaders.modelById.load(s.modelId))!,
     users: (s, args, { services }) => listUsers(services.db, { ...args, segmentId: s.id }),

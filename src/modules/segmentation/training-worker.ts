@@ -18,7 +18,7 @@ const post = (m: TrainingMessage, transfer: ArrayBuffer[] = []) => parentPort!.p
 try {
   const raw = matrix(req.rows, req.cols, new Float64Array(req.buffer));
   let last = 0;
-  const model = await trainModel(raw, req.features, req.params, {
+  const result = await trainModel(raw, req.features, req.params, {
     runKMeans,
     onProgress: (fraction, stage) => {
       // Throttled: the parent writes progress to the database.
@@ -29,7 +29,7 @@ try {
       }
     },
   });
-  post({ type: 'done', model }, [model.labels.buffer as ArrayBuffer]);
+  post({ type: 'done', result }, [result.labels.buffer as ArrayBuffer]);
 } catch (err) {
   post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
 }

@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { type Matrix, fromRows, matrix, sqDist } from '../../../src/compute/matrix.ts';
 import { createRng } from '../../../src/compute/random.ts';
 import { fitScaler, transform } from '../../../src/compute/preprocess/scaler.ts';
 import { dbscan, dbscanModel, dbscanPredict, dbscanSampled } from '../../../src/compute/clustering/dbscan.ts';
 import { adjustedRandIndex } from '../../../src/compute/metrics/agreement.ts';
+import { readFixture } from '../../support/fixtures.ts';
 
 interface Fixture {
   X: number[][];
   dbscan: { eps: number; minSamples: number; on: string; labels: number[]; clusters: number; noise: number };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFixture('clustering/blobs-600x4.json'),
 ) as Fixture;
 const X = fromRows(fixture.X);
 const Z = transform(X, fitScaler(X));

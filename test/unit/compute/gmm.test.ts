@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fromRows, matrix, row } from '../../../src/compute/matrix.ts';
 import { fitScaler, transform } from '../../../src/compute/preprocess/scaler.ts';
@@ -14,6 +12,7 @@ import {
   gmmScoreSamples,
 } from '../../../src/compute/clustering/gmm.ts';
 import { adjustedRandIndex } from '../../../src/compute/metrics/agreement.ts';
+import { readFixture } from '../../support/fixtures.ts';
 
 interface Fixture {
   X: number[][];
@@ -33,7 +32,7 @@ interface Fixture {
   };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFixture('clustering/blobs-600x4.json'),
 ) as Fixture;
 const X = fromRows(fixture.X);
 const Z = transform(X, fitScaler(X));

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fromRows, matrix } from '../../../src/compute/matrix.ts';
 import { fitScaler, transform } from '../../../src/compute/preprocess/scaler.ts';
 import { agglomerative, cutTree, linkageMerges } from '../../../src/compute/clustering/hierarchical.ts';
 import { adjustedRandIndex, sameUpToPermutation } from '../../../src/compute/metrics/agreement.ts';
 import { createRng } from '../../../src/compute/random.ts';
+import { readFixture } from '../../support/fixtures.ts';
 
 interface Fixture {
   X: number[][];
@@ -14,7 +13,7 @@ interface Fixture {
   agglomerative: { wardLabels: number[]; averageLabels: number[] };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFixture('clustering/blobs-600x4.json'),
 ) as Fixture;
 const X = fromRows(fixture.X);
 const Z = transform(X, fitScaler(X));

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { chooseK, findElbow, selectK, type KCurvePoint } from '../../../src/compute/clustering/k-selection.ts';
 import { closeSharedKMeansPools, KMeansPool } from '../../../src/compute/clustering/kmeans-parallel.ts';
 import { fromRows, matrix, type Matrix } from '../../../src/compute/matrix.ts';
 import { createRng } from '../../../src/compute/random.ts';
+import { readFixture } from '../../support/fixtures.ts';
 
 interface Fixture {
   X: number[][];
@@ -13,7 +12,7 @@ interface Fixture {
   elbow: { rows: { k: number; inertia: number; silhouette: number }[] };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFixture('clustering/blobs-600x4.json'),
 ) as Fixture;
 
 function standardise(rows: number[][]): Matrix {

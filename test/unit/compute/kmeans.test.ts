@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { kmeans as mlKmeans } from 'ml-kmeans';
-import { assignNearest, kmeans, kmeansPlusPlus, type KMeansResult } from '../../../src/compute/clustering/kmeans.ts';
+import { kmeans, kmeansPlusPlus, type KMeansResult } from '../../../src/compute/clustering/kmeans.ts';
+import { assignNearest } from '../../../src/compute/clustering/centroids.ts';
 import { closeSharedKMeansPools, KMeansPool, kmeansParallel } from '../../../src/compute/clustering/kmeans-parallel.ts';
 import { fromRows, matrix, toRows, type Matrix } from '../../../src/compute/matrix.ts';
 import { createRng } from '../../../src/compute/random.ts';
+import { readFixture } from '../../support/fixtures.ts';
 
 interface Fixture {
   X: number[][];
@@ -15,7 +15,7 @@ interface Fixture {
   elbow: { rows: { k: number; inertia: number }[] };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFixture('clustering/blobs-600x4.json'),
 ) as Fixture;
 
 /** z-scores with population std. The fixture's scaler is printed to 10 digits; scikit-learn used full precision. */

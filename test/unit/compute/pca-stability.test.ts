@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { type Matrix, fromRows, matrix } from '../../../src/compute/matrix.ts';
 import { createRng } from '../../../src/compute/random.ts';
@@ -13,6 +11,7 @@ import { compareAlgorithms, standardAlgorithms } from '../../../src/compute/clus
 import { silhouetteScore } from '../../../src/compute/metrics/silhouette.ts';
 import { calinskiHarabasz } from '../../../src/compute/metrics/calinski-harabasz.ts';
 import { daviesBouldin } from '../../../src/compute/metrics/davies-bouldin.ts';
+import { readFixture } from '../../support/fixtures.ts';
 
 interface Fixture {
   X: number[][];
@@ -22,7 +21,7 @@ interface Fixture {
   dbscan: { labels: number[]; noise: number; clusters: number };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFixture('clustering/blobs-600x4.json'),
 ) as Fixture;
 const X = fromRows(fixture.X);
 const Z = transform(X, fitScaler(X));

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fromRows, row, toRows } from '../../../src/compute/matrix.ts';
 import { columnMedian, imputeMedian } from '../../../src/compute/preprocess/impute.ts';
@@ -12,13 +10,14 @@ import {
   transform,
   transformVector,
 } from '../../../src/compute/preprocess/scaler.ts';
+import { readFixture } from '../../support/fixtures.ts';
 
 interface Fixture {
   X: number[][];
   scaler: { mean: number[]; std: number[] };
 }
 const fixture = JSON.parse(
-  readFileSync(path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'clustering', 'blobs-600x4.json'), 'utf8'),
+  readFixture('clustering/blobs-600x4.json'),
 ) as Fixture;
 const X = fromRows(fixture.X);
 

@@ -1,0 +1,148 @@
+// The segmentation pipeline: median imputation -> optional IQR winsorising -> z-score (population std) -> a fitted
+// clusterer. Training fits it; live assignment and predictSegment apply the same transformRows, so a user is placed
+// in the space the model was trained in. Pure: typed arrays in, typed arrays out.
+
+import { z } from 'zod';
+import { matrix, type Matrix } from './matrix.ts';
+import { columnMedians, imputeMedian } from './preprocess/impute.ts';
+import { clipToBounds, iqrBounds, type ColumnBounds } from './preprocess/winsorize.ts';
+import { fitScaler, transform, type Scaler } from './preprocess/scaler.ts';
+import { squaredDistances } from './clustering/centroids.ts';
+import { parseClusterer, serialisedClustererSchema, type FittedClusterer } from './clustering/estimators.ts';
+
+/** The fitted preprocessing steps. */
+export interface Preprocessing {
+  /** per feature: the training median, which fills a missing value */
+  readonly medians: readonly number[];
+  /** per feature: the IQR fences values are clipped to (null: not winsorised) */
+  readonly bounds: readonly ColumnBounds[] | null;
+  readonly scaler: Scaler;
+}
+
+export interface FittedPipeline {
+  readonly features: readonly string[];
+  readonly preprocessing: Preprocessing;
+  readonly clusterer: FittedClusterer;
+}
+
+/**
+ * Standardised values are clamped to +-Z_LIMIT: a value a million standard deviations out is as far as placement
+ * needs to know, and squared distances of clamped values stay finite (1e300 squared is Infinity, and a softmax of
+ * Infinity - Infinity is NaN). Training data cannot reach it: |z| <= sqrt(n) for the rows a scaler was fitted on.
+ */
+export const Z_LIMIT = 1e6;
+
+function standardise(base: Matrix, scaler: Scaler): Matrix {
+  const out = transform(base, scaler);
+  const d = out.data;
+  for (let p = 0; p < d.length; p++) {
+    const v = d[p]!;
+    if (v > Z_LIMIT) d[p] = Z_LIMIT;
+    else if (v < -Z_LIMIT) d[p] = -Z_LIMIT;
+  }
+  return out;
+}
+
+export interface PreprocessingFit {
+  readonly preprocessing: Preprocessing;
+  /** the training rows, transformed */
+  readonly z: Matrix;
+  /** per feature: cells filled with the median */
+  readonly imputed: number[];
+  /** per feature: cells moved to a fence (null: not winsorised) */
+  readonly clipped: number[] | null;
+}
+
+/** Fits the preprocessing on the raw training rows (NaN = missing). The scaler is fitted after clipping, as the model sees the data. */
+export function fitPreprocessing(raw: Matrix, options: { winsorize: boolean }): PreprocessingFit {
+  const imputation = imputeMedian(raw, columnMedians(raw));
+  const clip = options.winsorize ? clipToBounds(imputation.matrix, iqrBounds(imputation.matrix)) : null;
+  const base = clip ? clip.matrix : imputation.matrix;
+  const scaler = fitScaler(base);
+  return {
+    preprocessing: { medians: imputation.medians, bounds: clip ? clip.bounds : null, scaler },
+    z: standardise(base, scaler),
+    imputed: imputation.imputed,
+    clipped: clip ? clip.clipped : null,
+  };
+}
+
+/** Raw rows (NaN = missing) into the model's space: impute, clip, scale, clamp. */
+export function transformRows(p: Preprocessing, raw: Matrix): Matrix {
+  const imputed = imputeMedian(raw, p.medians).matrix;
+  const base = p.bounds ? clipToBounds(imputed, p.bounds).matrix : imputed;
+  return standardise(base, p.scaler);
+}
+
+/** Segment of each raw row. */
+export function predictRows(pipeline: FittedPipeline, raw: Matrix): Int32Array {
+  return pipeline.clusterer.predict(transformRows(pipeline.preprocessing, raw));
+}
+
+export interface Placement {
+  /** the segment, 0..k-1 */
+  index: number;
+  /** Euclidean distance to each centroid, in the model's space */
+  distances: number[];
+  /** one per segment, summing to 1 */
+  probabilities: number[];
+}
+
+/**
+ * Places one raw feature vector. Probabilities: the model's own where it has them (GMM's posteriors, DBSCAN's hard
+ * membership); for the nearest-centroid models, softmax(-d^2) over the squared distances (a soft view of "how clearly
+ * nearest", sharper the further apart the centroids are).
+ */
+export function place(pipeline: FittedPipeline, raw: ArrayLike<number>): Placement {
+  const z = transformRows(pipeline.preprocessing, matrix(1, raw.length, Float64Array.from(raw)));
+  const { clusterer } = pipeline;
+  const sq = squaredDistances(z.data, clusterer.centroids);
+  let probabilities: number[];
+  if (clusterer.predictProba) {
+    probabilities = Array.from(clusterer.predictProba(z).data);
+  } else {
+    const min = Math.min(...sq);
+    const e = Array.from(sq, (s) => Math.exp(-(s - min)));
+    const total = e.reduce((a, b) => a + b, 0);
+    probabilities = e.map((x) => x / total);
+  }
+  return { index: clusterer.predict(z)[0]!, distances: Array.from(sq, Math.sqrt), probabilities };
+}
+
+// ---- serialised form
+
+const numbers = z.array(z.number());
+export const serialisedPipelineSchema = z.object({
+  features: z.array(z.string()).min(1),
+  preprocessing: z.object({
+    medians: numbers,
+    bounds: z.array(z.object({ lower: z.number(), upper: z.number() })).nullable(),
+    scaler: z.object({ mean: numbers, std: numbers }),
+  }),
+  clusterer: serialisedClustererSchema,
+});
+export type SerialisedPipeline = z.infer<typeof serialisedPipelineSchema>;
+
+export function serialisePipeline(p: FittedPipeline): SerialisedPipeline {
+  return {
+    features: [...p.features],
+    preprocessing: {
+      medians: [...p.preprocessing.medians],
+      bounds: p.preprocessing.bounds ? p.preprocessing.bounds.map((b) => ({ lower: b.lower, upper: b.upper })) : null,
+      scaler: { mean: [...p.preprocessing.scaler.mean], std: [...p.preprocessing.scaler.std] },
+    },
+    clusterer: p.clusterer.serialise(),
+  };
+}
+
+/** Rebuilds a pipeline, checking that every step has one entry per feature and the scaler divides by a positive number. */
+export function parsePipeline(s: SerialisedPipeline): FittedPipeline {
+  const d = s.features.length;
+  const { medians, bounds, scaler } = s.preprocessing;
+  const widths = { medians: medians.length, 'scaler mean': scaler.mean.length, 'scaler std': scaler.std.length, bounds: bounds?.length ?? d };
+  for (const [what, n] of Object.entries(widths)) if (n !== d) throw new RangeError(`pipeline: ${n} ${what} for ${d} features`);
+  if (!scaler.std.every((v) => v > 0 && Number.isFinite(v))) throw new RangeError('pipeline: scaler std must be positive and finite');
+  const clusterer = parseClusterer(s.clusterer);
+  if (clusterer.centroids.cols !== d) throw new RangeError(`pipeline: centroids have ${clusterer.centroids.cols} columns for ${d} features`);
+  return { features: s.features, preprocessing: { medians, bounds, scaler }, clusterer };
+}
