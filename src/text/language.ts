@@ -1,0 +1,50 @@
+// Which language a review is written in: ZH, EN, MIXED (both, each a real part of the text) or OTHER.
+//
+// Counted on the normalised text in comparable units: Han characters / 1.5 (a Chinese word is ~1.5 characters) against
+// Latin words. A brand or model name in a Chinese review ("iPhone 壳很好") keeps it ZH: MIXED needs the minority language to
+// have at least 2 units and a quarter of the total. Kana or Hangul (Japanese, Korean), other scripts, Latin text with no
+// English word in it (French, Spanish...), and text with no letters at all (emoji, digits) are OTHER.
+
+import { normaliseText } from './tokens.ts';
+import { ENGLISH_WORDS } from './lexicon/en.ts';
+
+export const LANGUAGES = ['ZH', 'EN', 'MIXED', 'OTHER'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const HAN = /\p{Script=Han}/gu;
+const KANA_HANGUL = /[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
+const LATIN_WORD = /\p{Script=Latin}+(?:'\p{Script=Latin}+)?/gu;
+const OTHER_LETTER = /(?![\p{Script=Han}\p{Script=Latin}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])\p{L}/gu;
+
+const HAN_CHARS_PER_WORD = 1.5;
+const MIXED_MIN_SHARE = 0.25;
+const MIXED_MIN_UNITS = 2;
+
+function count(text: string, re: RegExp): number {
+  let n = 0;
+  for (const _ of text.matchAll(re)) n++;
+  return n;
+}
+
+export function detectLanguage(text: string): Language {
+  const norm = normaliseText(text);
+  const han = count(norm, HAN);
+  const kanaHangul = count(norm, KANA_HANGUL);
+  const others = count(norm, OTHER_LETTER);
+  const latinWords = norm.match(LATIN_WORD) ?? [];
+  const latinLetters = latinWords.reduce((s, w) => s + w.length, 0);
+  if (kanaHangul > 0 && kanaHangul * 10 >= han + latinLetters + kanaHangul) return 'OTHER';
+  if (others > han + latinLetters) return 'OTHER';
+  // Latin text that is not English: three or more words and none of them an English word we know.
+  const knownEnglish = latinWords.some((w) => ENGLISH_WORDS.has(w));
+  const looksEnglish = knownEnglish || (latinWords.length < 3 && latinWords.every((w) => /^[a-z']+$/.test(w)));
+  const english = looksEnglish ? latinWords.length : 0;
+  const zh = han / HAN_CHARS_PER_WORD;
+  const en = english;
+  const total = zh + en;
+  if (total === 0) return 'OTHER';
+  const minority = Math.min(zh, en);
+  if (minority >= MIXED_MIN_UNITS && minority / total >= MIXED_MIN_SHARE) return 'MIXED';
+  if (zh >= en) return 'ZH';
+  return 'EN';
+}
