@@ -18,6 +18,10 @@ export function loadFixture<T>(name: string, schema: z.ZodType<T>): T {
 }
 
 export const labelled: LabelledReviews = loadFixture('labelled-reviews.json', LabelledReviews);
+export const holdout: Pick<LabelledReviews, 'reviews'> = loadFixture(
+  'holdout-reviews.json',
+  LabelledReviews.pick({ description: true, reviews: true }),
+);
 
 /** The label a score reads as: within ±NEUTRAL_BAND of 0 is neutral. */
 export const NEUTRAL_BAND = 0.1;

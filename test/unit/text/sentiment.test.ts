@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sentiment, ratingScore, squash } from '../../../src/text/sentiment.ts';
-import { labelled, labelOf } from './fixtures.ts';
+import { holdout, labelled, labelOf } from './fixtures.ts';
 
 describe('sentiment on the labelled review set', () => {
   it('has at least 200 sentences in both languages, with negation and contrast', () => {
@@ -27,6 +27,14 @@ describe('sentiment on the labelled review set', () => {
     }
     console.log(`sentiment accuracy: ${(accuracy * 100).toFixed(1)}% of ${labelled.reviews.length}`);
     assert.ok(accuracy >= 0.9, `accuracy ${accuracy}; wrong:\n${wrong.join('\n')}`);
+  });
+
+  it('labels at least 75% of the held-out set right (sentences never used to tune the lexicons)', () => {
+    // A floor, set before the set was first scored (it scored 52/64 then): the lexicons' coverage of unseen wording is
+    // the weak point, and this figure is the honest estimate of it. Do not add its sentences' words to the lexicons.
+    const ok = holdout.reviews.filter((r) => labelOf(sentiment(r.text).score) === r.label).length;
+    console.log(`held-out sentiment accuracy: ${ok}/${holdout.reviews.length}`);
+    assert.ok(ok / holdout.reviews.length >= 0.75);
   });
 
   it('gives a Chinese and an English review of the same experience the same sign', () => {
