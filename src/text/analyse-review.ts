@@ -4,9 +4,9 @@
 
 import { z } from 'zod';
 import { ASPECT_IDS, aspectMentions, type AspectId } from './aspects.ts';
-import { detectLanguage, type Language } from './language.ts';
+import { detectNormalisedLanguage, type Language } from './language.ts';
 import { combineSentiment, lexiconSentiment, type SentimentOptions } from './sentiment.ts';
-import { contentWords, cutClauses, MAX_TEXT_CHARS } from './tokens.ts';
+import { contentWords, cutNormalised, MAX_TEXT_CHARS, normaliseText } from './tokens.ts';
 
 /** A review as it arrives, for callers to parse at their boundary: text, and an optional 1..5 star rating. */
 export const ReviewInput = z.object({
@@ -49,7 +49,8 @@ export interface AnalyseOptions {
 export function analyseReview(text: string, rating?: number | null, options: AnalyseOptions = {}): ReviewAnalysis {
   if (rating !== undefined && rating !== null && !(Number.isFinite(rating) && rating >= 1 && rating <= 5))
     throw new RangeError(`rating must be a number from 1 to 5, got ${rating}`);
-  const clauses = cutClauses(text);
+  const norm = normaliseText(text);
+  const clauses = cutNormalised(norm);
   const lexicon = lexiconSentiment(clauses);
   const combined = combineSentiment(lexicon, text, { rating, model: options.model });
   const tokens = contentWords(clauses);
@@ -59,7 +60,7 @@ export function analyseReview(text: string, rating?: number | null, options: Ana
     .map((aspect) => ({ aspect, mentions: mentions.get(aspect) ?? 0, sentiment: lexicon.aspects.get(aspect) ?? null }))
     .sort((a, b) => b.mentions - a.mentions || ASPECT_IDS.indexOf(a.aspect) - ASPECT_IDS.indexOf(b.aspect));
   return {
-    language: detectLanguage(text),
+    language: detectNormalisedLanguage(norm),
     sentiment: combined.score,
     textSentiment: lexicon.lexiconScore,
     opinions: lexicon.opinions,

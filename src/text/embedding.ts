@@ -64,17 +64,18 @@ export class HashedTfIdf {
   transform(tokens: readonly string[]): Float32Array {
     const tf = new Map<string, number>();
     for (const w of tokens) tf.set(w, (tf.get(w) ?? 0) + 1);
-    const acc = new Float64Array(this.dim);
+    // a review touches a few buckets: accumulate them sparsely, then write the dense vector once
+    const acc = new Map<number, number>();
     for (const [w, count] of tf) {
       const { index, sign } = hashedBucket(w, this.dim, this.seed);
-      acc[index]! += sign * (1 + Math.log(count)) * this.idf[index]!;
+      acc.set(index, (acc.get(index) ?? 0) + sign * (1 + Math.log(count)) * this.idf[index]!);
     }
     let norm = 0;
-    for (let b = 0; b < this.dim; b++) norm += acc[b]! * acc[b]!;
+    for (const v of acc.values()) norm += v * v;
     const out = new Float32Array(this.dim);
     if (norm === 0) return out;
     const inv = 1 / Math.sqrt(norm);
-    for (let b = 0; b < this.dim; b++) out[b] = acc[b]! * inv;
+    for (const [b, v] of acc) out[b] = v * inv;
     return out;
   }
 

@@ -27,7 +27,11 @@ function count(text: string, re: RegExp): number {
 }
 
 export function detectLanguage(text: string): Language {
-  const norm = normaliseText(text);
+  return detectNormalisedLanguage(normaliseText(text));
+}
+
+/** detectLanguage on a text already passed through normaliseText. */
+export function detectNormalisedLanguage(norm: string): Language {
   const han = count(norm, HAN);
   const kanaHangul = count(norm, KANA_HANGUL);
   const others = count(norm, OTHER_LETTER);

@@ -72,9 +72,20 @@ export interface Unit {
   info?: KeyInfo;
 }
 
-function joinWords(words: readonly string[]): string {
-  return words.every(isHan) ? words.join('') : words.join(' ');
-}
+/**
+ * Every proper prefix of a phrase key, as it is built word by word in toUnits (Chinese words joined with nothing, others
+ * with a space), so a phrase is only looked up while it can still become a key.
+ */
+const PHRASE_PREFIXES: ReadonlySet<string> = (() => {
+  const out = new Set<string>();
+  for (const key of VOCAB.keys()) {
+    if (key.includes(' ')) {
+      const words = key.split(' ');
+      for (let i = 1; i < words.length; i++) out.add(words.slice(0, i).join(' '));
+    } else if (isHan(key)) for (let i = 1; i < key.length; i++) out.add(key.slice(0, i));
+  }
+  return out;
+})();
 
 /**
  * Split a Chinese word into lexicon keys and particles, covering all of it with the fewest keys, or null when it cannot
@@ -116,18 +127,26 @@ function splitHan(word: string): string[] | null {
 export function toUnits(clause: readonly string[]): Unit[] {
   const units: Unit[] = [];
   for (let i = 0; i < clause.length; ) {
-    let matched = false;
-    for (let n = Math.min(MAX_PHRASE_WORDS, clause.length - i); n >= 1; n--) {
-      const key = n === 1 ? clause[i]! : joinWords(clause.slice(i, i + n));
-      const info = VOCAB.get(key);
-      if (info) {
-        units.push({ key, info });
-        i += n;
-        matched = true;
-        break;
+    // the longest run of up to MAX_PHRASE_WORDS words from i that is a key, extended only while it is a key's prefix
+    let key = clause[i]!;
+    let han = isHan(key);
+    let bestLen = VOCAB.has(key) ? 1 : 0;
+    let bestKey = key;
+    for (let n = 2; n <= MAX_PHRASE_WORDS && i + n <= clause.length && PHRASE_PREFIXES.has(key); n++) {
+      const next = clause[i + n - 1]!;
+      const nextHan = isHan(next);
+      key = han && nextHan ? key + next : `${key} ${next}`;
+      han = han && nextHan;
+      if (VOCAB.has(key)) {
+        bestLen = n;
+        bestKey = key;
       }
     }
-    if (matched) continue;
+    if (bestLen > 0) {
+      units.push({ key: bestKey, info: VOCAB.get(bestKey)! });
+      i += bestLen;
+      continue;
+    }
     const word = clause[i]!;
     const pieces = word.length > 1 && isHan(word) ? splitHan(word) : null;
     if (pieces) for (const p of pieces) units.push({ key: p, info: VOCAB.get(p)! });
@@ -170,7 +189,8 @@ export function lexiconSentiment(clauses: readonly (readonly string[])[]): Omit<
   let after = 1;
   for (const clause of clauses) {
     const units = toUnits(clause);
-    const words = new Set<string>([...clause, ...units.map((u) => u.key)]);
+    let words: Set<string> | undefined; // built only when a term has `when` words
+    const inClause = (w: string): boolean => (words ??= new Set([...clause, ...units.map((u) => u.key)])).has(w);
     // An untagged opinion ("great", "好") is about the aspect named last before it in the clause, else the first after it.
     const aspectAt: (AspectId | undefined)[] = units.map((u) => ASPECT_OF_WORD.get(u.key));
     const firstAspect: AspectId | undefined = aspectAt.find((a) => a !== undefined);
@@ -213,7 +233,7 @@ export function lexiconSentiment(clauses: readonly (readonly string[])[]): Omit<
         sinceModifier = 0;
         continue;
       }
-      const term = info.opinions?.find((o) => !o.when || o.when.some((w) => words.has(w)));
+      const term = info.opinions?.find((o) => !o.when || o.when.some(inClause));
       if (!term) {
         sinceModifier++;
         continue;

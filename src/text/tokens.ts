@@ -46,10 +46,13 @@ export function normaliseText(text: string): string {
     .toLowerCase();
 }
 
-// One match per piece: a Han run, a word of any other script, whitespace, or one other character (punctuation, emoji,
-// symbols), which ends a clause.
-const PIECE =
-  /(\p{Script=Han}+)|((?:(?!\p{Script=Han})[\p{L}\p{N}])(?:(?!\p{Script=Han})[\p{L}\p{M}\p{N}])*(?:['-](?:(?!\p{Script=Han})[\p{L}\p{M}\p{N}])+)*)|(\s+)|([\s\S])/gu;
+// One match per piece: a Han run, a word (letters, digits, marks; an inner apostrophe or hyphen), whitespace, or one
+// other character (punctuation, emoji, symbols), which ends a clause. A word may swallow Han characters that follow
+// letters with no space ("delivery很快"); those words are split again by script (HAN_OR_OTHER).
+const PIECE = /(\p{Script=Han}+)|([\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:['-][\p{L}\p{M}\p{N}]+)*)|(\s+)|([\s\S])/gu;
+const HAN_ANY = /\p{Script=Han}/u;
+const HAN_OR_OTHER = /(\p{Script=Han}+)|([^\p{Script=Han}]+)/gu;
+const EDGE_MARKS = /^['-]+|['-]+$/g;
 
 /** A word is Han when its first character is (jieba never mixes scripts inside a word). */
 const HAN_START = /^\p{Script=Han}/u;
@@ -62,7 +65,11 @@ export function isHan(word: string): boolean {
  * between two Han runs (Chinese reviewers often separate clauses with a space).
  */
 export function cutClauses(text: string): string[][] {
-  const norm = normaliseText(text);
+  return cutNormalised(normaliseText(text));
+}
+
+/** cutClauses on a text already passed through normaliseText. */
+export function cutNormalised(norm: string): string[][] {
   const clauses: string[][] = [];
   let clause: string[] = [];
   let lastWasHan = false;
@@ -71,18 +78,31 @@ export function cutClauses(text: string): string[][] {
     if (clause.length > 0) clauses.push(clause);
     clause = [];
   };
+  const pushHan = (han: string): void => {
+    if (lastWasHan && spaceSinceHan) end();
+    for (const w of segmenter().cut(han, false)) clause.push(w);
+    lastWasHan = true;
+    spaceSinceHan = false;
+  };
   for (const m of norm.matchAll(PIECE)) {
     const [, han, word, space] = m;
-    if (han !== undefined) {
-      if (lastWasHan && spaceSinceHan) end();
-      for (const w of segmenter().cut(han, false)) clause.push(w);
-      lastWasHan = true;
-      spaceSinceHan = false;
-    } else if (word !== undefined) {
-      clause.push(word);
-      lastWasHan = false;
+    if (han !== undefined) pushHan(han);
+    else if (word !== undefined) {
+      if (HAN_ANY.test(word)) {
+        for (const [, h, other] of word.matchAll(HAN_OR_OTHER)) {
+          if (h !== undefined) pushHan(h);
+          else if (other !== undefined) {
+            const w = other.replace(EDGE_MARKS, '');
+            if (w) clause.push(w);
+            lastWasHan = false;
+          }
+        }
+      } else {
+        clause.push(word);
+        lastWasHan = false;
+      }
     } else if (space !== undefined) {
-      if (/[\n\r]/.test(space)) end();
+      if (space.includes('\n') || space.includes('\r')) end();
       spaceSinceHan = lastWasHan;
     } else {
       end();
