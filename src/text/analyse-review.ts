@@ -3,7 +3,7 @@
 // transaction.
 
 import { z } from 'zod';
-import { ASPECT_IDS, aspectMentions, type AspectId } from './aspects.ts';
+import { ASPECT_IDS, type AspectId } from './aspects.ts';
 import { detectNormalisedLanguage, type Language } from './language.ts';
 import { combineSentiment, lexiconSentiment, type SentimentOptions } from './sentiment.ts';
 import { contentWords, cutNormalised, MAX_TEXT_CHARS, normaliseText } from './tokens.ts';
@@ -17,7 +17,7 @@ export type ReviewInput = z.infer<typeof ReviewInput>;
 
 export interface AspectAnalysis {
   aspect: AspectId;
-  /** how many of the review's words name the aspect */
+  /** how many of the review's words (or lexicon phrases) name the aspect */
   mentions: number;
   /** the sentiment of what the review says about it, in (-1, 1); null when it names the aspect without an opinion */
   sentiment: number | null;
@@ -54,7 +54,7 @@ export function analyseReview(text: string, rating?: number | null, options: Ana
   const lexicon = lexiconSentiment(clauses);
   const combined = combineSentiment(lexicon, text, { rating, model: options.model });
   const tokens = contentWords(clauses);
-  const mentions = aspectMentions(clauses.flat());
+  const mentions = lexicon.mentions;
   const ids = new Set<AspectId>([...mentions.keys(), ...lexicon.aspects.keys()]);
   const aspects = [...ids]
     .map((aspect) => ({ aspect, mentions: mentions.get(aspect) ?? 0, sentiment: lexicon.aspects.get(aspect) ?? null }))

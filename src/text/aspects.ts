@@ -2,8 +2,9 @@
 // Chinese and an English review about the same thing (slow delivery, 物流慢) share an aspect and, later, a topic.
 // Aspects are language-independent features; lexical vectors are not.
 //
-// Seed terms are words as tokenize() yields them (jieba words for Chinese, lower-case words for English). The opinion
-// terms of the lexicons that are tagged with an aspect ("slow", "慢" -> delivery) count as mentions too.
+// Seed terms are single words as tokenize() yields them (jieba words for Chinese, lower-case words for English; a test
+// holds them to it). The opinion terms of the lexicons that are tagged with an aspect ("slow", "慢", "好用" -> their
+// aspect) count as mentions too, phrases included when mentions are counted over sentiment units.
 
 import { EN_LEXICON } from './lexicon/en.ts';
 import { ZH_LEXICON } from './lexicon/zh.ts';
@@ -35,7 +36,7 @@ export const ASPECTS: readonly Aspect[] = [
     label: { en: 'Delivery', zh: '物流' },
     seeds: {
       en: ['delivery', 'delivered', 'shipping', 'shipped', 'ship', 'courier', 'arrived', 'arrive', 'arrival', 'dispatch', 'dispatched', 'logistics', 'tracking', 'express', 'parcel', 'shipment'],
-      zh: ['物流', '快递', '发货', '送货', '配送', '到货', '送达', '派送', '快递员', '运输', '顺丰', '邮寄', '收货', '到了', '寄'],
+      zh: ['物流', '快递', '发货', '送货', '配送', '到货', '送达', '派送', '运输', '邮寄', '收货', '寄'],
     },
   },
   {
@@ -99,7 +100,7 @@ export const ASPECTS: readonly Aspect[] = [
     label: { en: 'Durability', zh: '耐用性' },
     seeds: {
       en: ['durable', 'durability', 'lasted', 'lasts', 'lasting', 'broke', 'broken', 'wear', 'worn', 'months', 'apart'],
-      zh: ['耐用', '结实', '坏', '寿命', '断', '裂', '开线', '起球', '掉色', '褪色', '磨损', '坏了'],
+      zh: ['耐用', '结实', '坏', '寿命', '断', '裂', '起球', '掉色', '褪色', '磨损'],
     },
   },
   {
@@ -107,7 +108,7 @@ export const ASPECTS: readonly Aspect[] = [
     label: { en: 'Appearance', zh: '外观' },
     seeds: {
       en: ['color', 'colour', 'colors', 'look', 'looks', 'design', 'style', 'appearance', 'picture', 'photo', 'pictures'],
-      zh: ['颜色', '外观', '款式', '设计', '样子', '颜值', '色差', '图片', '实物', '样式'],
+      zh: ['颜色', '外观', '款式', '设计', '样子', '色差', '图片', '实物', '样式'],
     },
   },
   {
@@ -115,7 +116,7 @@ export const ASPECTS: readonly Aspect[] = [
     label: { en: 'Ease of use', zh: '使用体验' },
     seeds: {
       en: ['works', 'working', 'use', 'easy', 'battery', 'function', 'functions', 'feature', 'features', 'performance', 'setup', 'install', 'app'],
-      zh: ['好用', '使用', '功能', '效果', '操作', '安装', '电池', '续航', '性能', '用起来', '使用方便'],
+      zh: ['使用', '功能', '效果', '操作', '安装', '电池', '续航', '性能'],
     },
   },
 ];
@@ -127,11 +128,14 @@ export const ASPECT_OF_WORD: ReadonlyMap<string, AspectId> = (() => {
   const m = new Map<string, AspectId>();
   for (const a of ASPECTS) for (const w of [...a.seeds.en, ...a.seeds.zh]) if (!m.has(w)) m.set(w, a.id);
   for (const lex of [EN_LEXICON, ZH_LEXICON])
-    for (const o of lex.opinions) if (o.aspect && !o.when && !o.term.includes(' ') && !m.has(o.term)) m.set(o.term, o.aspect);
+    for (const o of lex.opinions) if (o.aspect && !o.when && !m.has(o.term)) m.set(o.term, o.aspect);
   return m;
 })();
 
-/** Which aspects a review mentions and how often, from its words (tokens or all words), in first-mention order. */
+/**
+ * Which aspects a review mentions and how often, from its words or its sentiment units (which also hold lexicon phrases
+ * such as "好用"; analyseReview counts over those), in first-mention order.
+ */
 export function aspectMentions(words: readonly string[]): Map<AspectId, number> {
   const out = new Map<AspectId, number>();
   for (const w of words) {

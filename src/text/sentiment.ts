@@ -20,7 +20,7 @@
 //   5. With a rating r in 1..5: ratingScore = (r - 3) / 2; score = (textScore + ratingScore) / 2 when the text holds an
 //      opinion (or a model scored it), else ratingScore. Without a rating, score = textScore.
 
-import { ASPECT_OF_WORD, type AspectId } from './aspects.ts';
+import { ASPECT_OF_WORD, aspectMentions, type AspectId } from './aspects.ts';
 import { EN_LEXICON } from './lexicon/en.ts';
 import { MAX_PHRASE_WORDS, type Lexicon, type OpinionTerm } from './lexicon/types.ts';
 import { ZH_LEXICON } from './lexicon/zh.ts';
@@ -172,6 +172,8 @@ export interface SentimentResult {
   opinions: number;
   /** per aspect, the squashed sum of the contributions about it (opinion terms tagged with it, or in a clause naming it) */
   aspects: Map<AspectId, number>;
+  /** per aspect, how many units (words, or lexicon phrases such as "好用" or "never arrived") name it */
+  mentions: Map<AspectId, number>;
 }
 
 export function squash(sum: number): number {
@@ -186,6 +188,7 @@ interface Contribution {
 /** The lexicon part (steps 1-3) on pre-cut clauses. */
 export function lexiconSentiment(clauses: readonly (readonly string[])[]): Omit<SentimentResult, 'score'> {
   const contributions: Contribution[] = [];
+  const unitKeys: string[] = [];
   let after = 1;
   for (const clause of clauses) {
     const units = toUnits(clause);
@@ -201,6 +204,7 @@ export function lexiconSentiment(clauses: readonly (readonly string[])[]): Omit<
     let concession = 1;
     for (let u = 0; u < units.length; u++) {
       const { info } = units[u]!;
+      unitKeys.push(units[u]!.key);
       lastAspect = aspectAt[u] ?? lastAspect;
       if (sinceModifier > SCOPE) {
         negation = 1;
@@ -252,7 +256,7 @@ export function lexiconSentiment(clauses: readonly (readonly string[])[]): Omit<
   }
   const aspects = new Map<AspectId, number>();
   for (const [a, s] of perAspect) aspects.set(a, squash(s));
-  return { lexiconScore: squash(sum), opinions: contributions.length, aspects };
+  return { lexiconScore: squash(sum), opinions: contributions.length, aspects, mentions: aspectMentions(unitKeys) };
 }
 
 /** (r - 3) / 2 for a rating r in 1..5, clamped; null for a missing or non-finite rating. */

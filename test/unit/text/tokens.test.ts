@@ -21,6 +21,7 @@ describe('tokenize', () => {
     assert.deepEqual(cutClauses('物流很快 质量很好'), [['物流', '很快'], ['质量', '很', '好']]);
     assert.deepEqual(cutClauses('good😀bad\nok'), [['good'], ['bad'], ['ok']]);
     assert.deepEqual(cutClauses('well-made and long-lasting'), [['well-made', 'and', 'long-lasting']]);
+    assert.deepEqual(cutClauses('delivery很快quality-wise不错'), [['delivery', '很快', 'quality-wise', '不错']]);
   });
 
   it('is robust to any input: empty, NUL, lone surrogates, emoji only, 5,000 characters, huge input', () => {
@@ -36,6 +37,12 @@ describe('tokenize', () => {
       'good '.repeat(1000),
       '质量不错 quality ok 👍 '.repeat(300),
       'x'.repeat(MAX_TEXT_CHARS * 3),
+      'a-'.repeat(8000) + '!',
+      "a'".repeat(8000) + '好',
+      '-'.repeat(10000),
+      '\n'.repeat(10000),
+      '不'.repeat(5000),
+      '很'.repeat(3000) + '好',
     ];
     for (const text of strange) {
       const tokens = tokenize(text);
