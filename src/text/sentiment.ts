@@ -33,7 +33,8 @@ export const CONCESSION = 0.5;
 export const SCOPE = 3;
 export const MAX_DEGREE = 3;
 
-interface KeyInfo {
+/** What a lexicon key is: an opinion (with its readings), a negator, a degree word, a contrast or concession word. */
+export interface KeyInfo {
   opinions?: OpinionTerm[];
   negator?: number;
   degree?: number;

@@ -6,25 +6,23 @@
 // letter run (Latin, Cyrillic, kana...) is one lower-cased word; an apostrophe or hyphen inside a word keeps it whole
 // ("didn't", "well-made").
 
-import { createRequire } from 'node:module';
-import type { Jieba } from '@node-rs/jieba';
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict.js';
 import { EN_LEXICON } from './lexicon/en.ts';
 import { ZH_LEXICON } from './lexicon/zh.ts';
 
 /** Longer texts are analysed on their first MAX_TEXT_CHARS characters: ingest must stay fast whatever arrives. */
 export const MAX_TEXT_CHARS = 20_000;
 
-// The package is CommonJS without an exports map; createRequire loads it lazily, so importing this module costs nothing
-// until the first Chinese text (loading the dictionary takes ~0.3 s once per process).
-const require = createRequire(import.meta.url);
+// Built on first use: loading the dictionary into jieba takes ~0.3 s, once per process.
 let jieba: Jieba | undefined;
 function segmenter(): Jieba {
-  if (!jieba) {
-    const { Jieba: JiebaClass } = require('@node-rs/jieba') as typeof import('@node-rs/jieba');
-    const { dict } = require('@node-rs/jieba/dict.js') as typeof import('@node-rs/jieba/dict.js');
-    jieba = JiebaClass.withDict(dict);
-  }
-  return jieba;
+  return (jieba ??= Jieba.withDict(dict));
+}
+
+/** Load jieba's dictionary now (at startup), so the first Chinese review inside an ingest transaction does not pay it. */
+export function loadSegmenter(): void {
+  segmenter();
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
