@@ -77,6 +77,14 @@ describe('HashedTfIdf', () => {
     assert.ok(Math.abs(cosine(a, en)) < 0.3);
   });
 
+  it('fits on an empty corpus (every idf 1) and rejects a bad dimension', () => {
+    const empty = HashedTfIdf.fit([], { dim: 8 });
+    assert.ok(empty.idf.every((x) => x === 1));
+    assert.ok(Math.abs(empty.transform(['a', 'b']).reduce((s, x) => s + x * x, 0) - 1) < 1e-6);
+    assert.throws(() => HashedTfIdf.fit([], { dim: 0 }), RangeError);
+    assert.throws(() => HashedTfIdf.fit([], { dim: 2.5 }), RangeError);
+  });
+
   it('rejects a malformed serialised model', () => {
     assert.throws(() => HashedTfIdf.fromJSON({ kind: 'portrait.text.hashed-tfidf', version: 1, dim: 4, seed: 0, documents: 1, df: [0, 0] }), RangeError);
     assert.throws(() => HashedTfIdf.fromJSON({ kind: 'other' }));

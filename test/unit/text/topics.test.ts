@@ -78,6 +78,14 @@ describe('TopicModel', () => {
     assert.equal(small.shares(tokenize('物流太慢了'))[0]?.topicId, 'delivery');
   });
 
+  it('fits on an empty corpus or empty reviews: the aspect topics alone', () => {
+    for (const docs of [[], [[], []]]) {
+      const m = TopicModel.fit(docs);
+      assert.deepEqual(m.topics.map((t) => t.source), Array(11).fill('aspect'));
+      assert.equal(m.shares(tokenize('物流太慢'))[0]?.topicId, 'delivery');
+    }
+  });
+
   it('rejects a malformed serialised model', () => {
     assert.throws(() => TopicModel.fromJSON({ kind: 'portrait.text.topics', version: 2, fittedOn: { documents: 0, seed: 1 }, topics: [] }));
     const json = model.toJSON();
