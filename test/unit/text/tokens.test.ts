@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { cutClauses, MAX_TEXT_CHARS, normaliseText, tokenize } from '../../../src/text/tokens.ts';
 import { detectLanguage } from '../../../src/text/language.ts';
 import { sentiment } from '../../../src/text/sentiment.ts';
+import { holdout, labelled } from './fixtures.ts';
 
 describe('tokenize', () => {
   it('cuts Chinese with jieba and lower-cases English words, dropping stop words and numerals', () => {
@@ -77,5 +78,15 @@ describe('detectLanguage', () => {
     assert.equal(detectLanguage('😀👍 123'), 'OTHER');
     assert.equal(detectLanguage(''), 'OTHER');
     assert.equal(detectLanguage('ＧＯＯＤ'), 'EN');
+  });
+
+  it('detects every Chinese and English review of the fixtures; a Chinese review with one English word stays ZH', () => {
+    const all = [...labelled.reviews, ...holdout.reviews];
+    const wrong = all.filter((r) => r.language !== 'MIXED' && detectLanguage(r.text) !== r.language).map((r) => r.text);
+    assert.deepEqual(wrong, []);
+    // code-switched reviews: ZH when the English is one word ("客服很nice"), MIXED when it is more
+    for (const r of all.filter((x) => x.language === 'MIXED')) assert.ok(['ZH', 'MIXED'].includes(detectLanguage(r.text)), r.text);
+    assert.equal(detectLanguage('客服很nice，耐心解答问题'), 'ZH');
+    assert.equal(detectLanguage('质量太差了，total waste of money'), 'MIXED');
   });
 });
