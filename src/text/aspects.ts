@@ -51,7 +51,7 @@ export const ASPECTS: readonly Aspect[] = [
     id: 'service',
     label: { en: 'Customer service', zh: '客服' },
     seeds: {
-      en: ['service', 'seller', 'support', 'staff', 'agent', 'reply', 'replied', 'response', 'responded', 'communication', 'store', 'shop', 'vendor'],
+      en: ['service', 'seller', 'support', 'staff', 'agent', 'reply', 'replied', 'response', 'responded', 'communication', 'vendor'],
       zh: ['客服', '服务', '卖家', '商家', '店家', '售后', '态度', '回复', '掌柜', '店铺', '老板'],
     },
   },
@@ -68,7 +68,7 @@ export const ASPECTS: readonly Aspect[] = [
     label: { en: 'Size and fit', zh: '尺码' },
     seeds: {
       en: ['size', 'sizes', 'sizing', 'fit', 'fits', 'fitting', 'length', 'width', 'waist'],
-      zh: ['尺码', '尺寸', '大小', '码', '码数', '号', '合身', '长度', '宽度', '版型', '腰围'],
+      zh: ['尺码', '尺寸', '大小', '码数', '合身', '长度', '宽度', '版型', '腰围'],
     },
   },
   {
@@ -99,7 +99,7 @@ export const ASPECTS: readonly Aspect[] = [
     id: 'durability',
     label: { en: 'Durability', zh: '耐用性' },
     seeds: {
-      en: ['durable', 'durability', 'lasted', 'lasts', 'lasting', 'broke', 'broken', 'wear', 'worn', 'months', 'apart'],
+      en: ['durable', 'durability', 'lasted', 'lasts', 'lasting', 'broke', 'broken', 'months', 'apart'],
       zh: ['耐用', '结实', '坏', '寿命', '断', '裂', '起球', '掉色', '褪色', '磨损'],
     },
   },

@@ -51,7 +51,7 @@ const ENTRIES: readonly Entry[] = [
   // service
   ['helpful', 1.2, 'service'], ['friendly', 1.1, 'service'], ['responsive', 1, 'service'], ['polite', 0.8, 'service'],
   ['patient', 0.8, 'service'], ['professional', 0.8, 'service'], ['courteous', 1, 'service'], ['rude', -1.5, 'service'],
-  ['unhelpful', -1.3, 'service'], ['ignored', -1.2, 'service'], ['unresponsive', -1.3, 'service'],
+  ['unhelpful', -1.3, 'service'], ['ignored', -1.2, 'service'], ['unresponsive', -1.3],
   ['dismissive', -1.2, 'service'], ['no reply', -1.2, 'service'], ['no response', -1.2, 'service'],
   ['never replied', -1.4, 'service'], ['never responded', -1.4, 'service'], ['scam', -2, 'service'],
   // price
@@ -92,7 +92,7 @@ const ENTRIES: readonly Entry[] = [
   ['lasts', 0.6, 'durability'],
   // appearance
   ['beautiful', 1.2, 'appearance'], ['gorgeous', 1.5, 'appearance'], ['stylish', 1, 'appearance'], ['cute', 0.8, 'appearance'],
-  ['lovely', 1.2, 'appearance'], ['elegant', 1.1, 'appearance'], ['ugly', -1.3, 'appearance'],
+  ['lovely', 1.2], ['elegant', 1.1, 'appearance'], ['ugly', -1.3, 'appearance'],
   ['different color', -0.9, 'appearance'], ['color difference', -1, 'appearance'], ['pretty', 0.8, 'appearance'], ['looks nothing like', -1.3, 'appearance'],
   // ease of use
   ['works', 0.6, 'usability'], ['worked', 0.5, 'usability'], ['easy', 0.8, 'usability'], ['convenient', 1, 'usability'],

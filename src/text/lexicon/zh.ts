@@ -61,6 +61,8 @@ const ENTRIES: readonly Entry[] = [
   ['不值', -1.2, 'price'], ['溢价', -0.8, 'price'], ['对得起', 1, 'price'], ['性价比低', -1.2, 'price'],
   // size
   ['合身', 1, 'size'], ['合适', 0.8, 'size'], ['正好', 0.8, 'size'], ['刚好', 0.8, 'size'], ['刚刚好', 1, 'size'],
+  // a smell that is 大 is strong; checked before size, whose context words are broader
+  ['大', -1, 'smell', SMELL_CONTEXT],
   ['偏小', -0.7, 'size'], ['偏大', -0.7, 'size'], ['小', -0.6, 'size', SIZE_CONTEXT], ['大', -0.6, 'size', SIZE_CONTEXT],
   ['紧', -0.6, 'size'], ['短', -0.5, 'size', SIZE_CONTEXT], ['长', -0.5, 'size', ['太']], ['肥', -0.5, 'size'],
   ['勒', -0.8, 'size'], ['挤脚', -1, 'size'], ['磨脚', -1.1, 'size'],
@@ -76,7 +78,7 @@ const ENTRIES: readonly Entry[] = [
   // smell
   ['清香', 0.8, 'smell'], ['好闻', 1, 'smell'], ['香', 0.6, 'smell'], ['无味', 0.6, 'smell'], ['异味', -1, 'smell'],
   ['臭', -1.3, 'smell'], ['刺鼻', -1.3, 'smell'], ['难闻', -1.3, 'smell'], ['甲醛', -1, 'smell'], ['怪味', -1.2, 'smell'],
-  ['大', -1, 'smell', SMELL_CONTEXT], ['重', -0.9, 'smell', SMELL_CONTEXT], ['冲', -0.9, 'smell', SMELL_CONTEXT],
+  ['重', -0.9, 'smell', SMELL_CONTEXT], ['冲', -0.9, 'smell', SMELL_CONTEXT],
   ['熏', -1.1, 'smell'],
   // durability
   ['结实', 1, 'durability'], ['耐用', 1.2, 'durability'], ['牢固', 1, 'durability'], ['耐磨', 1, 'durability'],
@@ -87,7 +89,7 @@ const ENTRIES: readonly Entry[] = [
   ['开胶', -1.1, 'durability'], ['松动', -0.8, 'durability'], ['散架', -1.4, 'durability'],
   // appearance
   ['漂亮', 1, 'appearance'], ['好看', 1, 'appearance'], ['美观', 1, 'appearance'], ['大方', 0.8, 'appearance'],
-  ['时尚', 0.8, 'appearance'], ['可爱', 0.8, 'appearance'], ['高级', 0.8, 'appearance'], ['颜值高', 1.2, 'appearance'],
+  ['时尚', 0.8, 'appearance'], ['可爱', 0.8, 'appearance'], ['高级', 0.8, 'appearance'], ['颜值高', 1.2, 'appearance'], ['颜值', 0.5, 'appearance'],
   ['难看', -1.2, 'appearance'], ['丑', -1.2, 'appearance'], ['色差', -1, 'appearance'], ['土', -0.6, 'appearance'],
   // ease of use
   ['好用', 1.2, 'usability'], ['方便', 1, 'usability'], ['实用', 1, 'usability'], ['灵敏', 0.8, 'usability'],
