@@ -21,6 +21,7 @@
 //      opinion (or a model scored it), else ratingScore. Without a rating, score = textScore.
 
 import { ASPECT_OF_WORD, aspectMentions, type AspectId } from './aspects.ts';
+import { EMOJI_LEXICON } from './lexicon/emoji.ts';
 import { EN_LEXICON } from './lexicon/en.ts';
 import { MAX_PHRASE_WORDS, type Lexicon, type OpinionTerm } from './lexicon/types.ts';
 import { ZH_LEXICON } from './lexicon/zh.ts';
@@ -61,7 +62,7 @@ function buildVocabulary(lexicons: readonly Lexicon[]): Map<string, KeyInfo> {
   return vocab;
 }
 
-const VOCAB = buildVocabulary([EN_LEXICON, ZH_LEXICON]);
+const VOCAB = buildVocabulary([EN_LEXICON, ZH_LEXICON, EMOJI_LEXICON]);
 const HAN_KEYS = new Set([...VOCAB.keys()].filter((k) => isHan(k)));
 const MAX_HAN_KEY = Math.max(...[...HAN_KEYS].map((k) => k.length));
 /** particles that may sit between the lexicon words of a glued Chinese word ("慢了", "好的") */

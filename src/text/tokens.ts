@@ -8,6 +8,7 @@
 
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
+import { EMOJI_WORDS } from './lexicon/emoji.ts';
 import { EN_LEXICON } from './lexicon/en.ts';
 import { ZH_LEXICON } from './lexicon/zh.ts';
 
@@ -60,7 +61,8 @@ export function isHan(word: string): boolean {
 
 /**
  * The text as clauses of words, every word kept. A clause ends at punctuation, a symbol or emoji, a line break, or a space
- * between two Han runs (Chinese reviewers often separate clauses with a space).
+ * between two Han runs (Chinese reviewers often separate clauses with a space). An emoji of the emoji lexicon (👍, 😡)
+ * is kept as a one-word clause.
  */
 export function cutClauses(text: string): string[][] {
   return cutNormalised(normaliseText(text));
@@ -104,6 +106,8 @@ export function cutNormalised(norm: string): string[][] {
       spaceSinceHan = lastWasHan;
     } else {
       end();
+      // a verdict emoji is a clause of its own: a word for sentiment, out of reach of a negator before it
+      if (EMOJI_WORDS.has(m[0])) clauses.push([m[0]]);
       lastWasHan = false;
     }
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ASPECT_IDS, ASPECTS } from '../../../src/text/aspects.ts';
+import { EMOJI_LEXICON } from '../../../src/text/lexicon/emoji.ts';
 import { EN_LEXICON } from '../../../src/text/lexicon/en.ts';
 import { ZH_LEXICON } from '../../../src/text/lexicon/zh.ts';
 import { toUnits } from '../../../src/text/sentiment.ts';
@@ -16,7 +17,7 @@ const keysOf = (l: typeof EN_LEXICON): string[] => [
 ];
 
 describe('lexicons', () => {
-  for (const [name, lex] of [['en', EN_LEXICON], ['zh', ZH_LEXICON]] as const) {
+  for (const [name, lex] of [['en', EN_LEXICON], ['zh', ZH_LEXICON], ['emoji', EMOJI_LEXICON]] as const) {
     it(`${name}: every key is in normal form and is found as one unit when it stands alone`, () => {
       const unreachable: string[] = [];
       for (const key of keysOf(lex)) {

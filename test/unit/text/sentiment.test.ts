@@ -84,6 +84,13 @@ describe('sentiment rules', () => {
     assert.ok(s('虽然有点贵，但是质量真的好') > 0);
   });
 
+  it('reads verdict emoji, out of reach of a negator', () => {
+    assert.ok(s('👍') > 0.3 && s('😡') < -0.3);
+    assert.ok(s('收到了👍👍') > s('收到了👍'));
+    assert.ok(s('not bad 👍') > 0);
+    assert.equal(s('🚀🎈'), 0);
+  });
+
   it('context decides words whose polarity depends on what they describe', () => {
     assert.ok(s('性价比很高') > 0 && s('价格很高') < 0);
     assert.ok(s('尺码偏小') < 0 && s('too small') < 0);
