@@ -11,20 +11,14 @@ import { ENGLISH_WORDS } from './lexicon/en.ts';
 export const LANGUAGES = ['ZH', 'EN', 'MIXED', 'OTHER'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-const HAN = /\p{Script=Han}/gu;
-const KANA_HANGUL = /[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
-const LATIN_WORD = /\p{Script=Latin}+(?:'\p{Script=Latin}+)?/gu;
-const OTHER_LETTER = /(?![\p{Script=Han}\p{Script=Latin}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])\p{L}/gu;
+// One pass over the text: runs of Han, of kana/Hangul, Latin words, and runs of any other letters.
+const RUNS =
+  /(\p{Script=Han}+)|([\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+)|(\p{Script=Latin}+(?:'\p{Script=Latin}+)?)|(\p{L}+)/gu;
+const ASCII_WORD = /^[a-z']+$/;
 
 const HAN_CHARS_PER_WORD = 1.5;
 const MIXED_MIN_SHARE = 0.25;
 const MIXED_MIN_UNITS = 2;
-
-function count(text: string, re: RegExp): number {
-  let n = 0;
-  for (const _ of text.matchAll(re)) n++;
-  return n;
-}
 
 export function detectLanguage(text: string): Language {
   return detectNormalisedLanguage(normaliseText(text));
@@ -32,16 +26,24 @@ export function detectLanguage(text: string): Language {
 
 /** detectLanguage on a text already passed through normaliseText. */
 export function detectNormalisedLanguage(norm: string): Language {
-  const han = count(norm, HAN);
-  const kanaHangul = count(norm, KANA_HANGUL);
-  const others = count(norm, OTHER_LETTER);
-  const latinWords = norm.match(LATIN_WORD) ?? [];
-  const latinLetters = latinWords.reduce((s, w) => s + w.length, 0);
+  let han = 0;
+  let kanaHangul = 0;
+  let others = 0;
+  let latinLetters = 0;
+  const latinWords: string[] = [];
+  for (const [, h, k, latin, other] of norm.matchAll(RUNS)) {
+    if (h !== undefined) han += h.length;
+    else if (k !== undefined) kanaHangul += k.length;
+    else if (latin !== undefined) {
+      latinWords.push(latin);
+      latinLetters += latin.length;
+    } else if (other !== undefined) others += other.length;
+  }
   if (kanaHangul > 0 && kanaHangul * 10 >= han + latinLetters + kanaHangul) return 'OTHER';
   if (others > han + latinLetters) return 'OTHER';
   // Latin text that is not English: three or more words and none of them an English word we know.
   const knownEnglish = latinWords.some((w) => ENGLISH_WORDS.has(w));
-  const looksEnglish = knownEnglish || (latinWords.length < 3 && latinWords.every((w) => /^[a-z']+$/.test(w)));
+  const looksEnglish = knownEnglish || (latinWords.length < 3 && latinWords.every((w) => ASCII_WORD.test(w)));
   const english = looksEnglish ? latinWords.length : 0;
   const zh = han / HAN_CHARS_PER_WORD;
   const en = english;
