@@ -12,7 +12,7 @@ import { loadEnv } from '../src/config/env.ts';
 import { loadPortraitConfig } from '../src/config/portrait-config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices } from '../src/app/services.ts';
-import { requestRetrain } from '../src/modules/segmentation/retrain.ts';
+import { requestRetrain } from '../src/modules/segmentation/training-job.ts';
 import { startBenchDatabase } from './support/database.ts';
 import { runBench, seconds } from './support/lifecycle.ts';
 import { heading, printTable, target } from './support/table.ts';

@@ -1,7 +1,7 @@
 // Which code runs each kind of job: the job queue (src/modules/jobs/) knows kinds only; the handlers are registered
 // here, at the composition root, so the queue depends on no domain module.
 import type { JobHandler } from '../modules/jobs/job-runner.ts';
-import { RETRAIN_JOB, retrainHandler } from '../modules/segmentation/retrain.ts';
+import { RETRAIN_JOB, retrainHandler } from '../modules/segmentation/training-job.ts';
 import { scheduleHandlers, type ScheduleDeps } from '../modules/schedules/schedule-handlers.ts';
 import { enqueueDueSchedules, scheduleJobKind } from '../modules/schedules/schedules.ts';
 import type { JobLanes } from '../modules/jobs/job-queue.ts';

@@ -9,7 +9,7 @@ import { createJobRunner } from '../../src/app/services.ts';
 import { JOB_LANES } from '../../src/app/job-handlers.ts';
 import { claimNext, enqueue } from '../../src/modules/jobs/job-queue.ts';
 import { JobRunner } from '../../src/modules/jobs/job-runner.ts';
-import { RETRAIN_JOB } from '../../src/modules/segmentation/retrain.ts';
+import { RETRAIN_JOB } from '../../src/modules/segmentation/training-job.ts';
 import { scheduleJobKind } from '../../src/modules/schedules/schedules.ts';
 
 const logLines: string[] = [];

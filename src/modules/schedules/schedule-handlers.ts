@@ -16,7 +16,7 @@ import type { Placement } from '../profiles/placement.ts';
 import { activateModel, findActiveModel } from '../segmentation/model-store.ts';
 import { readMetrics, readTrainParams } from '../segmentation/model-row.ts';
 import { resolveFeatures } from '../segmentation/features.ts';
-import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/retrain.ts';
+import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/training-job.ts';
 import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
 import { scheduleJobKind } from './schedules.ts';
 

@@ -22,7 +22,7 @@ import {
   type ModelReport,
   type TrainParams,
 } from './model-report.ts';
-import type { TrainingResult } from './train-model.ts';
+import type { TrainingResult } from './fit-segmentation.ts';
 
 const numbers = z.array(z.number());
 /** JSON writes an infinite fence (a column with no values) as null */

@@ -6,7 +6,7 @@ import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
 import type { InputJsonValue } from '../../generated/prisma/internal/prismaNamespace.ts';
 import { notFound } from '../../errors.ts';
-import type { TrainingResult } from './train-model.ts';
+import type { TrainingResult } from './fit-segmentation.ts';
 import { modelColumns } from './model-row.ts';
 import type { SegmentDescription } from './describe-segments.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';

@@ -8,7 +8,7 @@ import { strategyFor } from '../../rules/strategy.ts';
 import { KEY_METRICS } from '../../rules/labels.ts';
 import { listUsers, checkPageSize } from '../users/users-service.ts';
 import { ALL_FEATURES } from './features.ts';
-import { RETRAIN_JOB, requestRetrain } from './retrain.ts';
+import { RETRAIN_JOB, requestRetrain } from './training-job.ts';
 import { activateModel, findActiveModel, listModels } from './model-store.ts';
 import { listJobs } from '../jobs/job-queue.ts';
 import { predictSegment } from './predict.ts';

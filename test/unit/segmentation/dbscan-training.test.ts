@@ -6,7 +6,7 @@ import { fromRows } from '../../../src/compute/matrix.ts';
 import { kmeans } from '../../../src/compute/clustering/kmeans.ts';
 import { dbscan } from '../../../src/compute/clustering/dbscan.ts';
 import { fitScaler, transform } from '../../../src/compute/preprocess/scaler.ts';
-import { trainModel } from '../../../src/modules/segmentation/train-model.ts';
+import { fitSegmentation } from '../../../src/modules/segmentation/fit-segmentation.ts';
 import { parsePipeline, predictRows } from '../../../src/compute/pipeline.ts';
 
 const hooks = { runKMeans: async (...args: Parameters<typeof kmeans>) => kmeans(...args) };
@@ -23,7 +23,7 @@ const X = fromRows(rows);
 
 describe('DBSCAN training', () => {
   it('keeps DBSCAN\'s own cluster for every clustered user and places only noise by the nearest cluster', async () => {
-    const trained = await trainModel(X, ['a', 'b'], params, hooks);
+    const trained = await fitSegmentation(X, ['a', 'b'], params, hooks);
     const own = dbscan(transform(X, fitScaler(X)), { eps: params.eps, minSamples: params.minSamples });
     assert.equal(own.clusters, 2);
     assert.equal(own.noise, 2);
@@ -39,12 +39,12 @@ describe('DBSCAN training', () => {
   it('warns when most users are noise, and fails when every user is', async () => {
     // five users close together and 40 spread far apart: one cluster of 5, 40 noise
     const spread = [...Array.from({ length: 5 }, (_, i) => [0.001 * i, 0]), ...Array.from({ length: 40 }, (_, i) => [10 * (i + 1), (i % 7) * 13])];
-    const trained = await trainModel(fromRows(spread), ['a', 'b'], { ...params, eps: 0.01 }, hooks);
+    const trained = await fitSegmentation(fromRows(spread), ['a', 'b'], { ...params, eps: 0.01 }, hooks);
     assert.equal(trained.metrics.noise, 40);
     assert.equal(trained.report.warnings.length, 1);
     assert.match(trained.report.warnings[0]!, /^40 of 45 users are noise/);
-    const clean = await trainModel(X, ['a', 'b'], params, hooks);
+    const clean = await fitSegmentation(X, ['a', 'b'], params, hooks);
     assert.deepEqual(clean.report.warnings, []);
-    await assert.rejects(trainModel(fromRows(spread.slice(5)), ['a', 'b'], { ...params, eps: 0.01 }, hooks), /DBSCAN found no cluster/);
+    await assert.rejects(fitSegmentation(fromRows(spread.slice(5)), ['a', 'b'], { ...params, eps: 0.01 }, hooks), /DBSCAN found no cluster/);
   });
 });

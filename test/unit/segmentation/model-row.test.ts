@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fromRows } from '../../../src/compute/matrix.ts';
 import { kmeans } from '../../../src/compute/clustering/kmeans.ts';
 import { place, predictRows } from '../../../src/compute/pipeline.ts';
-import { trainModel } from '../../../src/modules/segmentation/train-model.ts';
+import { fitSegmentation } from '../../../src/modules/segmentation/fit-segmentation.ts';
 import { modelColumns, readMetrics, readPipeline, readReport, readRfmCuts, readSegmentStats, readTrainParams } from '../../../src/modules/segmentation/model-row.ts';
 import { readFixture } from '../../support/fixtures.ts';
 
@@ -76,7 +76,7 @@ describe('model rows written now', () => {
   it('round-trip through JSON: the same pipeline, report and statistics', async () => {
     const fx = JSON.parse(readFixture('clustering/blobs-600x4.json')) as { X: number[][] };
     const X = fromRows(fx.X.map((r, i) => (i % 50 === 0 ? [Number.NaN, ...r.slice(1)] : r)));
-    const trained = await trainModel(X, ['a', 'b', 'c', 'd'], {
+    const trained = await fitSegmentation(X, ['a', 'b', 'c', 'd'], {
       algorithm: 'GMM', k: 3, kMin: 2, kMax: 6, seed: 1, winsorize: true, eps: 0.5, minSamples: 5, linkage: 'ward', compare: true,
     }, { runKMeans: async (...a: Parameters<typeof kmeans>) => kmeans(...a) });
     const { segmentStats, ...columns } = modelColumns(trained, null);

@@ -1,5 +1,5 @@
-// retrain: validates the request, queues a durable job and returns it at once; the job (run by the JobRunner in any
-// process) reads the profiles, trains in a worker thread, describes the segments and writes the model.
+// The retrain job (training-job.ts): validates the request, queues a durable job and returns it at once; the job (run by
+// the JobRunner in any process) reads the profiles, trains in a worker thread, describes the segments and writes the model.
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { Job, SegmentationModel } from '../../generated/prisma/client.ts';
@@ -14,7 +14,7 @@ import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { isFeatureName, resolveFeatures, usesRfm, type FeatureName } from './features.ts';
 import { computePopulationStats } from '../population/population-stats.ts';
 import { loadFeatureMatrix } from './load-features.ts';
-import { runTrainingInWorker } from './run-training.ts';
+import { runTrainingInWorker } from './training-thread.ts';
 import { describeSegments, DESCRIPTION_COLUMNS } from './describe-segments.ts';
 import { saveModel } from './model-store.ts';
 import { trainParamsSchema } from './model-report.ts';

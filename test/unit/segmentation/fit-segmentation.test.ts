@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { fromRows, matrix } from '../../../src/compute/matrix.ts';
 import { kmeans } from '../../../src/compute/clustering/kmeans.ts';
 import { adjustedRandIndex, sameUpToPermutation } from '../../../src/compute/metrics/agreement.ts';
-import { trainModel } from '../../../src/modules/segmentation/train-model.ts';
+import { fitSegmentation } from '../../../src/modules/segmentation/fit-segmentation.ts';
 import { segmentStatistics } from '../../../src/modules/segmentation/segment-statistics.ts';
 import type { TrainParams } from '../../../src/modules/segmentation/model-report.ts';
 import { parsePipeline, place, transformRows, type FittedPipeline, type SerialisedPipeline } from '../../../src/compute/pipeline.ts';
@@ -24,9 +24,9 @@ const base: TrainParams = { algorithm: 'KMEANS', k: 3, kMin: 2, kMax: 6, seed: 1
 const hooks = { runKMeans: async (...args: Parameters<typeof kmeans>) => kmeans(...args) };
 const close = (a: number, b: number, rel = 1e-9) => Math.abs(a - b) <= rel * Math.max(1, Math.abs(b));
 
-describe('trainModel', () => {
+describe('fitSegmentation', () => {
   it('standardises with the population std and finds the fixture partition', async () => {
-    const m = await trainModel(X, features, base, hooks);
+    const m = await fitSegmentation(X, features, base, hooks);
     m.pipeline.preprocessing.scaler.mean.forEach((v, j) => assert.ok(close(v, fx.scaler.mean[j]!)));
     m.pipeline.preprocessing.scaler.std.forEach((v, j) => assert.ok(close(v, fx.scaler.std[j]!)));
     assert.ok(sameUpToPermutation(m.labels, fx.kmeans.labels));
@@ -40,15 +40,15 @@ describe('trainModel', () => {
   });
 
   it('chooses k = 3 for three blobs and records the curve', async () => {
-    const m = await trainModel(X, features, { ...base, k: null }, hooks);
+    const m = await fitSegmentation(X, features, { ...base, k: null }, hooks);
     assert.equal(m.k, 3);
     assert.deepEqual(m.report.kSelection!.curve.map((p) => p.k), [2, 3, 4, 5, 6]);
   });
 
   it('is deterministic for a seed, for every algorithm, and each one finds the blobs', async () => {
     for (const algorithm of ['KMEANS', 'GMM', 'HIERARCHICAL', 'DBSCAN'] as const) {
-      const a = await trainModel(X, features, { ...base, algorithm }, hooks);
-      const b = await trainModel(X, features, { ...base, algorithm }, hooks);
+      const a = await fitSegmentation(X, features, { ...base, algorithm }, hooks);
+      const b = await fitSegmentation(X, features, { ...base, algorithm }, hooks);
       assert.deepEqual(a.labels, b.labels, algorithm);
       assert.deepEqual(a.pipeline.clusterer.centroids, b.pipeline.clusterer.centroids, algorithm);
       // scikit-learn's k-means reaches ARI 0.995 against the generating labels on this data; every algorithm must come close
@@ -60,21 +60,21 @@ describe('trainModel', () => {
     const data = matrix(X.rows, X.cols, X.data.slice());
     data.data[0] = Number.NaN;
     data.data[4] = Number.NaN;
-    const m = await trainModel(data, features, base, hooks);
+    const m = await fitSegmentation(data, features, base, hooks);
     assert.deepEqual(m.report.imputed, [2, 0, 0, 0]);
     assert.ok(Number.isFinite(m.pipeline.preprocessing.medians[0]!));
   });
 
   it('projects a one-feature model on one axis (y = 0)', async () => {
     const one = fromRows(fx.X.map((r) => [r[0]!]));
-    const m = await trainModel(one, ['a'], { ...base, k: 2 }, hooks);
+    const m = await fitSegmentation(one, ['a'], { ...base, k: 2 }, hooks);
     assert.deepEqual(m.report.projection.explainedVariance, [1]);
     assert.equal(m.report.projection.points.length, 600);
     assert.ok(m.report.projection.points.every((p) => Number.isFinite(p.x) && p.y === 0));
   });
 
   it('fails clearly when k exceeds the number of users', async () => {
-    await assert.rejects(trainModel(fromRows([[1], [2]]), ['x'], { ...base, k: 3 }, hooks), /k = 3 is larger than the number of users \(2\)/);
+    await assert.rejects(fitSegmentation(fromRows([[1], [2]]), ['x'], { ...base, k: 3 }, hooks), /k = 3 is larger than the number of users \(2\)/);
   });
 });
 

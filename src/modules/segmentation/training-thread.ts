@@ -1,8 +1,8 @@
-// Runs trainModel in a worker thread and resolves with its result. Aborting terminates the thread at once.
+// Runs fitSegmentation (fit-segmentation.ts) in a worker thread and resolves with its result. Aborting terminates the thread at once.
 import { startWorker } from '../../lib/worker-thread.ts';
 import { PublicError } from '../../errors.ts';
 import type { Matrix } from '../../compute/matrix.ts';
-import type { TrainingResult } from './train-model.ts';
+import type { TrainingResult } from './fit-segmentation.ts';
 import type { TrainParams } from './model-report.ts';
 
 export interface TrainingRequest {
@@ -30,7 +30,7 @@ export function runTrainingInWorker(
   // The matrix moves to the worker (transferred, not copied): the caller must not use it afterwards.
   const buffer = raw.data.buffer as ArrayBuffer;
   const request: TrainingRequest = { buffer, rows: raw.rows, cols: raw.cols, features, params };
-  const worker = startWorker(new URL('./training-worker.ts', import.meta.url), { workerData: request, transferList: [buffer] });
+  const worker = startWorker(new URL('./training-thread-entry.ts', import.meta.url), { workerData: request, transferList: [buffer] });
   return new Promise<TrainingResult>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {

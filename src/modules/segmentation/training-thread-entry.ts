@@ -4,8 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { matrix } from '../../compute/matrix.ts';
 import { kmeans } from '../../compute/clustering/kmeans.ts';
 import { kmeansParallel } from '../../compute/clustering/kmeans-parallel.ts';
-import { trainModel, type RunKMeans } from './train-model.ts';
-import type { TrainingRequest, TrainingMessage } from './run-training.ts';
+import { fitSegmentation, type RunKMeans } from './fit-segmentation.ts';
+import type { TrainingRequest, TrainingMessage } from './training-thread.ts';
 
 /** Below this many rows a single thread is faster than paying for a pool. */
 const PARALLEL_FROM_ROWS = 200_000;
@@ -18,7 +18,7 @@ const post = (m: TrainingMessage, transfer: ArrayBuffer[] = []) => parentPort!.p
 try {
   const raw = matrix(req.rows, req.cols, new Float64Array(req.buffer));
   let last = 0;
-  const result = await trainModel(raw, req.features, req.params, {
+  const result = await fitSegmentation(raw, req.features, req.params, {
     runKMeans,
     onProgress: (fraction, stage) => {
       // Throttled: the parent writes progress to the database.

@@ -57,7 +57,7 @@ export interface TrainHooks {
   onProgress?: (fraction: number, stage: string) => void;
 }
 
-export async function trainModel(raw: Matrix, features: string[], params: TrainParams, hooks: TrainHooks): Promise<TrainingResult> {
+export async function fitSegmentation(raw: Matrix, features: string[], params: TrainParams, hooks: TrainHooks): Promise<TrainingResult> {
   const timings: Record<string, number> = {};
   const stage = async <T>(name: string, at: number, fn: () => T | Promise<T>): Promise<T> => {
     hooks.onProgress?.(at, name);
