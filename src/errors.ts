@@ -1,6 +1,13 @@
 // Domain errors: a small, closed set of codes. src/graphql/errors.ts maps them to GraphQL errors in one place.
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  /** the database is unreachable, restarting, or did not answer in time: nothing was changed, the request may be retried */
+  | 'SERVICE_UNAVAILABLE';
 
 export class PortraitError extends Error {
   constructor(

@@ -4,6 +4,21 @@ import { z } from 'zod';
 
 const onOff = z.enum(['on', 'off']);
 
+/** The database timeouts' defaults (DATABASE_*_TIMEOUT_MS below), also used by code that connects without an Env. */
+export const DATABASE_TIMEOUT_DEFAULTS = {
+  /** a request's statements: generous for a 10,000-event ingest, short enough that a stuck database fails fast */
+  statementTimeoutMs: 15_000,
+  connectTimeoutMs: 5_000,
+  /** long jobs: a million assignments written in one transaction */
+  jobStatementTimeoutMs: 30 * 60_000,
+} as const;
+
+export interface DatabaseTimeouts {
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+  jobStatementTimeoutMs: number;
+}
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -24,6 +39,16 @@ const EnvSchema = z.object({
   PORTRAIT_WORKER: onOff.default('on'),
   PORTRAIT_SCHEDULES: onOff.default('on'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  /**
+   * Bounds on every database call (milliseconds), so a lost or frozen database fails a request with the retryable
+   * SERVICE_UNAVAILABLE instead of holding it: the server cancels a statement after DATABASE_STATEMENT_TIMEOUT_MS, the
+   * client gives up one second later when the server does not answer at all, and opening a connection gives up after
+   * DATABASE_CONNECT_TIMEOUT_MS. Long jobs (writing a trained model and its assignments, activating a model) run on
+   * their own connections bounded by DATABASE_JOB_STATEMENT_TIMEOUT_MS.
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs),
+  DATABASE_JOB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).default(DATABASE_TIMEOUT_DEFAULTS.jobStatementTimeoutMs),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -54,4 +79,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     return { ...env, PORTRAIT_ADMIN_KEY: DEV_ADMIN_KEY, usingDevAdminKey: true };
   }
   return { ...env, usingDevAdminKey: false };
+}
+
+export function databaseTimeouts(env: Env): DatabaseTimeouts {
+  return {
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    jobStatementTimeoutMs: env.DATABASE_JOB_STATEMENT_TIMEOUT_MS,
+  };
 }

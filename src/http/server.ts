@@ -11,7 +11,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import { buildResolvers } from '../graphql/resolvers.ts';
-import { createErrorFormatter } from '../graphql/errors.ts';
+import { createErrorFormatter, unavailableContextError, unavailableStatusPlugin } from '../graphql/errors.ts';
 import { createContext, type Context, type Services } from '../graphql/context.ts';
 import { authorizationPlugin } from '../modules/auth/authorization.ts';
 import { createGuardrails } from '../graphql/guardrails.ts';
@@ -51,6 +51,7 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
       requestLogPlugin<Context>(services.logger, { caller: (ctx) => ctx.principal?.keyId }),
       ...guardrails.plugins,
       authorizationPlugin<Context>(),
+      unavailableStatusPlugin<Context>(),
       // Apollo's default landing page loads from a CDN; the IDE below is served from node_modules instead
       ApolloServerPluginLandingPageDisabled(),
     ],
@@ -86,7 +87,10 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
   // Only the documented development key is ever written into the page, never a real one.
   const ide = production ? undefined : registerIde(app, services.env.usingDevAdminKey ? { devKey: services.env.PORTRAIT_ADMIN_KEY! } : {});
 
-  const context = (request: FastifyRequest) => createContext(services, request.headers);
+  const context = (request: FastifyRequest) =>
+    createContext(services, request.headers).catch((err: unknown) => {
+      throw unavailableContextError(err);
+    });
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
