@@ -29,7 +29,7 @@ const DRIVER_TIMEOUT = new Set(['SocketTimeout']);
 
 /** node-postgres raises these without a code. */
 const PG_UNREACHABLE_MESSAGES = [/^Connection terminated/, /is not queryable/, /^Cannot use a pool after calling end/];
-const PG_TIMEOUT_MESSAGES = [/^Query read timeout$/, /^timeout exceeded when trying to connect$/, /connection timeout/];
+const PG_TIMEOUT_MESSAGES = [/Query read timeout/, /timeout exceeded when trying to connect/, /Connection terminated due to connection timeout/];
 
 const ErrorShape = z.object({
   code: z.string().optional().catch(undefined),
@@ -67,6 +67,7 @@ export function unavailability(err: unknown, depth = 0): Unavailability | undefi
   }
   const fromCode = classifyCode(code);
   if (fromCode) return fromCode;
+  // (matched anywhere: Prisma repeats the driver's text inside its own message)
   if (PG_TIMEOUT_MESSAGES.some((re) => re.test(message))) return 'timeout';
   if (PG_UNREACHABLE_MESSAGES.some((re) => re.test(message))) return 'unreachable';
   // Prisma reports a lost connection inside a raw query as P2010 with the driver's text in the message.

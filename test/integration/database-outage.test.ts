@@ -122,6 +122,14 @@ describe('database outage', () => {
       const read = await gql('{ users(first: 1) { totalCount } }');
       assert.equal(read.status, 503, JSON.stringify(read.body));
       assert.equal(read.body.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE');
+      // A key that is not the bootstrap one is looked up in the database while the request context is built.
+      const res = await fetch(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer some-stored-key-0123456789' },
+        body: JSON.stringify({ query: '{ viewer { role } }' }),
+      });
+      assert.equal(res.status, 503);
+      assert.equal(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code, 'SERVICE_UNAVAILABLE');
       assert.equal((await fetch(`${origin}/ready`)).status, 503);
       assert.equal((await fetch(`${origin}/health`)).status, 200);
     } finally {
