@@ -2,9 +2,10 @@
 //
 // Three things the library leaves to us:
 // - Importing it registers async-exit-hook, whose SIGINT/SIGTERM handlers call process.exit(128 + signal) as soon as
-//   the clusters are stopped, cutting the service's graceful drain. It is imported only when a cluster is started, and
-//   the signal listeners it adds are removed again: whoever starts a cluster stops it (the service does so after its
-//   drain). Its 'exit' hook stays, so a process that exits without stopping still takes its postmaster down.
+//   the clusters are stopped, cutting the service's graceful drain (and whose 'exit' hook throws "done is not a
+//   function" once the others are gone). It is imported only when a cluster is started, and every listener it adds is
+//   removed again: whoever starts a cluster stops it (the service does so after its drain), and a process that exits
+//   without stopping still signals its postmaster to shut down (our own 'exit' listener below).
 // - A postmaster left running by a process that was killed (kill -9) holds the data folder, and the next start fails.
 //   Before starting, a stale postmaster.pid is cleared, and an orphaned postmaster of this folder is stopped.
 // - Its start() rejects with no reason when PostgreSQL does not come up: the reason is taken from PostgreSQL's output.
@@ -49,7 +50,7 @@ export interface EmbeddedOptions {
   log?: (message: string) => void;
 }
 
-const HOOKED_EVENTS: readonly string[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
+const HOOKED_EVENTS: readonly string[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'];
 
 let library: Promise<typeof EmbeddedPostgres> | undefined;
 
@@ -187,6 +188,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   if (fresh) await pg.initialise();
   await start();
   let stopped = false;
+  // A process that exits without stopping its cluster (an uncaught error, process.exit) still asks the postmaster to
+  // shut down (fast shutdown); 'exit' listeners must be synchronous, so this only sends the signal.
+  const onExit = () => {
+    const pid = lockPid(dataDir);
+    if (!stopped && pid !== undefined && alive(pid)) process.kill(pid, 'SIGINT');
+  };
+  process.on('exit', onExit);
   return {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
     pid: () => {
@@ -200,6 +208,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     },
     async stop() {
       stopped = true;
+      process.removeListener('exit', onExit);
       const pid = lockPid(dataDir);
       // The library waits for its child's 'exit', which never comes again for a postmaster that already died.
       if (pid === undefined || !alive(pid)) {

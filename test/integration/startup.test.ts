@@ -1,19 +1,39 @@
 // Start-up as a user sees it: `npm start` with no DATABASE_URL runs on an embedded PostgreSQL and loads demo data.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadEnv } from '../../src/config/env.ts';
 import { startService, type RunningService } from '../../src/app/start-service.ts';
 import { createLogger } from '../../src/logger.ts';
+import { startServiceProcess } from '../support/service-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'portrait-startup-'));
+const killedDir = mkdtempSync(join(tmpdir(), 'portrait-killed-'));
 let service: RunningService | undefined;
 after(async () => {
   await service?.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(killedDir, { recursive: true, force: true });
 });
+
+const postmasterPid = (dir: string) => Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('start-up', () => {
   it('serves GraphQL on the embedded default with demo data of distinct behaviour groups', async () => {
@@ -34,6 +54,42 @@ describe('start-up', () => {
     assert.ok(profiles.some((p) => p.recencyScore > 0.8));
     assert.ok(profiles.some((p) => p.recencyScore < 0.1));
     assert.ok(profiles.every((p) => p.sessionsCount >= 1));
+  });
+
+  it('starts the embedded PostgreSQL again when its postmaster dies under the running service', async () => {
+    assert.ok(service, 'the first test started the service');
+    const origin = new URL(service.url).origin;
+    const before = postmasterPid(dataDir);
+    process.kill(before, 'SIGKILL');
+    await until('the postmaster is gone', async () => !alive(before));
+    await until('a new postmaster serves and /ready is 200', async () => {
+      const pid = postmasterPid(dataDir);
+      return pid !== before && alive(pid) && (await fetch(`${origin}/ready`)).status === 200;
+    });
+    const res = await fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer startup-admin-key-0123456789' },
+      body: JSON.stringify({ query: '{ users(first: 1) { totalCount } }' }),
+    });
+    assert.deepEqual(await res.json(), { data: { users: { totalCount: 120 } } });
+  });
+
+  it('after kill -9 of the service, the next start stops the orphaned PostgreSQL and serves', { timeout: 120_000 }, async () => {
+    const env = { PORTRAIT_DATA_DIR: killedDir, PORTRAIT_DEMO: 'off', PORTRAIT_SCHEDULES: 'off' };
+    const first = startServiceProcess({ via: 'node', env });
+    await first.url;
+    const orphan = postmasterPid(killedDir);
+    process.kill(first.pid, 'SIGKILL');
+    await first.exit;
+    assert.equal(alive(orphan), true, 'the killed service left its postmaster running');
+
+    const second = startServiceProcess({ via: 'node', env });
+    const url = await second.url;
+    assert.ok(second.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith(`stopping an orphaned PostgreSQL (pid ${orphan})`)), JSON.stringify(second.logs));
+    assert.equal(alive(orphan), false);
+    assert.equal((await fetch(`${new URL(url).origin}/ready`)).status, 200);
+    process.kill(second.pid, 'SIGTERM');
+    assert.deepEqual(await second.exit, { code: 0, signal: null });
   });
 
   it('stops with a message naming a bad setting', () => {
