@@ -22,7 +22,11 @@ export interface DatabaseTimeouts {
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * The address to listen on. Unset: 127.0.0.1, this machine only (the development key must not give ADMIN to the
+   * network); set HOST=0.0.0.0 to accept connections from elsewhere (the Docker image and docker-compose do).
+   */
+  HOST: z.string().min(1).optional(),
   /** When absent, an embedded PostgreSQL is started with its data under PORTRAIT_DATA_DIR. */
   DATABASE_URL: z
     .string()
@@ -52,7 +56,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Env = z.infer<typeof EnvSchema> & {
+export type Env = Omit<z.infer<typeof EnvSchema>, 'HOST'> & {
+  HOST: string;
+  /** true when HOST was unset and the service listens on 127.0.0.1 only */
+  hostDefaulted: boolean;
   /** true when PORTRAIT_ADMIN_KEY was unset and DEV_ADMIN_KEY stands in */
   usingDevAdminKey: boolean;
 };
@@ -62,6 +69,9 @@ export type Env = z.infer<typeof EnvSchema> & {
  * can be explored at once; production refuses to start without a real key.
  */
 export const DEV_ADMIN_KEY = 'portrait-dev-admin-key';
+
+/** Where the service listens when HOST is unset: this machine only. */
+export const DEFAULT_HOST = '127.0.0.1';
 
 export class ConfigError extends Error {}
 
@@ -73,12 +83,16 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
-  const env = parsed.data;
-  if (!env.PORTRAIT_ADMIN_KEY) {
-    if (env.NODE_ENV === 'production') throw new ConfigError('invalid environment:\n  PORTRAIT_ADMIN_KEY: required in production');
-    return { ...env, PORTRAIT_ADMIN_KEY: DEV_ADMIN_KEY, usingDevAdminKey: true };
+  const { HOST, ...env } = parsed.data;
+  const host = { HOST: HOST ?? DEFAULT_HOST, hostDefaulted: HOST === undefined };
+  // The published key counts as the development key however it arrives (unset, or written out in a compose file).
+  if (!env.PORTRAIT_ADMIN_KEY || env.PORTRAIT_ADMIN_KEY === DEV_ADMIN_KEY) {
+    if (env.NODE_ENV === 'production') {
+      throw new ConfigError('invalid environment:\n  PORTRAIT_ADMIN_KEY: required in production (and not the published development key)');
+    }
+    return { ...env, ...host, PORTRAIT_ADMIN_KEY: DEV_ADMIN_KEY, usingDevAdminKey: true };
   }
-  return { ...env, usingDevAdminKey: false };
+  return { ...env, ...host, usingDevAdminKey: false };
 }
 
 export function databaseTimeouts(env: Env): DatabaseTimeouts {

@@ -21,7 +21,8 @@ export interface Services {
   logger: Logger;
   /** injectable so tests can fix time */
   now: () => Date;
-  auth: { adminKeyHash: string | null; cache: KeyCache };
+  /** the bootstrap key's hash and the name callers see for it ("PORTRAIT_ADMIN_KEY", or "development key") */
+  auth: { adminKeyHash: string | null; adminKeyName: string; cache: KeyCache };
   activeModels: ActiveModelCache;
   populationStats: PopulationStatsCache;
   users: UserLookup;
@@ -46,7 +47,11 @@ export function createServices(deps: { db: Db; pool: pg.Pool; env: Env; portrait
   return {
     ...deps,
     now: deps.now ?? (() => new Date()),
-    auth: { adminKeyHash: deps.env.PORTRAIT_ADMIN_KEY ? hashKey(deps.env.PORTRAIT_ADMIN_KEY) : null, cache: new KeyCache() },
+    auth: {
+      adminKeyHash: deps.env.PORTRAIT_ADMIN_KEY ? hashKey(deps.env.PORTRAIT_ADMIN_KEY) : null,
+      adminKeyName: deps.env.usingDevAdminKey ? 'development key' : 'PORTRAIT_ADMIN_KEY',
+      cache: new KeyCache(),
+    },
     activeModels: new ActiveModelCache(),
     populationStats: new PopulationStatsCache(),
     users: new UserLookup(deps.db),

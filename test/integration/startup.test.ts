@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadEnv } from '../../src/config/env.ts';
+import { ConfigError, DEV_ADMIN_KEY, loadEnv } from '../../src/config/env.ts';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { createTestDatabase } from '../support/database.ts';
 import { startService, type RunningService } from '../../src/app/start-service.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServiceProcess } from '../support/service-process.ts';
@@ -90,6 +93,41 @@ describe('start-up', () => {
     assert.equal((await fetch(`${new URL(url).origin}/ready`)).status, 200);
     process.kill(second.pid, 'SIGTERM');
     assert.deepEqual(await second.exit, { code: 0, signal: null });
+  });
+
+  it('with the development key and HOST unset: listens on 127.0.0.1 only, says so, and names the key "development key"', async () => {
+    const database = await createTestDatabase();
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const env = loadEnv({ PORT: '0', DATABASE_URL: database.url, PORTRAIT_DEMO: 'off', PORTRAIT_WORKER: 'off' });
+    assert.equal(env.usingDevAdminKey, true);
+    const local = await startService(env, pino({ level: 'info' }, sink));
+    try {
+      assert.equal(new URL(local.url).hostname, '127.0.0.1');
+      assert.ok(lines.some((l) => l.msg === 'listening on 127.0.0.1 only: set HOST (e.g. HOST=0.0.0.0) to accept connections from other machines'), JSON.stringify(lines));
+      const res = await fetch(local.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${DEV_ADMIN_KEY}` },
+        body: JSON.stringify({ query: '{ viewer { name role } }' }),
+      });
+      assert.deepEqual(await res.json(), { data: { viewer: { name: 'development key', role: 'ADMIN' } } });
+    } finally {
+      await local.stop();
+      await database.close();
+    }
+  });
+
+  it('listens where HOST says; refuses the published development key in production however it is given', () => {
+    assert.equal(loadEnv({}).HOST, '127.0.0.1');
+    assert.equal(loadEnv({ HOST: '0.0.0.0' }).HOST, '0.0.0.0');
+    assert.equal(loadEnv({ PORTRAIT_ADMIN_KEY: DEV_ADMIN_KEY }).usingDevAdminKey, true);
+    assert.throws(() => loadEnv({ NODE_ENV: 'production' }), (e: unknown) => e instanceof ConfigError && /PORTRAIT_ADMIN_KEY/.test(e.message));
+    assert.throws(() => loadEnv({ NODE_ENV: 'production', PORTRAIT_ADMIN_KEY: DEV_ADMIN_KEY }), (e: unknown) => e instanceof ConfigError && /development key/.test(e.message));
   });
 
   it('stops with a message naming a bad setting', () => {
