@@ -37,6 +37,8 @@ const child = spawn(
   ['--import', 'tsx', '--test', '--test-concurrency=2', ...files.map((f) => relative(process.cwd(), f))],
   { stdio: 'inherit', env },
 );
+// Ctrl-C or a SIGTERM ends the test run, then the embedded server is stopped below (embedded.ts leaves signals to us).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await stop?.();
 process.exit(code);
