@@ -6,8 +6,11 @@ const onOff = z.enum(['on', 'off']);
 
 /** The database timeouts' defaults (DATABASE_*_TIMEOUT_MS below), also used by code that connects without an Env. */
 export const DATABASE_TIMEOUT_DEFAULTS = {
-  /** a request's statements: generous for a 10,000-event ingest, short enough that a stuck database fails fast */
-  statementTimeoutMs: 15_000,
+  /**
+   * A request's statements (and the jobs' other than model writes): well above a 10,000-event ingest's (about 1 s) or a
+   * population scan of a million profiles, and short enough that a stuck database fails a request within 11 s.
+   */
+  statementTimeoutMs: 10_000,
   connectTimeoutMs: 5_000,
   /** long jobs: a million assignments written in one transaction */
   jobStatementTimeoutMs: 30 * 60_000,
