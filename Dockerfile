@@ -28,5 +28,6 @@ USER node
 # Ready when the database answers and every migration is applied (migrations are applied at start-up).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:4000/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# SIGTERM (docker stop) reaches the service through npm and tsx; it finishes in-flight requests, then exits.
-CMD ["npm", "start"]
+# SIGTERM (docker stop) goes straight to the service (no npm or shell in between): it finishes in-flight requests,
+# puts a running job back on the queue, then exits 0.
+CMD ["node", "--import", "tsx", "src/main.ts"]

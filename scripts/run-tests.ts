@@ -46,6 +46,8 @@ try {
   console.log(`template database ${template.name} ${template.built ? 'built' : 'reused'} in ${Math.round(performance.now() - started)} ms`);
 
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env, cwd: ROOT });
+  // Ctrl-C or a SIGTERM ends the test run, then the embedded server is stopped below (embedded.ts leaves signals to us).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 } catch (err) {
   console.error(err);

@@ -1,6 +1,13 @@
 // Domain errors: a small, closed set of codes. src/graphql/errors.ts maps them to GraphQL errors in one place.
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  /** the database is unreachable, restarting, or did not answer in time: nothing was changed, the request may be retried */
+  | 'SERVICE_UNAVAILABLE';
 
 /**
  * A failure whose message is written for the service's users and names no internals (no SQL, paths, hosts): it may be

@@ -26,7 +26,8 @@ export interface Services {
   logger: Logger;
   /** injectable so tests can fix time */
   now: () => Date;
-  auth: { adminKeyHash: string | null; cache: KeyCache };
+  /** the bootstrap key's hash and the name callers see for it ("PORTRAIT_ADMIN_KEY", or "development key") */
+  auth: { adminKeyHash: string | null; adminKeyName: string; cache: KeyCache };
   activeModels: ActiveModelCache;
   /** segmentation's live placement, the port every profile writer takes */
   placement: Placement;
@@ -60,7 +61,11 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
   const core = { ...deps, now, activeModels, placement, populationStats: new PopulationStatsCache() };
   return {
     ...core,
-    auth: { adminKeyHash: deps.env.PORTRAIT_ADMIN_KEY ? hashKey(deps.env.PORTRAIT_ADMIN_KEY) : null, cache: new KeyCache() },
+    auth: {
+      adminKeyHash: deps.env.PORTRAIT_ADMIN_KEY ? hashKey(deps.env.PORTRAIT_ADMIN_KEY) : null,
+      adminKeyName: deps.env.usingDevAdminKey ? 'development key' : 'PORTRAIT_ADMIN_KEY',
+      cache: new KeyCache(),
+    },
     users: new UserLookup(deps.db),
     ingestEvents: (events) => ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, placement }),
     importUsers: (users) => importUsers(deps.db, users, { now: now(), placement }),

@@ -19,6 +19,19 @@ function demoWanted(env: Env, embedded: boolean): boolean {
   return env.PORTRAIT_DEMO ? env.PORTRAIT_DEMO === 'on' : embedded;
 }
 
+/** Says who can reach the service: this machine only (HOST unset), or the network, and what that means with the dev key. */
+function logListening(env: Env, logger: Logger): void {
+  if (env.hostDefaulted) {
+    logger.info({ host: env.HOST }, `listening on ${env.HOST} only: set HOST (e.g. HOST=0.0.0.0) to accept connections from other machines`);
+  } else if (env.usingDevAdminKey && !LOOPBACK.has(env.HOST)) {
+    logger.warn({ host: env.HOST }, `listening on ${env.HOST} with the published development key: anyone who can reach this address is ADMIN; set PORTRAIT_ADMIN_KEY`);
+  } else {
+    logger.info({ host: env.HOST }, `listening on ${env.HOST} (HOST)`);
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
 export async function startService(env: Env = loadEnv(), logger: Logger = createLogger(env.LOG_LEVEL)): Promise<RunningService> {
   const portrait = loadPortraitConfig(env.PORTRAIT_CONFIG);
   await assertPortFree(env.HOST, env.PORT);
@@ -36,6 +49,7 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
     const server = await createHttpServer(services);
     const address = await server.app.listen({ port: env.PORT, host: env.HOST });
     const url = `${address.replace('0.0.0.0', 'localhost')}/graphql`;
+    logListening(env, logger);
     logger.info({ url }, 'Portrait is serving GraphQL');
     return {
       url,

@@ -21,11 +21,32 @@ const corsOrigins = z
       ]),
     ),
   );
+/** The database timeouts' defaults (DATABASE_*_TIMEOUT_MS below), also used by code that connects without an Env. */
+export const DATABASE_TIMEOUT_DEFAULTS = {
+  /**
+   * A request's statements (and the jobs' other than model writes): well above a 10,000-event ingest's (about 1 s) or a
+   * population scan of a million profiles, and short enough that a stuck database fails a request within 11 s.
+   */
+  statementTimeoutMs: 10_000,
+  connectTimeoutMs: 5_000,
+  /** long jobs: a million assignments written in one transaction */
+  jobStatementTimeoutMs: 30 * 60_000,
+} as const;
+
+export interface DatabaseTimeouts {
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+  jobStatementTimeoutMs: number;
+}
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * The address to listen on. Unset: 127.0.0.1, this machine only (the development key must not give ADMIN to the
+   * network); set HOST=0.0.0.0 to accept connections from elsewhere (the Docker image and docker-compose do).
+   */
+  HOST: z.string().min(1).optional(),
   /** When absent, an embedded PostgreSQL is started with its data under PORTRAIT_DATA_DIR. */
   DATABASE_URL: z
     .string()
@@ -43,10 +64,23 @@ const EnvSchema = z.object({
   PORTRAIT_SCHEDULES: onOff.default('on'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   PORTRAIT_CORS_ORIGINS: corsOrigins.default([]),
+  /**
+   * Bounds on every database call (milliseconds), so a lost or frozen database fails a request with the retryable
+   * SERVICE_UNAVAILABLE instead of holding it: the server cancels a statement after DATABASE_STATEMENT_TIMEOUT_MS, the
+   * client gives up one second later when the server does not answer at all, and opening a connection gives up after
+   * DATABASE_CONNECT_TIMEOUT_MS. Long jobs (writing a trained model and its assignments, activating a model) run on
+   * their own connections bounded by DATABASE_JOB_STATEMENT_TIMEOUT_MS.
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs),
+  DATABASE_JOB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).default(DATABASE_TIMEOUT_DEFAULTS.jobStatementTimeoutMs),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Env = z.infer<typeof EnvSchema> & {
+export type Env = Omit<z.infer<typeof EnvSchema>, 'HOST'> & {
+  HOST: string;
+  /** true when HOST was unset and the service listens on 127.0.0.1 only */
+  hostDefaulted: boolean;
   /** true when PORTRAIT_ADMIN_KEY was unset and DEV_ADMIN_KEY stands in */
   usingDevAdminKey: boolean;
 };
@@ -56,6 +90,9 @@ export type Env = z.infer<typeof EnvSchema> & {
  * can be explored at once; production refuses to start without a real key.
  */
 export const DEV_ADMIN_KEY = 'portrait-dev-admin-key';
+
+/** Where the service listens when HOST is unset: this machine only. */
+export const DEFAULT_HOST = '127.0.0.1';
 
 export class ConfigError extends Error {}
 
@@ -67,10 +104,22 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
-  const env = parsed.data;
-  if (!env.PORTRAIT_ADMIN_KEY) {
-    if (env.NODE_ENV === 'production') throw new ConfigError('invalid environment:\n  PORTRAIT_ADMIN_KEY: required in production');
-    return { ...env, PORTRAIT_ADMIN_KEY: DEV_ADMIN_KEY, usingDevAdminKey: true };
+  const { HOST, ...env } = parsed.data;
+  const host = { HOST: HOST ?? DEFAULT_HOST, hostDefaulted: HOST === undefined };
+  // The published key counts as the development key however it arrives (unset, or written out in a compose file).
+  if (!env.PORTRAIT_ADMIN_KEY || env.PORTRAIT_ADMIN_KEY === DEV_ADMIN_KEY) {
+    if (env.NODE_ENV === 'production') {
+      throw new ConfigError('invalid environment:\n  PORTRAIT_ADMIN_KEY: required in production (and not the published development key)');
+    }
+    return { ...env, ...host, PORTRAIT_ADMIN_KEY: DEV_ADMIN_KEY, usingDevAdminKey: true };
   }
-  return { ...env, usingDevAdminKey: false };
+  return { ...env, ...host, usingDevAdminKey: false };
+}
+
+export function databaseTimeouts(env: Env): DatabaseTimeouts {
+  return {
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    jobStatementTimeoutMs: env.DATABASE_JOB_STATEMENT_TIMEOUT_MS,
+  };
 }

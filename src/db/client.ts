@@ -2,6 +2,7 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { DATABASE_TIMEOUT_DEFAULTS, type DatabaseTimeouts } from '../config/env.ts';
 
 export type Db = PrismaClient;
 /** The client inside an interactive transaction. */
@@ -10,20 +11,61 @@ export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 export interface Database {
   db: Db;
   pool: pg.Pool;
+  /** a client for long jobs, on its own small pool with the job statement bound (see forLongStatements) */
+  jobDb: Db;
   close(): Promise<void>;
 }
 
-export function connect(url: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+/**
+ * The client gives up this long after the server's statement_timeout should have fired: normally the server cancels
+ * (a clean error, the connection stays usable); this only fires when the server does not answer at all (frozen, or
+ * the network is gone), and the connection is then discarded.
+ */
+export const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
+
+/** Connections name themselves, so an operator (or a test) can tell Portrait's sessions apart in pg_stat_activity. */
+export const APPLICATION_NAME = 'portrait';
+export const JOB_APPLICATION_NAME = 'portrait-jobs';
+
+function createPool(url: string, max: number, statementTimeoutMs: number, connectTimeoutMs: number, applicationName: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: applicationName,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
+    connectionTimeoutMillis: connectTimeoutMs,
+  });
   // An idle client that loses its connection (e.g. the server restarts) must not crash the process.
   pool.on('error', () => {});
+  return pool;
+}
+
+const jobClients = new WeakMap<Db, Db>();
+
+/**
+ * The client to run long statements on (training writes, model activation): the same database with the job statement
+ * bound instead of the request one. Looked up from the request client so code holding only `db` need not be re-plumbed;
+ * a client made elsewhere (none registered) is its own answer.
+ */
+export function forLongStatements(db: Db): Db {
+  return jobClients.get(db) ?? db;
+}
+
+export function connect(url: string, poolSize: number, timeouts: DatabaseTimeouts = DATABASE_TIMEOUT_DEFAULTS): Database {
+  const pool = createPool(url, poolSize, timeouts.statementTimeoutMs, timeouts.connectTimeoutMs, APPLICATION_NAME);
+  // Long jobs run one at a time per process; two connections leave room for an activation requested meanwhile.
+  const jobPool = createPool(url, 2, timeouts.jobStatementTimeoutMs, timeouts.connectTimeoutMs, JOB_APPLICATION_NAME);
   const db = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const jobDb = new PrismaClient({ adapter: new PrismaPg(jobPool) });
+  jobClients.set(db, jobDb);
   return {
     db,
     pool,
+    jobDb,
     async close() {
-      await db.$disconnect();
-      await pool.end();
+      await Promise.all([db.$disconnect(), jobDb.$disconnect()]);
+      await Promise.all([pool.end(), jobPool.end()]);
     },
   };
 }

@@ -3,6 +3,7 @@
 // with $1.. parameters; rows come back as the driver types them (timestamptz -> Date, float8 and int4 -> number).
 import type pg from 'pg';
 import type { Db, Tx } from './client.ts';
+import { unavailability } from './unavailable.ts';
 
 export interface Sql {
   query<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
@@ -26,26 +27,39 @@ export function fromPrisma(client: Db | Tx): Sql {
 
 /**
  * Runs fn in a transaction on one pooled connection: BEGIN, fn, COMMIT; on any error ROLLBACK and rethrow (so
- * nothing is partial), and the connection always goes back to the pool (or is discarded when ROLLBACK itself failed,
- * i.e. the connection is broken). `statementTimeoutMs` bounds each statement, as Prisma's transaction timeout did.
+ * nothing is partial), and the connection always goes back to the pool, or is discarded when it is broken.
+ * Statements are bounded by the pool's statement_timeout unless `statementTimeoutMs` sets this transaction's own.
+ *
+ * A checked-out client has no error listener of the pool's, and node-postgres emits 'error' on it when the connection
+ * drops (the server stops, or the backend is terminated): without a listener here that event would kill the process.
+ * A connection that failed that way, or that did not answer in time, is not asked to ROLLBACK (it would wait behind
+ * the unanswered statement); it is discarded, and the server rolls the transaction back when the session ends.
  */
-export async function pgTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, statementTimeoutMs = 60_000): Promise<T> {
+export async function pgTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, statementTimeoutMs?: number): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken ??= err;
+  };
+  client.on('error', onError);
   try {
     // One round trip: the simple-query protocol takes both statements at once.
-    await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.max(0, Math.floor(statementTimeoutMs))}`);
+    await client.query(statementTimeoutMs === undefined ? 'BEGIN' : `BEGIN; SET LOCAL statement_timeout = ${Math.max(0, Math.floor(statementTimeoutMs))}`);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    if (!broken && unavailability(err) !== undefined) broken = err instanceof Error ? err : new Error(String(err));
+    if (!broken) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
     }
     throw err;
   } finally {
+    client.removeListener('error', onError);
     client.release(broken);
   }
 }

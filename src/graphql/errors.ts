@@ -1,8 +1,11 @@
 // The one place where errors become GraphQL errors. Domain errors keep their code; anything unexpected is logged in
 // full and masked, so internals never leak to clients.
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { PortraitError, type ErrorCode } from '../errors.ts';
+import { unavailableError } from '../db/unavailable.ts';
 import type { Logger } from '../logger.ts';
 
 /** Codes Apollo and graphql-js produce themselves for requests they refuse before any resolver runs. */
@@ -17,6 +20,8 @@ const PASS_THROUGH = new Set([
   // refusals of the authorization plugin (src/modules/auth/authorization.ts)
   'UNAUTHENTICATED',
   'FORBIDDEN',
+  // a database outage while building the request context (unavailableContextError below)
+  'SERVICE_UNAVAILABLE',
 ]);
 
 function httpStatus(code: ErrorCode): number {
@@ -31,6 +36,8 @@ function httpStatus(code: ErrorCode): number {
       return 403;
     case 'UNAUTHENTICATED':
       return 401;
+    case 'SERVICE_UNAVAILABLE':
+      return 503;
     default: {
       const unreachable: never = code;
       return unreachable;
@@ -40,7 +47,9 @@ function httpStatus(code: ErrorCode): number {
 
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
+    const unwrapped = unwrapResolverError(error);
+    // A lost or slow database is not a bug: it becomes the retryable SERVICE_UNAVAILABLE (see src/db/unavailable.ts).
+    const original = unavailableError(unwrapped) ?? unwrapped;
     if (original instanceof PortraitError) {
       return {
         message: original.message,
@@ -57,4 +66,42 @@ export function createErrorFormatter(logger: Logger) {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };
   };
+}
+
+/** Seconds a client should wait before retrying a request refused because the database was unavailable. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Apollo takes the HTTP status from errors before formatError sees them, so a request that failed because the database
+ * was unavailable gets its 503 and Retry-After here; other domain errors keep GraphQL's usual 200/400.
+ */
+export function unavailableStatusPlugin<T extends object>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse(ctx) {
+          const unavailable = (ctx.errors ?? []).some((e) => unavailableError(unwrapResolverError(e)) !== undefined);
+          if (!unavailable) return;
+          ctx.response.http.status = 503;
+          ctx.response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+        },
+      };
+    },
+  };
+}
+
+/**
+ * For errors thrown while the request context is built (authentication reads the database), before any plugin runs:
+ * Apollo answers those with the thrown GraphQLError's own status, so an outage there is a 503 too. Anything else is
+ * returned unchanged.
+ */
+export function unavailableContextError(err: unknown): unknown {
+  const unavailable = unavailableError(err);
+  if (!unavailable) return err;
+  return new GraphQLError(unavailable.message, {
+    extensions: {
+      code: unavailable.code,
+      http: { status: httpStatus(unavailable.code), headers: new HeaderMap([['retry-after', String(RETRY_AFTER_SECONDS)]]) },
+    },
+  });
 }

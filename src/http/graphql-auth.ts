@@ -2,9 +2,12 @@
 // with 401 UNAUTHENTICATED in fastify's onRequest stage: its body is never read and its document never parsed or
 // validated, so validation messages cannot be used to probe the schema without a key (introspection included).
 // The principal found here is handed to the GraphQL context (server.ts) through `principalOf`.
+import type { Services } from '../app/services.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logger.ts';
-import { authenticate, type KeyCache, type Principal } from '../modules/auth/api-keys.ts';
+import { authenticate, type Principal } from '../modules/auth/api-keys.ts';
+import { unavailableError } from '../db/unavailable.ts';
+import { RETRY_AFTER_SECONDS } from '../graphql/errors.ts';
 import type { Db } from '../db/client.ts';
 import { sendGraphQLErrors } from './graphql-response.ts';
 import { NOT_PARSED, type Metrics } from './metrics.ts';
@@ -16,7 +19,7 @@ export interface GraphqlAuth {
   principalOf(request: FastifyRequest): Principal;
 }
 
-export function createGraphqlAuth(deps: { db: Db; auth: { adminKeyHash: string | null; cache: KeyCache }; logger: Logger; metrics: Metrics }): GraphqlAuth {
+export function createGraphqlAuth(deps: { db: Db; auth: Services['auth']; logger: Logger; metrics: Metrics }): GraphqlAuth {
   // Keyed by the request object itself, so nothing outlives the request and no fastify type needs augmenting.
   const principals = new WeakMap<FastifyRequest, Principal>();
 
@@ -32,7 +35,15 @@ export function createGraphqlAuth(deps: { db: Db; auth: { adminKeyHash: string |
       try {
         principal = await authenticate(deps.db, request.headers.authorization, deps.auth);
       } catch (err) {
-        // The key store is unreachable (database outage): a server failure, so monitoring sees a 5xx.
+        // The key store cannot be read: the retryable SERVICE_UNAVAILABLE when the database is known to be down or slow
+        // (src/db/unavailable.ts), else an internal error. Either way 503: no request can be served without it, and
+        // monitoring sees a 5xx.
+        const unavailable = unavailableError(err);
+        if (unavailable) {
+          deps.logger.warn({ err }, 'could not check an API key: the database is unavailable');
+          void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+          return refuse(reply, 503, unavailable.code, unavailable.message);
+        }
         deps.logger.error({ err }, 'could not check an API key');
         return refuse(reply, 503, 'INTERNAL_SERVER_ERROR', 'The service cannot check API keys right now; try again shortly');
       }

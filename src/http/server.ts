@@ -15,7 +15,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import { buildResolvers } from '../graphql/resolvers.ts';
-import { createErrorFormatter } from '../graphql/errors.ts';
+import { createErrorFormatter, unavailableStatusPlugin } from '../graphql/errors.ts';
 import { createContext, type Context } from '../graphql/context.ts';
 import type { Services } from '../app/services.ts';
 import { operationResolutionPlugin } from '../graphql/operation-resolution.ts';
@@ -72,6 +72,7 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
       requestLogPlugin<Context>(services.logger, { caller: (ctx) => ctx.principal?.keyId }),
       ...guardrails.plugins,
       authorizationPlugin<Context>(),
+      unavailableStatusPlugin<Context>(),
       // Apollo's default landing page loads from a CDN; the IDE below is served from node_modules instead
       ApolloServerPluginLandingPageDisabled(),
     ],

@@ -77,13 +77,13 @@ export class KeyCache {
 export async function authenticate(
   db: Db,
   authorization: string | undefined,
-  opts: { adminKeyHash: string | null; cache: KeyCache },
+  opts: { adminKeyHash: string | null; adminKeyName: string; cache: KeyCache },
 ): Promise<Principal | null> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match) return null;
   const hash = hashKey(match[1]!);
   if (opts.adminKeyHash && timingSafeEqual(Buffer.from(hash), Buffer.from(opts.adminKeyHash))) {
-    return { role: 'ADMIN', keyId: 'bootstrap', name: 'PORTRAIT_ADMIN_KEY' };
+    return { role: 'ADMIN', keyId: 'bootstrap', name: opts.adminKeyName };
   }
   const now = Date.now();
   const cached = opts.cache.get(hash, now);

@@ -1,7 +1,7 @@
 // Writing and activating models. A trained model is written whole in one transaction — with its segments, the
 // activation and every user's assignment when asked, and the job's success — so a failure leaves the active model
 // and the assignments exactly as they were.
-import type { Db, Tx } from '../../db/client.ts';
+import { forLongStatements, type Db, type Tx } from '../../db/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
 import type { InputJsonValue } from '../../generated/prisma/internal/prismaNamespace.ts';
@@ -46,7 +46,8 @@ export interface SaveContext {
 
 export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContext): Promise<SegmentationModel> {
   const { segmentStats, ...columns } = modelColumns(trained, ctx.rfmCuts);
-  return db.$transaction(async (tx) => {
+  // Long statements: on the job connections, bounded by DATABASE_JOB_STATEMENT_TIMEOUT_MS rather than a request's bound.
+  return forLongStatements(db).$transaction(async (tx) => {
     const model = await tx.segmentationModel.create({
       data: { ...columns, trainedOn: ctx.userIds.length, createdBy: ctx.createdBy },
     });
@@ -81,7 +82,7 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
 
 /** Makes a stored model the active one and moves every user to its segment in it, in one transaction. */
 export async function activateModel(db: Db, id: string, now: Date, config: PortraitConfig): Promise<SegmentationModel> {
-  return db.$transaction(async (tx) => {
+  return forLongStatements(db).$transaction(async (tx) => {
     await lockActivation(tx);
     const target = await tx.segmentationModel.findUnique({ where: { id } });
     if (!target) throw notFound(`model ${id}`);

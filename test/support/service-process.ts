@@ -1,0 +1,61 @@
+// Runs Portrait as a real child process (`npm start`, or node on src/main.ts), so tests can send it real signals and
+// kill it. Its JSON log lines are collected; `url` resolves from the "serving" line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  pid: number;
+  /** the GraphQL URL, once the service serves */
+  url: Promise<string>;
+  /** every JSON log line so far */
+  logs: Record<string, unknown>[];
+  /** resolves with the exit code (or signal) when the process ends */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface ServiceProcessOptions {
+  /** 'npm': `npm start`; 'node': node --import tsx src/main.ts (no npm in between) */
+  via: 'npm' | 'node';
+  env: Record<string, string>;
+}
+
+export function startServiceProcess(opts: ServiceProcessOptions): ServiceProcess {
+  const [command, args] = opts.via === 'npm' ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'src/main.ts']];
+  const child = spawn(command, args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', ...opts.env },
+  });
+  const logs: Record<string, unknown>[] = [];
+  const text: string[] = [];
+  let resolveUrl: (url: string) => void;
+  let rejectUrl: (err: Error) => void;
+  const url = new Promise<string>((res, rej) => {
+    resolveUrl = res;
+    rejectUrl = rej;
+  });
+  let pending = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      text.push(line);
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      if (entry.msg === 'Portrait is serving GraphQL' && typeof entry.url === 'string') resolveUrl(entry.url);
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => text.push(chunk.toString('utf8')));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
+    child.once('exit', (code, signal) => {
+      rejectUrl(new Error(`the service exited (${code ?? signal}) before serving:\n${text.join('\n')}`));
+      res({ code, signal });
+    });
+  });
+  return { child, pid: child.pid!, url, logs, exit };
+}
