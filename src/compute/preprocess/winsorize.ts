@@ -74,7 +74,3 @@ export function clipToBounds(m: Matrix, bounds: readonly ColumnBounds[]): Winsor
   }
   return { matrix: out, bounds: [...bounds], clipped };
 }
-
-export function winsorizeIqr(m: Matrix, whisker = 1.5): Winsorization {
-  return clipToBounds(m, iqrBounds(m, whisker));
-}
