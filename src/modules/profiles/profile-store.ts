@@ -185,12 +185,19 @@ export interface Baseline {
 
 /**
  * Replaces the imported baseline of each user's profile (profiles.base_*) and its share of the totals, keeping what
- * events added; creates missing profiles first. Returns the updated profiles with their demographics.
+ * events added; creates missing profiles first, and waits for concurrent writers of the same profiles. Returns the
+ * updated profiles with their demographics.
  * SET expressions see the row as it was, so "total - old base + new base" swaps the baseline in place.
  */
 export async function swapBaseline(sql: Sql, baselines: readonly Baseline[]): Promise<ProfileWithDemographics[]> {
   const json = JSON.stringify(baselines);
-  await sql.query(`INSERT INTO profiles (user_id) SELECT x."userId" FROM json_to_recordset($1::json) AS x("userId" text) ON CONFLICT DO NOTHING`, [json]);
+  const userIds = baselines.map((b) => b.userId).sort();
+  await sql.query(INSERT_MISSING, [userIds]);
+  // Lock the rows first, in their own statement: the swap below then starts after any concurrent writer of these
+  // profiles (an ingest, another import) has committed, with a snapshot that sees what it wrote. Read in the same
+  // statement that waits for the lock, the events' latest purchase and the stored baseline would be the ones from
+  // before that writer committed, and its newest purchase time would be lost.
+  await sql.query('SELECT 1 FROM profiles WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE', [userIds]);
   const rows = await sql.query<JoinedRow>(
     `WITH updated AS (
        UPDATE profiles p SET
