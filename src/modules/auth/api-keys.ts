@@ -6,6 +6,7 @@ import type { ApiKey } from '../../generated/prisma/client.ts';
 import type { Role } from '../../generated/prisma/enums.ts';
 import { badInput, notFound, PortraitError } from '../../errors.ts';
 import { isUuid } from '../../db/uuid.ts';
+import { checkId } from '../users/check-text.ts';
 
 export const KEY_PREFIX = 'prt_';
 
@@ -24,7 +25,8 @@ export function generateKey(): string {
 
 export async function createApiKey(db: Db, input: { name: string; role: Role }): Promise<{ apiKey: ApiKey; key: string }> {
   const name = input.name.trim();
-  if (name.length === 0 || name.length > 100) throw badInput('input.name', 'must be 1-100 characters');
+  const problem = checkId(name, 'name', 100);
+  if (problem) throw badInput('input.name', problem);
   const key = generateKey();
   const apiKey = await db.apiKey.create({ data: { name, role: input.role, hash: hashKey(key), prefix: key.slice(0, KEY_PREFIX.length + 6) } });
   return { apiKey, key };

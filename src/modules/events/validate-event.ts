@@ -2,9 +2,11 @@
 import type { EventInput } from '../../generated/graphql.ts';
 import type { EventType } from '../../generated/prisma/enums.ts';
 import { normaliseCategory } from '../../config/portrait-config.ts';
+import { MAX_AMOUNT, MAX_DURATION_SECONDS } from '../../config/input-bounds.ts';
+import { checkId, checkText } from '../users/check-text.ts';
+import { InvalidDateTime, InvalidJson } from './loose-fields.ts';
 
 export const MAX_EVENTS_PER_CALL = 10_000;
-const MAX_ID_LENGTH = 128;
 const MAX_TEXT_LENGTH = 5_000;
 const MAX_PROPERTIES_BYTES = 8_192;
 const MAX_CATEGORIES = 20;
@@ -22,7 +24,9 @@ export type EventRejectCode =
   | 'INVALID_DURATION'
   | 'INVALID_CATEGORIES'
   | 'TEXT_TOO_LONG'
+  | 'INVALID_TEXT'
   | 'PROPERTIES_TOO_LARGE'
+  | 'INVALID_PROPERTIES'
   | 'INVALID_ITEM_ID';
 
 export interface ValidEvent {
@@ -39,51 +43,56 @@ export interface ValidEvent {
 }
 
 export interface Rejection<C extends string> {
+  /** the first problem's code */
   code: C;
+  /** every problem of the item, in field order, separated by "; " */
   message: string;
 }
 
-// Ids are opaque to us, but control characters in them are always a client bug.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-export function checkId(value: string, what: string): string | null {
-  if (value.length === 0) return `${what} must not be empty`;
-  if (value.length > MAX_ID_LENGTH) return `${what} must be at most ${MAX_ID_LENGTH} characters`;
-  if (CONTROL.test(value)) return `${what} must not contain control characters`;
-  return null;
+/** Collects every problem of one item: a client fixes a row once, not once per problem. */
+export class Problems<C extends string> {
+  private readonly list: { code: C; message: string }[] = [];
+  add(code: C, message: string | null): void {
+    if (message !== null) this.list.push({ code, message });
+  }
+  rejection(): Rejection<C> | null {
+    const first = this.list[0];
+    return first ? { code: first.code, message: this.list.map((p) => p.message).join('; ') } : null;
+  }
 }
 
-const isNonNegative = (v: number) => Number.isFinite(v) && v >= 0;
+/** Why an optional number is out of [0, max], or null. */
+export const boundProblem = (v: number | null | undefined, what: string, max: number): string | null =>
+  v == null || (Number.isFinite(v) && v >= 0 && v <= max) ? null : `${what} must be a finite number from 0 to ${max}`;
 
 export function validateEvent(e: EventInput, now: Date): ValidEvent | Rejection<EventRejectCode> {
-  const idProblem = checkId(e.eventId, 'eventId');
-  if (idProblem) return { code: 'INVALID_EVENT_ID', message: idProblem };
-  const userProblem = checkId(e.userId, 'userId');
-  if (userProblem) return { code: 'INVALID_USER_ID', message: userProblem };
-  if (e.itemId != null) {
-    const itemProblem = checkId(e.itemId, 'itemId');
-    if (itemProblem) return { code: 'INVALID_ITEM_ID', message: itemProblem };
-  }
+  const problems = new Problems<EventRejectCode>();
+  problems.add('INVALID_EVENT_ID', checkId(e.eventId, 'eventId'));
+  problems.add('INVALID_USER_ID', checkId(e.userId, 'userId'));
+  if (e.itemId != null) problems.add('INVALID_ITEM_ID', checkId(e.itemId, 'itemId'));
   const t = e.occurredAt.getTime();
-  if (Number.isNaN(t)) return { code: 'INVALID_TIMESTAMP', message: 'occurredAt is not a valid date' };
-  if (t < EARLIEST_EVENT.getTime()) return { code: 'INVALID_TIMESTAMP', message: `occurredAt must not be before ${EARLIEST_EVENT.toISOString()}` };
-  if (t > now.getTime() + MAX_CLOCK_SKEW_MS) return { code: 'INVALID_TIMESTAMP', message: 'occurredAt is more than an hour in the future' };
-  if (e.type === 'PURCHASE' && e.amount == null) return { code: 'MISSING_AMOUNT', message: 'a PURCHASE needs an amount' };
-  if (e.amount != null && !isNonNegative(e.amount)) return { code: 'INVALID_AMOUNT', message: 'amount must be a finite number >= 0' };
-  if (e.durationSeconds != null && !isNonNegative(e.durationSeconds)) {
-    return { code: 'INVALID_DURATION', message: 'durationSeconds must be a finite number >= 0' };
-  }
+  if (e.occurredAt instanceof InvalidDateTime) problems.add('INVALID_TIMESTAMP', `occurredAt ${e.occurredAt.problem}`);
+  else if (Number.isNaN(t)) problems.add('INVALID_TIMESTAMP', 'occurredAt is not a valid date');
+  else if (t < EARLIEST_EVENT.getTime()) problems.add('INVALID_TIMESTAMP', `occurredAt must not be before ${EARLIEST_EVENT.toISOString()}`);
+  else if (t > now.getTime() + MAX_CLOCK_SKEW_MS) problems.add('INVALID_TIMESTAMP', 'occurredAt is more than an hour in the future');
+  if (e.type === 'PURCHASE' && e.amount == null) problems.add('MISSING_AMOUNT', 'a PURCHASE needs an amount');
+  problems.add('INVALID_AMOUNT', boundProblem(e.amount, 'amount', MAX_AMOUNT));
+  problems.add('INVALID_DURATION', boundProblem(e.durationSeconds, 'durationSeconds', MAX_DURATION_SECONDS));
   const categories = e.categories ?? [];
-  if (categories.length > MAX_CATEGORIES) return { code: 'INVALID_CATEGORIES', message: `at most ${MAX_CATEGORIES} categories per event` };
-  for (const c of categories) {
-    if (c.trim().length === 0 || c.length > MAX_CATEGORY_LENGTH || CONTROL.test(c)) {
-      return { code: 'INVALID_CATEGORIES', message: `each category must be 1-${MAX_CATEGORY_LENGTH} printable characters` };
-    }
+  if (categories.length > MAX_CATEGORIES) problems.add('INVALID_CATEGORIES', `at most ${MAX_CATEGORIES} categories per event`);
+  else if (categories.some((c) => c.trim().length === 0 || checkId(c, 'category', MAX_CATEGORY_LENGTH) !== null)) {
+    problems.add('INVALID_CATEGORIES', `each category must be 1-${MAX_CATEGORY_LENGTH} printable characters`);
   }
-  if (e.text != null && e.text.length > MAX_TEXT_LENGTH) return { code: 'TEXT_TOO_LONG', message: `text must be at most ${MAX_TEXT_LENGTH} characters` };
-  if (e.properties != null && Buffer.byteLength(JSON.stringify(e.properties)) > MAX_PROPERTIES_BYTES) {
-    return { code: 'PROPERTIES_TOO_LARGE', message: `properties must serialise to at most ${MAX_PROPERTIES_BYTES} bytes of JSON` };
+  if (e.text != null) {
+    if (e.text.length > MAX_TEXT_LENGTH) problems.add('TEXT_TOO_LONG', `text must be at most ${MAX_TEXT_LENGTH} characters`);
+    else problems.add('INVALID_TEXT', checkText(e.text, 'text'));
   }
+  if (e.properties instanceof InvalidJson) problems.add('INVALID_PROPERTIES', `properties: ${e.properties.problem}`);
+  else if (e.properties != null && Buffer.byteLength(JSON.stringify(e.properties)) > MAX_PROPERTIES_BYTES) {
+    problems.add('PROPERTIES_TOO_LARGE', `properties must serialise to at most ${MAX_PROPERTIES_BYTES} bytes of JSON`);
+  }
+  const rejection = problems.rejection();
+  if (rejection) return rejection;
   return {
     eventId: e.eventId,
     userId: e.userId,

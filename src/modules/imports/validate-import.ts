@@ -1,7 +1,8 @@
-// Validation of one imported user row; each rule has a stable code.
+// Validation of one imported user row; each rule has a stable code, and a row reports every problem it has.
 import type { UserImportInput } from '../../generated/graphql.ts';
-import { checkId } from '../events/validate-event.ts';
-import type { Rejection } from '../events/validate-event.ts';
+import { CITY_TIERS, IMPORT_BOUNDS, MAX_AGE } from '../../config/input-bounds.ts';
+import { checkId } from '../users/check-text.ts';
+import { boundProblem, Problems, type Rejection } from '../events/validate-event.ts';
 import type { Demographics } from '../users/user-store.ts';
 import type { Baseline } from '../profiles/profile-store.ts';
 
@@ -13,24 +14,39 @@ export type ImportRejectCode = 'INVALID_USER_ID' | 'DUPLICATE_USER_ID' | 'INVALI
 /** A valid row: the user's demographics and its profile's baseline. */
 export type ValidImport = Demographics & Baseline;
 
-const NUMERIC = ['sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'lastPurchaseDays'] as const;
+/** The closed set of genders a profile holds. */
+export type Gender = 'M' | 'F' | 'OTHER';
+
+// What warehouses write for each (compared trimmed and case-insensitively); anything else is rejected, not stored as
+// free text, so "male" and "M" are one group in the segment descriptions.
+const GENDER_SPELLINGS: Record<string, Gender> = {
+  m: 'M', male: 'M', man: 'M', '男': 'M',
+  f: 'F', female: 'F', woman: 'F', '女': 'F',
+  other: 'OTHER', o: 'OTHER', x: 'OTHER', 'non-binary': 'OTHER', nonbinary: 'OTHER', '其他': 'OTHER',
+};
+
+export const normaliseGender = (value: string): Gender | null => GENDER_SPELLINGS[value.trim().toLowerCase()] ?? null;
 
 export function validateImport(u: UserImportInput, now: Date): ValidImport | Rejection<ImportRejectCode> {
-  const idProblem = checkId(u.userId, 'userId');
-  if (idProblem) return { code: 'INVALID_USER_ID', message: idProblem };
-  if (u.age != null && (u.age < 0 || u.age > 130)) return { code: 'INVALID_AGE', message: 'age must be from 0 to 130' };
-  if (u.gender != null && (u.gender.trim().length === 0 || u.gender.length > 32)) {
-    return { code: 'INVALID_GENDER', message: 'gender must be 1-32 characters' };
+  const problems = new Problems<ImportRejectCode>();
+  problems.add('INVALID_USER_ID', checkId(u.userId, 'userId'));
+  if (u.age != null && (u.age < 0 || u.age > MAX_AGE)) problems.add('INVALID_AGE', `age must be from 0 to ${MAX_AGE}`);
+  const gender = u.gender != null ? normaliseGender(u.gender) : null;
+  if (u.gender != null && gender === null) {
+    problems.add('INVALID_GENDER', `gender must be M, F or OTHER (or male, female, other, 男, 女); got ${JSON.stringify(u.gender.slice(0, 32))}`);
   }
-  if (u.cityTier != null && (u.cityTier < 1 || u.cityTier > 10)) return { code: 'INVALID_CITY_TIER', message: 'cityTier must be from 1 to 10' };
-  for (const field of NUMERIC) {
-    const v = u[field];
-    if (v != null && !(Number.isFinite(v) && v >= 0)) return { code: 'INVALID_NUMBER', message: `${field} must be a finite number >= 0` };
+  if (u.cityTier != null && (u.cityTier < CITY_TIERS.min || u.cityTier > CITY_TIERS.max)) {
+    problems.add('INVALID_CITY_TIER', `cityTier must be from ${CITY_TIERS.min} to ${CITY_TIERS.max}`);
   }
+  for (const [field, max] of Object.entries(IMPORT_BOUNDS) as [keyof typeof IMPORT_BOUNDS, number][]) {
+    problems.add('INVALID_NUMBER', boundProblem(u[field], field, max));
+  }
+  const rejection = problems.rejection();
+  if (rejection) return rejection;
   return {
     userId: u.userId,
     age: u.age ?? null,
-    gender: u.gender?.trim() ?? null,
+    gender,
     cityTier: u.cityTier ?? null,
     sessions: u.sessionsCount ?? null,
     avgSessionDuration: u.avgSessionDuration ?? null,

@@ -52,6 +52,12 @@ export interface TrainingResult {
   segments: SegmentSummary[];
 }
 
+/** The result with a warning that `skipped` rows were left out before training (0: unchanged). */
+export function withSkippedRows(result: TrainingResult, skipped: number, warning: (n: number) => string): TrainingResult {
+  if (skipped === 0) return result;
+  return { ...result, report: { ...result.report, warnings: [...result.report.warnings, warning(skipped)] } };
+}
+
 export interface TrainHooks {
   runKMeans: RunKMeans;
   onProgress?: (fraction: number, stage: string) => void;

@@ -13,7 +13,29 @@ export interface FeatureMatrix {
   matrix: Matrix;
   /** the users' gender, for segment descriptions (not a numeric feature) */
   genders: (string | null)[];
+  /** profiles left out because a feature is infinite or beyond MAX_FEATURE_MAGNITUDE (see usableRow) */
+  skipped: number;
 }
+
+/**
+ * No valid input gives a feature this large (input bounds: src/config/input-bounds.ts), and squares of values below it
+ * summed over 1e8 rows stay finite, so the scaler's variance cannot overflow. A row beyond it (stored before the bounds
+ * existed, or by a bug) is skipped and counted: one poisoned profile must not fail every training.
+ */
+export const MAX_FEATURE_MAGNITUDE = 1e15;
+
+/** NaN is a missing value (imputed by the pipeline); an infinite or enormous one is a bad row. */
+function usableRow(data: Float64Array, offset: number, d: number): boolean {
+  for (let j = offset; j < offset + d; j++) {
+    const v = data[j]!;
+    if (Math.abs(v) > MAX_FEATURE_MAGNITUDE) return false;
+  }
+  return true;
+}
+
+/** The model's warning for skipped rows. */
+export const skippedRowsWarning = (skipped: number): string =>
+  `${skipped} profile(s) left out of training: a feature was infinite or beyond ${MAX_FEATURE_MAGNITUDE}`;
 
 const PAGE = 20_000;
 
@@ -32,16 +54,22 @@ export async function loadFeatureMatrix(
   const data = new Float64Array(total * d);
   const userIds: string[] = [];
   const genders: (string | null)[] = [];
+  let skipped = 0;
   for await (const page of scanWithDemographics(sql, PAGE)) {
     for (const row of page) {
       // Profiles created after the count was taken are left for the next training.
-      if (userIds.length === total) break;
+      if (userIds.length + skipped === total) break;
       writeFeatures(row, features, now, config, data, userIds.length * d, rfmCuts);
+      // a skipped row's values are overwritten by the next row's
+      if (!usableRow(data, userIds.length * d, d)) {
+        skipped++;
+        continue;
+      }
       userIds.push(row.profile.userId);
       genders.push(row.gender);
     }
-    onProgress?.(total ? userIds.length / total : 1);
-    if (userIds.length === total) break;
+    onProgress?.(total ? (userIds.length + skipped) / total : 1);
+    if (userIds.length + skipped === total) break;
   }
-  return { userIds, genders, matrix: matrix(userIds.length, d, userIds.length === total ? data : data.slice(0, userIds.length * d)) };
+  return { userIds, genders, skipped, matrix: matrix(userIds.length, d, userIds.length === total ? data : data.slice(0, userIds.length * d)) };
 }

@@ -13,7 +13,8 @@ import { toJsonValue } from '../../db/json.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { isFeatureName, resolveFeatures, usesRfm, type FeatureName } from './features.ts';
 import { computePopulationStats } from '../population/population-stats.ts';
-import { loadFeatureMatrix } from './load-features.ts';
+import { loadFeatureMatrix, skippedRowsWarning } from './load-features.ts';
+import { withSkippedRows } from './fit-segmentation.ts';
 import { runTrainingInWorker } from './training-thread.ts';
 import { describeSegments, DESCRIPTION_COLUMNS } from './describe-segments.ts';
 import { saveModel } from './model-store.ts';
@@ -88,10 +89,12 @@ export async function trainAndSave(
   const training = pick(payload.features);
   const description = pick(DESCRIPTION_COLUMNS);
   const { features, activate, ...params } = payload;
-  const trained = await runTrainingInWorker(training, features, params, {
-    signal,
-    onProgress: (f) => void progress(0.1 + 0.8 * f),
-  });
+  // profiles with unusable values were left out by the loader: the model says how many
+  const trained = withSkippedRows(
+    await runTrainingInWorker(training, features, params, { signal, onProgress: (f) => void progress(0.1 + 0.8 * f) }),
+    loaded.skipped,
+    skippedRowsWarning,
+  );
   const descriptions = describeSegments(description, loaded.genders, trained.labels, trained.k, deps.config);
   await progress(0.92);
   signal.throwIfAborted();

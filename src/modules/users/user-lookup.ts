@@ -5,6 +5,7 @@ import DataLoader from 'dataloader';
 import type { Db } from '../../db/client.ts';
 import type { UserRow } from './user-row.ts';
 import { findUsersWithProfiles } from '../profiles/profile-store.ts';
+import { checkId } from './check-text.ts';
 
 export class UserLookup {
   private readonly loader: DataLoader<string, UserRow | null>;
@@ -22,7 +23,9 @@ export class UserLookup {
     );
   }
 
+  /** null for an id no user can have (ingest and import refuse it), without asking the database. */
   load(id: string): Promise<UserRow | null> {
+    if (checkId(id, 'id') !== null) return Promise.resolve(null);
     return this.loader.load(id);
   }
 }

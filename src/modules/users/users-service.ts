@@ -5,6 +5,7 @@ import { badInput } from '../../errors.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { deleteUsers } from './user-store.ts';
+import { checkId } from './check-text.ts';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -42,5 +43,8 @@ export async function listUsers(db: Db, args: { first?: number | null; after?: s
 
 /** Erases the user, its events and its profile (cascading foreign keys) in one statement. */
 export async function deleteUser(db: Db, id: string): Promise<boolean> {
+  // Refused, not "no such user": an id with a lone surrogate would otherwise reach the database as another id.
+  const problem = checkId(id, 'id');
+  if (problem) throw badInput('id', problem);
   return (await deleteUsers(db, [id])) > 0;
 }

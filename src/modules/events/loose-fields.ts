@@ -1,0 +1,76 @@
+// The event fields GraphQL would otherwise coerce for the whole request (occurredAt: DateTime!, properties: JSON).
+// The contract fixes their types, so their scalars cannot throw for one bad item without failing a batch of 10,000:
+// instead they return a marker carrying the problem, and validateEvent turns it into that item's rejection.
+// DateTime and JSON are input types of EventInput only (schema.graphql), so no other input sees a marker.
+import { MAX_PROPERTIES_DEPTH } from '../../config/input-bounds.ts';
+import { checkText } from '../users/check-text.ts';
+
+/** A DateTime input that is not one: an invalid Date (so it still fits the scalar's type) that says why. */
+export class InvalidDateTime extends Date {
+  constructor(readonly problem: string) {
+    super(Number.NaN);
+  }
+}
+
+/** A JSON input that cannot be stored, and why. */
+export class InvalidJson {
+  constructor(readonly problem: string) {}
+}
+
+// A zone is required: a time without one (Python's naive isoformat(), say) means different instants on different
+// machines, and guessing UTC would silently shift every event of a client that meant local time.
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):?(\d{2}))?$/i;
+
+const daysIn = (year: number, month: number): number =>
+  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+
+/**
+ * An ISO-8601 date-time with a zone, checked field by field: JavaScript's Date would turn 2026-02-30 into 2 March.
+ * Anything else gives an InvalidDateTime (never throws).
+ */
+export function parseDateTime(value: unknown): Date {
+  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : typeof value;
+  const m = typeof value === 'string' ? ISO.exec(value) : null;
+  if (!m) return new InvalidDateTime(`must be an ISO-8601 date-time with a zone, e.g. 2026-01-31T08:30:00Z; got ${shown}`);
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  if (m[8] === undefined) return new InvalidDateTime(`has no zone (add Z for UTC or an offset such as +08:00); got ${shown}`);
+  const offsetHours = Number(m[10] ?? 0);
+  const offsetMinutes = Number(m[11] ?? 0);
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    return new InvalidDateTime(`is not a real date and time; got ${shown}`);
+  }
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)));
+  const offsetMs = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  return new Date(d.getTime() - offsetMs);
+}
+
+/**
+ * `value` as it came, or an InvalidJson when it nests deeper than MAX_PROPERTIES_DEPTH or holds a string (key or value)
+ * PostgreSQL's jsonb cannot store. Walks with an explicit stack: input nested 100,000 deep must not overflow ours.
+ */
+export function checkJson(value: unknown): unknown {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { v, depth } = top;
+    if (typeof v === 'string') {
+      const problem = checkText(v, 'a string');
+      if (problem) return new InvalidJson(problem);
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return new InvalidJson('numbers must be finite');
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= MAX_PROPERTIES_DEPTH) return new InvalidJson(`must nest at most ${MAX_PROPERTIES_DEPTH} levels deep`);
+      if (Array.isArray(v)) {
+        for (const item of v) stack.push({ v: item, depth: depth + 1 });
+      } else {
+        for (const [key, item] of Object.entries(v)) {
+          const problem = checkText(key, 'a key');
+          if (problem) return new InvalidJson(problem);
+          stack.push({ v: item, depth: depth + 1 });
+        }
+      }
+    }
+  }
+  return value;
+}

@@ -1,0 +1,46 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkJson, InvalidDateTime, InvalidJson, parseDateTime } from '../../../src/modules/events/loose-fields.ts';
+
+const iso = (v: unknown) => {
+  const d = parseDateTime(v);
+  return d instanceof InvalidDateTime ? d.problem : d.toISOString();
+};
+
+describe('parseDateTime', () => {
+  it('reads zones, offsets with or without a colon, fractions and leap days as the instants they name', () => {
+    assert.equal(iso('2026-01-31T08:30:00Z'), '2026-01-31T08:30:00.000Z');
+    assert.equal(iso('2026-01-31T08:30Z'), '2026-01-31T08:30:00.000Z');
+    assert.equal(iso('2026-01-31T08:30:00.123456+08:00'), '2026-01-31T00:30:00.123Z');
+    assert.equal(iso('2026-01-31T08:30:00-0530'), '2026-01-31T14:00:00.000Z');
+    assert.equal(iso('2024-02-29t23:59:59z'), '2024-02-29T23:59:59.000Z');
+  });
+
+  it('returns a marker for impossible calendar fields, a missing zone and non-strings, never a shifted date', () => {
+    for (const v of ['2026-02-29T00:00:00Z', '2026-02-30T00:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:60:00Z', '2026-01-01T00:00:00+24:00', '1900-02-29T00:00:00Z']) {
+      assert.match(iso(v), /is not a real date and time/, v);
+    }
+    assert.match(iso('2026-11-22T08:00:00'), /has no zone/);
+    assert.match(iso(1_700_000_000), /with a zone.*got number/);
+    assert.ok(Number.isNaN(parseDateTime('nope').getTime()));
+  });
+});
+
+describe('checkJson', () => {
+  it('passes storable JSON through unchanged', () => {
+    const v = { a: [1, 'two', { b: null, c: true }], 'ключ': '😀' };
+    assert.equal(checkJson(v), v);
+  });
+
+  it('bounds depth without recursion and refuses NUL and lone surrogates in keys and values', () => {
+    let deep: unknown = 0;
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    assert.ok(checkJson(deep) instanceof InvalidJson);
+    let ok: unknown = 0;
+    for (let i = 0; i < 32; i++) ok = { x: ok };
+    assert.equal(checkJson(ok), ok);
+    assert.ok(checkJson({ x: ok }) instanceof InvalidJson);
+    assert.ok(checkJson(['a\u0000']) instanceof InvalidJson);
+    assert.ok(checkJson({ ['\udfff']: 1 }) instanceof InvalidJson);
+  });
+});
