@@ -222,8 +222,8 @@ describe('ingestEvents', () => {
       `{ user(id: "t") { profile { interestTags activityLevel userType } } }`,
     );
     assert.deepEqual(r.data!.user.profile.interestTags, ['books']);
-    // 9 events over 59 days, sessions without durations: level 0, light user
-    assert.equal(r.data!.user.profile.activityLevel, 0);
+    // 9 events over 59 days (0.15 a day, some actions but no more than 5): level 1 by the method's rule; light user
+    assert.equal(r.data!.user.profile.activityLevel, 1);
     assert.equal(r.data!.user.profile.userType, 0);
 
     // a heavy, active user: 6 sessions a day apart, 30 events, 20-minute sessions
@@ -236,7 +236,8 @@ describe('ingestEvents', () => {
     const h = await server.gql<{ user: { profile: { interestTags: string[]; activityLevel: number; userType: number; sessionsCount: number } } }>(
       `{ user(id: "h") { profile { interestTags activityLevel userType sessionsCount } } }`,
     );
-    assert.deepEqual(h.data!.user.profile, { interestTags: ['sports'], activityLevel: 2, userType: 1, sessionsCount: 6 });
+    // 30 events over 5 days is 6 a day (level 2); 1200 s sessions exceed 900 s (level 3): the higher applies
+    assert.deepEqual(h.data!.user.profile, { interestTags: ['sports'], activityLevel: 3, userType: 1, sessionsCount: 6 });
   });
 
   it('accepts 10,000 events in one call', async () => {
