@@ -1,7 +1,7 @@
 // Activity features of one user: activity level 0-3, user type 0/1, behaviour preference codes, and the live
 // engagement and recency scores. Inputs are small explicit stats objects that the caller aggregates from events.
 //
-// Cold start (no events): level 0, type 0, no preferences, engagement 0, recency 0.
+// Cold start (no events, no purchase): level 0, type 0, no preferences, engagement 0, recency 0.
 import type {
   ActivityConfig,
   BehaviourPreferencesConfig,
@@ -175,14 +175,15 @@ export function liveEngagementScore(input: EngagementInput, caps: EngagementCaps
   );
 }
 
-/** Live recency 0..1: 0.5^(hours since last activity / half-life); 1 right now, 0 for a user with no activity (null). */
-export function liveRecencyScore(hoursSinceActivity: number | null, halfLifeHours: number): number {
+/**
+ * Recency 0..1, one definition for every user (imported or tracked, live or in training):
+ * 0.5^(hours since the last activity / half-life), 1 right now, halving every half-life (168 h by default), 0 for a
+ * user with no known activity (null). "Last activity" is the caller's latest known instant of the user: the later of
+ * the last event and the last purchase (an imported user's last purchase counts). An exponential rather than
+ * 1 / (days + 1): it has a tunable time scale, does not fall by half within the first day, and never reaches 0 so
+ * long-gone users still rank by how long ago they left.
+ */
+export function recencyScore(hoursSinceActivity: number | null, halfLifeHours: number): number {
   if (hoursSinceActivity === null || Number.isNaN(hoursSinceActivity)) return 0;
   return 0.5 ** (Math.max(0, hoursSinceActivity) / halfLifeHours);
-}
-
-/** Training-data recency (the seed formula): 1 / (lastPurchaseDays + 1); 0 for a user who never purchased (null). */
-export function trainingRecencyScore(lastPurchaseDays: number | null): number {
-  if (lastPurchaseDays === null || !Number.isFinite(lastPurchaseDays)) return 0;
-  return 1 / (Math.max(0, lastPurchaseDays) + 1);
 }

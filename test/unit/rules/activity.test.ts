@@ -6,8 +6,7 @@ import {
   behaviourPreferences,
   levelFromThresholds,
   liveEngagementScore,
-  liveRecencyScore,
-  trainingRecencyScore,
+  recencyScore,
   userType,
   type BehaviourStats,
 } from '../../../src/rules/activity.ts';
@@ -134,12 +133,11 @@ describe('live scores', () => {
   });
 
   test('recency: halves every half-life; none for never active', () => {
-    assert.equal(liveRecencyScore(0, 168), 1);
-    assert.equal(liveRecencyScore(168, 168), 0.5);
-    assert.equal(liveRecencyScore(336, 168), 0.25);
-    assert.equal(liveRecencyScore(null, 168), 0);
-    assert.equal(trainingRecencyScore(0), 1);
-    assert.equal(trainingRecencyScore(3), 0.25);
-    assert.equal(trainingRecencyScore(null), 0);
+    assert.equal(recencyScore(0, 168), 1);
+    assert.equal(recencyScore(168, 168), 0.5);
+    assert.equal(recencyScore(336, 168), 0.25);
+    assert.equal(recencyScore(null, 168), 0);
+    assert.equal(recencyScore(Number.NaN, 168), 0);
+    assert.equal(recencyScore(-5, 168), 1);
   });
 });
