@@ -100,6 +100,27 @@ describe('schedules', () => {
     assert.ok(run.rows! >= 1);
   });
 
+  it('hourly selects users by when their events arrived, so a back-dated event is not skipped', async () => {
+    clock = new Date('2026-11-23T03:40:00Z');
+    const weightsAt = async (userId: string) =>
+      (await server.database.db.profile.findUniqueOrThrow({ where: { userId }, select: { weightsAt: true } })).weightsAt?.toISOString();
+    // everything seeded so far arrived well before the previous hourly run (the seed ran seconds ago, within the
+    // run's look-back margin; move it back a day so only the new arrival is in the window)
+    await server.database.db.$executeRawUnsafe(`UPDATE events SET received_at = received_at - interval '1 day'`);
+    // an event that happened three days ago arrives now, after the previous hourly run
+    await gqlOk(`mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`, {
+      e: [{ eventId: 'backdated-1', userId: 'demo-000003', type: 'PAGE_VIEW', occurredAt: '2026-11-20T03:00:00Z', categories: ['books'] }],
+    });
+    assert.notEqual(await weightsAt('demo-000003'), clock.toISOString());
+    const run = await waitForRun((await runNow('HOURLY')).id);
+    assert.equal(run.status, 'SUCCEEDED', run.error ?? '');
+    assert.equal(run.rows, 1);
+    // refreshed: its interest state was brought to the run's now
+    assert.equal(await weightsAt('demo-000003'), clock.toISOString());
+    // a user with no new arrivals is left alone
+    assert.notEqual(await weightsAt('demo-000150'), clock.toISOString());
+  });
+
   it('weekly: activates a retrain that is not worse, keeps one that is, and records why', async () => {
     // No active model yet: the weekly run trains and activates.
     const first = await waitForRun((await runNow('WEEKLY')).id);

@@ -231,8 +231,12 @@ export async function findProfiles(sql: Sql, userIds: readonly string[]): Promis
 }
 
 export interface PageFilter {
-  /** only profiles with an event that arrived after this instant */
-  activeSince?: Date;
+  /**
+   * only profiles with an event that arrived (events.received_at, the database clock) after this instant, whatever
+   * its occurredAt: a back-dated event changes the profile as much as a current one. An index-only range scan of
+   * events(received_at, user_id) per page, so the cost follows the events that arrived, not the size of the log.
+   */
+  receivedSince?: Date;
   /** only profiles whose segment is none of these (users to place in a model) */
   notInSegments?: readonly string[];
 }
@@ -241,9 +245,9 @@ export interface PageFilter {
 export async function pageWithDemographics(sql: Sql, after: string, limit: number, filter: PageFilter = {}): Promise<ProfileWithDemographics[]> {
   const params: unknown[] = [after, limit];
   const where = ['p.user_id > $1::text'];
-  if (filter.activeSince) {
-    params.push(filter.activeSince);
-    where.push(`p.last_event_at > $${params.length}::timestamptz`);
+  if (filter.receivedSince) {
+    params.push(filter.receivedSince);
+    where.push(`p.user_id IN (SELECT e.user_id FROM events e WHERE e.received_at > $${params.length}::timestamptz)`);
   }
   if (filter.notInSegments) {
     params.push(filter.notInSegments);
@@ -270,10 +274,13 @@ export async function* scanWithDemographics(sql: Sql, pageSize: number, filter: 
   }
 }
 
-/** Number of profiles (optionally only those active since an instant). */
-export async function countProfiles(sql: Sql, filter: Pick<PageFilter, 'activeSince'> = {}): Promise<number> {
-  const rows = filter.activeSince
-    ? await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM profiles WHERE last_event_at > $1::timestamptz', [filter.activeSince])
+/** Number of profiles (optionally only those with events that arrived since an instant). */
+export async function countProfiles(sql: Sql, filter: Pick<PageFilter, 'receivedSince'> = {}): Promise<number> {
+  const rows = filter.receivedSince
+    ? await sql.query<{ n: number }>(
+        'SELECT count(DISTINCT e.user_id)::int AS n FROM events e JOIN profiles p ON p.user_id = e.user_id WHERE e.received_at > $1::timestamptz',
+        [filter.receivedSince],
+      )
     : await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM profiles');
   return rows[0]!.n;
 }

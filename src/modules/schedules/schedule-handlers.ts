@@ -1,6 +1,6 @@
 // What each schedule does.
-// hourly: users with events since the last hourly run — decayed interest state brought to now, segment re-placed
-//         (features such as recency move with time);
+// hourly: users whose events arrived since the last hourly run (by arrival, so back-dated events count) — decayed
+//         interest state brought to now, segment re-placed (features such as recency move with time);
 // daily:  every profile — the same, plus the population statistics behind label tiers and RFM;
 // weekly: a full retrain that becomes active only if its silhouette is not worse than the active model's by more
 //         than the configured margin; otherwise it is kept, inactive, and the reason recorded.
@@ -30,6 +30,8 @@ export interface ScheduleDeps {
 }
 
 const PAGE = 5_000;
+/** How far before the previous hourly run's start its successor looks for arrived events (see the hourly handler). */
+const ARRIVAL_MARGIN_MS = 5 * 60_000;
 
 /**
  * Pages through the profiles matching `filter` (or all), each page in one transaction: the interest state brought to
@@ -73,9 +75,13 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
         orderBy: { startedAt: 'desc' },
         select: { startedAt: true },
       });
-      const since = previous?.startedAt ?? new Date(deps.now().getTime() - 3_600_000);
-      const rows = await refreshAll(deps, ctx, { activeSince: since });
-      return { rows, outcome: `refreshed ${rows} users active since ${since.toISOString()}` };
+      // received_at and started_at are both the database's now(), the start of their transactions: an ingest that
+      // began just before the previous run started may have committed after that run read the events, so the window
+      // reaches back a margin before it (refreshing a user twice is harmless). The first run looks back one hour.
+      const from = previous?.startedAt ?? ctx.job.startedAt ?? deps.now();
+      const since = new Date(from.getTime() - (previous ? ARRIVAL_MARGIN_MS : 3_600_000));
+      const rows = await refreshAll(deps, ctx, { receivedSince: since });
+      return { rows, outcome: `refreshed ${rows} users with events received since ${since.toISOString()}` };
     },
     [scheduleJobKind('daily')]: async (ctx) => {
       const stats = await computePopulationStats(deps.db, deps.now(), deps.config);
