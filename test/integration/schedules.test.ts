@@ -121,26 +121,32 @@ describe('schedules', () => {
     assert.notEqual(await weightsAt('demo-000150'), clock.toISOString());
   });
 
-  it('weekly: activates a retrain that is not worse, keeps one that is, and records why', async () => {
+  it('weekly: scores both models on today\'s profiles, activates a retrain that is not worse, keeps one that is, and records why', async () => {
     // No active model yet: the weekly run trains and activates.
     const first = await waitForRun((await runNow('WEEKLY')).id);
     assert.equal(first.status, 'SUCCEEDED', first.error ?? '');
     assert.equal(first.outcome, 'ACTIVATED');
     assert.equal(first.reason, 'no model was active');
     assert.equal(first.model!.active, true);
-    // Make the active model look unbeatable: the next retrain is kept inactive, with the reason.
+    // The active model's stored silhouette is from the population it was trained on; pretend that population was very
+    // different (a stale 0.99). On today's data the retrain (same recipe, same data) scores the same as the active
+    // model, so it is activated: a stale score must not keep better models out for ever. (Before the fix the stored
+    // 0.99 was the bar, and this retrain was kept inactive.)
     await server.database.db.$executeRawUnsafe(`UPDATE segmentation_models SET metrics = jsonb_set(metrics, '{silhouette}', '0.99') WHERE active`);
     const second = await waitForRun((await runNow('WEEKLY')).id);
-    assert.equal(second.outcome, 'KEPT_INACTIVE');
-    assert.match(second.reason!, /worse than the active model's 0.9900 by more than 0.02/);
-    assert.equal(second.model!.active, false);
-    const active = await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`);
-    assert.equal(active.activeModel.id, first.model!.id);
-    // And a fair comparison again: equal or better wins.
-    await server.database.db.$executeRawUnsafe(`UPDATE segmentation_models SET metrics = jsonb_set(metrics, '{silhouette}', '-0.5') WHERE active`);
+    assert.equal(second.status, 'SUCCEEDED', second.error ?? '');
+    assert.equal(second.outcome, 'ACTIVATED', second.reason ?? '');
+    assert.match(second.reason!, /^silhouette (-?\d\.\d{4}) is within 0.02 of the active model's \1 or better on today's 200 users$/);
+    assert.equal((await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`)).activeModel.id, second.model!.id);
+    // A recipe that really is worse on today's data: 40 segments for 200 users. Its retrain is kept inactive, with
+    // the reason, and the active model stays.
+    await server.database.db.$executeRawUnsafe(`UPDATE segmentation_models SET params = jsonb_set(params, '{k}', '40') WHERE active`);
     const third = await waitForRun((await runNow('WEEKLY')).id);
-    assert.equal(third.outcome, 'ACTIVATED');
-    assert.equal((await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`)).activeModel.id, third.model!.id);
+    assert.equal(third.status, 'SUCCEEDED', third.error ?? '');
+    assert.equal(third.outcome, 'KEPT_INACTIVE', third.reason ?? '');
+    assert.match(third.reason!, /^silhouette -?\d\.\d{4} is worse than the active model's -?\d\.\d{4} by more than 0.02 on today's 200 users$/);
+    assert.equal(third.model!.active, false);
+    assert.equal((await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`)).activeModel.id, second.model!.id);
   });
 
   it('a runner with schedules on queues and runs the due slots by itself', async () => {
