@@ -205,6 +205,32 @@ describe('ingestEvents', () => {
     assert.equal(p!.eventCount, 5);
   });
 
+  it('derives a session\'s length from its timestamps when SESSION_END has no duration, across batches and late events', async () => {
+    const PROFILE_SESSIONS = `query($id: ID!) { user(id: $id) { profile { sessionsCount totalSessionDuration avgSessionDuration } } }`;
+    const sessions = async (id: string) =>
+      (await server.gql<{ user: { profile: Record<string, number> } }>(PROFILE_SESSIONS, { id })).data!.user.profile;
+    // one batch: SESSION_START 06:00 ... SESSION_END 06:30 with no duration is a 30-minute session
+    await ingest([
+      { eventId: 'a1', userId: 'a', type: 'SESSION_START', occurredAt: at(360) },
+      { eventId: 'a2', userId: 'a', type: 'PAGE_VIEW', occurredAt: at(370) },
+      { eventId: 'a3', userId: 'a', type: 'SESSION_END', occurredAt: at(390) },
+    ]);
+    assert.deepEqual(await sessions('a'), { sessionsCount: 1, totalSessionDuration: 1800, avgSessionDuration: 1800 });
+    // the session's start in an earlier batch than its end
+    await ingest([{ eventId: 'b1', userId: 'b', type: 'SESSION_START', occurredAt: at(360) }]);
+    await ingest([{ eventId: 'b2', userId: 'b', type: 'SESSION_END', occurredAt: at(375) }]);
+    assert.deepEqual(await sessions('b'), { sessionsCount: 1, totalSessionDuration: 900, avgSessionDuration: 900 });
+    // the END first, its session's first event late: the length grows to the start; a given duration stays as given
+    await ingest([{ eventId: 'c1', userId: 'c', type: 'SESSION_END', occurredAt: at(390) }]);
+    assert.equal((await sessions('c')).totalSessionDuration, 0);
+    await ingest([
+      { eventId: 'c0', userId: 'c', type: 'PAGE_VIEW', occurredAt: at(350) },
+      { eventId: 'c2', userId: 'c', type: 'SESSION_START', occurredAt: at(600) },
+      { eventId: 'c3', userId: 'c', type: 'SESSION_END', occurredAt: at(610), durationSeconds: 45 },
+    ]);
+    assert.deepEqual(await sessions('c'), { sessionsCount: 2, totalSessionDuration: 2400 + 45, avgSessionDuration: (2400 + 45) / 2 });
+  });
+
   it('derives interest tags with time decay, activity level and user type', async () => {
     const day = 86_400_000;
     const ago = (days: number, minute = 0) => new Date(NOW.getTime() - days * day + minute * 60_000).toISOString();

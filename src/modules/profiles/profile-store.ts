@@ -147,23 +147,34 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
 }
 
 /**
- * Recounts sessions from the event log for users that received late (out-of-order) events: a late event can split a
- * session or join two, so only the timeline can say. The session rule is the one of aggregates.ts (`sessionGapMs`).
+ * Recounts the session totals from the event log, for users whose events arrived out of order or ended a session
+ * without a duration (aggregates.ts applyEvents `recount`): a late event can split a session or join two, and a
+ * duration derived from timestamps needs the session's first event, so only the timeline can say. The session rule
+ * is the one of aggregates.ts (`sessionGapMs`). Session duration: per SESSION_END its durationSeconds when given,
+ * else the time from its session's first event to the END. Both totals are on top of the imported baseline.
  * Returns the updated profiles with their demographics.
  */
 export async function recountSessions(sql: Sql, userIds: readonly string[], sessionGapMs: number): Promise<ProfileWithDemographics[]> {
   const rows = await sql.query<JoinedRow>(
-    `WITH updated AS (
-       UPDATE profiles p SET sessions_count = p.base_sessions + s.n
-       FROM (
-         SELECT user_id,
-                count(*) FILTER (WHERE type = 'SESSION_START' OR prev IS NULL
-                                 OR occurred_at - prev > make_interval(secs => $2::float8 / 1000))::float8 AS n
-         FROM (SELECT user_id, type, occurred_at,
-                      lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at, event_id) AS prev
-               FROM events WHERE user_id = ANY($1::text[])) t
-         GROUP BY user_id
-       ) s
+    `WITH ordered AS (
+       SELECT user_id, type, occurred_at, duration_seconds, event_id,
+              (type = 'SESSION_START' OR prev IS NULL OR occurred_at - prev > make_interval(secs => $2::float8 / 1000))::int AS starts
+       FROM (SELECT user_id, type, occurred_at, duration_seconds, event_id,
+                    lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at, event_id) AS prev
+             FROM events WHERE user_id = ANY($1::text[])) t),
+     numbered AS (
+       SELECT *, sum(starts) OVER (PARTITION BY user_id ORDER BY occurred_at, event_id ROWS UNBOUNDED PRECEDING) AS session
+       FROM ordered),
+     sessions AS (
+       SELECT *, min(occurred_at) OVER (PARTITION BY user_id, session) AS session_start FROM numbered),
+     s AS (
+       SELECT user_id, sum(starts)::float8 AS n,
+              COALESCE(sum(CASE WHEN type = 'SESSION_END'
+                                THEN COALESCE(duration_seconds, extract(epoch FROM occurred_at - session_start)::float8) END), 0) AS duration
+       FROM sessions GROUP BY user_id),
+     updated AS (
+       UPDATE profiles p SET sessions_count = p.base_sessions + s.n, total_session_duration = p.base_session_duration + s.duration
+       FROM s
        WHERE p.user_id = s.user_id
        RETURNING p.*)
      SELECT ${selectList('updated')}, ${DEMOGRAPHICS} FROM updated JOIN users u ON u.id = updated.user_id ORDER BY updated.user_id`,
