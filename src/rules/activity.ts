@@ -1,7 +1,7 @@
 // Activity features of one user: activity level 0-3, user type 0/1, behaviour preference codes, and the live
 // engagement and recency scores. Inputs are small explicit stats objects that the caller aggregates from events.
 //
-// Cold start (no events): level 0, type 0, no preferences, engagement 0, recency 0.
+// Cold start (no events, no purchase): level 0, type 0, no preferences, engagement 0, recency 0.
 import type {
   ActivityConfig,
   BehaviourPreferencesConfig,
@@ -13,13 +13,15 @@ import type {
 export type ActivityLevel = 0 | 1 | 2 | 3;
 export type UserType = 0 | 1;
 
-/** Index of the highest threshold the value reaches (value >= threshold); 0 below all of them or for NaN. */
+/**
+ * The method's rule: the index of the first threshold the value does not exceed (value <= threshold), and the last
+ * index when it exceeds them all. With [0, 5, 15, 30] daily actions: none 0, up to 5 a day 1, up to 15 2, more 3
+ * (so 3 a day is level 1, not 0). NaN and negative values give 0.
+ */
 export function levelFromThresholds(value: number, thresholds: readonly number[]): number {
-  let level = 0;
-  thresholds.forEach((t, i) => {
-    if (value >= t) level = i;
-  });
-  return level;
+  if (Number.isNaN(value) || thresholds.length === 0) return 0;
+  const i = thresholds.findIndex((t) => value <= t);
+  return i === -1 ? thresholds.length - 1 : i;
 }
 
 export interface ActivityInput {
@@ -31,8 +33,9 @@ export interface ActivityInput {
 
 /**
  * Level 0-3: the higher of the daily-actions level ([0, 5, 15, 30]) and the session-duration level
- * ([0, 300, 900, 1800] s). The max, because either kind of activity makes a user worth treating as active: a reader
- * with few, long sessions is as present as a fast clicker. At a threshold the higher level applies (5 actions -> 1).
+ * ([0, 300, 900, 1800] s), both by the method's rule in levelFromThresholds (at a threshold the lower level applies:
+ * 5 actions -> 1, 5.01 -> 2; 300 s -> 1, 301 s -> 2). The max, because either kind of activity makes a user worth
+ * treating as active: a reader with few, long sessions is as present as a fast clicker.
  */
 export function activityLevel(input: ActivityInput, cfg: ActivityConfig): ActivityLevel {
   return Math.max(
@@ -172,14 +175,15 @@ export function liveEngagementScore(input: EngagementInput, caps: EngagementCaps
   );
 }
 
-/** Live recency 0..1: 0.5^(hours since last activity / half-life); 1 right now, 0 for a user with no activity (null). */
-export function liveRecencyScore(hoursSinceActivity: number | null, halfLifeHours: number): number {
+/**
+ * Recency 0..1, one definition for every user (imported or tracked, live or in training):
+ * 0.5^(hours since the last activity / half-life), 1 right now, halving every half-life (168 h by default), 0 for a
+ * user with no known activity (null). "Last activity" is the caller's latest known instant of the user: the later of
+ * the last event and the last purchase (an imported user's last purchase counts). An exponential rather than
+ * 1 / (days + 1): it has a tunable time scale, does not fall by half within the first day, and never reaches 0 so
+ * long-gone users still rank by how long ago they left.
+ */
+export function recencyScore(hoursSinceActivity: number | null, halfLifeHours: number): number {
   if (hoursSinceActivity === null || Number.isNaN(hoursSinceActivity)) return 0;
   return 0.5 ** (Math.max(0, hoursSinceActivity) / halfLifeHours);
-}
-
-/** Training-data recency (the seed formula): 1 / (lastPurchaseDays + 1); 0 for a user who never purchased (null). */
-export function trainingRecencyScore(lastPurchaseDays: number | null): number {
-  if (lastPurchaseDays === null || !Number.isFinite(lastPurchaseDays)) return 0;
-  return 1 / (Math.max(0, lastPurchaseDays) + 1);
 }

@@ -6,6 +6,11 @@
 //   (finite recency). Users who never purchased have no recency to rank; mixing them in would pile zeros into the
 //   frequency and monetary quintiles and make every buyer a 5. They score R = 1 (worst) by definition, and F and M
 //   against the buyers' cut points (0 orders / 0 spend -> 1).
+// - A user with no purchase at all (no last order, no orders, no spend) is NEVER_PURCHASED, not LOST: "lost" means a
+//   customer who bought and went away, and most users of a shop never bought; calling them lost hides the real lost
+//   customers among them and points marketing at win-back instead of a first purchase. Their scores stay 1-1-1 (the
+//   API's scores are 1-5); the segment tells them apart. A user with orders or spend but no known last-order date
+//   (an import without lastPurchaseDays) did buy: R = 1 and the grid apply.
 // - Bins are right-closed, as pandas.qcut: a value equal to a cut point falls in the lower bin. So equal values always
 //   get equal scores, and a value must exceed a cut to move up. F/M score = 1 + #(cuts < v); R score = 5 - #(cuts < d)
 //   (fewer days is better).
@@ -25,7 +30,7 @@ export interface RfmCutPoints {
   readonly n: number;
 }
 
-/** The classic RFM segments (the order is the catalogues' order). */
+/** The classic RFM segments, and NEVER_PURCHASED for users with no purchase (the order is the catalogues' order). */
 export const RFM_SEGMENTS = [
   'CHAMPIONS',
   'LOYAL',
@@ -38,6 +43,7 @@ export const RFM_SEGMENTS = [
   'CANNOT_LOSE_THEM',
   'HIBERNATING',
   'LOST',
+  'NEVER_PURCHASED',
 ] as const;
 export type RfmSegment = (typeof RFM_SEGMENTS)[number];
 
@@ -126,10 +132,16 @@ export function rfmSegment(r: RfmScoreValue, f: RfmScoreValue, m: RfmScoreValue)
   return GRID[r][fm - 1] as RfmSegment;
 }
 
+/** No last order, no orders and no spend (NaN counts as none). */
+function noPurchase(input: RfmInput): boolean {
+  return neverPurchased(input.recencyDays) && !(input.frequency > 0) && !(input.monetary > 0);
+}
+
 /** Scores one user against stored cut points. */
 export function scoreRfm(input: RfmInput, c: RfmCutPoints): RfmScore {
   const r: RfmScoreValue = neverPurchased(input.recencyDays) ? 1 : quintileScore(input.recencyDays as number, c.recencyDays, false);
   const f = quintileScore(input.frequency, c.frequency, true);
   const m = quintileScore(input.monetary, c.monetary, true);
-  return { r, f, m, code: `${r}${f}${m}`, segment: rfmSegment(r, f, m) };
+  const segment = noPurchase(input) ? 'NEVER_PURCHASED' : rfmSegment(r, f, m);
+  return { r, f, m, code: `${r}${f}${m}`, segment };
 }

@@ -103,5 +103,24 @@ describe('importUsers', () => {
     assert.equal(await server.database.db.profile.count(), 10_000);
     const sum = await server.database.db.profile.aggregate({ _sum: { totalSpent: true } });
     assert.equal(sum._sum.totalSpent, (9_999 * 10_000) / 2);
+  });});
+
+describe('recencyScore: one definition for imported and tracked users', () => {
+  it('scores an imported and a tracked user whose last purchase was 7 days ago the same: 0.5 at a 168 h half-life', async () => {
+    await importRows([{ userId: 'imported', lastPurchaseDays: 7 }, { userId: 'idle' }]);
+    const week = new Date(NOW.getTime() - 7 * 86_400_000).toISOString();
+    const r = await server.gql(`mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`, {
+      e: [{ eventId: 'buy', userId: 'tracked', type: 'PURCHASE', occurredAt: week, amount: 10 }],
+    });
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const score = async (id: string) =>
+      (await server.gql<{ user: { profile: { recencyScore: number } } }>(`query($id: ID!) { user(id: $id) { profile { recencyScore } } }`, { id }))
+        .data!.user.profile.recencyScore;
+    const imported = await score('imported');
+    const tracked = await score('tracked');
+    assert.ok(Math.abs(imported - 0.5) < 1e-9, `imported ${imported}`);
+    assert.ok(Math.abs(tracked - 0.5) < 1e-9, `tracked ${tracked}`);
+    // no purchase and no event: no activity to be recent about
+    assert.equal(await score('idle'), 0);
   });
 });

@@ -205,6 +205,32 @@ describe('ingestEvents', () => {
     assert.equal(p!.eventCount, 5);
   });
 
+  it('derives a session\'s length from its timestamps when SESSION_END has no duration, across batches and late events', async () => {
+    const PROFILE_SESSIONS = `query($id: ID!) { user(id: $id) { profile { sessionsCount totalSessionDuration avgSessionDuration } } }`;
+    const sessions = async (id: string) =>
+      (await server.gql<{ user: { profile: Record<string, number> } }>(PROFILE_SESSIONS, { id })).data!.user.profile;
+    // one batch: SESSION_START 06:00 ... SESSION_END 06:30 with no duration is a 30-minute session
+    await ingest([
+      { eventId: 'a1', userId: 'a', type: 'SESSION_START', occurredAt: at(360) },
+      { eventId: 'a2', userId: 'a', type: 'PAGE_VIEW', occurredAt: at(370) },
+      { eventId: 'a3', userId: 'a', type: 'SESSION_END', occurredAt: at(390) },
+    ]);
+    assert.deepEqual(await sessions('a'), { sessionsCount: 1, totalSessionDuration: 1800, avgSessionDuration: 1800 });
+    // the session's start in an earlier batch than its end
+    await ingest([{ eventId: 'b1', userId: 'b', type: 'SESSION_START', occurredAt: at(360) }]);
+    await ingest([{ eventId: 'b2', userId: 'b', type: 'SESSION_END', occurredAt: at(375) }]);
+    assert.deepEqual(await sessions('b'), { sessionsCount: 1, totalSessionDuration: 900, avgSessionDuration: 900 });
+    // the END first, its session's first event late: the length grows to the start; a given duration stays as given
+    await ingest([{ eventId: 'c1', userId: 'c', type: 'SESSION_END', occurredAt: at(390) }]);
+    assert.equal((await sessions('c')).totalSessionDuration, 0);
+    await ingest([
+      { eventId: 'c0', userId: 'c', type: 'PAGE_VIEW', occurredAt: at(350) },
+      { eventId: 'c2', userId: 'c', type: 'SESSION_START', occurredAt: at(600) },
+      { eventId: 'c3', userId: 'c', type: 'SESSION_END', occurredAt: at(610), durationSeconds: 45 },
+    ]);
+    assert.deepEqual(await sessions('c'), { sessionsCount: 2, totalSessionDuration: 2400 + 45, avgSessionDuration: (2400 + 45) / 2 });
+  });
+
   it('derives interest tags with time decay, activity level and user type', async () => {
     const day = 86_400_000;
     const ago = (days: number, minute = 0) => new Date(NOW.getTime() - days * day + minute * 60_000).toISOString();
@@ -222,8 +248,8 @@ describe('ingestEvents', () => {
       `{ user(id: "t") { profile { interestTags activityLevel userType } } }`,
     );
     assert.deepEqual(r.data!.user.profile.interestTags, ['books']);
-    // 9 events over 59 days, sessions without durations: level 0, light user
-    assert.equal(r.data!.user.profile.activityLevel, 0);
+    // 9 events over 59 days (0.15 a day, some actions but no more than 5): level 1 by the method's rule; light user
+    assert.equal(r.data!.user.profile.activityLevel, 1);
     assert.equal(r.data!.user.profile.userType, 0);
 
     // a heavy, active user: 6 sessions a day apart, 30 events, 20-minute sessions
@@ -236,7 +262,8 @@ describe('ingestEvents', () => {
     const h = await server.gql<{ user: { profile: { interestTags: string[]; activityLevel: number; userType: number; sessionsCount: number } } }>(
       `{ user(id: "h") { profile { interestTags activityLevel userType sessionsCount } } }`,
     );
-    assert.deepEqual(h.data!.user.profile, { interestTags: ['sports'], activityLevel: 2, userType: 1, sessionsCount: 6 });
+    // 30 events over 5 days is 6 a day (level 2); 1200 s sessions exceed 900 s (level 3): the higher applies
+    assert.deepEqual(h.data!.user.profile, { interestTags: ['sports'], activityLevel: 3, userType: 1, sessionsCount: 6 });
   });
 
   it('accepts 10,000 events in one call', async () => {

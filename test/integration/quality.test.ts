@@ -69,13 +69,13 @@ function assertStats(actual: Stats, expected: Stats, what: string) {
  *  imp-2  imported: age 45, M
  *  imp-3  imported: the id only
  *  ev-heavy  6 sessions (start, page view [electronics], click [books], end 1000 s) 2 h apart, the last ending 14 h
- *            ago, plus one purchase: 25 events, level 2 (25 actions a day; 1000 s a session), heavy, tags books+electronics
+ *            ago, plus one purchase: 25 events, level 3 (25 actions a day > 15; 1000 s a session > 900), heavy, tags books+electronics
  *  ev-light  one session ending 2 h ago: start, 3 page views [books], end 120 s: 5 events, level 1, light, tag books
- *  ev-old    10 days ago: a page view [fashion] and a purchase: 2 events, level 0, light, no tag (1 < minFrequency 3)
+ *  ev-old    10 days ago: a page view [fashion] and a purchase: 2 events, level 1 (0.2 actions a day: some, not over 5), light, no tag (1 < minFrequency 3)
  *  bare      a users row without a profile (inserted directly), age 22
  */
 const EXPECTED = {
-  activity: new Map([['imp-1', 0], ['imp-2', 0], ['imp-3', 0], ['ev-heavy', 2], ['ev-light', 1], ['ev-old', 0]]),
+  activity: new Map([['imp-1', 0], ['imp-2', 0], ['imp-3', 0], ['ev-heavy', 3], ['ev-light', 1], ['ev-old', 1]]),
   userType: new Map([['imp-1', 0], ['imp-2', 0], ['imp-3', 0], ['ev-heavy', 1], ['ev-light', 0], ['ev-old', 0]]),
   tags: new Map<string, string[]>([['imp-1', []], ['imp-2', []], ['imp-3', []], ['ev-heavy', ['books', 'electronics']], ['ev-light', ['books']], ['ev-old', []]]),
   /** hours since updated_at, set directly below */
@@ -173,7 +173,7 @@ describe('qualityReport on known data', () => {
     const d = r.distributions;
     assert.equal(d.sampleSize, 6);
     assert.equal(d.sampleSeed, 3);
-    assert.deepEqual(d.activityLevels.map((l) => [l.value, l.users]), [[0, 4], [1, 1], [2, 1], [3, 0]]);
+    assert.deepEqual(d.activityLevels.map((l) => [l.value, l.users]), [[0, 3], [1, 2], [2, 0], [3, 1]]);
     assert.deepEqual(d.userTypes.map((l) => [l.value, l.users]), [[0, 5], [1, 1]]);
     for (const l of [...d.activityLevels, ...d.userTypes]) close(l.share, l.users / 6, `level ${l.value}`);
     assert.deepEqual(d.interestTags.map((t) => [t.tag, t.users]), [['books', 2], ['electronics', 1]]);

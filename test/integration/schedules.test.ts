@@ -100,26 +100,53 @@ describe('schedules', () => {
     assert.ok(run.rows! >= 1);
   });
 
-  it('weekly: activates a retrain that is not worse, keeps one that is, and records why', async () => {
+  it('hourly selects users by when their events arrived, so a back-dated event is not skipped', async () => {
+    clock = new Date('2026-11-23T03:40:00Z');
+    const weightsAt = async (userId: string) =>
+      (await server.database.db.profile.findUniqueOrThrow({ where: { userId }, select: { weightsAt: true } })).weightsAt?.toISOString();
+    // everything seeded so far arrived well before the previous hourly run (the seed ran seconds ago, within the
+    // run's look-back margin; move it back a day so only the new arrival is in the window)
+    await server.database.db.$executeRawUnsafe(`UPDATE events SET received_at = received_at - interval '1 day'`);
+    // an event that happened three days ago arrives now, after the previous hourly run
+    await gqlOk(`mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`, {
+      e: [{ eventId: 'backdated-1', userId: 'demo-000003', type: 'PAGE_VIEW', occurredAt: '2026-11-20T03:00:00Z', categories: ['books'] }],
+    });
+    assert.notEqual(await weightsAt('demo-000003'), clock.toISOString());
+    const run = await waitForRun((await runNow('HOURLY')).id);
+    assert.equal(run.status, 'SUCCEEDED', run.error ?? '');
+    assert.equal(run.rows, 1);
+    // refreshed: its interest state was brought to the run's now
+    assert.equal(await weightsAt('demo-000003'), clock.toISOString());
+    // a user with no new arrivals is left alone
+    assert.notEqual(await weightsAt('demo-000150'), clock.toISOString());
+  });
+
+  it('weekly: scores both models on today\'s profiles, activates a retrain that is not worse, keeps one that is, and records why', async () => {
     // No active model yet: the weekly run trains and activates.
     const first = await waitForRun((await runNow('WEEKLY')).id);
     assert.equal(first.status, 'SUCCEEDED', first.error ?? '');
     assert.equal(first.outcome, 'ACTIVATED');
     assert.equal(first.reason, 'no model was active');
     assert.equal(first.model!.active, true);
-    // Make the active model look unbeatable: the next retrain is kept inactive, with the reason.
+    // The active model's stored silhouette is from the population it was trained on; pretend that population was very
+    // different (a stale 0.99). On today's data the retrain (same recipe, same data) scores the same as the active
+    // model, so it is activated: a stale score must not keep better models out for ever. (Before the fix the stored
+    // 0.99 was the bar, and this retrain was kept inactive.)
     await server.database.db.$executeRawUnsafe(`UPDATE segmentation_models SET metrics = jsonb_set(metrics, '{silhouette}', '0.99') WHERE active`);
     const second = await waitForRun((await runNow('WEEKLY')).id);
-    assert.equal(second.outcome, 'KEPT_INACTIVE');
-    assert.match(second.reason!, /worse than the active model's 0.9900 by more than 0.02/);
-    assert.equal(second.model!.active, false);
-    const active = await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`);
-    assert.equal(active.activeModel.id, first.model!.id);
-    // And a fair comparison again: equal or better wins.
-    await server.database.db.$executeRawUnsafe(`UPDATE segmentation_models SET metrics = jsonb_set(metrics, '{silhouette}', '-0.5') WHERE active`);
+    assert.equal(second.status, 'SUCCEEDED', second.error ?? '');
+    assert.equal(second.outcome, 'ACTIVATED', second.reason ?? '');
+    assert.match(second.reason!, /^silhouette (-?\d\.\d{4}) is within 0.02 of the active model's \1 or better on today's 200 users$/);
+    assert.equal((await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`)).activeModel.id, second.model!.id);
+    // A recipe that really is worse on today's data: 40 segments for 200 users. Its retrain is kept inactive, with
+    // the reason, and the active model stays.
+    await server.database.db.$executeRawUnsafe(`UPDATE segmentation_models SET params = jsonb_set(params, '{k}', '40') WHERE active`);
     const third = await waitForRun((await runNow('WEEKLY')).id);
-    assert.equal(third.outcome, 'ACTIVATED');
-    assert.equal((await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`)).activeModel.id, third.model!.id);
+    assert.equal(third.status, 'SUCCEEDED', third.error ?? '');
+    assert.equal(third.outcome, 'KEPT_INACTIVE', third.reason ?? '');
+    assert.match(third.reason!, /^silhouette -?\d\.\d{4} is worse than the active model's -?\d\.\d{4} by more than 0.02 on today's 200 users$/);
+    assert.equal(third.model!.active, false);
+    assert.equal((await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`)).activeModel.id, second.model!.id);
   });
 
   it('a runner with schedules on queues and runs the due slots by itself', async () => {

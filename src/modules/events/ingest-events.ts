@@ -17,7 +17,7 @@
 //     profile store returns them with what placement needs)
 //   apply the events and place each user in memory
 //   one UPDATE of the profiles: totals, interest state and segment together
-//   (only with late events: recount their sessions, re-place those users)
+//   (only with late events or session ends without a duration: recount their sessions from the log, re-place those users)
 //   COMMIT
 // The events go in before their users, so events.user_id -> users is DEFERRABLE INITIALLY DEFERRED
 // (prisma/migrations/20261122141010_deferrable_event_user_fk).
@@ -144,11 +144,11 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent
   const placer = (await opts.placement?.(sql)) ?? null;
   const locked = await lockForUpdate(sql, userIds);
 
-  const lateUsers: string[] = [];
+  const recountUsers: string[] = [];
   const updated = locked.map((row) => {
     const list = byUser.get(row.profile.userId)!;
-    const { next, late } = applyEvents(row.profile, list);
-    if (late) lateUsers.push(row.profile.userId);
+    const { next, recount } = applyEvents(row.profile, list);
+    if (recount) recountUsers.push(row.profile.userId);
     const decay = applyCategories(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), list, opts.interestTags);
     return { ...row, profile: { ...next, ...storedDecayState(decay) } };
   });
@@ -157,9 +157,10 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent
     updated.forEach((row, i) => (row.profile.segmentId = segments[i]!));
   }
   await writeFields(sql, [...AGGREGATE_FIELDS, 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])], updated.map((r) => r.profile));
-  if (lateUsers.length) {
-    // Sessions were counted in arrival order above; the timeline decides them now, and the users are placed again.
-    const recounted = await recountSessions(sql, lateUsers, SESSION_GAP_MS);
+  if (recountUsers.length) {
+    // Sessions were counted in arrival order above (and ends without a duration not at all); the timeline decides
+    // them now, and the users are placed again.
+    const recounted = await recountSessions(sql, recountUsers, SESSION_GAP_MS);
     if (placer) await writeSegments(sql, recounted.map((r) => r.profile.userId), placer.place(recounted));
   }
   return insertedIds.size;

@@ -30,12 +30,16 @@ const earlier = (a: Date | null, b: Date) => (a === null || b < a ? b : a);
 
 /**
  * Applies one user's new events (sorted by occurredAt) to its aggregates.
- * `late` is true when some event is older than the latest one already counted: every total here is still exact
- * (sums and extremes do not depend on order) except sessionsCount, which the caller must then recount from the log.
+ * `recount` is true when the session totals must be recounted from the event log (profile-store recountSessions):
+ * - some event is older than the latest one already counted (late): every other total here is still exact (sums and
+ *   extremes do not depend on order), but the sessions' boundaries may move;
+ * - a SESSION_END comes without durationSeconds: its session lasted from the session's first event to the END, and
+ *   that first event may be in an earlier batch (or arrive later), so the log decides. It adds nothing here.
  */
-export function applyEvents<A extends Aggregates>(current: A, events: readonly AggregateEvent[]): { next: A; late: boolean } {
+export function applyEvents<A extends Aggregates>(current: A, events: readonly AggregateEvent[]): { next: A; recount: boolean } {
   const next = { ...current };
   const late = current.lastEventAt !== null && events.length > 0 && events[0]!.occurredAt < current.lastEventAt;
+  let derivedDuration = false;
   let previousAt = current.lastEventAt;
   for (const e of events) {
     if (startsSession(previousAt, e)) next.sessionsCount += 1;
@@ -45,7 +49,8 @@ export function applyEvents<A extends Aggregates>(current: A, events: readonly A
     next.lastEventAt = later(next.lastEventAt, e.occurredAt);
     switch (e.type) {
       case 'SESSION_END':
-        next.totalSessionDuration += e.durationSeconds ?? 0;
+        if (e.durationSeconds === null) derivedDuration = true;
+        else next.totalSessionDuration += e.durationSeconds;
         break;
       case 'PAGE_VIEW':
         next.pageViews += 1;
@@ -69,5 +74,5 @@ export function applyEvents<A extends Aggregates>(current: A, events: readonly A
         break;
     }
   }
-  return { next, late };
+  return { next, recount: late || derivedDuration };
 }

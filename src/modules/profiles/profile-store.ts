@@ -147,23 +147,34 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
 }
 
 /**
- * Recounts sessions from the event log for users that received late (out-of-order) events: a late event can split a
- * session or join two, so only the timeline can say. The session rule is the one of aggregates.ts (`sessionGapMs`).
+ * Recounts the session totals from the event log, for users whose events arrived out of order or ended a session
+ * without a duration (aggregates.ts applyEvents `recount`): a late event can split a session or join two, and a
+ * duration derived from timestamps needs the session's first event, so only the timeline can say. The session rule
+ * is the one of aggregates.ts (`sessionGapMs`). Session duration: per SESSION_END its durationSeconds when given,
+ * else the time from its session's first event to the END. Both totals are on top of the imported baseline.
  * Returns the updated profiles with their demographics.
  */
 export async function recountSessions(sql: Sql, userIds: readonly string[], sessionGapMs: number): Promise<ProfileWithDemographics[]> {
   const rows = await sql.query<JoinedRow>(
-    `WITH updated AS (
-       UPDATE profiles p SET sessions_count = p.base_sessions + s.n
-       FROM (
-         SELECT user_id,
-                count(*) FILTER (WHERE type = 'SESSION_START' OR prev IS NULL
-                                 OR occurred_at - prev > make_interval(secs => $2::float8 / 1000))::float8 AS n
-         FROM (SELECT user_id, type, occurred_at,
-                      lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at, event_id) AS prev
-               FROM events WHERE user_id = ANY($1::text[])) t
-         GROUP BY user_id
-       ) s
+    `WITH ordered AS (
+       SELECT user_id, type, occurred_at, duration_seconds, event_id,
+              (type = 'SESSION_START' OR prev IS NULL OR occurred_at - prev > make_interval(secs => $2::float8 / 1000))::int AS starts
+       FROM (SELECT user_id, type, occurred_at, duration_seconds, event_id,
+                    lag(occurred_at) OVER (PARTITION BY user_id ORDER BY occurred_at, event_id) AS prev
+             FROM events WHERE user_id = ANY($1::text[])) t),
+     numbered AS (
+       SELECT *, sum(starts) OVER (PARTITION BY user_id ORDER BY occurred_at, event_id ROWS UNBOUNDED PRECEDING) AS session
+       FROM ordered),
+     sessions AS (
+       SELECT *, min(occurred_at) OVER (PARTITION BY user_id, session) AS session_start FROM numbered),
+     s AS (
+       SELECT user_id, sum(starts)::float8 AS n,
+              COALESCE(sum(CASE WHEN type = 'SESSION_END'
+                                THEN COALESCE(duration_seconds, extract(epoch FROM occurred_at - session_start)::float8) END), 0) AS duration
+       FROM sessions GROUP BY user_id),
+     updated AS (
+       UPDATE profiles p SET sessions_count = p.base_sessions + s.n, total_session_duration = p.base_session_duration + s.duration
+       FROM s
        WHERE p.user_id = s.user_id
        RETURNING p.*)
      SELECT ${selectList('updated')}, ${DEMOGRAPHICS} FROM updated JOIN users u ON u.id = updated.user_id ORDER BY updated.user_id`,
@@ -238,8 +249,12 @@ export async function findProfiles(sql: Sql, userIds: readonly string[]): Promis
 }
 
 export interface PageFilter {
-  /** only profiles with an event that arrived after this instant */
-  activeSince?: Date;
+  /**
+   * only profiles with an event that arrived (events.received_at, the database clock) after this instant, whatever
+   * its occurredAt: a back-dated event changes the profile as much as a current one. An index-only range scan of
+   * events(received_at, user_id) per page, so the cost follows the events that arrived, not the size of the log.
+   */
+  receivedSince?: Date;
   /** only profiles whose segment is none of these (users to place in a model) */
   notInSegments?: readonly string[];
 }
@@ -248,9 +263,9 @@ export interface PageFilter {
 export async function pageWithDemographics(sql: Sql, after: string, limit: number, filter: PageFilter = {}): Promise<ProfileWithDemographics[]> {
   const params: unknown[] = [after, limit];
   const where = ['p.user_id > $1::text'];
-  if (filter.activeSince) {
-    params.push(filter.activeSince);
-    where.push(`p.last_event_at > $${params.length}::timestamptz`);
+  if (filter.receivedSince) {
+    params.push(filter.receivedSince);
+    where.push(`p.user_id IN (SELECT e.user_id FROM events e WHERE e.received_at > $${params.length}::timestamptz)`);
   }
   if (filter.notInSegments) {
     params.push(filter.notInSegments);
@@ -277,10 +292,13 @@ export async function* scanWithDemographics(sql: Sql, pageSize: number, filter: 
   }
 }
 
-/** Number of profiles (optionally only those active since an instant). */
-export async function countProfiles(sql: Sql, filter: Pick<PageFilter, 'activeSince'> = {}): Promise<number> {
-  const rows = filter.activeSince
-    ? await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM profiles WHERE last_event_at > $1::timestamptz', [filter.activeSince])
+/** Number of profiles (optionally only those with events that arrived since an instant). */
+export async function countProfiles(sql: Sql, filter: Pick<PageFilter, 'receivedSince'> = {}): Promise<number> {
+  const rows = filter.receivedSince
+    ? await sql.query<{ n: number }>(
+        'SELECT count(DISTINCT e.user_id)::int AS n FROM events e JOIN profiles p ON p.user_id = e.user_id WHERE e.received_at > $1::timestamptz',
+        [filter.receivedSince],
+      )
     : await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM profiles');
   return rows[0]!.n;
 }

@@ -4,7 +4,7 @@ import type { Profile } from '../../generated/prisma/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { profileActivity } from './profile-activity.ts';
 import { currentInterestTags } from './category-weights.ts';
-import { liveEngagementScore, liveRecencyScore, trainingRecencyScore } from '../../rules/activity.ts';
+import { liveEngagementScore, recencyScore } from '../../rules/activity.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -43,16 +43,17 @@ export interface ProfileView extends ProfileFeatures {
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+const activityHours = (at: Date | null, now: Date) => (at ? (now.getTime() - at.getTime()) / HOUR_MS : null);
 
 /**
- * Live recency decays with the hours since the last activity; a user known only from an import has no activity
- * time, so the training-data formula 1 / (lastPurchaseDays + 1) stands in.
+ * The user's latest known activity: the later of the last event and the last purchase (for an imported user the
+ * warehouse's last purchase is all there is). Recency decays from here the same way for every user.
  */
-export function recencyScore(lastActiveAt: Date | null, lastPurchaseDays: number | null, now: Date, halfLifeHours: number): number {
-  if (lastActiveAt) return liveRecencyScore((now.getTime() - lastActiveAt.getTime()) / HOUR_MS, halfLifeHours);
-  return trainingRecencyScore(lastPurchaseDays);
+function lastActivityAt(row: Profile): Date | null {
+  const { lastEventAt: e, lastPurchaseAt: p } = row;
+  if (e && p) return e > p ? e : p;
+  return e ?? p;
 }
-
 
 export function toProfileView(row: Profile, now: Date, config: PortraitConfig, age: number | null = null): ProfileView {
   return {
@@ -83,7 +84,7 @@ export function profileFeatures(row: Profile, now: Date, config: PortraitConfig)
       { sessions: row.sessionsCount, avgSessionDurationSeconds: avgSessionDuration, pagesPerSession: pageViewsPerSession },
       config.engagement.caps,
     ),
-    recencyScore: recencyScore(row.lastEventAt, lastPurchaseDays, now, config.recency.liveHalfLifeHours),
+    recencyScore: recencyScore(activityHours(lastActivityAt(row), now), config.recency.liveHalfLifeHours),
     activityLevel: activity.activityLevel,
     userType: activity.userType,
     totalSessionDuration: row.totalSessionDuration,

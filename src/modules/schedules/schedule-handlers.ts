@@ -1,9 +1,10 @@
 // What each schedule does.
-// hourly: users with events since the last hourly run — decayed interest state brought to now, segment re-placed
-//         (features such as recency move with time);
+// hourly: users whose events arrived since the last hourly run (by arrival, so back-dated events count) — decayed
+//         interest state brought to now, segment re-placed (features such as recency move with time);
 // daily:  every profile — the same, plus the population statistics behind label tiers and RFM;
 // weekly: a full retrain that becomes active only if its silhouette is not worse than the active model's by more
-//         than the configured margin; otherwise it is kept, inactive, and the reason recorded.
+//         than the configured margin, both scored on today's profiles in one space (retrain-guard.ts); otherwise it
+//         is kept, inactive, and the reason recorded.
 import type { Db } from '../../db/client.ts';
 import { fromPrisma } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
@@ -11,11 +12,14 @@ import type { Logger } from '../../logger.ts';
 import { decayTo } from '../../rules/decay.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { readDecayState, storedDecayState } from '../profiles/category-weights.ts';
-import { countProfiles, pageWithDemographics, writeFields, type PageFilter } from '../profiles/profile-store.ts';
+import { countProfiles, pageWithDemographics, scanWithDemographics, writeFields, type PageFilter } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import { activateModel, findActiveModel } from '../segmentation/model-store.ts';
-import { readMetrics, readTrainParams } from '../segmentation/model-row.ts';
-import { resolveFeatures } from '../segmentation/features.ts';
+import { readPipeline, readRfmCuts, readTrainParams } from '../segmentation/model-row.ts';
+import { resolveFeatures, writeFeatures } from '../segmentation/features.ts';
+import type { SegmentationModel } from '../../generated/prisma/client.ts';
+import { matrix } from '../../compute/matrix.ts';
+import { scoreOnCurrentSample, type GuardScores } from './retrain-guard.ts';
 import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/training-job.ts';
 import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
 import { scheduleJobKind } from './schedules.ts';
@@ -30,6 +34,8 @@ export interface ScheduleDeps {
 }
 
 const PAGE = 5_000;
+/** How far before the previous hourly run's start its successor looks for arrived events (see the hourly handler). */
+const ARRIVAL_MARGIN_MS = 5 * 60_000;
 
 /**
  * Pages through the profiles matching `filter` (or all), each page in one transaction: the interest state brought to
@@ -65,6 +71,41 @@ async function refreshAll(deps: ScheduleDeps, ctx: JobContext, filter: PageFilte
   }
 }
 
+/**
+ * Scores the new and the active model on the profiles as they are now (one pass; each profile becomes a row of each
+ * model's features, with each model's own RFM cuts, so the rows stay aligned).
+ */
+async function guardScores(deps: ScheduleDeps, fresh: SegmentationModel, active: SegmentationModel, seed: number): Promise<GuardScores> {
+  const now = deps.now();
+  const sql = fromPrisma(deps.db);
+  const freshFeatures = resolveFeatures(fresh.features);
+  const activeFeatures = resolveFeatures(active.features);
+  const [freshCuts, activeCuts] = [readRfmCuts(fresh), readRfmCuts(active)];
+  const total = await countProfiles(sql);
+  const freshData = new Float64Array(total * freshFeatures.length);
+  const activeData = new Float64Array(total * activeFeatures.length);
+  let n = 0;
+  for await (const page of scanWithDemographics(sql, PAGE)) {
+    for (const row of page) {
+      // profiles created after the count are left out, as in training
+      if (n === total) break;
+      writeFeatures(row, freshFeatures, now, deps.config, freshData, n * freshFeatures.length, freshCuts);
+      writeFeatures(row, activeFeatures, now, deps.config, activeData, n * activeFeatures.length, activeCuts);
+      n++;
+    }
+    if (n === total) break;
+  }
+  return scoreOnCurrentSample({
+    freshRaw: matrix(n, freshFeatures.length, freshData.subarray(0, n * freshFeatures.length)),
+    fresh: readPipeline(fresh),
+    activeRaw: matrix(n, activeFeatures.length, activeData.subarray(0, n * activeFeatures.length)),
+    active: readPipeline(active),
+    seed,
+  });
+}
+
+const fmt = (v: number | null) => (v === null ? 'none' : v.toFixed(4));
+
 export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler> {
   return {
     [scheduleJobKind('hourly')]: async (ctx) => {
@@ -73,9 +114,13 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
         orderBy: { startedAt: 'desc' },
         select: { startedAt: true },
       });
-      const since = previous?.startedAt ?? new Date(deps.now().getTime() - 3_600_000);
-      const rows = await refreshAll(deps, ctx, { activeSince: since });
-      return { rows, outcome: `refreshed ${rows} users active since ${since.toISOString()}` };
+      // received_at and started_at are both the database's now(), the start of their transactions: an ingest that
+      // began just before the previous run started may have committed after that run read the events, so the window
+      // reaches back a margin before it (refreshing a user twice is harmless). The first run looks back one hour.
+      const from = previous?.startedAt ?? ctx.job.startedAt ?? deps.now();
+      const since = new Date(from.getTime() - (previous ? ARRIVAL_MARGIN_MS : 3_600_000));
+      const rows = await refreshAll(deps, ctx, { receivedSince: since });
+      return { rows, outcome: `refreshed ${rows} users with events received since ${since.toISOString()}` };
     },
     [scheduleJobKind('daily')]: async (ctx) => {
       const stats = await computePopulationStats(deps.db, deps.now(), deps.config);
@@ -90,15 +135,19 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
         ? { ...readTrainParams(active), features: resolveFeatures(active.features), activate: false }
         : { ...parseTrainInput({}), activate: false };
       const model = await trainAndSave(deps, payload, ctx.job, ctx, false);
-      const fresh = readMetrics(model).silhouette;
-      const current = active ? readMetrics(active).silhouette : null;
+      // Both on today's profiles, in one space (the stored silhouettes describe two different populations).
+      const scores = active ? await guardScores(deps, model, active, payload.seed) : null;
+      const fresh = scores?.fresh ?? null;
+      const current = scores?.active ?? null;
       const margin = deps.config.retrain.silhouetteMargin;
+      // An active model with no silhouette today (it puts everybody in one segment) is no bar to clear.
       const better = !active || current === null || (fresh !== null && fresh >= current - margin);
+      const on = scores ? ` on today's ${scores.sampleSize} users` : '';
       const reason = !active
         ? 'no model was active'
         : better
-          ? `silhouette ${fresh?.toFixed(4)} is within ${margin} of the active model's ${current?.toFixed(4)} or better`
-          : `silhouette ${fresh?.toFixed(4)} is worse than the active model's ${current?.toFixed(4)} by more than ${margin}`;
+          ? `silhouette ${fmt(fresh)} is within ${margin} of the active model's ${fmt(current)} or better${on}`
+          : `silhouette ${fmt(fresh)} is worse than the active model's ${fmt(current)} by more than ${margin}${on}`;
       if (better) await activateModel(deps.db, model.id, deps.now(), deps.config);
       deps.logger.info({ modelId: model.id, activated: better, reason }, 'weekly retrain');
       return { rows: model.trainedOn, outcome: better ? 'ACTIVATED' : 'KEPT_INACTIVE', reason, modelId: model.id, silhouette: fresh, activeSilhouette: current };

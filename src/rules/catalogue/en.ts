@@ -128,6 +128,7 @@ export const en = {
     CANNOT_LOSE_THEM: 'Cannot lose them',
     HIBERNATING: 'Hibernating',
     LOST: 'Lost',
+    NEVER_PURCHASED: 'Never purchased',
   } satisfies Record<RfmSegment, string>,
   preference: {
     FREQUENT_CLICKER: 'Frequent clicker',

@@ -108,6 +108,7 @@ export const zh: Catalogue = {
     CANNOT_LOSE_THEM: '不能失去的用户',
     HIBERNATING: '休眠用户',
     LOST: '已流失用户',
+    NEVER_PURCHASED: '未购买用户',
   },
   preference: {
     FREQUENT_CLICKER: '高频点击',

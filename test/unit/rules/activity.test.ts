@@ -6,8 +6,7 @@ import {
   behaviourPreferences,
   levelFromThresholds,
   liveEngagementScore,
-  liveRecencyScore,
-  trainingRecencyScore,
+  recencyScore,
   userType,
   type BehaviourStats,
 } from '../../../src/rules/activity.ts';
@@ -31,19 +30,21 @@ const cfg = loadPortraitConfig(fileURLToPath(new URL('../../../config/portrait.j
 const bp = cfg.behaviourPreferences;
 
 describe('activity level', () => {
+  // The method: the first threshold not exceeded. No actions 0, up to 5 a day 1, up to 15 2, above 15 3.
   test('daily actions at and around the thresholds [0, 5, 15, 30]', () => {
     const level = (a: number) => activityLevel({ avgDailyActions: a, avgSessionDurationSeconds: 0 }, cfg.activity);
-    assert.deepEqual([0, 4.99, 5, 14.99, 15, 29.99, 30, 1000].map(level), [0, 0, 1, 1, 2, 2, 3, 3]);
+    assert.deepEqual([0, 0.1, 3, 5, 5.01, 15, 15.01, 30, 1000].map(level), [0, 1, 1, 1, 2, 2, 3, 3, 3]);
   });
 
-  test('session duration at and around the thresholds [0, 300, 900, 1800]', () => {
+  test('session duration at and around the thresholds [0, 300, 900, 1800], by the same rule', () => {
     const level = (d: number) => activityLevel({ avgDailyActions: 0, avgSessionDurationSeconds: d }, cfg.activity);
-    assert.deepEqual([0, 299, 300, 899, 900, 1799, 1800].map(level), [0, 0, 1, 1, 2, 2, 3]);
+    assert.deepEqual([0, 1, 300, 301, 900, 901, 1800, 5000].map(level), [0, 1, 1, 2, 2, 3, 3, 3]);
   });
 
   test('the higher of the two levels applies', () => {
     assert.equal(activityLevel({ avgDailyActions: 5, avgSessionDurationSeconds: 900 }, cfg.activity), 2);
     assert.equal(activityLevel({ avgDailyActions: 30, avgSessionDurationSeconds: 300 }, cfg.activity), 3);
+    assert.equal(activityLevel({ avgDailyActions: 3, avgSessionDurationSeconds: 0 }, cfg.activity), 1);
   });
 
   test('cold start and bad numbers give 0', () => {
@@ -132,12 +133,11 @@ describe('live scores', () => {
   });
 
   test('recency: halves every half-life; none for never active', () => {
-    assert.equal(liveRecencyScore(0, 168), 1);
-    assert.equal(liveRecencyScore(168, 168), 0.5);
-    assert.equal(liveRecencyScore(336, 168), 0.25);
-    assert.equal(liveRecencyScore(null, 168), 0);
-    assert.equal(trainingRecencyScore(0), 1);
-    assert.equal(trainingRecencyScore(3), 0.25);
-    assert.equal(trainingRecencyScore(null), 0);
+    assert.equal(recencyScore(0, 168), 1);
+    assert.equal(recencyScore(168, 168), 0.5);
+    assert.equal(recencyScore(336, 168), 0.25);
+    assert.equal(recencyScore(null, 168), 0);
+    assert.equal(recencyScore(Number.NaN, 168), 0);
+    assert.equal(recencyScore(-5, 168), 1);
   });
 });

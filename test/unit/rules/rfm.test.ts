@@ -68,7 +68,8 @@ describe('RFM scores', () => {
     assert.deepEqual([...r], [5, 5, 5, 2, 1, 1]);
     assert.deepEqual([...f], [1, 1, 1, 4, 5, 1]);
     assert.deepEqual([...m], [1, 1, 1, 4, 5, 1]);
-    assert.deepEqual(segments, ['NEW', 'NEW', 'NEW', 'AT_RISK', 'CANNOT_LOSE_THEM', 'LOST']);
+    // the last user never bought: its own class, not LOST (hardening 25)
+    assert.deepEqual(segments, ['NEW', 'NEW', 'NEW', 'AT_RISK', 'CANNOT_LOSE_THEM', 'NEVER_PURCHASED']);
   });
 
   test('everybody equal: one score for all', () => {
@@ -93,7 +94,18 @@ describe('RFM scores', () => {
   test('no purchasers (n = 0): cuts of 0, everybody scores as never purchased', () => {
     const c = rfmCutPoints(f64([Number.NaN, Infinity]), f64([0, 0]), f64([0, 0]));
     assert.deepEqual(c, { recencyDays: [0, 0, 0, 0], frequency: [0, 0, 0, 0], monetary: [0, 0, 0, 0], n: 0 });
-    assert.deepEqual(scoreRfm({ recencyDays: null, frequency: 0, monetary: 0 }, c), { r: 1, f: 1, m: 1, code: '111', segment: 'LOST' });
+    assert.deepEqual(scoreRfm({ recencyDays: null, frequency: 0, monetary: 0 }, c), { r: 1, f: 1, m: 1, code: '111', segment: 'NEVER_PURCHASED' });
+  });
+
+  test('users who never bought are NEVER_PURCHASED; buyers who went away are still LOST', () => {
+    const c = rfmCutPoints(f64([1, 2, 3, 4, 5]), f64([1, 2, 3, 4, 5]), f64([10, 20, 30, 40, 50]));
+    assert.equal(scoreRfm({ recencyDays: null, frequency: 0, monetary: 0 }, c).segment, 'NEVER_PURCHASED');
+    assert.equal(scoreRfm({ recencyDays: Number.POSITIVE_INFINITY, frequency: Number.NaN, monetary: 0 }, c).segment, 'NEVER_PURCHASED');
+    // one small order long ago: 1-1-1, a customer who left
+    assert.deepEqual(scoreRfm({ recencyDays: 400, frequency: 1, monetary: 10 }, c), { r: 1, f: 1, m: 1, code: '111', segment: 'LOST' });
+    // an imported buyer with orders but no last-order date did buy: not NEVER_PURCHASED
+    assert.equal(scoreRfm({ recencyDays: null, frequency: 1, monetary: 10 }, c).segment, 'LOST');
+    assert.equal(scoreRfm({ recencyDays: null, frequency: 5, monetary: 50 }, c).segment, 'CANNOT_LOSE_THEM');
   });
 
   test('never purchased is the worst recency whatever the cuts', () => {
@@ -125,14 +137,16 @@ describe('RFM segments', () => {
     for (const [r, f, m, seg] of cases) assert.equal(rfmSegment(r, f, m), seg, `${r}${f}${m}`);
   });
 
-  test('all eleven segments are reachable and named in both locales', () => {
+  test('the eleven classic segments are reachable on the grid, NEVER_PURCHASED off it, all named in both locales', () => {
     const seen = new Set<string>();
     const s: RfmScoreValue[] = [1, 2, 3, 4, 5];
     for (const r of s) for (const f of s) for (const m of s) seen.add(rfmSegment(r, f, m));
-    assert.deepEqual([...seen].sort(), [...RFM_SEGMENTS].sort());
+    assert.deepEqual([...seen, 'NEVER_PURCHASED'].sort(), [...RFM_SEGMENTS].sort());
+    assert.equal(rfmSegmentName('NEVER_PURCHASED', 'EN'), 'Never purchased');
+    assert.equal(rfmSegmentName('NEVER_PURCHASED', 'ZH'), '未购买用户');
     assert.equal(rfmSegmentName('CANNOT_LOSE_THEM', 'EN'), 'Cannot lose them');
     assert.equal(rfmSegmentName('CHAMPIONS', 'ZH'), '冠军用户');
-    assert.equal(new Set(RFM_SEGMENTS.map((x) => rfmSegmentName(x, 'ZH'))).size, 11);
-    assert.equal(new Set(RFM_SEGMENTS.map((x) => rfmSegmentName(x, 'EN'))).size, 11);
+    assert.equal(new Set(RFM_SEGMENTS.map((x) => rfmSegmentName(x, 'ZH'))).size, 12);
+    assert.equal(new Set(RFM_SEGMENTS.map((x) => rfmSegmentName(x, 'EN'))).size, 12);
   });
 });

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "events_received_at_user_id_idx" ON "events"("received_at", "user_id");

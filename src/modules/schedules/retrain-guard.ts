@@ -1,0 +1,60 @@
+// The weekly retrain's guard: is the freshly trained model at least as good as the active one on today's data?
+//
+// Both models are scored on the same current sample, in the same space, by silhouette:
+// - Today's data, not the active model's training data: its stored silhouette describes the population it was trained
+//   on; after the population shifts, a stale score that was high would keep better models inactive for ever.
+// - One space for both: silhouettes measured in different spaces (each model's own standardisation) are not
+//   comparable, because the distances differ. The common space is the new model's preprocessing (median imputation,
+//   winsorising, z-score), which was fitted on today's profiles: it is today's standardised space, and the weekly
+//   retrain uses the active model's recipe (same features, same preprocessing options), so it is the space the active
+//   model would have today too. The active model only contributes its labels: each user is placed by its own pipeline
+//   (its scaler, its RFM cuts), exactly as live placement places them.
+// - The same rows: the silhouette is sampled with one seed over the same users for both labelings.
+import type { Matrix } from '../../compute/matrix.ts';
+import { predictRows, transformRows, type FittedPipeline } from '../../compute/pipeline.ts';
+import { silhouetteSampled } from '../../compute/metrics/silhouette.ts';
+
+/** Rows the silhouette is computed on (as the training metric's sample). */
+export const GUARD_SILHOUETTE_SAMPLE = 10_000;
+
+export interface GuardInput {
+  /** the current users as raw rows of the new model's features (NaN = missing) */
+  readonly freshRaw: Matrix;
+  readonly fresh: FittedPipeline;
+  /** the same users, in the same order, as raw rows of the active model's features */
+  readonly activeRaw: Matrix;
+  readonly active: FittedPipeline;
+  readonly seed: number;
+}
+
+export interface GuardScores {
+  /** null when a model puts the sample in fewer than two segments (no silhouette exists) */
+  readonly fresh: number | null;
+  readonly active: number | null;
+  readonly sampleSize: number;
+}
+
+function silhouetteOrNull(space: Matrix, labels: Int32Array, seed: number): number | null {
+  try {
+    const v = silhouetteSampled(space, labels, GUARD_SILHOUETTE_SAMPLE, seed).value;
+    return Number.isFinite(v) ? v : null;
+  } catch (e) {
+    // one segment (or one user per segment) in the sample: the silhouette is undefined
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
+/** Silhouettes of both models' labelings of the current users, in the new model's (today's) standardised space. */
+export function scoreOnCurrentSample(input: GuardInput): GuardScores {
+  if (input.freshRaw.rows !== input.activeRaw.rows)
+    throw new RangeError(`retrain guard: ${input.freshRaw.rows} rows for the new model, ${input.activeRaw.rows} for the active one`);
+  const space = transformRows(input.fresh.preprocessing, input.freshRaw);
+  const freshLabels = input.fresh.clusterer.predict(space);
+  const activeLabels = predictRows(input.active, input.activeRaw);
+  return {
+    fresh: silhouetteOrNull(space, freshLabels, input.seed),
+    active: silhouetteOrNull(space, activeLabels, input.seed),
+    sampleSize: Math.min(space.rows, GUARD_SILHOUETTE_SAMPLE),
+  };
+}
