@@ -1,7 +1,7 @@
 // `npm start`: runs Portrait until SIGINT/SIGTERM, then shuts down gracefully.
 import { ConfigError, loadEnv } from './config/env.ts';
 import { createLogger } from './logger.ts';
-import { startService } from './app/start-service.ts';
+import { startService } from './start-service.ts';
 
 let env;
 try {

@@ -1,10 +1,16 @@
 // Loads the demo population through the same services the API uses (import, then events in batches).
 import type { Logger } from '../logger.ts';
-import type { Services } from '../app/services.ts';
+import type { EventInput, UserImportInput } from '../generated/graphql.ts';
 import { MAX_EVENTS_PER_CALL } from '../modules/events/validate-event.ts';
 import { generateDemoData } from './demo-data.ts';
 
-export async function seedDemo(services: Pick<Services, 'importUsers' | 'ingestEvents'>, opts: { users: number; now: Date; logger: Logger }): Promise<void> {
+/** The two write services the API uses (the composition root passes its own). */
+export interface DemoWriters {
+  importUsers(users: readonly UserImportInput[]): Promise<unknown>;
+  ingestEvents(events: readonly EventInput[]): Promise<unknown>;
+}
+
+export async function seedDemo(services: DemoWriters, opts: { users: number; now: Date; logger: Logger }): Promise<void> {
   const started = Date.now();
   const { users, events } = generateDemoData(opts.users, opts.now);
   for (let i = 0; i < users.length; i += MAX_EVENTS_PER_CALL) await services.importUsers(users.slice(i, i + MAX_EVENTS_PER_CALL));

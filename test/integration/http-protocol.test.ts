@@ -11,7 +11,7 @@ import { createServices } from '../../src/app/services.ts';
 import { connect, type Database } from '../../src/db/client.ts';
 import { loadEnv } from '../../src/config/env.ts';
 import { loadPortraitConfig } from '../../src/config/portrait-config.ts';
-import { startService } from '../../src/app/start-service.ts';
+import { startService } from '../../src/start-service.ts';
 import { PortInUseError } from '../../src/http/port-check.ts';
 import { createLogger } from '../../src/logger.ts';
 

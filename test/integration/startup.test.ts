@@ -8,7 +8,7 @@ import { ConfigError, DEV_ADMIN_KEY, loadEnv } from '../../src/config/env.ts';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createTestDatabase } from '../support/database.ts';
-import { startService, type RunningService } from '../../src/app/start-service.ts';
+import { startService, type RunningService } from '../../src/start-service.ts';
 import { createLogger } from '../../src/logger.ts';
 import { withClient } from '../../src/db/with-client.ts';
 import { startServiceProcess } from '../support/service-process.ts';

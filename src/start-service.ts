@@ -1,13 +1,13 @@
 // Starts the whole service: configuration, database (embedded by default), demo data, HTTP server.
 // main.ts calls this; tests call it too, to check start-up as a user would see it.
-import { DEV_ADMIN_KEY, loadEnv, type Env } from '../config/env.ts';
-import { createLogger, type Logger } from '../logger.ts';
-import { loadPortraitConfig } from '../config/portrait-config.ts';
-import { openDatabase } from '../db/database.ts';
-import { createHttpServer } from '../http/server.ts';
-import { assertPortFree } from '../http/port-check.ts';
-import { seedDemo } from '../demo/seed-demo.ts';
-import { createServices, type Services } from './services.ts';
+import { DEV_ADMIN_KEY, loadEnv, type Env } from './config/env.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { loadPortraitConfig } from './config/portrait-config.ts';
+import { openDatabase } from './db/database.ts';
+import { createHttpServer } from './http/server.ts';
+import { assertPortFree } from './http/port-check.ts';
+import { seedDemo } from './demo/seed-demo.ts';
+import { createServices, type Services } from './app/services.ts';
 
 export interface RunningService {
   url: string;
