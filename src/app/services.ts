@@ -39,7 +39,7 @@ export interface Services {
   jobs: JobRunner | null;
 }
 
-export interface ServiceDeps {
+interface ServiceDeps {
   db: Db;
   pool: pg.Pool;
   env: Env;
@@ -48,7 +48,7 @@ export interface ServiceDeps {
   now?: () => Date;
 }
 
-export interface JobOptions extends JobRunnerOptions {
+interface JobOptions extends JobRunnerOptions {
   /** also queue due schedule slots from this process */
   schedules?: boolean;
 }

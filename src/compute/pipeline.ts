@@ -11,7 +11,7 @@ import { squaredDistances } from './clustering/centroids.ts';
 import { parseClusterer, serialisedClustererSchema, type FittedClusterer } from './clustering/estimators.ts';
 
 /** The fitted preprocessing steps. */
-export interface Preprocessing {
+interface Preprocessing {
   /** per feature: the training median, which fills a missing value */
   readonly medians: readonly number[];
   /** per feature: the IQR fences values are clipped to (null: not winsorised) */
@@ -43,7 +43,7 @@ function standardise(base: Matrix, scaler: Scaler): Matrix {
   return out;
 }
 
-export interface PreprocessingFit {
+interface PreprocessingFit {
   readonly preprocessing: Preprocessing;
   /** the training rows, transformed */
   readonly z: Matrix;

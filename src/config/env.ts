@@ -92,7 +92,7 @@ export type Env = Omit<z.infer<typeof EnvSchema>, 'HOST'> & {
 export const DEV_ADMIN_KEY = 'portrait-dev-admin-key';
 
 /** Where the service listens when HOST is unset: this machine only. */
-export const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_HOST = '127.0.0.1';
 
 export class ConfigError extends Error {}
 

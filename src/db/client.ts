@@ -21,11 +21,11 @@ export interface Database {
  * (a clean error, the connection stays usable); this only fires when the server does not answer at all (frozen, or
  * the network is gone), and the connection is then discarded.
  */
-export const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
+const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
 
 /** Connections name themselves, so an operator (or a test) can tell Portrait's sessions apart in pg_stat_activity. */
 export const APPLICATION_NAME = 'portrait';
-export const JOB_APPLICATION_NAME = 'portrait-jobs';
+const JOB_APPLICATION_NAME = 'portrait-jobs';
 
 function createPool(url: string, max: number, statementTimeoutMs: number, connectTimeoutMs: number, applicationName: string): pg.Pool {
   const pool = new pg.Pool({

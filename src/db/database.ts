@@ -8,7 +8,7 @@ import { databaseTimeouts } from '../config/env.ts';
 import type { EmbeddedDatabase } from './embedded.ts';
 import { migrate } from './migrate.ts';
 
-export interface OpenDatabase extends Database {
+interface OpenDatabase extends Database {
   url: string;
   embedded: boolean;
 }
@@ -23,10 +23,10 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
 }
 
 /** How often the service checks that its embedded postmaster is alive, and how it retries starting it again. */
-export const EMBEDDED_WATCH_MS = 1_000;
+const EMBEDDED_WATCH_MS = 1_000;
 const RESTART_DELAYS_MS = [0, 1_000, 2_000, 4_000, 8_000];
 
-export interface OpenDatabaseHooks {
+interface OpenDatabaseHooks {
   /** the embedded PostgreSQL died and could not be started again; by default the process exits with 1 */
   onEmbeddedLost?: (err: Error) => void;
 }

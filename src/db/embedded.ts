@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface EmbeddedOptions {
+interface EmbeddedOptions {
   dataDir: string;
   port?: number;
   /** keep the data folder on stop (the service) or delete it (tests) */
@@ -129,7 +129,7 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
  * still running on this folder whose parent is not a Node process (its Portrait was killed, it was re-parented) is
  * shut down; one still owned by a running process is left alone, with an error saying so.
  */
-export async function clearStaleLock(dataDir: string, log: (message: string) => void = () => {}): Promise<void> {
+async function clearStaleLock(dataDir: string, log: (message: string) => void = () => {}): Promise<void> {
   const pid = lockPid(dataDir);
   if (pid === undefined) return;
   const info = alive(pid) ? processInfo(pid) : undefined;

@@ -14,7 +14,7 @@ const TRANSIENT_MESSAGE = /deadlock detected|could not serialize access|40P01|40
 /** The fields of a node-postgres DatabaseError we look at. */
 const PgErrorFields = z.object({ code: z.string(), constraint: z.string().optional() });
 
-export function pgError(err: unknown): z.infer<typeof PgErrorFields> | null {
+function pgError(err: unknown): z.infer<typeof PgErrorFields> | null {
   const parsed = PgErrorFields.safeParse(err);
   return parsed.success ? parsed.data : null;
 }
@@ -31,7 +31,7 @@ export const violatesForeignKey = (constraint: string) => (err: unknown): boolea
   return e?.code === '23503' && e.constraint === constraint;
 };
 
-export interface RetryOptions {
+interface RetryOptions {
   attempts?: number;
   /** further failures worth a retry */
   alsoRetry?: (err: unknown) => boolean;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { PortraitError } from '../errors.ts';
 
-export type Unavailability = 'unreachable' | 'timeout';
+type Unavailability = 'unreachable' | 'timeout';
 
 /** SQLSTATEs: class 08 (connection exception) is matched by prefix. */
 const UNREACHABLE_SQLSTATES = new Set([

@@ -38,7 +38,7 @@ function choosePersona(rng: Rng): Persona {
   return PERSONAS.at(-1)!;
 }
 
-export interface DemoData {
+interface DemoData {
   users: UserImportInput[];
   events: EventInput[];
 }

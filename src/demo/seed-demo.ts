@@ -5,7 +5,7 @@ import { MAX_EVENTS_PER_CALL } from '../modules/events/validate-event.ts';
 import { generateDemoData } from './demo-data.ts';
 
 /** The two write services the API uses (the composition root passes its own). */
-export interface DemoWriters {
+interface DemoWriters {
   importUsers(users: readonly UserImportInput[]): Promise<unknown>;
   ingestEvents(events: readonly EventInput[]): Promise<unknown>;
 }

@@ -95,7 +95,7 @@ export function unavailableStatusPlugin<T extends object>(): ApolloServerPlugin<
  * Apollo answers those with the thrown GraphQLError's own status, so an outage there is a 503 too. Anything else is
  * returned unchanged.
  */
-export function unavailableContextError(err: unknown): unknown {
+function unavailableContextError(err: unknown): unknown {
   const unavailable = unavailableError(err);
   if (!unavailable) return err;
   return new GraphQLError(unavailable.message, {

@@ -20,7 +20,7 @@ import { costLimitPlugin } from './query-cost.ts';
 import { KnownOperationTypesRule } from './operation-resolution.ts';
 import { MAX_PAGE_SIZE } from '../modules/users/users-service.ts';
 
-export interface GuardrailLimits {
+interface GuardrailLimits {
   /** nesting of selection sets, introspection (`__schema`) excluded */
   maxDepth: number;
   /** aliased fields per operation (`__typename` excluded) */
@@ -45,7 +45,7 @@ export const DEFAULT_LIMITS: Readonly<GuardrailLimits> = Object.freeze({
   maxTokens: 5_000,
 });
 
-export interface Guardrails {
+interface Guardrails {
   plugins: ApolloServerPlugin<BaseContext>[];
   validationRules: ValidationRule[];
   parseOptions: ParseOptions;

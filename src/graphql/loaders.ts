@@ -10,7 +10,7 @@ import { findProfiles } from '../modules/profiles/profile-store.ts';
 import type { Job, Profile, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 
 /** Returns rows in the order of keys (null where absent), as DataLoader requires. */
-export function inKeyOrder<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): (R | null)[] {
+function inKeyOrder<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): (R | null)[] {
   const byKey = new Map<K, R>();
   for (const r of rows) byKey.set(keyOf(r), r);
   return keys.map((k) => byKey.get(k) ?? null);

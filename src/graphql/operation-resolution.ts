@@ -28,7 +28,7 @@ function operationNames(document: DocumentNode): string[] {
 }
 
 /** Why no operation of the document was chosen, for the client. */
-export function operationResolutionMessage(document: DocumentNode, requested: string | null | undefined): string {
+function operationResolutionMessage(document: DocumentNode, requested: string | null | undefined): string {
   const names = operationNames(document);
   const list = names.map((n) => (n === '(anonymous)' ? n : `"${n}"`)).join(', ');
   if (requested) return `operationName "${requested}" matches no operation in the document; it has ${names.length === 0 ? 'none' : list}.`;

@@ -36,7 +36,7 @@ const OBJECT_COST = 2;
 const DEPTH_FACTOR = 1.5;
 const PAGE_ARGUMENTS = new Set(['first', 'last']);
 
-export interface QueryCost {
+interface QueryCost {
   cost: number;
   /** the most deeply multiplied list: its path and the page sizes that multiply it (outermost first) */
   costliestList: { path: string; pageSizes: number[] } | null;
@@ -59,7 +59,7 @@ function pageSize(node: FieldNode, definition: GraphQLField<unknown, unknown> | 
   return 1;
 }
 
-export function queryCost(
+function queryCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
@@ -122,7 +122,7 @@ export function queryCost(
 
 const format = (n: number) => n.toLocaleString('en-US');
 
-export function costMessage(limit: number, found: QueryCost): string {
+function costMessage(limit: number, found: QueryCost): string {
   const head = `Query cost ${format(found.cost)} exceeds the limit of ${format(limit)}.`;
   const list = found.costliestList;
   if (!list) return `${head} Select fewer fields.`;

@@ -12,7 +12,7 @@ import type { Db } from '../db/client.ts';
 import { sendGraphQLErrors } from './graphql-response.ts';
 import { NOT_PARSED, type Metrics } from './metrics.ts';
 
-export interface GraphqlAuth {
+interface GraphqlAuth {
   /** fastify onRequest hook of the /graphql route */
   onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
   /** the principal authenticated for this request (only called for requests the hook let through) */

@@ -2,11 +2,11 @@
 // same shape and media type as Apollo's own: { errors: [{ message, extensions: { code } }] }.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-export const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
-export const JSON_UTF8 = 'application/json; charset=utf-8';
+const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
+const JSON_UTF8 = 'application/json; charset=utf-8';
 
 /** application/graphql-response+json when the client asks for it (GraphQL-over-HTTP), else application/json. */
-export function responseMediaType(request: FastifyRequest): string {
+function responseMediaType(request: FastifyRequest): string {
   return (request.headers.accept ?? '').includes('application/graphql-response+json') ? GRAPHQL_RESPONSE_JSON : JSON_UTF8;
 }
 

@@ -11,7 +11,7 @@
 //     A partly successful operation keeps its data and 200.
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 
-export const INTERNAL = 'INTERNAL_SERVER_ERROR';
+const INTERNAL = 'INTERNAL_SERVER_ERROR';
 
 export function responseStatusPlugin(): ApolloServerPlugin<BaseContext> {
   return {

@@ -9,9 +9,9 @@ import type { Db } from '../db/client.ts';
 import { readMigrations } from '../db/migrate.ts';
 import type { Logger } from '../logger.ts';
 
-export const READY_TIMEOUT_MS = 2_000;
+const READY_TIMEOUT_MS = 2_000;
 
-export type Readiness =
+type Readiness =
   | { ready: true; migrations: number }
   | { ready: false; reason: string; pending?: string[] };
 

@@ -19,13 +19,13 @@ const packageVersion = (name: string): string => {
   return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0';
 };
 
-export const IDE_ASSET_PREFIX = '/ide/assets/';
+const IDE_ASSET_PREFIX = '/ide/assets/';
 
 /** A hint, not a key: GraphiQL's headers editor starts with it and remembers what the user types instead. */
-export const headersFor = (key: string) => JSON.stringify({ Authorization: `Bearer ${key}` }, null, 2);
-export const DEFAULT_HEADERS = headersFor('<your key>');
+const headersFor = (key: string) => JSON.stringify({ Authorization: `Bearer ${key}` }, null, 2);
+const DEFAULT_HEADERS = headersFor('<your key>');
 
-export const DEFAULT_QUERY = `# Portrait's GraphQL API. Put your API key in the Headers tab below, then run with Ctrl-Enter.
+const DEFAULT_QUERY = `# Portrait's GraphQL API. Put your API key in the Headers tab below, then run with Ctrl-Enter.
 # The refresh button (bottom left) then loads the schema for the Docs and autocompletion.
 
 query FirstUsers {
@@ -67,7 +67,7 @@ interface Asset {
 }
 
 const JS = 'application/javascript; charset=utf-8';
-export const IDE_ASSETS: Record<string, Asset> = {
+const IDE_ASSETS: Record<string, Asset> = {
   'react.production.min.js': { source: { pkg: 'react', file: 'umd/react.production.min.js' }, type: JS },
   'react-dom.production.min.js': { source: { pkg: 'react-dom', file: 'umd/react-dom.production.min.js' }, type: JS },
   // GraphiQL's UMD bundle ends with `sourceMappingURL=index.umd.js.map`: keep the same names so the map resolves.
@@ -93,7 +93,7 @@ const CSP = [
 const escapeJsonForHtml = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 /** `defaultHeaders`: what the Headers tab starts with (the development key when the service runs on it). */
-export function renderIdePage(defaultHeaders = DEFAULT_HEADERS): string {
+function renderIdePage(defaultHeaders = DEFAULT_HEADERS): string {
   const v = `?v=${encodeURIComponent(packageVersion('graphiql'))}`;
   // Relative URLs: the page lives at /graphql, so "ide/assets/x" is /ide/assets/x (and still right behind a path prefix).
   const asset = (name: string) => `ide/assets/${name}${v}`;
@@ -121,7 +121,7 @@ export function renderIdePage(defaultHeaders = DEFAULT_HEADERS): string {
 }
 
 /** A browser navigating to /graphql, as opposed to a GraphQL GET request. */
-export function wantsIde(request: FastifyRequest): boolean {
+function wantsIde(request: FastifyRequest): boolean {
   if (request.method !== 'GET') return false;
   const query = request.query;
   if (typeof query === 'object' && query !== null && 'query' in query) return false;
@@ -136,7 +136,7 @@ function pageHeaders(reply: FastifyReply): FastifyReply {
     .header('cache-control', 'no-cache');
 }
 
-export interface Ide {
+interface Ide {
   /** a fastify onRequest hook for the /graphql route: answers browsers with the page, lets everything else through */
   onGraphqlRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
 }

@@ -8,12 +8,12 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import { errorCode, summarize } from './operation.ts';
 
 /** Distinct operation names kept as labels; later new names are counted under '(other)'. */
-export const MAX_OPERATION_LABELS = 200;
+const MAX_OPERATION_LABELS = 200;
 
 /** The operation label of requests refused before their document was read (no valid API key). */
 export const NOT_PARSED = '(not parsed)';
 
-export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export interface Metrics {
   registry: Registry;

@@ -7,9 +7,9 @@ import { getOperationAST, type FormattedExecutionResult } from 'graphql';
  * success: no error; error: executed with errors (data may be partial), or failed on the server (5xx);
  * rejected: refused before execution (4xx)
  */
-export type Outcome = 'success' | 'error' | 'rejected';
+type Outcome = 'success' | 'error' | 'rejected';
 
-export interface OperationSummary {
+interface OperationSummary {
   /** the operation's name, '(anonymous)' when it has none, '(invalid)' when the client sent a name GraphQL forbids */
   operation: string;
   /** query, mutation, subscription, or 'unknown' when the document could not be parsed */

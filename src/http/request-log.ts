@@ -4,7 +4,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Logger } from '../logger.ts';
 import { summarize } from './operation.ts';
 
-export interface RequestLogOptions<TContext extends BaseContext> {
+interface RequestLogOptions<TContext extends BaseContext> {
   /** a non-secret identifier of the caller (e.g. the API key's id), logged as `caller` */
   caller?: (context: TContext) => string | undefined;
 }

@@ -32,10 +32,10 @@ import { registerIde } from './ide.ts';
 export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
 
 /** Large enough for 10,000 events per ingestEvents call. */
-export const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** The methods /graphql serves (HEAD comes with GET); OPTIONS says so, every other method is answered 405. */
-export const GRAPHQL_METHODS = 'GET, HEAD, POST, OPTIONS';
+const GRAPHQL_METHODS = 'GET, HEAD, POST, OPTIONS';
 
 export interface HttpServer {
   app: FastifyInstance;

@@ -10,8 +10,8 @@ import type {
   UserTypeConfig,
 } from '../config/portrait-config.ts';
 
-export type ActivityLevel = 0 | 1 | 2 | 3;
-export type UserType = 0 | 1;
+type ActivityLevel = 0 | 1 | 2 | 3;
+type UserType = 0 | 1;
 
 /**
  * The method's rule: the index of the first threshold the value does not exceed (value <= threshold), and the last
@@ -24,7 +24,7 @@ export function levelFromThresholds(value: number, thresholds: readonly number[]
   return i === -1 ? thresholds.length - 1 : i;
 }
 
-export interface ActivityInput {
+interface ActivityInput {
   /** actions (events) per day; the caller's choice of window, recommended: the longest configured window */
   readonly avgDailyActions: number;
   /** average session length in seconds */
@@ -44,7 +44,7 @@ export function activityLevel(input: ActivityInput, cfg: ActivityConfig): Activi
   ) as ActivityLevel;
 }
 
-export interface UserTypeInput {
+interface UserTypeInput {
   readonly sessions: number;
   readonly actions: number;
 }
@@ -71,7 +71,7 @@ const PREFERENCE_CODES = [
 export type PreferenceCode = (typeof PREFERENCE_CODES)[number];
 
 /** Counts over one time window ending now. */
-export interface WindowStats {
+interface WindowStats {
   /**
    * the window's effective length in days: min(window, days since the user's first event), at least 1, so a user
    * who joined yesterday is not diluted over 30 days
@@ -155,7 +155,7 @@ export function behaviourPreferences(s: BehaviourStats, cfg: BehaviourPreference
   return PREFERENCE_CODES.filter((c) => on.has(c)).slice(0, cfg.maxPreferences);
 }
 
-export interface EngagementInput {
+interface EngagementInput {
   readonly sessions: number;
   readonly avgSessionDurationSeconds: number;
   readonly pagesPerSession: number;

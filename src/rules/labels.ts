@@ -30,14 +30,14 @@ export const KEY_METRICS = [
 export type KeyMetric = (typeof KEY_METRICS)[number];
 
 /** Which metric each tiered label is read from. */
-export const TIERED_LABELS = {
+const TIERED_LABELS = {
   value: 'totalSpent',
   frequency: 'purchaseFrequency',
   recency: 'recencyScore',
   engagement: 'engagementScore',
 } as const satisfies Record<string, KeyMetric>;
-export type TieredLabel = keyof typeof TIERED_LABELS;
-export type TieredMetric = (typeof TIERED_LABELS)[TieredLabel];
+type TieredLabel = keyof typeof TIERED_LABELS;
+type TieredMetric = (typeof TIERED_LABELS)[TieredLabel];
 
 /** Cut points per tiered metric: what the daily job stores so users can be labelled live. */
 export type LabelThresholds = Readonly<Record<TieredMetric, TierCuts>>;
@@ -56,7 +56,7 @@ export interface SegmentLabels extends TierLabels {
   readonly cityTierMix: CityTierMix;
 }
 
-export interface UserLabels extends TierLabels {
+interface UserLabels extends TierLabels {
   readonly ageGroup: AgeGroup | null;
 }
 

@@ -20,7 +20,7 @@ import { quantileSorted, sortedFinite } from './tiers.ts';
 
 export type RfmScoreValue = 1 | 2 | 3 | 4 | 5;
 /** Ascending 20th, 40th, 60th and 80th percentiles. */
-export type QuintileCuts = readonly [number, number, number, number];
+type QuintileCuts = readonly [number, number, number, number];
 
 export interface RfmCutPoints {
   readonly recencyDays: QuintileCuts;
@@ -47,7 +47,7 @@ export const RFM_SEGMENTS = [
 ] as const;
 export type RfmSegment = (typeof RFM_SEGMENTS)[number];
 
-export interface RfmInput {
+interface RfmInput {
   /** days since the last order; null (or NaN / Infinity) when the user never purchased */
   readonly recencyDays: number | null;
   readonly frequency: number;

@@ -7,13 +7,13 @@ import { catalogue, fill, type Locale } from './naming.ts';
 /** The value x activity quadrant (see labels.ts isValueHigh / isActivityHigh for what "high" means). */
 export type Priority = 'RETAIN_AND_GROW' | 'LIFT_VALUE' | 'LIFT_ACTIVITY' | 'NURTURE';
 
-export type TraitKey = keyof Catalogue['traits'];
-export type InsightKey = keyof Catalogue['insights'];
+type TraitKey = keyof Catalogue['traits'];
+type InsightKey = keyof Catalogue['insights'];
 export type ActionKey = keyof Catalogue['actions'];
-export type GoalKey = keyof Catalogue['goals'];
+type GoalKey = keyof Catalogue['goals'];
 
 /** The contract's Strategy type. */
-export interface Strategy {
+interface Strategy {
   readonly priority: Priority;
   readonly traits: string[];
   readonly insights: string[];
@@ -21,12 +21,12 @@ export interface Strategy {
   readonly goals: string[];
 }
 
-export interface InsightItem {
+interface InsightItem {
   readonly key: InsightKey;
   readonly params?: Readonly<Record<string, string | number>>;
 }
 
-export interface StrategyPlan {
+interface StrategyPlan {
   readonly priority: Priority;
   readonly traits: readonly TraitKey[];
   readonly insights: readonly InsightItem[];
@@ -35,7 +35,7 @@ export interface StrategyPlan {
 }
 
 /** Optional numbers that make insights concrete, e.g. the relative profile (segment mean / population mean). */
-export interface StrategyContext {
+interface StrategyContext {
   readonly relative?: Readonly<Partial<Record<KeyMetric, number>>>;
 }
 

@@ -15,7 +15,7 @@ export const ReviewInput = z.object({
 });
 export type ReviewInput = z.infer<typeof ReviewInput>;
 
-export interface AspectAnalysis {
+interface AspectAnalysis {
   aspect: AspectId;
   /** how many of the review's words (or lexicon phrases) name the aspect */
   mentions: number;
@@ -23,7 +23,7 @@ export interface AspectAnalysis {
   sentiment: number | null;
 }
 
-export interface ReviewAnalysis {
+interface ReviewAnalysis {
   language: Language;
   /** in [-1, 1]: lexicon (and model) score combined with the rating as sentiment.ts documents */
   sentiment: number;
@@ -40,7 +40,7 @@ export interface ReviewAnalysis {
   truncated: boolean;
 }
 
-export interface AnalyseOptions {
+interface AnalyseOptions {
   /** a naive Bayes sentiment model trained on rated reviews (naive-bayes.ts) */
   model?: SentimentOptions['model'];
 }

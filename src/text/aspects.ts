@@ -24,7 +24,7 @@ export const ASPECT_IDS = [
 ] as const;
 export type AspectId = (typeof ASPECT_IDS)[number];
 
-export interface Aspect {
+interface Aspect {
   id: AspectId;
   label: { en: string; zh: string };
   seeds: { en: readonly string[]; zh: readonly string[] };

@@ -12,9 +12,9 @@
 import { z } from 'zod';
 import { hashedBucket } from './hashing.ts';
 
-export const EMBEDDING_KIND = 'portrait.text.hashed-tfidf';
-export const EMBEDDING_VERSION = 1;
-export const DEFAULT_EMBEDDING_DIM = 512;
+const EMBEDDING_KIND = 'portrait.text.hashed-tfidf';
+const EMBEDDING_VERSION = 1;
+const DEFAULT_EMBEDDING_DIM = 512;
 
 const Serialised = z.object({
   kind: z.literal(EMBEDDING_KIND),
@@ -24,9 +24,9 @@ const Serialised = z.object({
   documents: z.number().int().min(0),
   df: z.array(z.number().int().min(0)),
 });
-export type SerialisedEmbedding = z.infer<typeof Serialised>;
+type SerialisedEmbedding = z.infer<typeof Serialised>;
 
-export interface EmbeddingOptions {
+interface EmbeddingOptions {
   dim?: number;
   seed?: number;
 }

@@ -8,7 +8,7 @@
 import { normaliseText } from './tokens.ts';
 import { ENGLISH_WORDS } from './lexicon/en.ts';
 
-export const LANGUAGES = ['ZH', 'EN', 'MIXED', 'OTHER'] as const;
+const LANGUAGES = ['ZH', 'EN', 'MIXED', 'OTHER'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 // One pass over the text: runs of Han, of kana/Hangul, Latin words, and runs of any other letters.

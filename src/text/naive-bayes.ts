@@ -15,9 +15,9 @@ import { EN_LEXICON } from './lexicon/en.ts';
 import { ZH_LEXICON } from './lexicon/zh.ts';
 import { contentWords, cutClauses, isHan } from './tokens.ts';
 
-export const NAIVE_BAYES_KIND = 'portrait.text.naive-bayes';
-export const NAIVE_BAYES_VERSION = 1;
-export const DEFAULT_NB_DIM = 1 << 18;
+const NAIVE_BAYES_KIND = 'portrait.text.naive-bayes';
+const NAIVE_BAYES_VERSION = 1;
+const DEFAULT_NB_DIM = 1 << 18;
 
 const NEGATORS: ReadonlySet<string> = new Set(
   [EN_LEXICON, ZH_LEXICON].flatMap((l) => Object.keys(l.negators).filter((k) => !k.includes(' '))),
@@ -75,9 +75,9 @@ const Serialised = z.object({
     )
     .min(2),
 });
-export type SerialisedNaiveBayes = z.infer<typeof Serialised>;
+type SerialisedNaiveBayes = z.infer<typeof Serialised>;
 
-export interface NaiveBayesOptions {
+interface NaiveBayesOptions {
   dim?: number;
   /** Laplace/Lidstone smoothing */
   alpha?: number;
@@ -217,7 +217,7 @@ export class NaiveBayes {
   }
 }
 
-export interface HeldOutResult {
+interface HeldOutResult {
   accuracy: number;
   train: number;
   test: number;

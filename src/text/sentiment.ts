@@ -27,15 +27,15 @@ import { MAX_PHRASE_WORDS, type Lexicon, type OpinionTerm } from './lexicon/type
 import { ZH_LEXICON } from './lexicon/zh.ts';
 import { cutClauses, isHan } from './tokens.ts';
 
-export const ALPHA = 4;
-export const CONTRAST_BEFORE = 0.5;
-export const CONTRAST_AFTER = 1.5;
-export const CONCESSION = 0.5;
-export const SCOPE = 3;
-export const MAX_DEGREE = 3;
+const ALPHA = 4;
+const CONTRAST_BEFORE = 0.5;
+const CONTRAST_AFTER = 1.5;
+const CONCESSION = 0.5;
+const SCOPE = 3;
+const MAX_DEGREE = 3;
 
 /** What a lexicon key is: an opinion (with its readings), a negator, a degree word, a contrast or concession word. */
-export interface KeyInfo {
+interface KeyInfo {
   opinions?: OpinionTerm[];
   negator?: number;
   degree?: number;
@@ -69,7 +69,7 @@ const MAX_HAN_KEY = Math.max(...[...HAN_KEYS].map((k) => k.length));
 const PARTICLES = new Set(['了', '的', '得', '啊', '呀', '啦', '吧', '呢', '哦', '吗', '么', '地', '哈', '哇']);
 
 /** A clause's words as units: lexicon keys (phrases joined) or plain words. */
-export interface Unit {
+interface Unit {
   key: string;
   info?: KeyInfo;
 }
@@ -165,7 +165,7 @@ export interface SentimentOptions {
   model?: { positiveProbability(text: string): number } | null;
 }
 
-export interface SentimentResult {
+interface SentimentResult {
   /** the review's sentiment in [-1, 1] */
   score: number;
   /** the lexicon's score alone, in (-1, 1); 0 when the text holds no opinion */

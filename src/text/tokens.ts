@@ -116,7 +116,7 @@ export function cutNormalised(norm: string): string[][] {
 }
 
 /** Words that carry no topic: function words of both languages, and the lexicons' negators, degree and contrast words. */
-export const STOP_WORDS: ReadonlySet<string> = new Set([
+const STOP_WORDS: ReadonlySet<string> = new Set([
   ...[EN_LEXICON, ZH_LEXICON].flatMap((l) =>
     [...Object.keys(l.negators), ...Object.keys(l.degrees), ...l.contrasts, ...l.concessions].filter((k) => !k.includes(' ')),
   ),

@@ -29,8 +29,8 @@ function isOneWord(term: string): boolean {
   return clauses.length === 1 && clauses[0]!.length === 1 && clauses[0]![0] === term;
 }
 
-export const TOPICS_KIND = 'portrait.text.topics';
-export const TOPICS_VERSION = 1;
+const TOPICS_KIND = 'portrait.text.topics';
+const TOPICS_VERSION = 1;
 
 const TopicSchema = z.object({
   id: z.string().min(1),
@@ -39,7 +39,7 @@ const TopicSchema = z.object({
   languages: z.array(z.enum(['ZH', 'EN'])),
   terms: z.array(z.object({ term: z.string().min(1), weight: z.number().positive() })).min(1),
 });
-export type Topic = z.infer<typeof TopicSchema>;
+type Topic = z.infer<typeof TopicSchema>;
 
 const Serialised = z.object({
   kind: z.literal(TOPICS_KIND),
@@ -47,14 +47,14 @@ const Serialised = z.object({
   fittedOn: z.object({ documents: z.number().int().min(0), seed: z.number().int() }),
   topics: z.array(TopicSchema).min(1),
 });
-export type SerialisedTopicModel = z.infer<typeof Serialised>;
+type SerialisedTopicModel = z.infer<typeof Serialised>;
 
-export interface TopicShare {
+interface TopicShare {
   topicId: string;
   share: number;
 }
 
-export interface TopicFitOptions {
+interface TopicFitOptions {
   seed?: number;
   sampleSize?: number;
   /** minimum documents for a word to join a topic; default max(3, 0.2% of the sample) */

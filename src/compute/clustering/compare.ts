@@ -12,13 +12,13 @@ import { fitGmm } from './gmm.ts';
 import { agglomerative } from './hierarchical.ts';
 
 /** Labels for every row; -1 marks noise (DBSCAN), left out of the metrics. */
-export interface ClusteringRun {
+interface ClusteringRun {
   readonly labels: ArrayLike<number>;
 }
 
-export type ComparisonFit = (m: Matrix, k: number, seed: number) => ClusteringRun;
+type ComparisonFit = (m: Matrix, k: number, seed: number) => ClusteringRun;
 
-export interface ComparisonOptions {
+interface ComparisonOptions {
   readonly k: number;
   readonly seed: number;
   /** name -> fit; rows come back in this order */
@@ -28,7 +28,7 @@ export interface ComparisonOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-export interface ComparisonRow {
+interface ComparisonRow {
   readonly algorithm: string;
   /** distinct non-noise labels found */
   readonly clusters: number;
@@ -114,7 +114,7 @@ function withoutNoise(m: Matrix, labels: ArrayLike<number>): { data: Matrix; lab
   return { data: takeRows(m, members), labels: Int32Array.from(members, (i) => labels[i]!), noise };
 }
 
-export interface StandardAlgorithmOptions {
+interface StandardAlgorithmOptions {
   /** DBSCAN radius in standardised units (default 0.5) and core size (default 5); DBSCAN ignores k */
   readonly dbscanEps?: number;
   readonly dbscanMinSamples?: number;

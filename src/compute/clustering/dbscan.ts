@@ -8,12 +8,12 @@
 import { type Matrix, takeRows } from '../matrix.ts';
 import { createRng, sampleIndices } from '../random.ts';
 
-export interface DbscanOptions {
+interface DbscanOptions {
   readonly eps: number;
   readonly minSamples: number;
 }
 
-export interface DbscanResult {
+interface DbscanResult {
   readonly labels: Int32Array;
   readonly clusters: number;
   readonly noise: number;
@@ -115,13 +115,13 @@ function predictWith(tree: RadiusIndex, model: DbscanModel, m: Matrix): Int32Arr
   return out;
 }
 
-export interface SampledDbscanOptions extends DbscanOptions {
+interface SampledDbscanOptions extends DbscanOptions {
   /** rows clustered exactly; above this a seeded sample of this size is used (default 20,000) */
   readonly maxSample?: number;
   readonly seed?: number;
 }
 
-export interface SampledDbscanResult {
+interface SampledDbscanResult {
   readonly labels: Int32Array;
   readonly clusters: number;
   readonly noise: number;

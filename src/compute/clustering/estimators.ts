@@ -16,7 +16,7 @@ import { agglomerative, type Linkage } from './hierarchical.ts';
 import type { KMeansOptions, KMeansResult } from './kmeans.ts';
 
 export const ALGORITHMS = ['KMEANS', 'GMM', 'DBSCAN', 'HIERARCHICAL'] as const;
-export type AlgorithmName = (typeof ALGORITHMS)[number];
+type AlgorithmName = (typeof ALGORITHMS)[number];
 
 /** A fitted segmentation model, in the standardised space it was fitted in. */
 export interface FittedClusterer {
@@ -35,7 +35,7 @@ export interface FittedClusterer {
 }
 
 /** What a fit gives besides the model: every training row's segment and what the fit has to report. */
-export interface ClustererFit {
+interface ClustererFit {
   readonly model: FittedClusterer;
   /** 0..k-1 for every training row */
   readonly labels: Int32Array;
@@ -64,7 +64,7 @@ export const serialisedClustererSchema = z.object({
   /** DBSCAN only: the radius and the core points with their clusters */
   dbscan: z.object({ eps: z.number().positive(), core: z.array(row), coreLabels: z.array(z.number().int().nonnegative()) }).nullable().default(null),
 });
-export type SerialisedClusterer = z.infer<typeof serialisedClustererSchema>;
+type SerialisedClusterer = z.infer<typeof serialisedClustererSchema>;
 
 /** Rebuilds a fitted model from its serialised form (checked: shapes agree, GMM parameters are usable). */
 export function parseClusterer(s: SerialisedClusterer): FittedClusterer {
@@ -144,7 +144,7 @@ function gmmModel(params: GmmParams): FittedClusterer {
 
 export type RunKMeans = (data: Matrix, k: number, options: KMeansOptions) => Promise<KMeansResult>;
 
-export interface KMeansEstimatorOptions {
+interface KMeansEstimatorOptions {
   k: number;
   seed: number;
   nInit: number;
@@ -166,7 +166,7 @@ export function kmeansEstimator(o: KMeansEstimatorOptions): Estimator {
   };
 }
 
-export interface GmmEstimatorOptions {
+interface GmmEstimatorOptions {
   k: number;
   seed: number;
   nInit: number;
@@ -190,7 +190,7 @@ export function gmmEstimator(o: GmmEstimatorOptions): Estimator {
   };
 }
 
-export interface DbscanEstimatorOptions {
+interface DbscanEstimatorOptions {
   eps: number;
   minSamples: number;
   /** above this many rows DBSCAN runs on a seeded sample; the other rows join their nearest core point within eps */
@@ -199,7 +199,7 @@ export interface DbscanEstimatorOptions {
 }
 
 /** Above this share of noise a DBSCAN model's segments describe a minority of the users: the fit carries a warning. */
-export const DBSCAN_NOISE_WARNING_SHARE = 0.5;
+const DBSCAN_NOISE_WARNING_SHARE = 0.5;
 
 export function dbscanEstimator(o: DbscanEstimatorOptions): Estimator {
   return {
@@ -224,7 +224,7 @@ export function dbscanEstimator(o: DbscanEstimatorOptions): Estimator {
   };
 }
 
-export interface HierarchicalEstimatorOptions {
+interface HierarchicalEstimatorOptions {
   k: number;
   linkage: Linkage;
   /** the tree is built on a seeded sample of at most this many rows (it is O(n^2)); the rest join the nearest cluster */

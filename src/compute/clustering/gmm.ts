@@ -17,7 +17,7 @@ export interface GmmParams {
   readonly variances: Matrix;
 }
 
-export interface GmmOptions {
+interface GmmOptions {
   readonly k: number;
   /** added to every variance in the M-step, keeping components from collapsing (scikit-learn default 1e-6) */
   readonly regCovar?: number;
@@ -32,7 +32,7 @@ export interface GmmOptions {
   readonly onIteration?: (iteration: number, lowerBound: number) => void;
 }
 
-export interface GmmFit extends GmmParams {
+interface GmmFit extends GmmParams {
   /** most probable component per row, under the final parameters */
   readonly labels: Int32Array;
   /** scikit-learn's lower_bound_: the mean log-likelihood at the last E-step (before the last M-step) */
@@ -265,7 +265,7 @@ export function gmmScore(params: GmmParams, m: Matrix): number {
  * init gives each component only its seed row, hence variance reg_covar; the hard partition gives EM a far better
  * first E-step.)
  */
-export function seededStart(m: Matrix, k: number, regCovar: number, rng: Rng): GmmParams {
+function seededStart(m: Matrix, k: number, regCovar: number, rng: Rng): GmmParams {
   const { rows: n, cols: d, data } = m;
   const seeds = kmeansPlusPlus(m, k, rng);
   const nearest = assignNearest(m, seeds).labels;

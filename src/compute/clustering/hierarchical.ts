@@ -10,7 +10,7 @@ import { createRng, sampleIndices } from '../random.ts';
 
 export type Linkage = 'ward' | 'average';
 
-export interface Merge {
+interface Merge {
   /** the two clusters joined, each named by one of its rows (x < y) */
   readonly x: number;
   readonly y: number;
@@ -18,7 +18,7 @@ export interface Merge {
   readonly height: number;
 }
 
-export interface HierarchicalOptions {
+interface HierarchicalOptions {
   readonly k: number;
   readonly linkage: Linkage;
   /** rows clustered directly; above this a seeded sample of this size is used (default 5,000) */
@@ -26,7 +26,7 @@ export interface HierarchicalOptions {
   readonly seed?: number;
 }
 
-export interface HierarchicalResult {
+interface HierarchicalResult {
   /** 0..k-1, numbered in order of first appearance by row index */
   readonly labels: Int32Array;
   /** k x d means of the final clusters, row c for label c */

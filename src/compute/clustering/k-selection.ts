@@ -16,12 +16,12 @@ import { createRng, sampleIndices } from '../random.ts';
 import { kmeans, type KMeansOptions, type KMeansResult } from './kmeans.ts';
 
 /** Mean silhouette of a labelling (the metrics module's; on a seeded sample for large data). */
-export type SilhouetteFn = (m: Matrix, labels: Int32Array) => number;
+type SilhouetteFn = (m: Matrix, labels: Int32Array) => number;
 
 /** A k-means implementation: `kmeans` (default) or a KMeansPool's / kmeansParallel's. */
-export type KMeansFit = (data: Matrix, k: number, options: KMeansOptions) => KMeansResult | Promise<KMeansResult>;
+type KMeansFit = (data: Matrix, k: number, options: KMeansOptions) => KMeansResult | Promise<KMeansResult>;
 
-export interface KSelectionOptions {
+interface KSelectionOptions {
   kMin?: number;
   kMax?: number;
   silhouette: SilhouetteFn;
@@ -43,7 +43,7 @@ export interface KCurvePoint {
   iterations: number;
 }
 
-export type KSelectionRule = 'best-silhouette' | 'near-tie-elbow' | 'near-tie-smallest' | 'single-candidate';
+type KSelectionRule = 'best-silhouette' | 'near-tie-elbow' | 'near-tie-smallest' | 'single-candidate';
 
 export interface KSelection {
   /** inertias are over `curveRows` rows */

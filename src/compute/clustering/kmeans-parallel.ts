@@ -31,7 +31,7 @@ import {
 // ---- protocol between kmeans-parallel.ts and kmeans-worker.ts
 
 /** Everything a worker needs for one run; the arrays are views of shared memory, so posting them copies nothing. */
-export interface WorkerSetup {
+interface WorkerSetup {
   data: Float64Array;
   n: number;
   d: number;
@@ -108,7 +108,7 @@ const sharedCopies = new WeakMap<Float64Array, Matrix>();
  * The matrix itself when it already lives in shared memory; otherwise a shared copy (remembered for the same input
  * array, so k selection copies once), made in slices so the event loop keeps turning.
  */
-export async function toSharedMatrix(m: Matrix): Promise<Matrix> {
+async function toSharedMatrix(m: Matrix): Promise<Matrix> {
   if (m.data.buffer instanceof SharedArrayBuffer) return m;
   const known = sharedCopies.get(m.data);
   if (known && known.rows === m.rows && known.cols === m.cols) return known;
@@ -125,12 +125,12 @@ export async function toSharedMatrix(m: Matrix): Promise<Matrix> {
 
 // ---- pool
 
-export interface PoolOptions {
+interface PoolOptions {
   /** worker threads; default os.availableParallelism() */
   threads?: number;
 }
 
-export interface ParallelKMeansOptions extends KMeansOptions, PoolOptions {}
+interface ParallelKMeansOptions extends KMeansOptions, PoolOptions {}
 
 /**
  * Worker threads for k-means, reusable across data sets and runs (e.g. every k of a k selection, every retrain):
@@ -231,7 +231,7 @@ function combine(cmd: LloydCommand, replies: LloydReply[]): LloydReply {
 const sharedPools = new Map<number, Promise<KMeansPool>>();
 
 /** A process-wide pool per thread count, started on first use and kept (idle workers do not hold the process). */
-export async function sharedKMeansPool(options: PoolOptions = {}): Promise<KMeansPool> {
+async function sharedKMeansPool(options: PoolOptions = {}): Promise<KMeansPool> {
   const threads = options.threads ?? availableParallelism();
   let pool = sharedPools.get(threads);
   if (pool && !(await pool.catch(() => undefined))?.usable) pool = undefined;

@@ -58,7 +58,7 @@ export interface KMeansResult {
   bestStart: number;
 }
 
-export interface ResolvedKMeansOptions {
+interface ResolvedKMeansOptions {
   nInit: number;
   maxIter: number;
   tol: number;
@@ -171,9 +171,9 @@ export function startCentroids(data: Matrix, k: number, rng: Rng, sampleSize: nu
 // ---------------------------------------------------------------------------------------------------------------------
 // Buffers and passes (shared with the worker threads)
 
-export const BLOCK_SHIFT = 12;
+const BLOCK_SHIFT = 12;
 /** Rows per block: the unit of work split among threads and of partial sums. */
-export const BLOCK_ROWS = 1 << BLOCK_SHIFT;
+const BLOCK_ROWS = 1 << BLOCK_SHIFT;
 
 export function blockCount(n: number): number {
   return (n + BLOCK_ROWS - 1) >>> BLOCK_SHIFT;
@@ -184,14 +184,14 @@ export function blockCount(n: number): number {
  * the start of the run, the sum of its shifts (which loosens the upper bounds of its rows) and the sum of the drops
  * of its rows' lower bounds (Hamerly: the largest shift among the other centres).
  */
-export interface ParamLayout {
+interface ParamLayout {
   half: number;
   grow: number;
   drop: number;
   length: number;
 }
 
-export function paramLayout(k: number, d: number): ParamLayout {
+function paramLayout(k: number, d: number): ParamLayout {
   const half = k * d;
   const grow = half + k;
   const drop = grow + k;
@@ -223,9 +223,9 @@ export interface RunBuffers {
   params: Float64Array;
 }
 
-export type LloydBuffers = RowBuffers & RunBuffers;
+type LloydBuffers = RowBuffers & RunBuffers;
 
-export type Allocate = (bytes: number) => ArrayBuffer | SharedArrayBuffer;
+type Allocate = (bytes: number) => ArrayBuffer | SharedArrayBuffer;
 const localMemory: Allocate = (bytes) => new ArrayBuffer(bytes);
 
 export function allocateRowBuffers(n: number, alloc: Allocate = localMemory): RowBuffers {
@@ -275,11 +275,11 @@ export type LloydReply = number | FarPoint[] | undefined;
 
 // ---- row kernels
 
-export type DistKernel = (x: Float64Array, xo: number, c: Float64Array, co: number) => number;
+type DistKernel = (x: Float64Array, xo: number, c: Float64Array, co: number) => number;
 /** Index of the nearest centre to the row at xo; out[0] = its squared distance, out[1] = the second smallest (ties: lower index). */
-export type NearestTwoKernel = (x: Float64Array, xo: number, c: Float64Array, out: Float64Array) => number;
+type NearestTwoKernel = (x: Float64Array, xo: number, c: Float64Array, out: Float64Array) => number;
 
-export interface RowKernels {
+interface RowKernels {
   /** squared distance between the row at xo of x and the centre at co of c */
   readonly dist: DistKernel;
   readonly nearestTwo: NearestTwoKernel;
@@ -294,7 +294,7 @@ const kernelCache = new Map<string, RowKernels>();
  * the usual shapes straight-line code is generated once per (d, k) (only integers go into it): about 2x faster than
  * the loops. Both versions add the d squared differences in the same order, so they give identical results.
  */
-export function rowKernels(d: number, k: number): RowKernels {
+function rowKernels(d: number, k: number): RowKernels {
   const key = `${d}x${k}`;
   let kernels = kernelCache.get(key);
   if (!kernels) {
@@ -351,7 +351,7 @@ function loopKernels(d: number, k: number): RowKernels {
 // ---- passes
 
 /** Runs one pass over blocks [b0, b1). */
-export function runPass(c: PassContext, cmd: LloydCommand, b0: number, b1: number): LloydReply {
+function runPass(c: PassContext, cmd: LloydCommand, b0: number, b1: number): LloydReply {
   const kern = rowKernels(c.d, c.k);
   switch (cmd.op) {
     case 'assign':

@@ -6,7 +6,7 @@ import betainc from '@stdlib/math-base-special-betainc';
 import type { Matrix } from '../matrix.ts';
 import { type Labels, checkSampleCount, encodeLabels } from './inertia.ts';
 
-export interface AnovaResult {
+interface AnovaResult {
   /** per feature; NaN for a constant feature (0 / 0), Infinity when only the within-cluster spread is 0 */
   readonly f: number[];
   /** per feature, P(F > f) */

@@ -7,7 +7,7 @@ import { clusterMeans } from '../clustering/centroids.ts';
 /** Any integer labelling: Int32Array from the clusterers, number[] from JSON. */
 export type Labels = ArrayLike<number>;
 
-export interface EncodedLabels {
+interface EncodedLabels {
   /** per sample, 0..k-1 */
   readonly codes: Int32Array;
   /** the distinct labels, ascending (scikit-learn's LabelEncoder order); code c stands for values[c] */
@@ -48,7 +48,7 @@ export function clustersForIndex(m: Matrix, labels: Labels, what: string): { enc
 }
 
 /** Mean of each cluster's rows, one row per code (k x d). */
-export function centroidsOf(m: Matrix, enc: EncodedLabels): Matrix {
+function centroidsOf(m: Matrix, enc: EncodedLabels): Matrix {
   return clusterMeans(m, enc.codes, enc.k).means;
 }
 

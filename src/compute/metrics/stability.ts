@@ -7,15 +7,15 @@ import { createRng } from '../random.ts';
 import { adjustedRandIndex } from './agreement.ts';
 import type { Labels } from './inertia.ts';
 
-export interface FittedPartition {
+interface FittedPartition {
   /** labels for every row of m (any integer coding) */
   predict(m: Matrix): Labels;
 }
 
 /** Trains on m; the seed makes the fit reproducible. */
-export type SeededFit = (m: Matrix, seed: number) => FittedPartition;
+type SeededFit = (m: Matrix, seed: number) => FittedPartition;
 
-export interface StabilityOptions {
+interface StabilityOptions {
   /** number of bootstrap fits, B */
   readonly resamples: number;
   readonly seed: number;
@@ -25,7 +25,7 @@ export interface StabilityOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-export interface StabilityResult {
+interface StabilityResult {
   /** mean ARI over the runs */
   readonly mean: number;
   /** population std (ddof = 0) of the ARIs */

@@ -3,7 +3,7 @@
 
 import { type Matrix, matrix } from '../matrix.ts';
 
-export interface Imputation {
+interface Imputation {
   /** a copy of the input with every NaN replaced by its column median */
   readonly matrix: Matrix;
   /** per column: median of the non-missing values (0 when the whole column is missing) */

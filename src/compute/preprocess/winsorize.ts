@@ -8,7 +8,7 @@ export interface ColumnBounds {
   readonly upper: number;
 }
 
-export interface Winsorization {
+interface Winsorization {
   /** a copy of the input, clipped */
   readonly matrix: Matrix;
   readonly bounds: ColumnBounds[];

@@ -4,7 +4,7 @@
 import type { Matrix } from '../matrix.ts';
 import { createRng, sampleIndices } from '../random.ts';
 
-export interface PcaOptions {
+interface PcaOptions {
   /** rows used to fit and returned as points (default 5,000) */
   readonly sampleSize?: number;
   readonly seed?: number;
@@ -12,7 +12,7 @@ export interface PcaOptions {
   readonly components?: number;
 }
 
-export interface Pca {
+interface Pca {
   /** per feature, the sample mean that was subtracted */
   readonly mean: number[];
   /** one unit row per component, largest first; sign fixed so the largest |entry| is positive (scikit-learn's svd_flip) */

@@ -8,7 +8,7 @@ import { badInput, notFound, PortraitError } from '../../errors.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { checkId } from '../users/check-text.ts';
 
-export const KEY_PREFIX = 'prt_';
+const KEY_PREFIX = 'prt_';
 
 export interface Principal {
   role: Role;
@@ -19,7 +19,7 @@ export interface Principal {
 
 export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
-export function generateKey(): string {
+function generateKey(): string {
   return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 

@@ -22,7 +22,7 @@ export const MUTATION_ROLES: Record<keyof MutationResolvers, Role> = {
 };
 
 /** Queries need READ, except these. */
-export const QUERY_ROLES: Partial<Record<keyof QueryResolvers, Role>> = {
+const QUERY_ROLES: Partial<Record<keyof QueryResolvers, Role>> = {
   apiKeys: 'ADMIN',
 };
 
@@ -40,7 +40,7 @@ function rootFields(selections: readonly SelectionNode[], document: DocumentNode
 }
 
 /** The highest role any root field of the operation needs (an unknown mutation field needs ADMIN). */
-export function requiredRole(operation: OperationDefinitionNode, document: DocumentNode): Role {
+function requiredRole(operation: OperationDefinitionNode, document: DocumentNode): Role {
   const mutation = operation.operation === 'mutation';
   let role: Role = 'READ';
   for (const field of rootFields(operation.selectionSet.selections, document)) {
@@ -52,7 +52,7 @@ export function requiredRole(operation: OperationDefinitionNode, document: Docum
   return role;
 }
 
-export const hasRole = (principal: Principal, role: Role) => RANK[principal.role] >= RANK[role];
+const hasRole = (principal: Principal, role: Role) => RANK[principal.role] >= RANK[role];
 
 export function authorizationPlugin<C extends { principal: Principal }>(): ApolloServerPlugin<C> {
   return {

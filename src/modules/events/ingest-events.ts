@@ -33,7 +33,7 @@ import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../p
 import type { Placement } from '../profiles/placement.ts';
 import { isRejection, MAX_EVENTS_PER_CALL, validateEvent, type EventRejectCode, type ValidEvent } from './validate-event.ts';
 
-export interface RejectedEvent {
+interface RejectedEvent {
   index: number;
   eventId: string | null;
   code: EventRejectCode;
@@ -46,7 +46,7 @@ export interface IngestResult {
   rejected: RejectedEvent[];
 }
 
-export interface IngestOptions {
+interface IngestOptions {
   now?: Date;
   /** the configured categories and their daily decay (interest tags) */
   interestTags: Pick<InterestTagsConfig, 'categories' | 'dailyDecay'>;

@@ -12,7 +12,7 @@ import { swapBaseline, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import { MAX_USERS_PER_CALL, validateImport, type ImportRejectCode, type ValidImport } from './validate-import.ts';
 
-export interface RejectedUser {
+interface RejectedUser {
   index: number;
   userId: string | null;
   code: ImportRejectCode;
@@ -25,7 +25,7 @@ export interface ImportResult {
   rejected: RejectedUser[];
 }
 
-export interface ImportOptions {
+interface ImportOptions {
   now?: Date;
   /** Keeps the segment of every imported user current, in the same transaction (wired at src/app/). */
   placement?: Placement;

@@ -7,7 +7,7 @@ import type { Db } from '../../db/client.ts';
 import type { Job } from '../../generated/prisma/client.ts';
 import type { InputJsonValue } from '../../generated/prisma/internal/prismaNamespace.ts';
 
-export const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 3;
 const CLAIM_LOCK = 72_707_370;
 
 export async function enqueue(db: Db, kind: string, payload: InputJsonValue, createdBy: string | null): Promise<Job> {

@@ -11,7 +11,7 @@ import { fromPrisma } from '../../db/sql.ts';
 import { countProfiles, scanWithDemographics } from '../profiles/profile-store.ts';
 import { profileFeatures } from '../profiles/profile-view.ts';
 
-export interface PopulationStats {
+interface PopulationStats {
   labelThresholds: LabelThresholds;
   rfmCuts: RfmCutPoints;
   population: number;

@@ -12,9 +12,9 @@ export const AGGREGATE_FIELDS = [
   'purchaseCount', 'totalSpent', 'eventCount', 'lastPurchaseAt', 'firstEventAt', 'lastEventAt',
 ] as const satisfies readonly (keyof Profile)[];
 
-export type Aggregates = Pick<Profile, (typeof AGGREGATE_FIELDS)[number]>;
+type Aggregates = Pick<Profile, (typeof AGGREGATE_FIELDS)[number]>;
 
-export interface AggregateEvent {
+interface AggregateEvent {
   type: EventType;
   occurredAt: Date;
   amount: number | null;

@@ -29,7 +29,7 @@ type Client = Db | Tx;
 
 export const MAX_SAMPLE = 10_000;
 
-export type CoverageCounts = { users: number; profiled: number } & Record<CompletenessFeature, number>;
+type CoverageCounts = { users: number; profiled: number } & Record<CompletenessFeature, number>;
 
 /**
  * All users, users with a profile, and per key column the users with a non-default value: non-zero totals, non-null
@@ -61,7 +61,7 @@ interface RawStats {
   max: number | null;
 }
 
-export interface ProfileStats {
+interface ProfileStats {
   profiled: number;
   eventsPerUser: RawStats;
   profileAgeHours: RawStats;

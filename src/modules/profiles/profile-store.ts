@@ -41,7 +41,7 @@ const COLUMNS = {
   updatedAt: ['updated_at', 'timestamptz'],
 } as const satisfies Record<keyof Profile, readonly [string, SqlType]>;
 
-export type ProfileField = keyof Profile;
+type ProfileField = keyof Profile;
 const FIELDS = Object.keys(COLUMNS) as ProfileField[];
 
 /** A profile with the demographics of its user: what placement, the view and training read together. */

@@ -26,13 +26,13 @@ import {
 
 const MAX_TOP_TAGS = 100;
 
-export interface QualityOptions {
+interface QualityOptions {
   sampleSeed: number;
   sampleLimit: number;
   topTags: number;
 }
 
-export interface QualityReport {
+interface QualityReport {
   generatedAt: Date;
   coverage: { users: number; profiled: number; share: number };
   completeness: FeatureCompleteness[];

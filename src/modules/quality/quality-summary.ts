@@ -34,13 +34,13 @@ export function completeness(counts: Readonly<Record<CompletenessFeature, number
   return COMPLETENESS_FEATURES.map((feature) => ({ feature, users: counts[feature], share: shareOf(counts[feature], users) }));
 }
 
-export interface LevelShare {
+interface LevelShare {
   value: number;
   users: number;
   share: number;
 }
 
-export interface TagShare {
+interface TagShare {
   tag: string;
   users: number;
   share: number;
@@ -101,7 +101,7 @@ export function summariseSample(rows: readonly SampledProfile[], now: Date, conf
 /** Shares are ratios of counts: a delta equal to the threshold must not flip on rounding noise (0.55 - 0.5 > 0.05). */
 const DRIFT_EPSILON = 1e-9;
 
-export interface SegmentDrift<S> {
+interface SegmentDrift<S> {
   segment: S;
   trainingShare: number;
   liveUsers: number;

@@ -15,9 +15,9 @@ import { predictRows, transformRows, type FittedPipeline } from '../../compute/p
 import { silhouetteSampled } from '../../compute/metrics/silhouette.ts';
 
 /** Rows the silhouette is computed on (as the training metric's sample). */
-export const GUARD_SILHOUETTE_SAMPLE = 10_000;
+const GUARD_SILHOUETTE_SAMPLE = 10_000;
 
-export interface GuardInput {
+interface GuardInput {
   /** the current users as raw rows of the new model's features (NaN = missing) */
   readonly freshRaw: Matrix;
   readonly fresh: FittedPipeline;

@@ -8,21 +8,21 @@ import { scoreRfm, type RfmCutPoints, type RfmScore } from '../../rules/rfm.ts';
 
 type NumericKey = { [K in keyof ProfileFeatures]: ProfileFeatures[K] extends number | null ? K : never }[keyof ProfileFeatures];
 
-export const PROFILE_FEATURES = [
+const PROFILE_FEATURES = [
   'sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'lastPurchaseDays',
   'avgOrderValue', 'engagementScore', 'recencyScore', 'activityLevel', 'userType', 'totalSessionDuration', 'pageViews',
   'totalDwellSeconds', 'clicks', 'cartAdds', 'reviews', 'eventCount',
 ] as const satisfies readonly NumericKey[];
-export const USER_FEATURES = ['age', 'cityTier'] as const;
+const USER_FEATURES = ['age', 'cityTier'] as const;
 /** RFM scores 1-5 against the population's quintiles; a model trained on them keeps the cut points it used. */
-export const RFM_FEATURES = ['rfmRecency', 'rfmFrequency', 'rfmMonetary'] as const;
+const RFM_FEATURES = ['rfmRecency', 'rfmFrequency', 'rfmMonetary'] as const;
 
 export type FeatureName = (typeof PROFILE_FEATURES)[number] | (typeof USER_FEATURES)[number] | (typeof RFM_FEATURES)[number];
 export const ALL_FEATURES: readonly FeatureName[] = [...PROFILE_FEATURES, ...USER_FEATURES, ...RFM_FEATURES];
 export const usesRfm = (features: readonly FeatureName[]) => features.some((f) => (RFM_FEATURES as readonly string[]).includes(f));
 
 /** The seed practice's behaviour and value features. */
-export const DEFAULT_FEATURES: readonly FeatureName[] = [
+const DEFAULT_FEATURES: readonly FeatureName[] = [
   'sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'lastPurchaseDays',
   'avgOrderValue', 'engagementScore', 'recencyScore',
 ];
@@ -40,7 +40,7 @@ export function resolveFeatures(names: readonly string[] | null | undefined, fie
   return names as FeatureName[];
 }
 
-export interface FeatureSource {
+interface FeatureSource {
   profile: Profile;
   age: number | null;
   cityTier: number | null;

@@ -29,12 +29,12 @@ import { segmentStatistics } from './segment-statistics.ts';
 export type { RunKMeans } from '../../compute/clustering/estimators.ts';
 
 /** Rows the silhouette is computed on (exact below, seeded sample above): ~10k rows cost under a second. */
-export const SILHOUETTE_SAMPLE = 10_000;
+const SILHOUETTE_SAMPLE = 10_000;
 /** k selection runs on a seeded sample of this many rows; the final fit uses every row. */
-export const SELECTION_SAMPLE = 50_000;
+const SELECTION_SAMPLE = 50_000;
 /** Agglomerative clustering is O(n^2) in memory: it runs on a sample, the rest goes to the nearest cluster. */
-export const HIERARCHICAL_SAMPLE = 4_000;
-export const DBSCAN_SAMPLE = 20_000;
+const HIERARCHICAL_SAMPLE = 4_000;
+const DBSCAN_SAMPLE = 20_000;
 const STABILITY_RESAMPLES = 5;
 const STABILITY_SAMPLE = 20_000;
 const PROJECTION_POINTS = 2_000;
@@ -58,7 +58,7 @@ export function withSkippedRows(result: TrainingResult, skipped: number, warning
   return { ...result, report: { ...result.report, warnings: [...result.report.warnings, warning(skipped)] } };
 }
 
-export interface TrainHooks {
+interface TrainHooks {
   runKMeans: RunKMeans;
   onProgress?: (fraction: number, stage: string) => void;
 }

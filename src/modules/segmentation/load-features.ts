@@ -8,7 +8,7 @@ import { countProfiles, scanWithDemographics } from '../profiles/profile-store.t
 import { writeFeatures, type FeatureName } from './features.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';
 
-export interface FeatureMatrix {
+interface FeatureMatrix {
   userIds: string[];
   matrix: Matrix;
   /** the users' gender, for segment descriptions (not a numeric feature) */
@@ -22,7 +22,7 @@ export interface FeatureMatrix {
  * summed over 1e8 rows stay finite, so the scaler's variance cannot overflow. A row beyond it (stored before the bounds
  * existed, or by a bug) is skipped and counted: one poisoned profile must not fail every training.
  */
-export const MAX_FEATURE_MAGNITUDE = 1e15;
+const MAX_FEATURE_MAGNITUDE = 1e15;
 
 /** NaN is a missing value (imputed by the pipeline); an infinite or enormous one is a bad row. */
 function usableRow(data: Float64Array, offset: number, d: number): boolean {

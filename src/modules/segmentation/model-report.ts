@@ -67,7 +67,7 @@ export interface SegmentSummary {
   stats: FeatureStat[];
 }
 
-export const kSelectionReportSchema = z.object({
+const kSelectionReportSchema = z.object({
   curve: z.array(z.object({ k: int, inertia: z.number(), silhouette: maybe, iterations: int })),
   /** rows the curve was computed on (null for models trained before it was recorded) */
   curveRows: int.nullable().default(null),
@@ -76,10 +76,9 @@ export const kSelectionReportSchema = z.object({
   rule: z.enum(['best-silhouette', 'near-tie-elbow', 'near-tie-smallest', 'single-candidate']),
   reason: z.string(),
 });
-export type KSelectionReport = z.infer<typeof kSelectionReportSchema>;
 
 /** The comparison table names the compared fits as the Algorithm enum does, hierarchical once per linkage. */
-export const COMPARED_ALGORITHMS = {
+const COMPARED_ALGORITHMS = {
   kmeans: { algorithm: 'KMEANS', linkage: null },
   gmm: { algorithm: 'GMM', linkage: null },
   ward: { algorithm: 'HIERARCHICAL', linkage: 'ward' },
@@ -94,7 +93,7 @@ export function comparedAlgorithm(name: string): (typeof COMPARED_ALGORITHMS)[ke
   return COMPARED_ALGORITHMS[name];
 }
 
-export const comparisonRowSchema = z.preprocess(
+const comparisonRowSchema = z.preprocess(
   // rows written before the enum names carry the entry's name ('kmeans', 'ward', ...) as their algorithm
   (v) => (typeof v === 'object' && v !== null && 'algorithm' in v && isComparedName(v.algorithm) ? { ...v, ...COMPARED_ALGORITHMS[v.algorithm] } : v),
   z.object({
@@ -111,10 +110,9 @@ export const comparisonRowSchema = z.preprocess(
     error: z.string().nullable(),
   }),
 );
-export type ComparisonReportRow = z.infer<typeof comparisonRowSchema>;
 
 const projectedPointSchema = z.object({ x: z.number(), y: z.number(), segment: int });
-export const projectionSchema = z.object({
+const projectionSchema = z.object({
   explainedVariance: numbers,
   // points that do not parse (one-feature models of earlier versions wrote half their points without coordinates) are left out
   points: z.array(z.unknown()).transform((ps) => ps.flatMap((p) => {
@@ -122,7 +120,6 @@ export const projectionSchema = z.object({
     return r.success ? [r.data] : [];
   })),
 });
-export type ProjectionReport = z.infer<typeof projectionSchema>;
 
 /** Everything a model reports about its training besides the fitted pipeline and the metrics. */
 export const modelReportSchema = z.object({

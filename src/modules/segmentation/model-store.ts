@@ -30,7 +30,7 @@ const LONG_TRANSACTION = { timeout: 30 * 60_000, maxWait: 60_000 };
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as InputJsonValue;
 
-export interface SaveContext {
+interface SaveContext {
   userIds: string[];
   descriptions: SegmentDescription[];
   /** the RFM cut points the features were scored with, kept so live scoring matches */

@@ -21,10 +21,10 @@ import { saveModel } from './model-store.ts';
 import { trainParamsSchema } from './model-report.ts';
 
 export const RETRAIN_JOB = 'retrain';
-export const MAX_K = 50;
+const MAX_K = 50;
 
 /** A retrain job's payload: stored as JSON in the job row and parsed back when the job runs. */
-export const retrainPayloadSchema = trainParamsSchema.extend({
+const retrainPayloadSchema = trainParamsSchema.extend({
   features: z.array(z.custom<FeatureName>((v) => typeof v === 'string' && isFeatureName(v), 'unknown feature')).min(1),
   activate: z.boolean(),
 });
@@ -62,7 +62,7 @@ export async function requestRetrain(db: Db, input: TrainInput | null | undefine
   return enqueue(db, RETRAIN_JOB, toJsonValue(payload), createdBy);
 }
 
-export interface TrainDeps {
+interface TrainDeps {
   db: Db;
   config: PortraitConfig;
   logger: Logger;

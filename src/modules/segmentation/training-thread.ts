@@ -19,7 +19,7 @@ export type TrainingMessage =
   | { type: 'error'; message: string };
 
 /** Why training could not run, from the numeric code in the worker (no database, file or network there): public. */
-export class TrainingError extends PublicError {}
+class TrainingError extends PublicError {}
 
 export function runTrainingInWorker(
   raw: Matrix,

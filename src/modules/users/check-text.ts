@@ -2,7 +2,7 @@
 // PostgreSQL cannot store NUL, and a lone UTF-16 surrogate cannot be encoded as UTF-8: node-postgres would send it as
 // U+FFFD, so "x\ud800" would read, write or delete the different id "x\uFFFD". Both are refused before any query.
 
-export const MAX_ID_LENGTH = 128;
+const MAX_ID_LENGTH = 128;
 
 // C0 controls, DEL and the C1 controls (U+0080-U+009F, e.g. U+0085 NEXT LINE): never part of an id or a name.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
