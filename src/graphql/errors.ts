@@ -2,8 +2,7 @@
 // full and masked, so internals never leak to clients.
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { HeaderMap } from '@apollo/server';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import { PortraitError, type ErrorCode } from '../errors.ts';
 import { unavailableError } from '../db/unavailable.ts';
 import type { Logger } from '../logger.ts';
@@ -20,8 +19,6 @@ const PASS_THROUGH = new Set([
   // refusals of the authorization plugin (src/modules/auth/authorization.ts)
   'UNAUTHENTICATED',
   'FORBIDDEN',
-  // a database outage while building the request context (unavailableContextError below)
-  'SERVICE_UNAVAILABLE',
 ]);
 
 function httpStatus(code: ErrorCode): number {
@@ -88,20 +85,4 @@ export function unavailableStatusPlugin<T extends object>(): ApolloServerPlugin<
       };
     },
   };
-}
-
-/**
- * For errors thrown while the request context is built (authentication reads the database), before any plugin runs:
- * Apollo answers those with the thrown GraphQLError's own status, so an outage there is a 503 too. Anything else is
- * returned unchanged.
- */
-function unavailableContextError(err: unknown): unknown {
-  const unavailable = unavailableError(err);
-  if (!unavailable) return err;
-  return new GraphQLError(unavailable.message, {
-    extensions: {
-      code: unavailable.code,
-      http: { status: httpStatus(unavailable.code), headers: new HeaderMap([['retry-after', String(RETRY_AFTER_SECONDS)]]) },
-    },
-  });
 }

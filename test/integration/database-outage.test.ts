@@ -15,6 +15,7 @@ import { loadPortraitConfig } from '../../src/config/portrait-config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServices } from '../../src/app/services.ts';
 import { createHttpServer, type HttpServer } from '../../src/http/server.ts';
+import { lockTable, until } from '../support/wait.ts';
 import { withClient } from '../../src/db/with-client.ts';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
@@ -71,42 +72,13 @@ async function gql(query: string, variables?: Record<string, unknown>) {
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body };
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
-/** Holds the events table so an ingest is certainly in flight (waiting in PostgreSQL) while the test acts. */
-async function holdEvents(): Promise<{ waiting(): Promise<number[]>; release(): Promise<void> }> {
-  const locker = new pg.Client({ connectionString: url });
-  const watcher = new pg.Client({ connectionString: url });
-  // these sessions die with the server in the first test: their errors are expected
-  locker.on('error', () => {});
-  watcher.on('error', () => {});
-  await locker.connect();
-  await watcher.connect();
-  await locker.query('BEGIN');
-  await locker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
-  return {
-    async waiting() {
-      const r = await watcher.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      return r.rows.map((row) => row.pid);
-    },
-    async release() {
-      await locker.end().catch(() => {});
-      await watcher.end().catch(() => {});
-    },
-  };
-}
 
 const countEvents = () => withClient(url, async (c) => (await c.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]!.n);
 
 describe('database outage', () => {
   it('an ingest in flight when PostgreSQL stops fails with SERVICE_UNAVAILABLE (503); the process lives and recovers', async () => {
-    const hold = await holdEvents();
+    const hold = await lockTable(url, 'events');
     try {
       const inFlight = gql(INGEST, { events: events(10_000, 'stop') });
       await until('the ingest waits on the lock', async () => (await hold.waiting()).length > 0);
@@ -133,7 +105,7 @@ describe('database outage', () => {
       assert.equal((await fetch(`${origin}/ready`)).status, 503);
       assert.equal((await fetch(`${origin}/health`)).status, 200);
     } finally {
-      await hold.release();
+      await hold.end();
     }
 
     await startPostgres();
@@ -145,7 +117,7 @@ describe('database outage', () => {
 
   it("an ingest whose session is terminated fails with SERVICE_UNAVAILABLE, changes nothing, and the next one succeeds", async () => {
     const before = await countEvents();
-    const hold = await holdEvents();
+    const hold = await lockTable(url, 'events');
     try {
       const inFlight = gql(INGEST, { events: events(1_000, 'terminated') });
       let pids: number[] = [];
@@ -155,7 +127,7 @@ describe('database outage', () => {
       assert.equal(failed.status, 503, JSON.stringify(failed.body));
       assert.equal(failed.body.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE');
     } finally {
-      await hold.release();
+      await hold.end();
     }
     assert.equal(await countEvents(), before);
     const again = await gql(INGEST, { events: events(1_000, 'terminated') });

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from '../support/server.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { lockTable, until } from '../support/wait.ts';
 import { freePort } from '../../src/db/embedded.ts';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
@@ -34,13 +35,6 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('graceful shutdown', () => {
   it('finishes an in-flight 10,000-event ingest with 200, refuses new connections, then closes', async () => {
@@ -121,28 +115,6 @@ function tenThousandEvents(prefix: string) {
   return Array.from({ length: 10_000 }, (_, i) => ({ eventId: `${prefix}-${i}`, userId: `user-${i % 100}`, type: 'PAGE_VIEW', occurredAt: new Date(t0 + i * 1000).toISOString(), durationSeconds: 5 }));
 }
 
-/** Two sessions on the service's database: one holds a table lock, one watches for sessions waiting on it. */
-async function lockTable(url: string, table: string) {
-  const locker = new pg.Client({ connectionString: url });
-  const watcher = new pg.Client({ connectionString: url });
-  // an embedded server is stopped by the service at the end of its shutdown, ending these sessions
-  locker.on('error', () => {});
-  watcher.on('error', () => {});
-  await locker.connect();
-  await watcher.connect();
-  await locker.query('BEGIN');
-  await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
-  return {
-    watcher,
-    waiting: async () =>
-      ((await watcher.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]?.n ?? 0) > 0,
-    release: () => locker.query('COMMIT'),
-    end: async () => {
-      await locker.end().catch(() => {});
-      await watcher.end().catch(() => {});
-    },
-  };
-}
 
 /** Until the service has taken the signal in hand (or is gone, which the caller's assertions then report). */
 async function signalled(service: ServiceProcess): Promise<void> {
@@ -164,10 +136,10 @@ async function drainOnSignal(service: ServiceProcess, databaseUrl: string, signa
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
       body: JSON.stringify({ query: INGEST, variables: { events: tenThousandEvents(signal) } }),
     });
-    await until('the ingest waits on the lock', lock.waiting, 20_000);
+    await until('the ingest waits on the lock', async () => (await lock.waiting()).length > 0, 20_000);
     process.kill(sendTo, signal);
     await signalled(service);
-    await lock.release();
+    await lock.commit();
     const res = await inFlight;
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { data: { ingestEvents: { accepted: 10_000, duplicates: 0, rejected: [] } } });
@@ -231,12 +203,13 @@ describe('signals to a real process', { timeout: 120_000 }, () => {
         body: JSON.stringify({ query: 'mutation { retrain(input: { k: 2 }) { id } }' }),
       });
       const jobId = ((await res.json()) as { data: { retrain: { id: string } } }).data.retrain.id;
-      const status = async () => (await lock.watcher.query<{ status: string; locked_by: string | null }>('SELECT status, locked_by FROM jobs WHERE id = $1', [jobId])).rows[0];
+      const status = async () =>
+        (await database.db.$queryRawUnsafe<{ status: string; locked_by: string | null }[]>('SELECT status::text AS status, locked_by FROM jobs WHERE id = $1::uuid', jobId))[0];
       // the job has been claimed and its handler waits on the locked profiles
-      await until('the job runs', async () => (await status())?.status === 'RUNNING' && (await lock.waiting()), 20_000);
+      await until('the job runs', async () => (await status())?.status === 'RUNNING' && (await lock.waiting()).length > 0, 20_000);
       process.kill(service.pid, 'SIGTERM');
       await signalled(service);
-      await lock.release();
+      await lock.commit();
       assert.deepEqual(await service.exit, { code: 0, signal: null });
       assert.deepEqual(await status(), { status: 'QUEUED', locked_by: null });
     } finally {
