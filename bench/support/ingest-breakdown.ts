@@ -116,12 +116,12 @@ export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions
     for (const [i, batch] of batches.entries()) {
       const inputs = batch.map(toInput);
       const now = new Date();
-      jsOnly.validate.push(timeIt(() => inputs.map((e) => validateEvent(e, now)), 3));
+      jsOnly.validate.push(timeIt(() => inputs.map((e) => validateEvent(e, now, portrait.money)), 3));
       jsOnly.stringify.push(timeIt(() => JSON.stringify(inputs), 3));
       log = [];
       const t0 = performance.now();
       const started = t0;
-      const r = await ingestEvents(pool, inputs, { now, interestTags: portrait.interestTags, placement });
+      const r = await ingestEvents(pool, inputs, { now, interestTags: portrait.interestTags, money: portrait.money, placement });
       const total = performance.now() - t0;
       if (r.accepted !== batch.length) throw new Error(`breakdown batch ${i}: accepted ${r.accepted} of ${batch.length}`);
       if (i === 0) continue; // the first batch pays for cold caches

@@ -67,8 +67,8 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
       cache: new KeyCache(),
     },
     users: new UserLookup(deps.db),
-    ingestEvents: (events) => ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, placement }),
-    importUsers: (users) => importUsers(deps.db, users, { now: now(), placement }),
+    ingestEvents: (events) => ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, money: deps.portrait.money, placement }),
+    importUsers: (users) => importUsers(deps.db, users, { now: now(), money: deps.portrait.money, placement }),
     jobs: opts.jobs ? createJobRunner(core, opts.jobs) : null,
   };
 }

@@ -78,6 +78,12 @@ export function normaliseCategory(raw: string): string {
 }
 
 const portraitConfigSchema = section({
+  money: section({
+    /** ISO 4217 code of the shop's currency (amounts are in it; shown beside them) */
+    currency: z.string(says('must be a three-letter ISO 4217 code')).regex(/^[A-Z]{3}$/, says('must be a three-letter ISO 4217 code')),
+    /** the currency's decimals (2 for CNY, USD, EUR; 0 for JPY, KRW; 3 for KWD): amounts with more are rejected */
+    decimals: z.number(says('must be an integer from 0 to 4')).int(says('must be an integer from 0 to 4')).min(0, says('must be an integer from 0 to 4')).max(4, says('must be an integer from 0 to 4')),
+  }),
   interestTags: section({
     categories: z.array(category, says('must be a list of category names')).min(1, says('must list at least one category')),
     maxTags: intAtLeast(1),
@@ -181,6 +187,7 @@ const portraitConfigSchema = section({
 });
 
 export type PortraitConfig = z.infer<typeof portraitConfigSchema>;
+export type MoneyConfig = PortraitConfig['money'];
 export type InterestTagsConfig = PortraitConfig['interestTags'];
 export type BehaviourPreferencesConfig = PortraitConfig['behaviourPreferences'];
 export type InteractionPatternConfig = BehaviourPreferencesConfig['interactionPattern'];

@@ -7,7 +7,8 @@ import { loadBehaviourCounts } from '../modules/events/behaviour-stats.ts';
 import { findModels, findSegments, segmentsOfModels } from '../modules/segmentation/model-store.ts';
 import { findJobs } from '../modules/jobs/job-queue.ts';
 import { findProfiles } from '../modules/profiles/profile-store.ts';
-import type { Job, Profile, Segment, SegmentationModel } from '../generated/prisma/client.ts';
+import type { Job, Segment, SegmentationModel } from '../generated/prisma/client.ts';
+import type { Profile } from '../modules/profiles/profile-store.ts';
 
 /** Returns rows in the order of keys (null where absent), as DataLoader requires. */
 function inKeyOrder<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): (R | null)[] {

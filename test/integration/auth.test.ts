@@ -93,7 +93,7 @@ const MUTATIONS: Record<keyof typeof MUTATION_ROLES, () => Promise<PreparedCall>
     async (data: { ingestEvents: unknown }, { e }) => {
       assert.deepEqual(data.ingestEvents, { accepted: 1, duplicates: 0, rejected: [] });
       const profile = await server.database.db.profile.findUnique({ where: { userId: e[0]!.userId } });
-      assert.equal(profile?.totalSpent, 12.5);
+      assert.equal(profile?.totalSpent.toNumber(), 12.5);
       assert.equal(profile?.eventCount, 1);
     },
   ),
@@ -104,7 +104,7 @@ const MUTATIONS: Record<keyof typeof MUTATION_ROLES, () => Promise<PreparedCall>
       assert.deepEqual(data.importUsers, { imported: 1, updated: 0, rejected: [] });
       const user = await server.database.db.user.findUnique({ where: { id: u[0]!.userId }, include: { profile: true } });
       assert.equal(user?.age, 30);
-      assert.equal(user?.profile?.totalSpent, 80);
+      assert.equal(user?.profile?.totalSpent.toNumber(), 80);
     },
   ),
   deleteUser: mutation(

@@ -57,7 +57,7 @@ describe('ingestEvents: values that poison', () => {
     assert.match(r.rejected[2]!.message, /durationSeconds must be a finite number from 0 to 86400/);
     assert.equal(r.accepted, 2);
     const p = await server.database.db.profile.findUniqueOrThrow({ where: { userId: 'u1' } });
-    assert.equal(p.totalSpent, 20_000_000);
+    assert.equal(p.totalSpent.toNumber(), 20_000_000);
   });
 });
 
@@ -167,7 +167,7 @@ describe('training with a poisoned profile', () => {
   it('skips and counts the bad row instead of failing the job', async () => {
     await importUsers(Array.from({ length: 12 }, (_, i) => ({ userId: `t${i}`, sessionsCount: 1 + i, totalSpent: 10 * (i % 4), avgSessionDuration: 60 + i })));
     // values stored before the input bounds existed: their sum overflows, so the scaler's mean would be infinite
-    await server.database.pool.query(`UPDATE profiles SET total_spent = 1e308 WHERE user_id IN ('t3', 't5')`);
+    await server.database.pool.query(`UPDATE profiles SET total_session_duration = 1e308 WHERE user_id IN ('t3', 't5')`);
     const queued = await server.gql<{ retrain: { id: string } }>(`mutation { retrain(input: { k: 2, seed: 1, features: ["totalSpent", "sessionsCount", "avgSessionDuration"] }) { id } }`);
     assert.equal(queued.errors, undefined, JSON.stringify(queued.errors));
     const job = await waitForJob(server.database.db, queued.data!.retrain.id);

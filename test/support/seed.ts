@@ -15,6 +15,20 @@ interface IngestResult { accepted: number; duplicates: number; rejected: (Reject
 
 const IMPORT = `mutation($users: [UserImportInput!]!) { importUsers(users: $users) { imported updated rejected { index userId code message } } }`;
 const INGEST = `mutation($events: [EventInput!]!) { ingestEvents(events: $events) { accepted duplicates rejected { index eventId code message } } }`;
+/** One importUsers call that must not fail as a whole; its rejections are the caller's to check. */
+export async function importUsers(server: Client, users: readonly unknown[]): Promise<ImportResult> {
+  const r = await server.gql<{ importUsers: ImportResult }>(IMPORT, { users });
+  assert.equal(r.errors, undefined, `importUsers failed: ${JSON.stringify(r.errors)}`);
+  return r.data!.importUsers;
+}
+
+/** One ingestEvents call that must not fail as a whole; its rejections are the caller's to check. */
+export async function ingestEvents(server: Client, events: readonly unknown[]): Promise<IngestResult> {
+  const r = await server.gql<{ ingestEvents: IngestResult }>(INGEST, { events });
+  assert.equal(r.errors, undefined, `ingestEvents failed: ${JSON.stringify(r.errors)}`);
+  return r.data!.ingestEvents;
+}
+
 /** Rows per call, under the API's limit of 10,000 */
 const BATCH = 5000;
 

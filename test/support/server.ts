@@ -1,7 +1,7 @@
 // A real Portrait HTTP server on a random port over a test database, and a tiny GraphQL client for it.
 import { createHttpServer, type HttpServer } from '../../src/http/server.ts';
 import { loadEnv } from '../../src/config/env.ts';
-import { loadPortraitConfig } from '../../src/config/portrait-config.ts';
+import { loadPortraitConfig, type PortraitConfig } from '../../src/config/portrait-config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createServices, type Services } from '../../src/app/services.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -32,6 +32,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** false: no job runner in this server */
   jobs?: boolean;
+  /** changes to config/portrait.json for this server */
+  configure?: (config: PortraitConfig) => PortraitConfig;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -42,7 +44,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       db: database.db,
       pool: database.pool,
       env,
-      portrait: loadPortraitConfig(env.PORTRAIT_CONFIG),
+      portrait: (opts.configure ?? ((c) => c))(loadPortraitConfig(env.PORTRAIT_CONFIG)),
       logger: opts.logger ?? createLogger('silent'),
       ...(opts.now ? { now: opts.now } : {}),
     },

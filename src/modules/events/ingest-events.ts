@@ -28,7 +28,7 @@ import { fromPool, pgTransaction } from '../../db/sql.ts';
 import { badInput } from '../../errors.ts';
 import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS } from '../profiles/aggregates.ts';
 import { applyCategories, readDecayState, storedDecayState } from '../profiles/category-weights.ts';
-import type { InterestTagsConfig } from '../../config/portrait-config.ts';
+import type { InterestTagsConfig, MoneyConfig } from '../../config/portrait-config.ts';
 import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import { isRejection, MAX_EVENTS_PER_CALL, validateEvent, type EventRejectCode, type ValidEvent } from './validate-event.ts';
@@ -50,6 +50,8 @@ interface IngestOptions {
   now?: Date;
   /** the configured categories and their daily decay (interest tags) */
   interestTags: Pick<InterestTagsConfig, 'categories' | 'dailyDecay'>;
+  /** the currency: amounts finer than its decimals are rejected */
+  money: MoneyConfig;
   /** Keeps the segment of every user whose profile changes current, in the same transaction (wired at src/app/). */
   placement?: Placement;
 }
@@ -66,7 +68,7 @@ const INSERT_EVENTS_AND_USERS = `
     INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties)
     SELECT x.e, x.u, x.t, x.o, x.i, x.c, x.a, x.d, x.x, x.p
     FROM json_to_recordset($1::json) AS x(
-      e text, u text, t "EventType", o timestamptz, i text, c text[], a float8, d float8, x text, p jsonb)
+      e text, u text, t "EventType", o timestamptz, i text, c text[], a numeric, d float8, x text, p jsonb)
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id, user_id),
   new_users AS (
@@ -99,7 +101,7 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
   const seen = new Set<string>();
   let duplicates = 0;
   inputs.forEach((input, index) => {
-    const v = validateEvent(input, now);
+    const v = validateEvent(input, now, opts.money);
     if (isRejection<EventRejectCode>(v)) {
       rejected.push({ index, eventId: input.eventId || null, code: v.code, message: v.message });
     } else if (seen.has(v.eventId)) {

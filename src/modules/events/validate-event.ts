@@ -1,7 +1,8 @@
 // Validation of one ingested event. Every rule has a stable code so clients can act on rejections.
 import type { EventInput } from '../../generated/graphql.ts';
 import type { EventType } from '../../generated/prisma/enums.ts';
-import { normaliseCategory } from '../../config/portrait-config.ts';
+import { normaliseCategory, type MoneyConfig } from '../../config/portrait-config.ts';
+import { hasAtMostDecimals, roundMoney } from '../../rules/money.ts';
 import { MAX_AMOUNT, MAX_DURATION_SECONDS } from '../../config/input-bounds.ts';
 import { checkId, checkText } from '../users/check-text.ts';
 import { InvalidDateTime, InvalidJson } from './loose-fields.ts';
@@ -65,7 +66,18 @@ export class Problems<C extends string> {
 export const boundProblem = (v: number | null | undefined, what: string, max: number): string | null =>
   v == null || (Number.isFinite(v) && v >= 0 && v <= max) ? null : `${what} must be a finite number from 0 to ${max}`;
 
-export function validateEvent(e: EventInput, now: Date): ValidEvent | Rejection<EventRejectCode> {
+/** Why an optional amount of money is out of [0, max] or finer than the currency's decimals, or null. */
+export function moneyProblem(v: number | null | undefined, what: string, max: number, money: MoneyConfig): string | null {
+  const bound = boundProblem(v, what, max);
+  if (bound !== null || v == null || hasAtMostDecimals(v, money.decimals)) return bound;
+  return `${what} must have at most ${money.decimals} decimal${money.decimals === 1 ? '' : 's'} (${money.currency})`;
+}
+
+/** An accepted amount as stored: exactly its currency decimals (drops the binary noise of 135.60999999999999). */
+export const storedAmount = (v: number | null | undefined, money: MoneyConfig): number | null =>
+  v == null ? null : roundMoney(v, money.decimals);
+
+export function validateEvent(e: EventInput, now: Date, money: MoneyConfig): ValidEvent | Rejection<EventRejectCode> {
   const problems = new Problems<EventRejectCode>();
   problems.add('INVALID_EVENT_ID', checkId(e.eventId, 'eventId'));
   problems.add('INVALID_USER_ID', checkId(e.userId, 'userId'));
@@ -76,7 +88,7 @@ export function validateEvent(e: EventInput, now: Date): ValidEvent | Rejection<
   else if (t < EARLIEST_EVENT.getTime()) problems.add('INVALID_TIMESTAMP', `occurredAt must not be before ${EARLIEST_EVENT.toISOString()}`);
   else if (t > now.getTime() + MAX_CLOCK_SKEW_MS) problems.add('INVALID_TIMESTAMP', 'occurredAt is more than an hour in the future');
   if (e.type === 'PURCHASE' && e.amount == null) problems.add('MISSING_AMOUNT', 'a PURCHASE needs an amount');
-  problems.add('INVALID_AMOUNT', boundProblem(e.amount, 'amount', MAX_AMOUNT));
+  problems.add('INVALID_AMOUNT', moneyProblem(e.amount, 'amount', MAX_AMOUNT, money));
   problems.add('INVALID_DURATION', boundProblem(e.durationSeconds, 'durationSeconds', MAX_DURATION_SECONDS));
   const categories = e.categories ?? [];
   if (categories.length > MAX_CATEGORIES) problems.add('INVALID_CATEGORIES', `at most ${MAX_CATEGORIES} categories per event`);
@@ -100,7 +112,7 @@ export function validateEvent(e: EventInput, now: Date): ValidEvent | Rejection<
     occurredAt: e.occurredAt,
     itemId: e.itemId ?? null,
     categories: [...new Set(categories.map(normaliseCategory))],
-    amount: e.amount ?? null,
+    amount: storedAmount(e.amount, money),
     durationSeconds: e.durationSeconds ?? null,
     text: e.text ?? null,
     properties: e.properties ?? null,

@@ -10,6 +10,7 @@ import { isRejection } from '../events/validate-event.ts';
 import { upsertDemographics } from '../users/user-store.ts';
 import { swapBaseline, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
+import type { MoneyConfig } from '../../config/portrait-config.ts';
 import { MAX_USERS_PER_CALL, validateImport, type ImportRejectCode, type ValidImport } from './validate-import.ts';
 
 interface RejectedUser {
@@ -27,18 +28,20 @@ export interface ImportResult {
 
 interface ImportOptions {
   now?: Date;
+  /** the currency: spend finer than its decimals is rejected */
+  money: MoneyConfig;
   /** Keeps the segment of every imported user current, in the same transaction (wired at src/app/). */
   placement?: Placement;
 }
 
-export async function importUsers(db: Db, inputs: readonly UserImportInput[], opts: ImportOptions = {}): Promise<ImportResult> {
+export async function importUsers(db: Db, inputs: readonly UserImportInput[], opts: ImportOptions): Promise<ImportResult> {
   if (inputs.length > MAX_USERS_PER_CALL) throw badInput('users', `at most ${MAX_USERS_PER_CALL} rows per call, got ${inputs.length}`);
   const now = opts.now ?? new Date();
   const rejected: RejectedUser[] = [];
   const rows: ValidImport[] = [];
   const seen = new Set<string>();
   inputs.forEach((input, index) => {
-    const v = validateImport(input, now);
+    const v = validateImport(input, now, opts.money);
     if (isRejection<ImportRejectCode>(v)) {
       rejected.push({ index, userId: input.userId || null, code: v.code, message: v.message });
     } else if (seen.has(v.userId)) {

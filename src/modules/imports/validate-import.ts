@@ -2,7 +2,8 @@
 import type { UserImportInput } from '../../generated/graphql.ts';
 import { CITY_TIERS, IMPORT_BOUNDS, MAX_AGE } from '../../config/input-bounds.ts';
 import { checkId } from '../users/check-text.ts';
-import { boundProblem, Problems, type Rejection } from '../events/validate-event.ts';
+import { boundProblem, moneyProblem, Problems, storedAmount, type Rejection } from '../events/validate-event.ts';
+import type { MoneyConfig } from '../../config/portrait-config.ts';
 import type { Demographics } from '../users/user-store.ts';
 import type { Baseline } from '../profiles/profile-store.ts';
 
@@ -27,7 +28,7 @@ const GENDER_SPELLINGS: Record<string, Gender> = {
 
 export const normaliseGender = (value: string): Gender | null => GENDER_SPELLINGS[value.trim().toLowerCase()] ?? null;
 
-export function validateImport(u: UserImportInput, now: Date): ValidImport | Rejection<ImportRejectCode> {
+export function validateImport(u: UserImportInput, now: Date, money: MoneyConfig): ValidImport | Rejection<ImportRejectCode> {
   const problems = new Problems<ImportRejectCode>();
   problems.add('INVALID_USER_ID', checkId(u.userId, 'userId'));
   if (u.age != null && (u.age < 0 || u.age > MAX_AGE)) problems.add('INVALID_AGE', `age must be from 0 to ${MAX_AGE}`);
@@ -39,7 +40,7 @@ export function validateImport(u: UserImportInput, now: Date): ValidImport | Rej
     problems.add('INVALID_CITY_TIER', `cityTier must be from ${CITY_TIERS.min} to ${CITY_TIERS.max}`);
   }
   for (const [field, max] of Object.entries(IMPORT_BOUNDS) as [keyof typeof IMPORT_BOUNDS, number][]) {
-    problems.add('INVALID_NUMBER', boundProblem(u[field], field, max));
+    problems.add('INVALID_NUMBER', field === 'totalSpent' ? moneyProblem(u[field], field, max, money) : boundProblem(u[field], field, max));
   }
   const rejection = problems.rejection();
   if (rejection) return rejection;
@@ -51,7 +52,7 @@ export function validateImport(u: UserImportInput, now: Date): ValidImport | Rej
     sessions: u.sessionsCount ?? null,
     avgSessionDuration: u.avgSessionDuration ?? null,
     pageViewsPerSession: u.pageViewsPerSession ?? null,
-    totalSpent: u.totalSpent ?? null,
+    totalSpent: storedAmount(u.totalSpent, money),
     purchases: u.purchaseFrequency ?? null,
     lastPurchaseAt: u.lastPurchaseDays != null ? new Date(now.getTime() - u.lastPurchaseDays * DAY_MS) : null,
   };

@@ -1,7 +1,8 @@
 // The running aggregates of a profile and how events change them. Pure: the ingest service locks the profile row,
 // applies a user's new events here, and writes the result back in the same transaction.
 import type { EventType } from '../../generated/prisma/enums.ts';
-import type { Profile } from '../../generated/prisma/client.ts';
+import type { Profile } from './profile-store.ts';
+import { addMoney } from '../../rules/money.ts';
 
 /** An event starts a new session when it is SESSION_START or comes more than this long after the user's previous event. */
 export const SESSION_GAP_MS = 60 * 60 * 1000;
@@ -64,7 +65,7 @@ export function applyEvents<A extends Aggregates>(current: A, events: readonly A
         break;
       case 'PURCHASE':
         next.purchaseCount += 1;
-        next.totalSpent += e.amount ?? 0;
+        next.totalSpent = addMoney(next.totalSpent, e.amount ?? 0);
         next.lastPurchaseAt = later(next.lastPurchaseAt, e.occurredAt);
         break;
       case 'REVIEW':

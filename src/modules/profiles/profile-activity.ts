@@ -1,5 +1,5 @@
 // Activity level (0-3) and user type (0 light, 1 heavy) of a stored profile (rules in src/rules/activity.ts).
-import type { Profile } from '../../generated/prisma/client.ts';
+import type { Profile } from './profile-store.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { activityLevel, userType } from '../../rules/activity.ts';
 

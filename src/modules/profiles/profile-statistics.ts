@@ -2,7 +2,7 @@
 // PostgreSQL, except the read-time features, which the caller derives in JS from a bounded, seeded sample of
 // profiles (at most MAX_SAMPLE rows ever leave the database).
 import type { Db, Tx } from '../../db/client.ts';
-import type { Profile } from '../../generated/prisma/client.ts';
+import type { Profile } from './profile-store.ts';
 
 /** The profile columns whose completeness is reported, in report order. */
 export const COMPLETENESS_FEATURES = [

@@ -8,9 +8,18 @@
 // and never read them back.
 import type { Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
-import type { Profile } from '../../generated/prisma/client.ts';
+import type { Profile as ProfileRow } from '../../generated/prisma/client.ts';
 
-type SqlType = 'text' | 'float8' | 'int' | 'timestamptz' | 'jsonb' | 'uuid';
+// 'money' is numeric(20, 4) in the database (exact; src/rules/money.ts) and a number here: read as float8 (the
+// nearest double of a value with at most 4 decimals, which prints as that value) and written from JSON numbers that
+// the writers have rounded, which numeric parses exactly.
+type SqlType = 'text' | 'float8' | 'int' | 'timestamptz' | 'jsonb' | 'uuid' | 'money';
+
+/** The columns kept as exact decimals in the database and as numbers in the service. */
+type MoneyField = 'totalSpent' | 'baseTotalSpent';
+
+/** A stored profile as the service sees it: the row, with money as numbers (see 'money'). */
+export type Profile = Omit<ProfileRow, MoneyField> & Record<MoneyField, number>;
 
 /** Every column of `profiles`: field name -> [column, SQL type]. `satisfies` fails the build when a column is added. */
 const COLUMNS = {
@@ -23,7 +32,7 @@ const COLUMNS = {
   cartAdds: ['cart_adds', 'int'],
   reviews: ['reviews', 'int'],
   purchaseCount: ['purchase_count', 'float8'],
-  totalSpent: ['total_spent', 'float8'],
+  totalSpent: ['total_spent', 'money'],
   eventCount: ['event_count', 'int'],
   lastPurchaseAt: ['last_purchase_at', 'timestamptz'],
   firstEventAt: ['first_event_at', 'timestamptz'],
@@ -32,14 +41,14 @@ const COLUMNS = {
   baseSessionDuration: ['base_session_duration', 'float8'],
   basePageViews: ['base_page_views', 'float8'],
   basePurchaseCount: ['base_purchase_count', 'float8'],
-  baseTotalSpent: ['base_total_spent', 'float8'],
+  baseTotalSpent: ['base_total_spent', 'money'],
   baseLastPurchaseAt: ['base_last_purchase_at', 'timestamptz'],
   categoryWeights: ['category_weights', 'jsonb'],
   weightsAt: ['weights_at', 'timestamptz'],
   segmentId: ['segment_id', 'uuid'],
   createdAt: ['created_at', 'timestamptz'],
   updatedAt: ['updated_at', 'timestamptz'],
-} as const satisfies Record<keyof Profile, readonly [string, SqlType]>;
+} as const satisfies Record<keyof ProfileRow, readonly [string, SqlType]>;
 
 type ProfileField = keyof Profile;
 const FIELDS = Object.keys(COLUMNS) as ProfileField[];
@@ -59,6 +68,13 @@ const DEFAULTS: Record<SqlType, (userId: string, at: Date) => unknown> = {
   timestamptz: () => null,
   jsonb: () => ({}),
   uuid: () => null,
+  money: () => 0,
+};
+
+/** How a column is read into the service's type, and the type its JSON values are written as. */
+const READ_CAST: Partial<Record<SqlType, string>> = { uuid: '::text', money: '::float8' };
+const WRITE_TYPE: Record<SqlType, string> = {
+  text: 'text', float8: 'float8', int: 'int', timestamptz: 'timestamptz', jsonb: 'jsonb', uuid: 'uuid', money: 'numeric',
 };
 
 /**
@@ -70,11 +86,11 @@ export function emptyProfile(userId: string, at: Date): Profile {
   return { ...(row as Profile), createdAt: at, updatedAt: at };
 }
 
-/** `alias.column AS "field"` for every column (uuid as text, so ids compare as strings). */
+/** `alias.column AS "field"` for every column (uuid as text, so ids compare as strings; money as a number). */
 function selectList(alias: string): string {
   return FIELDS.map((f) => {
     const [column, type] = COLUMNS[f];
-    return `${alias}.${column}${type === 'uuid' ? '::text' : ''} AS "${f}"`;
+    return `${alias}.${column}${READ_CAST[type] ?? ''} AS "${f}"`;
   }).join(', ');
 }
 
@@ -123,7 +139,7 @@ export async function writeFields<F extends Exclude<ProfileField, 'userId' | 'up
 ): Promise<void> {
   if (rows.length === 0) return;
   const set = fields.map((f) => `${COLUMNS[f][0]} = x."${f}"`).join(', ');
-  const types = ['"userId" text', ...fields.map((f) => `"${f}" ${COLUMNS[f][1]}`)].join(', ');
+  const types = ['"userId" text', ...fields.map((f) => `"${f}" ${WRITE_TYPE[COLUMNS[f][1]]}`)].join(', ');
   await sql.query(
     `UPDATE profiles p SET ${set}, updated_at = now()
      FROM json_to_recordset($1::json) AS x(${types})
@@ -230,7 +246,7 @@ export async function swapBaseline(sql: Sql, baselines: readonly Baseline[]): Pr
                 COALESCE(x."totalSpent", q.base_total_spent) AS ts,
                 COALESCE(x."lastPurchaseAt", q.base_last_purchase_at) AS lp
          FROM json_to_recordset($1::json) AS x("userId" text, sessions float8, "avgSessionDuration" float8,
-                "pageViewsPerSession" float8, "totalSpent" float8, purchases float8, "lastPurchaseAt" timestamptz)
+                "pageViewsPerSession" float8, "totalSpent" numeric, purchases float8, "lastPurchaseAt" timestamptz)
          JOIN profiles q ON q.user_id = x."userId"
          CROSS JOIN LATERAL (SELECT COALESCE(x.sessions, q.base_sessions) AS s) AS s_
        ) b
@@ -304,6 +320,12 @@ export async function countProfiles(sql: Sql, filter: Pick<PageFilter, 'received
 }
 
 /** Users with their profiles, for the user(id) hot read (one query for a batch of ids). */
-export function findUsersWithProfiles(db: Db, ids: readonly string[]) {
-  return db.user.findMany({ where: { id: { in: [...ids] } }, include: { profile: true } });
+export async function findUsersWithProfiles(db: Db, ids: readonly string[]) {
+  const users = await db.user.findMany({ where: { id: { in: [...ids] } }, include: { profile: true } });
+  return users.map((u) => ({ ...u, profile: u.profile && fromPrismaRow(u.profile) }));
+}
+
+/** A profile read through Prisma (money as Decimal) as the service sees it. */
+function fromPrismaRow(row: ProfileRow): Profile {
+  return { ...row, totalSpent: row.totalSpent.toNumber(), baseTotalSpent: row.baseTotalSpent.toNumber() };
 }

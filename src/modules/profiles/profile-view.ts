@@ -1,6 +1,6 @@
 // A profile as the API shows it: the stored running totals plus the features derived from them at read time
 // (averages, scores, days since the last purchase, activity level, user type, interest tags).
-import type { Profile } from '../../generated/prisma/client.ts';
+import type { Profile } from './profile-store.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { profileActivity } from './profile-activity.ts';
 import { currentInterestTags } from './category-weights.ts';

@@ -2,7 +2,7 @@
 // One function turns a stored profile into a vector, for training, live assignment and prediction alike.
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { profileFeatures, type ProfileFeatures } from '../profiles/profile-view.ts';
-import type { Profile } from '../../generated/prisma/client.ts';
+import type { Profile } from '../profiles/profile-store.ts';
 import { badInput } from '../../errors.ts';
 import { scoreRfm, type RfmCutPoints, type RfmScore } from '../../rules/rfm.ts';
 
