@@ -149,6 +149,8 @@ const portraitConfigSchema = section({
   }),
   labels: section({
     tierQuantiles: section({ low: share(), high: share() }),
+    /** a segment with fewer members who ever bought than this share is labelled as not buying (value, frequency NONE) */
+    minBuyerShare: share(),
     ageGroups: section({ youngBelow: positive(), middleBelow: positive() }),
     genderMixThreshold: share(),
     cityTier: section({ upperMaxTier: intAtLeast(1), mixThreshold: share() }),

@@ -12,6 +12,7 @@ import {
   type CityTierMix,
   type Gender,
   type GenderMix,
+  type PurchaseTier,
   type Tier,
   type TierCuts,
 } from './tiers.ts';
@@ -43,8 +44,10 @@ type TieredMetric = (typeof TIERED_LABELS)[TieredLabel];
 export type LabelThresholds = Readonly<Record<TieredMetric, TierCuts>>;
 
 export interface TierLabels {
-  readonly value: Tier;
-  readonly frequency: Tier;
+  /** spend among buyers; NONE: never bought */
+  readonly value: PurchaseTier;
+  /** orders among buyers; NONE: never bought */
+  readonly frequency: PurchaseTier;
   readonly recency: Tier;
   readonly engagement: Tier;
 }
@@ -68,44 +71,75 @@ export interface PopulationColumns {
   readonly cityTier: Float64Array;
 }
 
+/** The metrics tiered among buyers only (value and frequency). */
+const PURCHASE_METRICS = ['totalSpent', 'purchaseFrequency'] as const satisfies readonly TieredMetric[];
+type PurchaseMetric = (typeof PURCHASE_METRICS)[number];
+
+/** Whether a user ever bought: an order or some spend (an imported baseline may carry either). */
+const isBuyer = (totalSpent: number, purchaseFrequency: number): boolean => totalSpent > 0 || purchaseFrequency > 0;
+
 /** What the labels of one group of users are computed from. */
 export interface SegmentSummary {
   readonly size: number;
   /** mean of each metric over members with a value (NaN when none has one) */
   readonly means: Readonly<Record<KeyMetric, number>>;
+  /** members who ever bought */
+  readonly buyers: number;
+  /** mean spend and orders over the members who ever bought (NaN when none did) */
+  readonly buyerMeans: Readonly<Record<PurchaseMetric, number>>;
   readonly meanAge: number | null;
   readonly genders: Readonly<Partial<Record<Gender, number>>>;
   readonly cityTiers: ReadonlyMap<number, number>;
 }
 
-/** Population cut points for every tiered metric (25th/75th percentiles by default). */
+/**
+ * Population cut points for every tiered metric (25th/75th percentiles by default); spend and orders among the users
+ * who ever bought (see PurchaseTier).
+ */
 export function labelThresholds(
   population: Readonly<Record<TieredMetric, ArrayLike<number>>>,
   cfg: Pick<LabelsConfig, 'tierQuantiles'>,
 ): LabelThresholds {
+  const { totalSpent: spent, purchaseFrequency: orders } = population;
+  const buyers: number[] = [];
+  for (let i = 0; i < spent.length; i++) if (isBuyer(spent[i] as number, orders[i] as number)) buyers.push(i);
+  const amongBuyers = (values: ArrayLike<number>) => Float64Array.from(buyers, (i) => values[i] as number);
   return {
-    totalSpent: tierCuts(population.totalSpent, cfg),
-    purchaseFrequency: tierCuts(population.purchaseFrequency, cfg),
+    totalSpent: tierCuts(amongBuyers(spent), cfg),
+    purchaseFrequency: tierCuts(amongBuyers(orders), cfg),
     recencyScore: tierCuts(population.recencyScore, cfg),
     engagementScore: tierCuts(population.engagementScore, cfg),
   };
 }
 
-/** The four tiers of a set of metric values (a segment's means or one user's values). */
-function tierLabels(values: Readonly<Record<TieredMetric, number>>, t: LabelThresholds): TierLabels {
-  const of = (m: TieredMetric): Tier => tier(values[m], t[m].low, t[m].high);
+/**
+ * The four tiers: recency and engagement of `activity` (a segment's means or one user's values), value and frequency
+ * of `purchases` (a segment's means over its buyers, or one user's values), or NONE when `bought` is false.
+ */
+function tierLabels(
+  activity: Readonly<Record<TieredMetric, number>>,
+  purchases: Readonly<Record<PurchaseMetric, number>>,
+  bought: boolean,
+  t: LabelThresholds,
+): TierLabels {
+  const of = (m: TieredMetric, values: Readonly<Partial<Record<TieredMetric, number>>>): Tier => tier(values[m] as number, t[m].low, t[m].high);
   return {
-    value: of(TIERED_LABELS.value),
-    frequency: of(TIERED_LABELS.frequency),
-    recency: of(TIERED_LABELS.recency),
-    engagement: of(TIERED_LABELS.engagement),
+    value: bought ? of(TIERED_LABELS.value, purchases) : 'NONE',
+    frequency: bought ? of(TIERED_LABELS.frequency, purchases) : 'NONE',
+    recency: of(TIERED_LABELS.recency, activity),
+    engagement: of(TIERED_LABELS.engagement, activity),
   };
 }
 
-/** Labels of a segment: its means against the population's cut points, plus its demographic mixes. */
+/**
+ * Labels of a segment: its means against the population's cut points, plus its demographic mixes. Value and
+ * frequency are its buyers' means among the population's buyers, or NONE when fewer than `labels.minBuyerShare` of
+ * its members ever bought (a segment of people who never bought is never named after buying).
+ */
 export function segmentLabels(s: SegmentSummary, t: LabelThresholds, cfg: LabelsConfig): SegmentLabels {
+  const bought = s.size > 0 && s.buyers / s.size >= cfg.minBuyerShare;
   return {
-    ...tierLabels(s.means, t),
+    ...tierLabels(s.means, s.buyerMeans, bought, t),
     ageGroup: ageGroup(s.meanAge, cfg),
     genderMix: genderMix(s.genders, cfg.genderMixThreshold),
     cityTierMix: cityTierMix(s.cityTiers, cfg),
@@ -118,7 +152,7 @@ export function userLabels(
   t: LabelThresholds,
   cfg: Pick<LabelsConfig, 'ageGroups'>,
 ): UserLabels {
-  return { ...tierLabels(user, t), ageGroup: ageGroup(user.age, cfg) };
+  return { ...tierLabels(user, user, isBuyer(user.totalSpent, user.purchaseFrequency), t), ageGroup: ageGroup(user.age, cfg) };
 }
 
 /**
@@ -130,6 +164,8 @@ export function summariseSegments(assignment: ArrayLike<number>, k: number, pop:
   const sums = KEY_METRICS.map(() => new Float64Array(k));
   const counts = KEY_METRICS.map(() => new Float64Array(k));
   const size = new Float64Array(k);
+  const buyers = new Float64Array(k);
+  const buyerSums = PURCHASE_METRICS.map(() => new Float64Array(k));
   const ageSum = new Float64Array(k);
   const ageN = new Float64Array(k);
   const genders = Array.from({ length: k }, (): Partial<Record<Gender, number>> => ({}));
@@ -138,6 +174,13 @@ export function summariseSegments(assignment: ArrayLike<number>, k: number, pop:
     const g = assignment[i] as number;
     if (!(Number.isInteger(g) && g >= 0 && g < k)) continue;
     size[g]! += 1;
+    const spent = pop.metrics.totalSpent[i] as number;
+    const orders = pop.metrics.purchaseFrequency[i] as number;
+    if (isBuyer(spent, orders)) {
+      buyers[g]! += 1;
+      buyerSums[0]![g]! += spent;
+      buyerSums[1]![g]! += orders;
+    }
     KEY_METRICS.forEach((m, j) => {
       const v = pop.metrics[m][i] as number;
       if (Number.isNaN(v)) return;
@@ -158,9 +201,14 @@ export function summariseSegments(assignment: ArrayLike<number>, k: number, pop:
     const means = Object.fromEntries(
       KEY_METRICS.map((m, j) => [m, counts[j]![g]! > 0 ? sums[j]![g]! / counts[j]![g]! : Number.NaN]),
     ) as Record<KeyMetric, number>;
+    const buyerMeans = Object.fromEntries(
+      PURCHASE_METRICS.map((m, j) => [m, buyers[g]! > 0 ? buyerSums[j]![g]! / buyers[g]! : Number.NaN]),
+    ) as Record<PurchaseMetric, number>;
     return {
       size: size[g]!,
       means,
+      buyers: buyers[g]!,
+      buyerMeans,
       meanAge: ageN[g]! > 0 ? ageSum[g]! / ageN[g]! : null,
       genders: genders[g]!,
       cityTiers: tiers[g]!,
@@ -187,7 +235,7 @@ export function relativeProfile<K extends string>(
 
 /** Activity side of the priority quadrant: frequency, recency and engagement tiers, HIGH 2, MEDIUM 1, LOW 0 (0..6). */
 export function activityScore(l: TierLabels): number {
-  const points = (t: Tier): number => (t === 'HIGH' ? 2 : t === 'MEDIUM' ? 1 : 0);
+  const points = (t: PurchaseTier): number => (t === 'HIGH' ? 2 : t === 'MEDIUM' ? 1 : 0);
   return points(l.frequency) + points(l.recency) + points(l.engagement);
 }
 

@@ -56,26 +56,30 @@ const DISTINGUISHERS: readonly Distinguisher[] = [
 ];
 
 /**
- * Names for all segments of one model, in input (segment index) order, unique per locale. Segments sharing a base
- * name get the first trait (engagement, recency, age group, gender mix, city tiers) on which all of them differ, e.g.
- * "Mid-value steady regulars (young)"; if no trait separates them, the first keeps the base name and the others get
- * " (2)", " (3)", ... in index order. Deterministic: the same labels always give the same names.
+ * Names for all segments of one model, in input (segment index) order, unique per locale. Segments whose base names
+ * agree after the value word (same activity state and persona: "Mid-value dormant regulars" and "Low-value dormant
+ * regulars" say nearly the same thing) get the first trait (engagement, recency, age group, gender mix, city tiers)
+ * on which all of them differ, e.g. "Mid-value steady regulars (young)"; if no trait separates them, identical base
+ * names are numbered " (2)", " (3)", ... in index order. Deterministic: the same labels always give the same names.
  */
 export function nameSegments(labels: readonly SegmentLabels[]): SegmentName[] {
-  const key = (l: SegmentLabels) => `${l.value}|${activityState(l)}|${l.frequency}`;
+  const afterValue = (l: SegmentLabels) => `${activityState(l)}|${l.frequency}`;
   const groups = new Map<string, number[]>();
-  labels.forEach((l, i) => groups.set(key(l), [...(groups.get(key(l)) ?? []), i]));
+  labels.forEach((l, i) => groups.set(afterValue(l), [...(groups.get(afterValue(l)) ?? []), i]));
 
   const names: Record<Locale, string>[] = labels.map((l) => ({ EN: baseName(l, 'EN'), ZH: baseName(l, 'ZH') }));
   for (const members of groups.values()) {
     if (members.length < 2) continue;
     const qualifiers = pickDistinguisher(members.map((i) => labels[i] as SegmentLabels));
+    const seen = new Map<string, number>();
     members.forEach((i, rank) => {
+      const base = names[i]!.EN;
+      const repeat = seen.get(base) ?? 0;
+      seen.set(base, repeat + 1);
       for (const locale of LOCALES) {
         const c = catalogue(locale).name;
-        const base = names[i]![locale];
-        if (qualifiers) names[i]![locale] = fill(c.qualified, { name: base, trait: qualifiers[rank]!(locale) });
-        else if (rank > 0) names[i]![locale] = fill(c.numbered, { name: base, n: rank + 1 });
+        if (qualifiers) names[i]![locale] = fill(c.qualified, { name: names[i]![locale], trait: qualifiers[rank]!(locale) });
+        else if (repeat > 0) names[i]![locale] = fill(c.numbered, { name: names[i]![locale], n: repeat + 1 });
       }
     });
   }

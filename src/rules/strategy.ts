@@ -3,6 +3,7 @@
 import type { Catalogue } from './catalogue/en.ts';
 import { isActivityHigh, isValueHigh, type KeyMetric, type SegmentLabels, type TierLabels } from './labels.ts';
 import { catalogue, fill, type Locale } from './naming.ts';
+import type { PurchaseTier, Tier } from './tiers.ts';
 
 /** The value x activity quadrant (see labels.ts isValueHigh / isActivityHigh for what "high" means). */
 export type Priority = 'RETAIN_AND_GROW' | 'LIFT_VALUE' | 'LIFT_ACTIVITY' | 'NURTURE';
@@ -62,13 +63,13 @@ const QUADRANT_GOAL: Readonly<Record<Priority, GoalKey>> = {
   NURTURE: 'moveUpTier',
 };
 
-const byTier = <K>(t: 'HIGH' | 'MEDIUM' | 'LOW', high: K, medium: K, low: K): K =>
-  t === 'HIGH' ? high : t === 'MEDIUM' ? medium : low;
+const byTier = <K>(t: Tier, high: K, medium: K, low: K): K => (t === 'HIGH' ? high : t === 'MEDIUM' ? medium : low);
+const byPurchaseTier = <K>(t: PurchaseTier, high: K, medium: K, low: K, none: K): K => (t === 'NONE' ? none : byTier(t, high, medium, low));
 
 function traitsOf(l: SegmentLabels): TraitKey[] {
   const out: TraitKey[] = [
-    byTier<TraitKey>(l.value, 'valueHigh', 'valueMedium', 'valueLow'),
-    byTier<TraitKey>(l.frequency, 'frequencyHigh', 'frequencyMedium', 'frequencyLow'),
+    byPurchaseTier<TraitKey>(l.value, 'valueHigh', 'valueMedium', 'valueLow', 'valueNone'),
+    byPurchaseTier<TraitKey>(l.frequency, 'frequencyHigh', 'frequencyMedium', 'frequencyLow', 'frequencyNone'),
     byTier<TraitKey>(l.recency, 'recencyHigh', 'recencyMedium', 'recencyLow'),
     byTier<TraitKey>(l.engagement, 'engagementHigh', 'engagementMedium', 'engagementLow'),
   ];
@@ -89,7 +90,7 @@ function ratioInsight(key: InsightKey, ratio: number | undefined): InsightItem[]
 
 /**
  * Which texts apply. Actions: value tier (HIGH VIP/premium/personalised, MEDIUM bundles/value-for-money/membership,
- * LOW promotions/entry products/referrals), then engagement (HIGH reviews and community, LOW interactive content),
+ * LOW promotions/entry products/referrals, NONE first-order offer/entry products/conversion nudges), then engagement (HIGH reviews and community, LOW interactive content),
  * a conversion nudge when people browse but rarely buy, and dormancy (recency LOW: win-back, recall, churn survey).
  */
 export function planStrategy(l: SegmentLabels, ctx: StrategyContext = {}): StrategyPlan {
@@ -97,17 +98,19 @@ export function planStrategy(l: SegmentLabels, ctx: StrategyContext = {}): Strat
   const dormant = l.recency === 'LOW';
 
   const insights: InsightItem[] = [{ key: QUADRANT_INSIGHT[priority] }];
+  if (l.value === 'NONE') insights.push({ key: 'neverBought' });
   if (dormant && l.value === 'HIGH') insights.push({ key: 'dormantHighValue' });
   if (l.engagement === 'HIGH' && l.frequency === 'LOW') insights.push({ key: 'browseNotBuy' });
   if (l.frequency === 'HIGH' && l.engagement === 'LOW') insights.push({ key: 'buyWithoutBrowsing' });
   insights.push(...ratioInsight('spendRatio', ctx.relative?.totalSpent));
   insights.push(...ratioInsight('engagementRatio', ctx.relative?.engagementScore));
 
-  const actions: ActionKey[] = byTier<ActionKey[]>(
+  const actions: ActionKey[] = byPurchaseTier<ActionKey[]>(
     l.value,
     ['vipService', 'premiumLimited', 'personalisedRecs'],
     ['bundles', 'valueForMoney', 'membershipUpgrade'],
     ['promotions', 'entryProducts', 'referralIncentives'],
+    ['firstOrderOffer', 'entryProducts', 'conversionNudges'],
   );
   if (l.engagement === 'HIGH') actions.push('reviewsCommunity');
   if (l.engagement === 'LOW') actions.push('interactiveContent');
@@ -115,7 +118,7 @@ export function planStrategy(l: SegmentLabels, ctx: StrategyContext = {}): Strat
   if (dormant) actions.push('winBackOffers', 'personalisedRecall', 'churnSurvey');
 
   const goals: GoalKey[] = [QUADRANT_GOAL[priority]];
-  goals.push(byTier<GoalKey>(l.value, 'raiseLifetimeValue', 'upgradeMembership', 'firstRepeatPurchase'));
+  goals.push(byPurchaseTier<GoalKey>(l.value, 'raiseLifetimeValue', 'upgradeMembership', 'firstRepeatPurchase', 'firstPurchase'));
   if (l.engagement === 'HIGH') goals.push('moreReviews');
   if (l.engagement === 'LOW') goals.push('raiseEngagement');
   if (dormant) goals.push('reactivate');

@@ -3,6 +3,12 @@
 import type { LabelsConfig } from '../config/portrait-config.ts';
 
 export type Tier = 'HIGH' | 'MEDIUM' | 'LOW';
+/**
+ * Value and frequency tiers: NONE for users (and segments made mostly of users) who never bought, so the tiers of
+ * the buyers are judged among buyers. Most users of a shop never buy, which puts the 25th percentile of spend at 0:
+ * tiered over everyone, a segment at 0.02x the average spend came out "Mid-value".
+ */
+export type PurchaseTier = Tier | 'NONE';
 export type AgeGroup = 'YOUNG' | 'MIDDLE' | 'MATURE';
 export type Gender = 'MALE' | 'FEMALE' | 'OTHER';
 export type GenderMix = 'MALE_DOMINANT' | 'FEMALE_DOMINANT' | 'OTHER_DOMINANT' | 'BALANCED' | 'UNKNOWN';

@@ -11,11 +11,12 @@ import type { FeatureName } from './features.ts';
 export const DESCRIPTION_COLUMNS: readonly FeatureName[] = [...KEY_METRICS, 'age', 'cityTier'];
 
 const tier = z.enum(['HIGH', 'MEDIUM', 'LOW']);
+const purchaseTier = z.enum(['HIGH', 'MEDIUM', 'LOW', 'NONE']);
 /** A segment's description as stored in its `labels` column (parsed with this schema when read). */
 export const segmentDescriptionSchema = z.object({
   labels: z.object({
-    value: tier,
-    frequency: tier,
+    value: purchaseTier,
+    frequency: purchaseTier,
     recency: tier,
     engagement: tier,
     ageGroup: z.enum(['YOUNG', 'MIDDLE', 'MATURE']).nullable(),

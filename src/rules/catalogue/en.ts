@@ -5,7 +5,7 @@ import type { PreferenceCode } from '../activity.ts';
 import type { ActivityState } from '../naming.ts';
 import type { RfmSegment } from '../rfm.ts';
 import type { Priority } from '../strategy.ts';
-import type { AgeGroup, CityTierMix, GenderMix, Tier } from '../tiers.ts';
+import type { AgeGroup, CityTierMix, GenderMix, PurchaseTier, Tier } from '../tiers.ts';
 
 export type Locale = 'EN' | 'ZH';
 
@@ -17,20 +17,20 @@ export const en = {
     qualified: '{name} ({trait})',
     /** a duplicate base name no single trait tells apart */
     numbered: '{name} ({n})',
-    value: { HIGH: 'High-value', MEDIUM: 'Mid-value', LOW: 'Low-value' } satisfies Record<Tier, string>,
+    value: { HIGH: 'High-value', MEDIUM: 'Mid-value', LOW: 'Low-value', NONE: 'Zero-spend' } satisfies Record<PurchaseTier, string>,
     state: {
       ACTIVE: 'active',
       STEADY: 'steady',
       PASSIVE: 'passive',
       DORMANT: 'dormant',
     } satisfies Record<ActivityState, string>,
-    persona: { HIGH: 'loyalists', MEDIUM: 'regulars', LOW: 'occasional buyers' } satisfies Record<Tier, string>,
+    persona: { HIGH: 'loyalists', MEDIUM: 'regulars', LOW: 'occasional buyers', NONE: 'browsers' } satisfies Record<PurchaseTier, string>,
     engagement: {
       HIGH: 'highly engaged',
       MEDIUM: 'moderately engaged',
       LOW: 'rarely engaged',
     } satisfies Record<Tier, string>,
-    recency: { HIGH: 'recent buyers', MEDIUM: 'lapsing', LOW: 'long inactive' } satisfies Record<Tier, string>,
+    recency: { HIGH: 'recently active', MEDIUM: 'lapsing', LOW: 'long inactive' } satisfies Record<Tier, string>,
   },
   ageGroup: { YOUNG: 'young', MIDDLE: 'middle-aged', MATURE: 'mature' } satisfies Record<AgeGroup, string>,
   genderMix: {
@@ -53,15 +53,17 @@ export const en = {
     NURTURE: 'Nurture',
   } satisfies Record<Priority, string>,
   traits: {
-    valueHigh: 'Spend above the 75th percentile of all users',
-    valueMedium: 'Spend in the middle range (25th to 75th percentile)',
-    valueLow: 'Spend at or below the 25th percentile',
+    valueHigh: 'Spend above the 75th percentile of buyers',
+    valueMedium: 'Spend in the middle range of buyers (25th to 75th percentile)',
+    valueLow: 'Spend at or below the 25th percentile of buyers',
+    valueNone: 'Most have never bought anything',
     frequencyHigh: 'Order often',
     frequencyMedium: 'Order now and then',
     frequencyLow: 'Order rarely',
-    recencyHigh: 'Bought recently',
-    recencyMedium: 'Last order some time ago',
-    recencyLow: 'Dormant: no recent order',
+    frequencyNone: 'No orders yet',
+    recencyHigh: 'Active recently',
+    recencyMedium: 'Last active some time ago',
+    recencyLow: 'Dormant: no recent activity',
     engagementHigh: 'Highly engaged: many, long, deep sessions',
     engagementMedium: 'Moderately engaged',
     engagementLow: 'Low engagement: few, short sessions',
@@ -84,6 +86,7 @@ export const en = {
     dormantHighValue: 'High-value users who have gone quiet: a churn risk worth acting on now.',
     browseNotBuy: 'Browse a lot but rarely order: there is a conversion gap.',
     buyWithoutBrowsing: 'Order often with little browsing: goal-driven shoppers who know what they want.',
+    neverBought: 'Most of them have never ordered: the first order is what to win.',
     spendRatio: 'Spend {ratio}× the average user.',
     engagementRatio: 'Engagement {ratio}× the average user.',
   },
@@ -97,6 +100,7 @@ export const en = {
     promotions: 'Target them with promotions and coupons.',
     entryProducts: 'Lead with low-threshold entry products.',
     referralIncentives: 'Offer referral incentives (rewards for inviting friends).',
+    firstOrderOffer: 'Offer a first-order incentive: a welcome coupon or free delivery.',
     reviewsCommunity: 'Invite them to write reviews and join the community.',
     interactiveContent: 'Engage them with interactive content: quizzes, live streams, mini-games.',
     conversionNudges: 'Nudge conversion: cart reminders and price-drop alerts.',
@@ -112,6 +116,7 @@ export const en = {
     moveUpTier: 'Move users up to the next value tier at low cost.',
     upgradeMembership: 'Grow the share of upgraded members.',
     firstRepeatPurchase: 'Convert to a first or repeat order.',
+    firstPurchase: 'Convert browsers into first-time buyers.',
     moreReviews: 'Grow reviews and community contributions.',
     raiseEngagement: 'Raise engagement: more sessions, longer visits.',
     reactivate: 'Reactivate dormant users and cut churn.',

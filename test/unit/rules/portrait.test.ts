@@ -20,13 +20,14 @@ import {
 } from '../../../src/rules/labels.ts';
 import { activityState, baseName, nameSegments } from '../../../src/rules/naming.ts';
 import { planStrategy, priorityOf, strategyFor, type ActionKey } from '../../../src/rules/strategy.ts';
-import type { Tier } from '../../../src/rules/tiers.ts';
+import type { PurchaseTier, Tier } from '../../../src/rules/tiers.ts';
 import { en } from '../../../src/rules/catalogue/en.ts';
 
 const cfg = loadPortraitConfig(fileURLToPath(new URL('../../../config/portrait.json', import.meta.url)));
 
-// 11 users: spend 0..100 by 10, orders 0..10, recency and engagement 0..1 by 0.1.
-// numpy: quantile(spend, [.25, .75]) == [25, 75]; orders [2.5, 7.5]; scores [0.25, 0.75].
+// 11 users: spend 0..100 by 10, orders 0..10, recency and engagement 0..1 by 0.1. The first never bought, so spend and
+// orders are tiered among the other ten: numpy quantile([10..100], [.25, .75]) == [32.5, 77.5]; orders [3.25, 7.75];
+// scores (everyone) [0.25, 0.75].
 const idx = Array.from({ length: 11 }, (_, i) => i);
 const population = {
   totalSpent: Float64Array.from(idx, (i) => 10 * i),
@@ -45,6 +46,8 @@ const summary = (
 ): SegmentSummary => ({
   size: 10,
   means: { ...Object.fromEntries(KEY_METRICS.map((m) => [m, 1])), totalSpent: spend, purchaseFrequency: orders, recencyScore: recency, engagementScore: engagement } as Record<KeyMetric, number>,
+  buyers: 10,
+  buyerMeans: { totalSpent: spend, purchaseFrequency: orders },
   meanAge: null,
   genders: {},
   cityTiers: new Map(),
@@ -61,10 +64,16 @@ const [la, lb, lc, ld, le] = labels as [SegmentLabels, SegmentLabels, SegmentLab
 
 const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
 
+/** Every (value, frequency) pair labels can hold: both tiers among buyers, or both NONE (never bought). */
+const PURCHASE_PAIRS: readonly [PurchaseTier, PurchaseTier][] = [
+  ...(['HIGH', 'MEDIUM', 'LOW'] as const).flatMap((v) => (['HIGH', 'MEDIUM', 'LOW'] as const).map((f): [Tier, Tier] => [v, f])),
+  ['NONE', 'NONE'],
+];
+
 describe('labels', () => {
-  test('population thresholds are the 25th and 75th percentiles', () => {
-    assert.deepEqual(thresholds.totalSpent, { low: 25, high: 75 });
-    assert.deepEqual(thresholds.purchaseFrequency, { low: 2.5, high: 7.5 });
+  test('population thresholds are the 25th and 75th percentiles, of buyers for spend and orders', () => {
+    assert.deepEqual(thresholds.totalSpent, { low: 32.5, high: 77.5 });
+    assert.deepEqual(thresholds.purchaseFrequency, { low: 3.25, high: 7.75 });
     assert.ok(near(thresholds.recencyScore.low, 0.25) && near(thresholds.recencyScore.high, 0.75));
     assert.ok(near(thresholds.engagementScore.low, 0.25) && near(thresholds.engagementScore.high, 0.75));
   });
@@ -86,13 +95,53 @@ describe('labels', () => {
   });
 
   test('at a cut point the lower tier applies', () => {
-    const l = segmentLabels(summary(75, 2.5, 0.8, 0.2), thresholds, cfg.labels);
+    const l = segmentLabels(summary(77.5, 3.25, 0.8, 0.2), thresholds, cfg.labels);
     assert.deepEqual([l.value, l.frequency, l.recency, l.engagement], ['MEDIUM', 'LOW', 'HIGH', 'LOW']);
   });
 
   test('the same tiers per user', () => {
-    const u = userLabels({ totalSpent: 80, purchaseFrequency: 3, recencyScore: 0.1, engagementScore: 0.5, age: 41 }, thresholds, cfg.labels);
+    const u = userLabels({ totalSpent: 80, purchaseFrequency: 4, recencyScore: 0.1, engagementScore: 0.5, age: 41 }, thresholds, cfg.labels);
     assert.deepEqual(u, { value: 'HIGH', frequency: 'MEDIUM', recency: 'LOW', engagement: 'MEDIUM', ageGroup: 'MATURE' });
+    const never = userLabels({ totalSpent: 0, purchaseFrequency: 0, recencyScore: 0.9, engagementScore: 0.9, age: null }, thresholds, cfg.labels);
+    assert.deepEqual(never, { value: 'NONE', frequency: 'NONE', recency: 'HIGH', engagement: 'HIGH', ageGroup: null });
+  });
+
+  // Hardening item 30: most users never buy, so spend's 25th percentile over everyone is 0 and every segment with a
+  // few buyers came out "Mid-value" (one at 0.02x the average spend), while segments of non-buyers were "buyers".
+  test('a zero-heavy population: tiers among buyers, non-buying segments NONE and never named buyers', () => {
+    const n = 1000;
+    // 700 never bought; 300 buyers spend 10..300 with 1..3 orders
+    const spend = Float64Array.from({ length: n }, (_, i) => (i < 700 ? 0 : 10 * (i - 699)));
+    const orders = Float64Array.from({ length: n }, (_, i) => (i < 700 ? 0 : 1 + ((i - 700) % 3)));
+    const flat = Float64Array.from({ length: n }, (_, i) => (i % 10) / 10);
+    const t = labelThresholds({ totalSpent: spend, purchaseFrequency: orders, recencyScore: flat, engagementScore: flat }, cfg.labels);
+    assert.deepEqual(t.totalSpent, { low: 757.5, high: 2252.5 });
+    const pop: PopulationColumns = {
+      metrics: { ...Object.fromEntries(KEY_METRICS.map((m) => [m, flat])), totalSpent: spend, purchaseFrequency: orders } as Record<KeyMetric, Float64Array>,
+      age: new Float64Array(n).fill(Number.NaN),
+      gender: [],
+      cityTier: new Float64Array(n).fill(Number.NaN),
+    };
+    // segment 0: 690 non-buyers and 10 small buyers; 1: 10 non-buyers and the 100 biggest buyers; 2: the rest (buyers)
+    const assignment = Int32Array.from({ length: n }, (_, i) => (i < 690 ? 0 : i < 700 ? 1 : i < 710 ? 0 : i >= 900 ? 1 : 2));
+    const summaries = summariseSegments(assignment, 3, pop);
+    const [overall] = summariseSegments(new Int32Array(n), 1, pop);
+    const spendRatio = summaries.map((s) => s.means.totalSpent / overall!.means.totalSpent);
+    assert.ok(spendRatio[0]! < 0.05, `segment 0 spends ${spendRatio[0]}x the average`);
+    assert.deepEqual(summaries.map((s) => [s.size, s.buyers]), [[700, 10], [110, 100], [190, 190]]);
+    const l = summaries.map((s) => segmentLabels(s, t, cfg.labels));
+    assert.deepEqual(l.map((x) => [x.value, x.frequency]), [['NONE', 'NONE'], ['HIGH', 'MEDIUM'], ['MEDIUM', 'MEDIUM']]);
+    const names = nameSegments(l);
+    assert.doesNotMatch(names[0]!.EN, /buyer/i);
+    assert.doesNotMatch(names[0]!.ZH, /购/);
+    assert.match(names[0]!.EN, /^Zero-spend /);
+    const plan = planStrategy(l[0]!);
+    assert.deepEqual(plan.traits.slice(0, 2), ['valueNone', 'frequencyNone']);
+    assert.ok(plan.insights.some((i) => i.key === 'neverBought'));
+    assert.ok(plan.actions.includes('firstOrderOffer') && plan.goals.includes('firstPurchase'));
+    // the share of buyers at which a segment counts as buying is a setting
+    const strict = segmentLabels(summaries[1]!, t, { ...cfg.labels, minBuyerShare: 0.95 });
+    assert.deepEqual([strict.value, strict.frequency], ['NONE', 'NONE']);
   });
 
   test('summariseSegments: sizes, means over known values, demographics; noise skipped', () => {
@@ -155,12 +204,24 @@ describe('priority quadrant', () => {
 describe('names', () => {
   test('built from labels in EN and ZH', () => {
     assert.deepEqual(nameSegments(labels), [
-      { EN: 'High-value active loyalists', ZH: '高价值活跃忠诚用户' },
+      { EN: 'High-value active loyalists (highly engaged)', ZH: '高价值活跃忠诚用户（高互动）' },
       { EN: 'High-value dormant regulars', ZH: '高价值沉睡常客' },
-      { EN: 'Low-value active loyalists', ZH: '低价值活跃忠诚用户' },
+      { EN: 'Low-value active loyalists (moderately engaged)', ZH: '低价值活跃忠诚用户（中等互动）' },
       { EN: 'Mid-value steady regulars', ZH: '中价值稳定常客' },
       { EN: 'Low-value passive occasional buyers', ZH: '低价值低互动偶购用户' },
     ]);
+  });
+
+  test('names that would differ only in the value word get the trait that tells them apart', () => {
+    const mid = segmentLabels({ ...D, meanAge: 22 }, thresholds, cfg.labels);
+    const low = segmentLabels({ ...summary(20, 5, 0.5, 0.5), meanAge: 45 }, thresholds, cfg.labels);
+    assert.deepEqual(nameSegments([mid, low]), [
+      { EN: 'Mid-value steady regulars (young)', ZH: '中价值稳定常客（年轻）' },
+      { EN: 'Low-value steady regulars (mature)', ZH: '低价值稳定常客（成熟）' },
+    ]);
+    const words = (s: string) => s.split(' ').slice(1).join(' ');
+    const all = nameSegments(labels).map((x) => words(x.EN));
+    assert.equal(new Set(all).size, all.length, JSON.stringify(all));
   });
 
   test('same base name told apart by the first trait that differs', () => {
@@ -190,19 +251,18 @@ describe('names', () => {
   test('every combination of labels: names unique in both locales, deterministic', () => {
     const tiers: Tier[] = ['HIGH', 'MEDIUM', 'LOW'];
     const all: SegmentLabels[] = [];
-    for (const value of tiers)
-      for (const frequency of tiers)
-        for (const recency of tiers)
-          for (const engagement of tiers)
-            all.push({ value, frequency, recency, engagement, ageGroup: null, genderMix: 'UNKNOWN', cityTierMix: 'UNKNOWN' });
+    for (const [value, frequency] of PURCHASE_PAIRS)
+      for (const recency of tiers)
+        for (const engagement of tiers)
+          all.push({ value, frequency, recency, engagement, ageGroup: null, genderMix: 'UNKNOWN', cityTierMix: 'UNKNOWN' });
     const names = nameSegments(all);
     assert.equal(new Set(names.map((n) => n.EN)).size, all.length);
     assert.equal(new Set(names.map((n) => n.ZH)).size, all.length);
     assert.deepEqual(nameSegments(all), names);
     // one base name per reachable (value, activity state, persona): 36 minus the 3 "steady loyalists" (HIGH frequency
-    // with recency and engagement at least MEDIUM always scores >= 4, i.e. active)
+    // with recency and engagement at least MEDIUM always scores >= 4, i.e. active), plus the 4 states of non-buyers
     const keys = new Set(all.map((l) => `${l.value}|${activityState(l)}|${l.frequency}`));
-    assert.equal(keys.size, 33);
+    assert.equal(keys.size, 37);
     assert.equal(new Set(all.map((l) => baseName(l, 'EN'))).size, keys.size);
     assert.equal(new Set(all.map((l) => baseName(l, 'ZH'))).size, keys.size);
   });
@@ -270,20 +330,19 @@ describe('strategies', () => {
   test('every action is reachable and every combination renders in both locales', () => {
     const tiers: Tier[] = ['HIGH', 'MEDIUM', 'LOW'];
     const seen = new Set<ActionKey>();
-    for (const value of tiers)
-      for (const frequency of tiers)
-        for (const recency of tiers)
-          for (const engagement of tiers) {
-            const l: SegmentLabels = { value, frequency, recency, engagement, ageGroup: 'MIDDLE', genderMix: 'BALANCED', cityTierMix: 'MIXED' };
-            planStrategy(l).actions.forEach((a) => seen.add(a));
-            for (const locale of ['EN', 'ZH'] as const) {
-              const s = strategyFor(l, locale, { relative: { totalSpent: 0.5, engagementScore: 2 } });
-              for (const text of [...s.traits, ...s.insights, ...s.actions, ...s.goals]) {
-                assert.ok(text.length > 0 && !/[{}]/.test(text), text);
-              }
-              assert.ok(s.actions.length >= 3 && s.goals.length >= 2 && s.traits.length === 7);
+    for (const [value, frequency] of PURCHASE_PAIRS)
+      for (const recency of tiers)
+        for (const engagement of tiers) {
+          const l: SegmentLabels = { value, frequency, recency, engagement, ageGroup: 'MIDDLE', genderMix: 'BALANCED', cityTierMix: 'MIXED' };
+          planStrategy(l).actions.forEach((a) => seen.add(a));
+          for (const locale of ['EN', 'ZH'] as const) {
+            const s = strategyFor(l, locale, { relative: { totalSpent: 0.5, engagementScore: 2 } });
+            for (const text of [...s.traits, ...s.insights, ...s.actions, ...s.goals]) {
+              assert.ok(text.length > 0 && !/[{}]/.test(text), text);
             }
+            assert.ok(s.actions.length >= 3 && s.goals.length >= 2 && s.traits.length === 7);
           }
+        }
     assert.deepEqual([...seen].sort(), Object.keys(en.actions).sort());
   });
 });
