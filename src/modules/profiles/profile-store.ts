@@ -307,3 +307,17 @@ export async function countProfiles(sql: Sql, filter: Pick<PageFilter, 'received
 export function findUsersWithProfiles(db: Db, ids: readonly string[]) {
   return db.user.findMany({ where: { id: { in: [...ids] } }, include: { profile: true } });
 }
+
+/**
+ * The seeded sample of profile-statistics.ts sampleProfiles (the same users in the same order: md5(user id, seed)),
+ * as whole rows with demographics, for features derived in JS (the quality report's correlation and drift).
+ */
+export async function sampleWithDemographics(sql: Sql, seed: number, limit: number): Promise<ProfileWithDemographics[]> {
+  return split(
+    await sql.query<JoinedRow>(
+      `SELECT ${selectList('p')}, ${DEMOGRAPHICS} FROM profiles p JOIN users u ON u.id = p.user_id
+       ORDER BY md5(p.user_id || ':' || $1::text), p.user_id LIMIT $2::int`,
+      [String(seed), limit],
+    ),
+  );
+}
