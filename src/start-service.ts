@@ -46,6 +46,7 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
       await seedDemo(services, { users: env.PORTRAIT_DEMO_USERS, now: services.now(), logger });
     }
     services.jobs?.start();
+    services.monitor.start();
     const server = await createHttpServer(services);
     const address = await server.app.listen({ port: env.PORT, host: env.HOST });
     const url = `${address.replace('0.0.0.0', 'localhost')}/graphql`;
@@ -57,11 +58,13 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
       async stop() {
         await server.app.close(); // stops accepting, lets in-flight requests finish (Apollo drain plugin)
         await services.jobs?.stop(); // a running job goes back to the queue for the next process
+        await services.monitor.stop(); // the last figures are written, alerts under way are sent
         await database.close();
       },
     };
   } catch (err) {
     await services.jobs?.stop();
+    await services.monitor.stop();
     await database.close();
     throw err;
   }

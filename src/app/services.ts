@@ -16,6 +16,7 @@ import { importUsers, type ImportResult } from '../modules/imports/import-users.
 import type { Placement } from '../modules/profiles/placement.ts';
 import { JobRunner, type JobRunnerOptions } from '../modules/jobs/job-runner.ts';
 import { JOB_LANES, jobHandlers, scheduleEnqueuer, type JobDeps } from './job-handlers.ts';
+import { Monitor } from '../modules/monitoring/monitor.ts';
 
 export interface Services {
   db: Db;
@@ -37,6 +38,8 @@ export interface Services {
   importUsers(users: readonly UserImportInput[]): Promise<ImportResult>;
   /** the job runner, when this process runs jobs (not started: the caller starts it) */
   jobs: JobRunner | null;
+  /** operation figures, system health and alerts (not started: the caller starts it) */
+  monitor: Monitor;
 }
 
 interface ServiceDeps {
@@ -59,6 +62,11 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
   const activeModels = new ActiveModelCache();
   const placement = livePlacement(activeModels, deps.portrait, now);
   const core = { ...deps, now, activeModels, placement, populationStats: new PopulationStatsCache() };
+  const monitor = new Monitor(deps.db, deps.portrait, deps.logger, now, {
+    url: deps.env.PORTRAIT_ALERT_URL ?? null,
+    secret: deps.env.PORTRAIT_ALERT_SECRET ?? null,
+    intervalMinutes: deps.env.PORTRAIT_ALERT_INTERVAL_MINUTES,
+  });
   return {
     ...core,
     auth: {
@@ -67,9 +75,16 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
       cache: new KeyCache(),
     },
     users: new UserLookup(deps.db),
-    ingestEvents: (events) => ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, money: deps.portrait.money, placement }),
+    ingestEvents: async (events) => {
+      // profile lag: from the batch's arrival here to its events' profile updates being committed (when this returns)
+      const arrived = performance.now();
+      const result = await ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, money: deps.portrait.money, placement });
+      monitor.operations.recordIngest(result.accepted, performance.now() - arrived);
+      return result;
+    },
     importUsers: (users) => importUsers(deps.db, users, { now: now(), money: deps.portrait.money, placement }),
     jobs: opts.jobs ? createJobRunner(core, opts.jobs) : null,
+    monitor,
   };
 }
 

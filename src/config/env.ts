@@ -74,6 +74,13 @@ const EnvSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(DATABASE_TIMEOUT_DEFAULTS.statementTimeoutMs),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DATABASE_TIMEOUT_DEFAULTS.connectTimeoutMs),
   DATABASE_JOB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).default(DATABASE_TIMEOUT_DEFAULTS.jobStatementTimeoutMs),
+  /**
+   * Health alerts: when the status worsens, POST it to this URL, signed with PORTRAIT_ALERT_SECRET (HMAC-SHA256 of the
+   * body, header X-Portrait-Signature: sha256=<hex>); at most one alert per issue code per PORTRAIT_ALERT_INTERVAL_MINUTES.
+   */
+  PORTRAIT_ALERT_URL: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL').optional(),
+  PORTRAIT_ALERT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  PORTRAIT_ALERT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -103,6 +110,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.PORTRAIT_ALERT_URL && !parsed.data.PORTRAIT_ALERT_SECRET) {
+    throw new ConfigError('invalid environment:\n  PORTRAIT_ALERT_SECRET: required with PORTRAIT_ALERT_URL (alerts are signed)');
   }
   const { HOST, ...env } = parsed.data;
   const host = { HOST: HOST ?? DEFAULT_HOST, hostDefaulted: HOST === undefined };

@@ -159,6 +159,25 @@ const portraitConfigSchema = section({
     /** flag a segment when |live share - share at training| exceeds this (absolute, in share units) */
     shareDeltaThreshold: share(),
   }),
+  quality: section({
+    /** a feature drifts when its population stability index (training sample vs now) exceeds this */
+    psiThreshold: positive(),
+    confidence: section({
+      /** evidence reaches 1 at this many events (log scale) */
+      eventsCap: positive(),
+      /** confidence = evidence * w.evidence + recency * w.recency + completeness * w.completeness; they sum to 1 */
+      weights: section({ evidence: share(), recency: share(), completeness: share() }),
+    }),
+  }),
+  health: section({
+    /** error rate and latency are judged only over a window with at least this many operations */
+    minOperations: intAtLeast(1),
+    /** each: an issue at `warning`, CRITICAL at `critical` (above for rates and times, below for diversity) */
+    errorRate: section({ warning: share(), critical: share() }),
+    meanResponseMs: section({ warning: positive(), critical: positive() }),
+    clusterDiversity: section({ warning: share(), critical: share() }),
+    queueOldestSeconds: section({ warning: positive(), critical: positive() }),
+  }),
   retrain: section({
     /** the weekly retrain activates only if newSilhouette >= activeSilhouette - silhouetteMargin */
     silhouetteMargin: numAtLeast(0),
@@ -178,6 +197,14 @@ const portraitConfigSchema = section({
     add(['behaviourPreferences', 'shortDwellSeconds'], 'must be below behaviourPreferences.longDwellSeconds');
   if (bp.interactionPattern.nightStartHour === bp.interactionPattern.nightEndHour)
     add(['behaviourPreferences', 'interactionPattern', 'nightEndHour'], 'must differ from nightStartHour');
+  const cw = c.quality.confidence.weights;
+  if (Math.abs(cw.evidence + cw.recency + cw.completeness - 1) > 1e-9)
+    add(['quality', 'confidence', 'weights'], 'must sum to 1');
+  for (const key of ['errorRate', 'meanResponseMs', 'queueOldestSeconds'] as const) {
+    if (c.health[key].critical < c.health[key].warning) add(['health', key, 'critical'], `must not be below health.${key}.warning`);
+  }
+  if (c.health.clusterDiversity.critical > c.health.clusterDiversity.warning)
+    add(['health', 'clusterDiversity', 'critical'], 'must not be above health.clusterDiversity.warning');
   const seen = new Set<string>();
   c.interestTags.categories.forEach((cat, i) => {
     if (seen.has(cat)) add(['interestTags', 'categories', i], `repeats "${cat}"`);
@@ -198,6 +225,7 @@ export type UserTypeConfig = PortraitConfig['userType'];
 export type EngagementCaps = PortraitConfig['engagement']['caps'];
 export type LabelsConfig = PortraitConfig['labels'];
 export type ScheduleName = keyof PortraitConfig['schedules'];
+export type HealthConfig = PortraitConfig['health'];
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');

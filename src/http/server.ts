@@ -26,6 +26,9 @@ import { authorizationPlugin } from '../modules/auth/authorization.ts';
 import { createGuardrails } from '../graphql/guardrails.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { requestLogPlugin } from './request-log.ts';
+import { operationFiguresPlugin } from './operation-figures.ts';
+import { registerHealthGauges } from './health-gauges.ts';
+import { CHECK_WINDOW_MINUTES } from '../modules/monitoring/monitor.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerIde } from './ide.ts';
 
@@ -48,6 +51,7 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
   const guardrails = createGuardrails({ production });
   const metrics = createMetrics();
+  registerHealthGauges(metrics.registry, () => services.monitor.health(CHECK_WINDOW_MINUTES), services.logger);
   const apollo = new ApolloServer<Context>({
     typeDefs: readFileSync(SCHEMA_PATH, 'utf8'),
     resolvers: buildResolvers(),
@@ -69,6 +73,7 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
       responseStatusPlugin(),
       operationResolutionPlugin(),
       metrics.plugin,
+      operationFiguresPlugin(services.monitor.operations),
       requestLogPlugin<Context>(services.logger, { caller: (ctx) => ctx.principal?.keyId }),
       ...guardrails.plugins,
       authorizationPlugin<Context>(),

@@ -142,3 +142,82 @@ export async function liveSegmentCounts(client: Client, segmentIds: readonly str
     GROUP BY segment_id`;
   return new Map(rows.map((r) => [r.segment_id, r.users]));
 }
+
+/** The user and profile columns of the column report, by API name: [table alias, column]. */
+const QUALITY_COLUMNS = {
+  age: 'u.age',
+  gender: 'u.gender',
+  cityTier: 'u.city_tier',
+  sessionsCount: 'p.sessions_count',
+  totalSessionDuration: 'p.total_session_duration',
+  pageViews: 'p.page_views',
+  totalDwellSeconds: 'p.total_dwell_seconds',
+  clicks: 'p.clicks',
+  cartAdds: 'p.cart_adds',
+  reviews: 'p.reviews',
+  purchaseFrequency: 'p.purchase_count',
+  totalSpent: 'p.total_spent',
+  eventCount: 'p.event_count',
+  lastPurchaseAt: 'p.last_purchase_at',
+  firstEventAt: 'p.first_event_at',
+  lastEventAt: 'p.last_event_at',
+  segmentId: 'p.segment_id',
+} as const;
+
+interface ColumnCounts {
+  column: string;
+  missing: number;
+  distinct: number;
+}
+
+/**
+ * Per column, over all users (one scan of users joined to profiles): users with no value (NULL, or no profile at all)
+ * and distinct values. Returns the number of users too, the denominator of the shares.
+ */
+export async function columnCounts(client: Client): Promise<{ users: number; columns: ColumnCounts[] }> {
+  const names = Object.keys(QUALITY_COLUMNS) as (keyof typeof QUALITY_COLUMNS)[];
+  // the column list is this file's constant, never input
+  const select = names
+    .map((n, i) => `count(*) FILTER (WHERE ${QUALITY_COLUMNS[n]} IS NULL)::int AS m${i}, count(DISTINCT ${QUALITY_COLUMNS[n]})::int AS d${i}`)
+    .join(', ');
+  const [row] = await client.$queryRawUnsafe<Record<string, number>[]>(
+    `SELECT count(*)::int AS users, ${select} FROM users u LEFT JOIN profiles p ON p.user_id = u.id`,
+  );
+  const r = row!;
+  return { users: r.users!, columns: names.map((column, i) => ({ column, missing: r[`m${i}`]!, distinct: r[`d${i}`]! })) };
+}
+
+export interface ConfidenceWeights {
+  evidence: number;
+  recency: number;
+  completeness: number;
+}
+
+/**
+ * Distribution of per-profile confidence, in one scan (README, Monitoring):
+ *   evidence     = min(1, ln(1 + n) / ln(1 + eventsCap)), n = events + imported sessions + imported orders
+ *   recency      = 0.5 ^ (hours since the last activity / half-life), 0 with no activity at all
+ *   completeness = share of age, gender, city tier and interest state that are known
+ *   confidence   = weights.evidence * evidence + weights.recency * recency + weights.completeness * completeness
+ */
+export async function confidenceStats(client: Client, now: Date, opts: { eventsCap: number; halfLifeHours: number; weights: ConfidenceWeights }): Promise<RawStats> {
+  const w = opts.weights;
+  const [r] = await client.$queryRaw<RawStats[]>`
+    WITH c AS (
+      SELECT ${w.evidence}::float8 * least(1, ln(1 + greatest(0, p.event_count + p.base_sessions + p.base_purchase_count)) / ln(1 + ${opts.eventsCap}::float8))
+           -- greatest() skips NULLs: no activity at all must stay NULL (recency 0), not become an age of 0 (recency 1);
+           -- past 1000 half-lives the term is 0 for any purpose, and power() would underflow
+           + ${w.recency}::float8 * CASE WHEN a.at IS NULL THEN 0 ELSE power(0.5, least(1000,
+                 greatest(0, extract(epoch FROM ${now.toISOString()}::timestamptz - a.at))::float8 / 3600 / ${opts.halfLifeHours}::float8)) END
+           + ${w.completeness}::float8 * ((u.age IS NOT NULL)::int + (u.gender IS NOT NULL)::int + (u.city_tier IS NOT NULL)::int
+                 + coalesce(p.weights_at IS NOT NULL AND p.category_weights -> 'weights' <> '{}'::jsonb, false)::int)::float8 / 4 AS v
+      FROM profiles p JOIN users u ON u.id = p.user_id
+      CROSS JOIN LATERAL (SELECT greatest(p.last_event_at, p.last_purchase_at, p.base_last_purchase_at) AS at) a
+    )
+    SELECT count(*)::int AS count, avg(v)::float8 AS mean,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY v) AS p90,
+           max(v)::float8 AS max
+    FROM c`;
+  return r!;
+}

@@ -329,3 +329,17 @@ export async function findUsersWithProfiles(db: Db, ids: readonly string[]) {
 function fromPrismaRow(row: ProfileRow): Profile {
   return { ...row, totalSpent: row.totalSpent.toNumber(), baseTotalSpent: row.baseTotalSpent.toNumber() };
 }
+
+/**
+ * The seeded sample of profile-statistics.ts sampleProfiles (the same users in the same order: md5(user id, seed)),
+ * as whole rows with demographics, for features derived in JS (the quality report's correlation and drift).
+ */
+export async function sampleWithDemographics(sql: Sql, seed: number, limit: number): Promise<ProfileWithDemographics[]> {
+  return split(
+    await sql.query<JoinedRow>(
+      `SELECT ${selectList('p')}, ${DEMOGRAPHICS} FROM profiles p JOIN users u ON u.id = p.user_id
+       ORDER BY md5(p.user_id || ':' || $1::text), p.user_id LIMIT $2::int`,
+      [String(seed), limit],
+    ),
+  );
+}

@@ -6,6 +6,8 @@ import type { Segment, SegmentationModel } from '../../generated/prisma/client.t
 import { badInput } from '../../errors.ts';
 import { findActiveModelWithSegments } from '../segmentation/model-store.ts';
 import {
+  columnCounts,
+  confidenceStats,
   coverageCounts,
   liveSegmentCounts,
   MAX_SAMPLE,
@@ -23,6 +25,7 @@ import {
   type FeatureCompleteness,
   type SampleSummary,
 } from './quality-summary.ts';
+import { featureQuality, type FeatureCorrelation, type FeatureDrift } from './feature-quality.ts';
 
 const MAX_TOP_TAGS = 100;
 
@@ -45,6 +48,10 @@ interface QualityReport {
   };
   distributions: SampleSummary & { sampleSeed: number };
   drift: (DriftSummary<Segment> & { model: SegmentationModel }) | null;
+  columns: { column: string; missing: number; missingShare: number; distinct: number }[];
+  confidence: DistributionStats;
+  correlation: FeatureCorrelation;
+  featureDrift: FeatureDrift[];
 }
 
 /** The query's arguments, with their defaults, checked. */
@@ -71,6 +78,12 @@ export async function qualityReport(db: Db, config: PortraitConfig, now: Date, o
         const live = await liveSegmentCounts(tx, segments.map((s) => s.id));
         drift = { model, ...segmentDrift(segments, live, stats.profiled, config.drift.shareDeltaThreshold) };
       }
+      const columns = await columnCounts(tx);
+      const confidence = await confidenceStats(tx, now, {
+        ...config.quality.confidence,
+        halfLifeHours: config.recency.liveHalfLifeHours,
+      });
+      const features = await featureQuality(tx, active, config, now, opts);
       return {
         generatedAt: now,
         coverage: { users: counts.users, profiled: counts.profiled, share: shareOf(counts.profiled, counts.users) },
@@ -84,6 +97,9 @@ export async function qualityReport(db: Db, config: PortraitConfig, now: Date, o
         },
         distributions: { ...summariseSample(sample, now, config, opts.topTags), sampleSeed: opts.sampleSeed },
         drift,
+        columns: columns.columns.map((c) => ({ ...c, missingShare: shareOf(c.missing, columns.users) })),
+        confidence: distributionStats(confidence),
+        ...features,
       };
     },
     { isolationLevel: 'RepeatableRead', timeout: 120_000, maxWait: 30_000 },

@@ -1,7 +1,8 @@
 // What each schedule does.
 // hourly: users whose events arrived since the last hourly run (by arrival, so back-dated events count) — decayed
 //         interest state brought to now, segment re-placed (features such as recency move with time);
-// daily:  every profile — the same, plus the population statistics behind label tiers and RFM;
+// daily:  every profile — the same, plus the population statistics behind label tiers and RFM, then the daily report
+//         (src/modules/monitoring/daily-report.ts);
 // weekly: a full retrain that becomes active only if its silhouette is not worse than the active model's by more
 //         than the configured margin, both scored on today's profiles in one space (retrain-guard.ts); otherwise it
 //         is kept, inactive, and the reason recorded.
@@ -23,6 +24,7 @@ import { scoreOnCurrentSample, type GuardScores } from './retrain-guard.ts';
 import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/training-job.ts';
 import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
 import { scheduleJobKind } from './schedules.ts';
+import { writeDailyReport } from '../monitoring/daily-report.ts';
 
 export interface ScheduleDeps {
   db: Db;
@@ -126,7 +128,8 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
       const stats = await computePopulationStats(deps.db, deps.now(), deps.config);
       deps.populationStats.invalidate();
       const rows = await refreshAll(deps, ctx, {});
-      return { rows, outcome: `population statistics over ${stats.population} users; refreshed ${rows} users` };
+      const report = await writeDailyReport(deps.db, deps.config, deps.now());
+      return { rows, outcome: `population statistics over ${stats.population} users; refreshed ${rows} users; daily report ${report.date}: ${report.rating}` };
     },
     [scheduleJobKind('weekly')]: async (ctx) => {
       const active = await findActiveModel(deps.db);

@@ -10,6 +10,7 @@ import type { TrainingResult } from './fit-segmentation.ts';
 import { modelColumns } from './model-row.ts';
 import type { SegmentDescription } from './describe-segments.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';
+import type { StoredFeatureBins } from './feature-bins.ts';
 import { assignFromTraining, assignRemaining, loadModel } from './assignment.ts';
 import { fromPrisma } from '../../db/sql.ts';
 
@@ -35,6 +36,8 @@ interface SaveContext {
   descriptions: SegmentDescription[];
   /** the RFM cut points the features were scored with, kept so live scoring matches */
   rfmCuts: RfmCutPoints | null;
+  /** the training sample's bins per feature, kept for feature drift (PSI) */
+  featureBins: StoredFeatureBins;
   activate: boolean;
   createdBy: string | null;
   jobId: string | null;
@@ -49,7 +52,7 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
   // Long statements: on the job connections, bounded by DATABASE_JOB_STATEMENT_TIMEOUT_MS rather than a request's bound.
   return forLongStatements(db).$transaction(async (tx) => {
     const model = await tx.segmentationModel.create({
-      data: { ...columns, trainedOn: ctx.userIds.length, createdBy: ctx.createdBy },
+      data: { ...columns, featureBins: json(ctx.featureBins), trainedOn: ctx.userIds.length, createdBy: ctx.createdBy },
     });
     await tx.segment.createMany({
       data: trained.segments.map((s, i) => ({

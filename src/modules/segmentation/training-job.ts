@@ -18,6 +18,7 @@ import { withSkippedRows } from './fit-segmentation.ts';
 import { runTrainingInWorker } from './training-thread.ts';
 import { describeSegments, DESCRIPTION_COLUMNS } from './describe-segments.ts';
 import { saveModel } from './model-store.ts';
+import { trainingBins } from './feature-bins.ts';
 import { trainParamsSchema } from './model-report.ts';
 
 export const RETRAIN_JOB = 'retrain';
@@ -89,6 +90,8 @@ export async function trainAndSave(
   const training = pick(payload.features);
   const description = pick(DESCRIPTION_COLUMNS);
   const { features, activate, ...params } = payload;
+  // before training: the worker thread takes the matrix's buffer
+  const featureBins = trainingBins(training, features);
   // profiles with unusable values were left out by the loader: the model says how many
   const trained = withSkippedRows(
     await runTrainingInWorker(training, features, params, { signal, onProgress: (f) => void progress(0.1 + 0.8 * f) }),
@@ -102,6 +105,7 @@ export async function trainAndSave(
     userIds: loaded.userIds,
     descriptions,
     rfmCuts,
+    featureBins,
     activate,
     createdBy: job.createdBy,
     jobId: job.id,
