@@ -3,6 +3,7 @@
 import type { Catalogue } from './catalogue/en.ts';
 import { isActivityHigh, isValueHigh, type KeyMetric, type SegmentLabels, type TierLabels } from './labels.ts';
 import { catalogue, fill, type Locale } from './naming.ts';
+import type { Voice } from './voice.ts';
 
 /** The value x activity quadrant (see labels.ts isValueHigh / isActivityHigh for what "high" means). */
 export type Priority = 'RETAIN_AND_GROW' | 'LIFT_VALUE' | 'LIFT_ACTIVITY' | 'NURTURE';
@@ -13,7 +14,7 @@ export type ActionKey = keyof Catalogue['actions'];
 type GoalKey = keyof Catalogue['goals'];
 
 /** The contract's Strategy type. */
-interface Strategy {
+export interface Strategy {
   readonly priority: Priority;
   readonly traits: string[];
   readonly insights: string[];
@@ -24,6 +25,8 @@ interface Strategy {
 interface InsightItem {
   readonly key: InsightKey;
   readonly params?: Readonly<Record<string, string | number>>;
+  /** placeholders whose text depends on the locale (a review topic) */
+  readonly localised?: Readonly<Record<string, Readonly<Record<Locale, string>>>>;
 }
 
 interface StrategyPlan {
@@ -37,6 +40,8 @@ interface StrategyPlan {
 /** Optional numbers that make insights concrete, e.g. the relative profile (segment mean / population mean). */
 interface StrategyContext {
   readonly relative?: Readonly<Partial<Record<KeyMetric, number>>>;
+  /** what the segment's reviews say, when they say something clearly (voice.ts) */
+  readonly voice?: Voice | null;
 }
 
 /** value HIGH x activity high -> RETAIN_AND_GROW; value HIGH only -> LIFT_ACTIVITY; activity only -> LIFT_VALUE; else NURTURE. */
@@ -102,6 +107,8 @@ export function planStrategy(l: SegmentLabels, ctx: StrategyContext = {}): Strat
   if (l.frequency === 'HIGH' && l.engagement === 'LOW') insights.push({ key: 'buyWithoutBrowsing' });
   insights.push(...ratioInsight('spendRatio', ctx.relative?.totalSpent));
   insights.push(...ratioInsight('engagementRatio', ctx.relative?.engagementScore));
+  const voice = ctx.voice ?? null;
+  if (voice) insights.push({ key: voice.polarity === 'NEGATIVE' ? 'voiceNegative' : 'voicePositive', localised: { topic: voice.topic } });
 
   const actions: ActionKey[] = byTier<ActionKey[]>(
     l.value,
@@ -113,12 +120,16 @@ export function planStrategy(l: SegmentLabels, ctx: StrategyContext = {}): Strat
   if (l.engagement === 'LOW') actions.push('interactiveContent');
   if (l.engagement === 'HIGH' && l.frequency === 'LOW') actions.push('conversionNudges');
   if (dormant) actions.push('winBackOffers', 'personalisedRecall', 'churnSurvey');
+  // a complaint comes first: selling more to people unhappy with the last order backfires
+  if (voice?.polarity === 'NEGATIVE') actions.unshift('fixComplaints');
+  if (voice?.polarity === 'POSITIVE') actions.push('amplifyPraise');
 
   const goals: GoalKey[] = [QUADRANT_GOAL[priority]];
   goals.push(byTier<GoalKey>(l.value, 'raiseLifetimeValue', 'upgradeMembership', 'firstRepeatPurchase'));
   if (l.engagement === 'HIGH') goals.push('moreReviews');
   if (l.engagement === 'LOW') goals.push('raiseEngagement');
   if (dormant) goals.push('reactivate');
+  if (voice?.polarity === 'NEGATIVE') goals.push('fewerComplaints');
 
   return { priority, traits: traitsOf(l), insights, actions: [...new Set(actions)], goals: [...new Set(goals)] };
 }
@@ -129,7 +140,9 @@ function renderStrategy(plan: StrategyPlan, locale: Locale): Strategy {
   return {
     priority: plan.priority,
     traits: plan.traits.map((k) => c.traits[k]),
-    insights: plan.insights.map((i) => fill(c.insights[i.key], i.params ?? {})),
+    insights: plan.insights.map((i) =>
+      fill(c.insights[i.key], { ...i.params, ...Object.fromEntries(Object.entries(i.localised ?? {}).map(([k, v]) => [k, v[locale]])) }),
+    ),
     actions: plan.actions.map((k) => c.actions[k]),
     goals: plan.goals.map((k) => c.goals[k]),
   };
