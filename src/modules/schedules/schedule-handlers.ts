@@ -23,6 +23,7 @@ import { scoreOnCurrentSample, type GuardScores } from './retrain-guard.ts';
 import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/training-job.ts';
 import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
 import { scheduleJobKind } from './schedules.ts';
+import type { SegmentNamer } from '../segmentation/naming/namer.ts';
 
 export interface ScheduleDeps {
   db: Db;
@@ -31,6 +32,7 @@ export interface ScheduleDeps {
   now: () => Date;
   populationStats: PopulationStatsCache;
   placement: Placement;
+  namer: SegmentNamer;
 }
 
 const PAGE = 5_000;
