@@ -119,9 +119,9 @@ describe('chat namer', () => {
     assert.equal(result.namedBy, 'stub-model');
   });
 
-  it('does not retry a refusal that will not change (401)', async () => {
-    stub.script({ kind: 'status', status: 401, body: '{"error":{"message":"invalid key"}}' });
-    await expectFallback(/HTTP 401: .*invalid key/, 1);
+  it('does not retry a refusal that will not change (401), and keeps what the server said out of the recorded reason', async () => {
+    stub.script({ kind: 'status', status: 401, body: '{"error":{"message":"Incorrect API key provided: sk-te**"}}' });
+    await expectFallback(/^stub-model: HTTP 401$/, 1);
   });
 
   it('falls back on malformed JSON', async () => {

@@ -9,8 +9,15 @@ export interface ChatMessage {
   content: string;
 }
 
-/** Why the endpoint gave no usable answer; the message is recorded as the naming fallback's reason. */
-export class ChatCompletionError extends Error {}
+/**
+ * Why the endpoint gave no usable answer. The message is recorded on the model, which every READ key sees: it names
+ * the status only; what the server said (which may quote the key or the account) is in `detail`, for the log.
+ */
+export class ChatCompletionError extends Error {
+  constructor(message: string, readonly detail: string | null = null) {
+    super(message);
+  }
+}
 
 export interface RetryPolicy {
   /** attempts in all (the first and the retries) */
@@ -62,6 +69,7 @@ export async function chatCompletion(
   if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
 
   let lastProblem = '';
+  let lastDetail: string | null = null;
   for (let attempt = 1; attempt <= retry.attempts; attempt++) {
     let wait = retry.baseMs * 2 ** (attempt - 1);
     const timeout = AbortSignal.timeout(settings.timeoutMs);
@@ -82,9 +90,10 @@ export async function chatCompletion(
         if (content === null) throw new ChatCompletionError('the endpoint answered with empty message content');
         return content;
       }
-      lastProblem = `HTTP ${res.status}${text ? `: ${text.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`;
+      lastProblem = `HTTP ${res.status}`;
+      lastDetail = text ? text.slice(0, 500) : null;
       // Other 4xx (a bad key, an unknown model, a request it refuses) will not change by asking again.
-      if (res.status !== 429 && res.status < 500) throw new ChatCompletionError(lastProblem);
+      if (res.status !== 429 && res.status < 500) throw new ChatCompletionError(lastProblem, lastDetail);
       wait = Math.max(wait, retryAfterMs(res) ?? 0);
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason;
@@ -95,5 +104,5 @@ export async function chatCompletion(
     }
     if (attempt < retry.attempts) await sleep(Math.min(wait, retry.maxWaitMs), opts.signal);
   }
-  throw new ChatCompletionError(`${lastProblem} (after ${retry.attempts} attempts)`);
+  throw new ChatCompletionError(`${lastProblem} (after ${retry.attempts} attempts)`, lastDetail);
 }

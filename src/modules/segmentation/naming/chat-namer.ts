@@ -140,7 +140,8 @@ export function chatNamer(settings: NamerSettings, opts: ChatNamerOptions = {}):
       } catch (err) {
         if (signal?.aborted) throw err;
         if (!(err instanceof ChatCompletionError || err instanceof InvalidAnswer)) throw err;
-        opts.logger?.warn({ model: settings.model, reason: err.message }, 'segment naming fell back to the catalogue');
+        const detail = err instanceof ChatCompletionError ? err.detail : null;
+        opts.logger?.warn({ model: settings.model, reason: err.message, detail }, 'segment naming fell back to the catalogue');
         return { namedBy: 'catalogue', fallbackReason: `${settings.model}: ${err.message}`, segments: catalogue };
       }
       return {
