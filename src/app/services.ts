@@ -17,6 +17,10 @@ import type { Placement } from '../modules/profiles/placement.ts';
 import { JobRunner, type JobRunnerOptions } from '../modules/jobs/job-runner.ts';
 import { JOB_LANES, jobHandlers, scheduleEnqueuer, type JobDeps } from './job-handlers.ts';
 import { Monitor } from '../modules/monitoring/monitor.ts';
+import { namerSettings } from '../config/env.ts';
+import { catalogueNamer } from '../modules/segmentation/naming/catalogue-namer.ts';
+import { chatNamer } from '../modules/segmentation/naming/chat-namer.ts';
+import type { SegmentNamer } from '../modules/segmentation/naming/namer.ts';
 
 export interface Services {
   db: Db;
@@ -34,6 +38,8 @@ export interface Services {
   placement: Placement;
   populationStats: PopulationStatsCache;
   users: UserLookup;
+  /** names the segments of new models (and of stored ones, on renameSegments) */
+  namer: SegmentNamer;
   ingestEvents(events: readonly EventInput[]): Promise<IngestResult>;
   importUsers(users: readonly UserImportInput[]): Promise<ImportResult>;
   /** the job runner, when this process runs jobs (not started: the caller starts it) */
@@ -61,7 +67,9 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
   const now = deps.now ?? (() => new Date());
   const activeModels = new ActiveModelCache();
   const placement = livePlacement(activeModels, deps.portrait, now);
-  const core = { ...deps, now, activeModels, placement, populationStats: new PopulationStatsCache() };
+  const settings = namerSettings(deps.env);
+  const namer = settings ? chatNamer(settings, { logger: deps.logger }) : catalogueNamer;
+  const core = { ...deps, now, activeModels, placement, namer, populationStats: new PopulationStatsCache() };
   const monitor = new Monitor(deps.db, deps.portrait, deps.logger, now, {
     url: deps.env.PORTRAIT_ALERT_URL ?? null,
     secret: deps.env.PORTRAIT_ALERT_SECRET ?? null,
@@ -89,8 +97,8 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
 }
 
 /** A job runner with every handler registered (a process that runs jobs has one; tests make more to "restart"). */
-export function createJobRunner(s: Pick<Services, 'db' | 'portrait' | 'logger' | 'now' | 'populationStats' | 'placement'>, opts: JobOptions = {}): JobRunner {
-  const deps: JobDeps = { db: s.db, config: s.portrait, logger: s.logger, now: s.now, populationStats: s.populationStats, placement: s.placement };
+export function createJobRunner(s: Pick<Services, 'db' | 'portrait' | 'logger' | 'now' | 'populationStats' | 'placement' | 'namer'>, opts: JobOptions = {}): JobRunner {
+  const deps: JobDeps = { db: s.db, config: s.portrait, logger: s.logger, now: s.now, populationStats: s.populationStats, placement: s.placement, namer: s.namer };
   const { schedules, ...runnerOptions } = opts;
   return new JobRunner(deps.db, jobHandlers(deps), deps.logger, { lanes: JOB_LANES, ...runnerOptions, ...(schedules ? { beforeClaim: scheduleEnqueuer(deps) } : {}) });
 }

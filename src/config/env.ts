@@ -82,6 +82,21 @@ const EnvSchema = z.object({
   PORTRAIT_ALERT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   PORTRAIT_ALERT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * The language model that names and describes segments: an OpenAI-compatible chat-completions endpoint (OpenAI,
+   * Ollama, vLLM, DashScope's compatible mode), e.g. https://api.openai.com/v1 with a model such as gpt-4o-mini.
+   * Unset: the catalogue names them. The base URL and the model go together; the key is sent as a Bearer token.
+   */
+  PORTRAIT_NAMER_BASE_URL: z
+    .string()
+    .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), 'must be an http:// or https:// URL')
+    .optional(),
+  PORTRAIT_NAMER_MODEL: z.string().max(200).optional(),
+  PORTRAIT_NAMER_API_KEY: z.string().optional(),
+  /** Per attempt; a timeout, a 429 or a 5xx is retried twice with backoff before the catalogue steps in. */
+  PORTRAIT_NAMER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** on: the prompt may carry a few example reviews per segment (users' own words leave the service); off: aggregates only. */
+  PORTRAIT_NAMER_EXAMPLES: onOff.default('off'),
 });
 
 export type Env = Omit<z.infer<typeof EnvSchema>, 'HOST'> & {
@@ -115,6 +130,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new ConfigError('invalid environment:\n  PORTRAIT_ALERT_SECRET: required with PORTRAIT_ALERT_URL (alerts are signed)');
   }
   const { HOST, ...env } = parsed.data;
+  if ((env.PORTRAIT_NAMER_BASE_URL === undefined) !== (env.PORTRAIT_NAMER_MODEL === undefined)) {
+    throw new ConfigError('invalid environment:\n  PORTRAIT_NAMER_BASE_URL, PORTRAIT_NAMER_MODEL: set both (a language model names segments) or neither (the catalogue does)');
+  }
   const host = { HOST: HOST ?? DEFAULT_HOST, hostDefaulted: HOST === undefined };
   // The published key counts as the development key however it arrives (unset, or written out in a compose file).
   if (!env.PORTRAIT_ADMIN_KEY || env.PORTRAIT_ADMIN_KEY === DEV_ADMIN_KEY) {
@@ -124,6 +142,27 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     return { ...env, ...host, PORTRAIT_ADMIN_KEY: DEV_ADMIN_KEY, usingDevAdminKey: true };
   }
   return { ...env, ...host, usingDevAdminKey: false };
+}
+
+/** The configured chat endpoint that names segments, or null (the catalogue names them). */
+export interface NamerSettings {
+  baseUrl: string;
+  model: string;
+  apiKey: string | null;
+  timeoutMs: number;
+  /** the prompt may carry example reviews */
+  examples: boolean;
+}
+
+export function namerSettings(env: Env): NamerSettings | null {
+  if (env.PORTRAIT_NAMER_BASE_URL === undefined || env.PORTRAIT_NAMER_MODEL === undefined) return null;
+  return {
+    baseUrl: env.PORTRAIT_NAMER_BASE_URL,
+    model: env.PORTRAIT_NAMER_MODEL,
+    apiKey: env.PORTRAIT_NAMER_API_KEY ?? null,
+    timeoutMs: env.PORTRAIT_NAMER_TIMEOUT_MS,
+    examples: env.PORTRAIT_NAMER_EXAMPLES === 'on',
+  };
 }
 
 export function databaseTimeouts(env: Env): DatabaseTimeouts {

@@ -4,6 +4,7 @@ import { en, type Catalogue, type Locale } from './catalogue/en.ts';
 import { zh } from './catalogue/zh.ts';
 import { isActivityHigh, type SegmentLabels, type TierLabels } from './labels.ts';
 import type { RfmSegment } from './rfm.ts';
+import type { Voice } from './voice.ts';
 
 export type { Catalogue, Locale };
 export const LOCALES: readonly Locale[] = ['EN', 'ZH'];
@@ -55,17 +56,29 @@ const DISTINGUISHERS: readonly Distinguisher[] = [
   (l) => (l.cityTierMix === 'UNKNOWN' ? null : (locale) => catalogue(locale).cityTierMix[l.cityTierMix]),
 ];
 
+/** The localised voice phrase, e.g. "unhappy with delivery" / "对物流不满". */
+export function voicePhrase(voice: Voice, locale: Locale): string {
+  return fill(catalogue(locale).name.voice[voice.polarity], { topic: voice.topic[locale] });
+}
+
 /**
  * Names for all segments of one model, in input (segment index) order, unique per locale. Segments whose base names
  * agree after the value word (same activity state and persona: "Mid-value dormant regulars" and "Low-value dormant
  * regulars" say nearly the same thing) get the first trait (engagement, recency, age group, gender mix, city tiers)
  * on which all of them differ, e.g. "Mid-value steady regulars (young)"; if no trait separates them, identical base
- * names are numbered " (2)", " (3)", ... in index order. Deterministic: the same labels always give the same names.
+ * names are numbered " (2)", " (3)", ... in index order. A segment whose reviews have a voice (voice.ts) carries it
+ * after the name, e.g. "High-value active loyalists, unhappy with delivery". Deterministic: the same labels always
+ * give the same names.
  */
-export function nameSegments(labels: readonly SegmentLabels[]): SegmentName[] {
-  const afterValue = (l: SegmentLabels) => `${activityState(l)}|${l.frequency}`;
+export function nameSegments(labels: readonly SegmentLabels[], voices: readonly (Voice | null)[] = []): SegmentName[] {
+  // a voice tells segments apart as well as a trait does: only segments that agree after the value word and share a
+  // voice are a group
+  const afterValue = (l: SegmentLabels, i: number) => {
+    const v = voices[i];
+    return `${activityState(l)}|${l.frequency}|${v ? `${v.polarity}:${v.topic.EN}` : ''}`;
+  };
   const groups = new Map<string, number[]>();
-  labels.forEach((l, i) => groups.set(afterValue(l), [...(groups.get(afterValue(l)) ?? []), i]));
+  labels.forEach((l, i) => groups.set(afterValue(l, i), [...(groups.get(afterValue(l, i)) ?? []), i]));
 
   const names: Record<Locale, string>[] = labels.map((l) => ({ EN: baseName(l, 'EN'), ZH: baseName(l, 'ZH') }));
   for (const members of groups.values()) {
@@ -83,6 +96,12 @@ export function nameSegments(labels: readonly SegmentLabels[]): SegmentName[] {
       }
     });
   }
+  voices.forEach((voice, i) => {
+    if (!voice || !names[i]) return;
+    for (const locale of LOCALES) {
+      names[i]![locale] = fill(catalogue(locale).name.withVoice, { name: names[i]![locale], voice: voicePhrase(voice, locale) });
+    }
+  });
   return ensureUnique(names);
 }
 

@@ -4,6 +4,7 @@ import type { Catalogue } from './catalogue/en.ts';
 import { isActivityHigh, isValueHigh, type KeyMetric, type SegmentLabels, type TierLabels } from './labels.ts';
 import { catalogue, fill, type Locale } from './naming.ts';
 import type { PurchaseTier, Tier } from './tiers.ts';
+import type { Voice } from './voice.ts';
 
 /** The value x activity quadrant (see labels.ts isValueHigh / isActivityHigh for what "high" means). */
 export type Priority = 'RETAIN_AND_GROW' | 'LIFT_VALUE' | 'LIFT_ACTIVITY' | 'NURTURE';
@@ -14,7 +15,7 @@ export type ActionKey = keyof Catalogue['actions'];
 type GoalKey = keyof Catalogue['goals'];
 
 /** The contract's Strategy type. */
-interface Strategy {
+export interface Strategy {
   readonly priority: Priority;
   readonly traits: string[];
   readonly insights: string[];
@@ -25,6 +26,8 @@ interface Strategy {
 interface InsightItem {
   readonly key: InsightKey;
   readonly params?: Readonly<Record<string, string | number>>;
+  /** placeholders whose text depends on the locale (a review topic) */
+  readonly localised?: Readonly<Record<string, Readonly<Record<Locale, string>>>>;
 }
 
 interface StrategyPlan {
@@ -38,6 +41,8 @@ interface StrategyPlan {
 /** Optional numbers that make insights concrete, e.g. the relative profile (segment mean / population mean). */
 interface StrategyContext {
   readonly relative?: Readonly<Partial<Record<KeyMetric, number>>>;
+  /** what the segment's reviews say, when they say something clearly (voice.ts) */
+  readonly voice?: Voice | null;
 }
 
 /** value HIGH x activity high -> RETAIN_AND_GROW; value HIGH only -> LIFT_ACTIVITY; activity only -> LIFT_VALUE; else NURTURE. */
@@ -104,6 +109,8 @@ export function planStrategy(l: SegmentLabels, ctx: StrategyContext = {}): Strat
   if (l.frequency === 'HIGH' && l.engagement === 'LOW') insights.push({ key: 'buyWithoutBrowsing' });
   insights.push(...ratioInsight('spendRatio', ctx.relative?.totalSpent));
   insights.push(...ratioInsight('engagementRatio', ctx.relative?.engagementScore));
+  const voice = ctx.voice ?? null;
+  if (voice) insights.push({ key: voice.polarity === 'NEGATIVE' ? 'voiceNegative' : 'voicePositive', localised: { topic: voice.topic } });
 
   const actions: ActionKey[] = byPurchaseTier<ActionKey[]>(
     l.value,
@@ -116,12 +123,16 @@ export function planStrategy(l: SegmentLabels, ctx: StrategyContext = {}): Strat
   if (l.engagement === 'LOW') actions.push('interactiveContent');
   if (l.engagement === 'HIGH' && l.frequency === 'LOW') actions.push('conversionNudges');
   if (dormant) actions.push('winBackOffers', 'personalisedRecall', 'churnSurvey');
+  // a complaint comes first: selling more to people unhappy with the last order backfires
+  if (voice?.polarity === 'NEGATIVE') actions.unshift('fixComplaints');
+  if (voice?.polarity === 'POSITIVE') actions.push('amplifyPraise');
 
   const goals: GoalKey[] = [QUADRANT_GOAL[priority]];
   goals.push(byPurchaseTier<GoalKey>(l.value, 'raiseLifetimeValue', 'upgradeMembership', 'firstRepeatPurchase', 'firstPurchase'));
   if (l.engagement === 'HIGH') goals.push('moreReviews');
   if (l.engagement === 'LOW') goals.push('raiseEngagement');
   if (dormant) goals.push('reactivate');
+  if (voice?.polarity === 'NEGATIVE') goals.push('fewerComplaints');
 
   return { priority, traits: traitsOf(l), insights, actions: [...new Set(actions)], goals: [...new Set(goals)] };
 }
@@ -132,7 +143,9 @@ function renderStrategy(plan: StrategyPlan, locale: Locale): Strategy {
   return {
     priority: plan.priority,
     traits: plan.traits.map((k) => c.traits[k]),
-    insights: plan.insights.map((i) => fill(c.insights[i.key], i.params ?? {})),
+    insights: plan.insights.map((i) =>
+      fill(c.insights[i.key], { ...i.params, ...Object.fromEntries(Object.entries(i.localised ?? {}).map(([k, v]) => [k, v[locale]])) }),
+    ),
     actions: plan.actions.map((k) => c.actions[k]),
     goals: plan.goals.map((k) => c.goals[k]),
   };

@@ -163,6 +163,16 @@ const MUTATIONS: Record<keyof typeof MUTATION_ROLES, () => Promise<PreparedCall>
       assert.deepEqual(active, [{ id }], 'exactly this model is active');
     },
   ),
+  renameSegments: mutation(
+    `mutation($id: ID!) { renameSegments(modelId: $id) { id namedBy segments { name description } } }`,
+    async () => ({ id: await trainInactiveModel(++serial) }),
+    async (data: { renameSegments: { id: string; namedBy: string; segments: { name: string; description: string }[] } }, { id }) => {
+      assert.equal(data.renameSegments.id, id);
+      assert.equal(data.renameSegments.namedBy, 'catalogue', 'no language model is configured here');
+      assert.equal(data.renameSegments.segments.length, 2);
+      for (const s of data.renameSegments.segments) assert.ok(s.name.length > 0 && s.description.length > 0);
+    },
+  ),
   runSchedule: mutation(
     `mutation($n: ScheduleName!) { runSchedule(name: $n) { id schedule status } }`,
     async () => ({ n: 'DAILY' }),

@@ -128,7 +128,7 @@ describe('segmentation lifecycle', () => {
       assert.equal(s.strategyZh.priority, s.strategy.priority);
       assert.ok(s.strategy.actions.length > 0 && s.strategy.goals.length > 0 && s.strategy.traits.length > 0);
       assert.notDeepEqual(s.strategyZh.actions, s.strategy.actions);
-      assert.ok(['HIGH', 'MEDIUM', 'LOW'].includes(s.labels.value!));
+      assert.ok(['HIGH', 'MEDIUM', 'LOW', 'NONE'].includes(s.labels.value!));
       assert.equal(s.stats.length, first.features.length);
       assert.equal(s.users.totalCount, s.size, 'every user carries its segment');
       assert.ok(s.users.edges.every((e) => e.node.segment.id === s.id));

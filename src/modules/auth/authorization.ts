@@ -18,6 +18,7 @@ export const MUTATION_ROLES: Record<keyof MutationResolvers, Role> = {
   revokeApiKey: 'ADMIN',
   retrain: 'ADMIN',
   activateModel: 'ADMIN',
+  renameSegments: 'ADMIN',
   runSchedule: 'ADMIN',
 };
 

@@ -25,6 +25,7 @@ import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentat
 import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
 import { scheduleJobKind } from './schedules.ts';
 import { writeDailyReport } from '../monitoring/daily-report.ts';
+import type { SegmentNamer } from '../segmentation/naming/namer.ts';
 
 export interface ScheduleDeps {
   db: Db;
@@ -33,6 +34,7 @@ export interface ScheduleDeps {
   now: () => Date;
   populationStats: PopulationStatsCache;
   placement: Placement;
+  namer: SegmentNamer;
 }
 
 const PAGE = 5_000;

@@ -5,6 +5,7 @@ import { column, type Matrix } from '../../compute/matrix.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { KEY_METRICS, labelThresholds, relativeProfile, segmentLabels, summariseSegments, type KeyMetric, type SegmentLabels } from '../../rules/labels.ts';
 import { nameSegments, type SegmentName } from '../../rules/naming.ts';
+import type { Strategy } from '../../rules/strategy.ts';
 import type { FeatureName } from './features.ts';
 
 /** Columns the description needs besides the training features. */
@@ -12,6 +13,14 @@ export const DESCRIPTION_COLUMNS: readonly FeatureName[] = [...KEY_METRICS, 'age
 
 const tier = z.enum(['HIGH', 'MEDIUM', 'LOW']);
 const purchaseTier = z.enum(['HIGH', 'MEDIUM', 'LOW', 'NONE']);
+const localised = <T extends z.ZodType>(t: T) => z.object({ EN: t, ZH: t });
+const strategySchema = z.object({
+  priority: z.enum(['RETAIN_AND_GROW', 'LIFT_VALUE', 'LIFT_ACTIVITY', 'NURTURE']),
+  traits: z.array(z.string()),
+  insights: z.array(z.string()),
+  actions: z.array(z.string()),
+  goals: z.array(z.string()),
+}) satisfies z.ZodType<Strategy>;
 /** A segment's description as stored in its `labels` column (parsed with this schema when read). */
 export const segmentDescriptionSchema = z.object({
   labels: z.object({
@@ -26,8 +35,23 @@ export const segmentDescriptionSchema = z.object({
   name: z.object({ EN: z.string(), ZH: z.string() }) satisfies z.ZodType<SegmentName>,
   /** segment mean / population mean per key metric (null where undefined): the radar chart's data */
   relativeProfile: z.partialRecord(z.enum(KEY_METRICS), z.number().nullable()),
+  /** what the namer wrote (absent on models named before namers existed: the catalogue's are derived when read) */
+  description: localised(z.string()).optional(),
+  strategy: localised(strategySchema).optional(),
 });
 export type SegmentDescription = z.infer<typeof segmentDescriptionSchema>;
+
+const parsedDescriptions = new WeakMap<object, SegmentDescription>();
+/** A stored segment's description (its `labels` column), parsed once per row object; a row that does not parse is a fault. */
+export function parseStoredDescription(s: { id: string; labels: unknown }): SegmentDescription {
+  let d = parsedDescriptions.get(s);
+  if (!d) {
+    const r = segmentDescriptionSchema.safeParse(s.labels);
+    if (!r.success) throw new Error(`stored segment ${s.id}: labels do not parse: ${z.prettifyError(r.error)}`);
+    parsedDescriptions.set(s, (d = r.data));
+  }
+  return d;
+}
 
 /** `columns` holds DESCRIPTION_COLUMNS (in that order) for every training row; `labels` is each row's segment. */
 export function describeSegments(
@@ -45,6 +69,7 @@ export function describeSegments(
   const summaries = summariseSegments(labels, k, population);
   const [overall] = summariseSegments(new Int32Array(n), 1, population);
   const segmentLabelList = summaries.map((s) => segmentLabels(s, thresholds, config.labels));
+  // the catalogue's names; the namer (naming/) replaces them with its own before the model is written
   const names = nameSegments(segmentLabelList);
   return summaries.map((s, g) => {
     const rel = relativeProfile(s.means, overall!.means);

@@ -34,6 +34,8 @@ const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as InputJsonValue;
 interface SaveContext {
   userIds: string[];
   descriptions: SegmentDescription[];
+  /** who named the segments, and why a language model's answer was not used */
+  naming: { namedBy: string; fallbackReason: string | null };
   /** the RFM cut points the features were scored with, kept so live scoring matches */
   rfmCuts: RfmCutPoints | null;
   /** the training sample's bins per feature, kept for feature drift (PSI) */
@@ -52,7 +54,7 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
   // Long statements: on the job connections, bounded by DATABASE_JOB_STATEMENT_TIMEOUT_MS rather than a request's bound.
   return forLongStatements(db).$transaction(async (tx) => {
     const model = await tx.segmentationModel.create({
-      data: { ...columns, featureBins: json(ctx.featureBins), trainedOn: ctx.userIds.length, createdBy: ctx.createdBy },
+      data: { ...columns, featureBins: json(ctx.featureBins), trainedOn: ctx.userIds.length, createdBy: ctx.createdBy, namedBy: ctx.naming.namedBy, namingFallback: ctx.naming.fallbackReason },
     });
     await tx.segment.createMany({
       data: trained.segments.map((s, i) => ({

@@ -1,10 +1,8 @@
 import type { Resolvers, SegmentLabels as SegmentLabelsGql } from '../../generated/graphql.ts';
 import type { Segment } from '../../generated/prisma/client.ts';
-import { z } from 'zod';
-import { segmentDescriptionSchema, type SegmentDescription } from './describe-segments.ts';
+import { parseStoredDescription as description } from './describe-segments.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { notFound } from '../../errors.ts';
-import { strategyFor } from '../../rules/strategy.ts';
 import { KEY_METRICS } from '../../rules/labels.ts';
 import { listUsers, checkPageSize } from '../users/users-service.ts';
 import { ALL_FEATURES } from './features.ts';
@@ -12,20 +10,15 @@ import { RETRAIN_JOB, requestRetrain } from './training-job.ts';
 import { activateModel, findActiveModel, listModels } from './model-store.ts';
 import { listJobs } from '../jobs/job-queue.ts';
 import { predictSegment } from './predict.ts';
+import { catalogueNaming } from './naming/catalogue-namer.ts';
+import { segmentFacts } from './naming/apply-naming.ts';
+import { renameSegments } from './naming/rename-segments.ts';
 import { readMetrics, readPipeline, readReport, readSegmentStats } from './model-row.ts';
 
 const LINKAGE = { ward: 'WARD', average: 'AVERAGE' } as const;
-const descriptions = new WeakMap<Segment, SegmentDescription>();
-/** The segment's stored description, parsed once per row object. */
-function description(s: Segment): SegmentDescription {
-  let d = descriptions.get(s);
-  if (!d) {
-    const r = segmentDescriptionSchema.safeParse(s.labels);
-    if (!r.success) throw new Error(`stored segment ${s.id}: labels do not parse: ${z.prettifyError(r.error)}`);
-    descriptions.set(s, (d = r.data));
-  }
-  return d;
-}
+/** Models named before namers existed store no description or strategy: the catalogue's are derived from the labels. */
+const catalogueFallback = (s: Segment) =>
+  catalogueNaming([segmentFacts({ ...s, stats: readSegmentStats(s), description: description(s) })])[0]!;
 const byId = <T>(id: string, load: (id: string) => Promise<T | null>) => (isUuid(id) ? load(id) : Promise.resolve(null));
 
 export const segmentationResolvers: Resolvers = {
@@ -49,6 +42,7 @@ export const segmentationResolvers: Resolvers = {
       if (!isUuid(id)) throw notFound(`model ${id}`);
       return activateModel(services.db, id, services.now(), services.portrait);
     },
+    renameSegments: (_, { modelId }, { services }) => renameSegments(services.db, services.namer, modelId),
   },
   TrainingJob: {
     model: (job, _, { loaders }) => (job.modelId ? loaders.modelById.load(job.modelId) : null),
@@ -73,15 +67,15 @@ export const segmentationResolvers: Resolvers = {
       }));
     },
     params: (m) => m.params,
-    warnings: (m) => readReport(m).warnings,
+    warnings: (m) => [
+      ...readReport(m).warnings,
+      ...(m.namingFallback ? [`The language model's segment names were not used (the catalogue's are): ${m.namingFallback}`] : []),
+    ],
   },
   Segment: {
     name: (s, { locale }) => description(s).name[locale ?? 'EN'],
-    strategy: (s, { locale }) => {
-      const d = description(s);
-      const relative = Object.fromEntries(Object.entries(d.relativeProfile).flatMap(([metric, v]) => (typeof v === 'number' ? [[metric, v]] : [])));
-      return strategyFor(d.labels, locale ?? 'EN', { relative });
-    },
+    strategy: (s, { locale }) => (description(s).strategy ?? catalogueFallback(s).strategy)[locale ?? 'EN'],
+    description: (s, { locale }) => (description(s).description ?? catalogueFallback(s).description)[locale ?? 'EN'],
     labels: (s): SegmentLabelsGql => {
       const l = description(s).labels;
       return { value: l.value, frequency: l.frequency, recency: l.recency, engagement: l.engagement, ageGroup: l.ageGroup, genderMix: l.genderMix, cityTierMix: l.cityTierMix };

@@ -1,5 +1,6 @@
 // The retrain job (training-job.ts): validates the request, queues a durable job and returns it at once; the job (run by
-// the JobRunner in any process) reads the profiles, trains in a worker thread, describes the segments and writes the model.
+// the JobRunner in any process) reads the profiles, trains in a worker thread, describes and names the segments and
+// writes the model.
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { Job, SegmentationModel } from '../../generated/prisma/client.ts';
@@ -20,6 +21,8 @@ import { describeSegments, DESCRIPTION_COLUMNS } from './describe-segments.ts';
 import { saveModel } from './model-store.ts';
 import { trainingBins } from './feature-bins.ts';
 import { trainParamsSchema } from './model-report.ts';
+import type { SegmentNamer } from './naming/namer.ts';
+import { segmentFacts, withNaming } from './naming/apply-naming.ts';
 
 export const RETRAIN_JOB = 'retrain';
 const MAX_K = 50;
@@ -68,7 +71,12 @@ interface TrainDeps {
   config: PortraitConfig;
   logger: Logger;
   now: () => Date;
+  /** names, describes and gives strategies to the segments (the catalogue, or a configured language model) */
+  namer: SegmentNamer;
 }
+
+/** The job's progress while the namer runs (a language model may take seconds): 0.92 when it starts, 0.97 when done. */
+export const NAMING_PROGRESS = { start: 0.92, done: 0.97 } as const;
 
 /** Reads the profiles, trains in a worker thread, describes the segments and writes the model (marking the job done). */
 export async function trainAndSave(
@@ -98,12 +106,22 @@ export async function trainAndSave(
     loaded.skipped,
     skippedRowsWarning,
   );
-  const descriptions = describeSegments(description, loaded.genders, trained.labels, trained.k, deps.config);
-  await progress(0.92);
+  const described = describeSegments(description, loaded.genders, trained.labels, trained.k, deps.config);
+  await progress(NAMING_PROGRESS.start);
+  signal.throwIfAborted();
+  // Before the model is written, so it never exists unnamed; off the request path (this is a job).
+  const facts = trained.segments.flatMap((s) => (described[s.index] ? [segmentFacts({ ...s, description: described[s.index]! })] : []));
+  const naming = await deps.namer.name(facts, signal);
+  const descriptions = described.map((d, g) => {
+    const n = naming.segments.find((x) => x.index === g);
+    return n ? withNaming(d, n) : d;
+  });
+  await progress(NAMING_PROGRESS.done);
   signal.throwIfAborted();
   const model = await saveModel(deps.db, trained, {
     userIds: loaded.userIds,
     descriptions,
+    naming: { namedBy: naming.namedBy, fallbackReason: naming.fallbackReason },
     rfmCuts,
     featureBins,
     activate,
@@ -113,7 +131,7 @@ export async function trainAndSave(
     now,
     config: deps.config,
   });
-  deps.logger.info({ modelId: model.id, version: model.version, k: model.k, timings: trained.report.timingsMs }, 'model trained');
+  deps.logger.info({ modelId: model.id, version: model.version, k: model.k, namedBy: naming.namedBy, timings: trained.report.timingsMs }, 'model trained');
   return model;
 }
 

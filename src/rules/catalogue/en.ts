@@ -6,6 +6,7 @@ import type { ActivityState } from '../naming.ts';
 import type { RfmSegment } from '../rfm.ts';
 import type { Priority } from '../strategy.ts';
 import type { AgeGroup, CityTierMix, GenderMix, PurchaseTier, Tier } from '../tiers.ts';
+import type { VoicePolarity } from '../voice.ts';
 
 export type Locale = 'EN' | 'ZH';
 
@@ -17,6 +18,9 @@ export const en = {
     qualified: '{name} ({trait})',
     /** a duplicate base name no single trait tells apart */
     numbered: '{name} ({n})',
+    /** a name with what the segment's reviews say (see voice.ts) */
+    withVoice: '{name}, {voice}',
+    voice: { NEGATIVE: 'unhappy with {topic}', POSITIVE: 'loves the {topic}' } satisfies Record<VoicePolarity, string>,
     value: { HIGH: 'High-value', MEDIUM: 'Mid-value', LOW: 'Low-value', NONE: 'Zero-spend' } satisfies Record<PurchaseTier, string>,
     state: {
       ACTIVE: 'active',
@@ -46,6 +50,25 @@ export const en = {
     MIXED: 'mixed city tiers',
     UNKNOWN: 'city tier unknown',
   } satisfies Record<CityTierMix, string>,
+  /** Segment.description: sentences joined by a space, each left out when its facts are unknown */
+  description: {
+    size: '{size} users, {share}% of the population.',
+    ratios: 'They spend {spend}× and engage {engagement}× as much as the average user.',
+    state: {
+      ACTIVE: 'They order often and came back recently.',
+      STEADY: 'They come back at a steady pace.',
+      PASSIVE: 'They rarely browse or engage.',
+      DORMANT: 'Most of them have not been back for a long time.',
+    } satisfies Record<ActivityState, string>,
+    demographics: 'Audience: {traits}.',
+    separator: ', ',
+    reviews: 'They wrote {reviews} reviews with a mean sentiment of {sentiment} (from -1 to 1).',
+    topic: 'They write most about {topic} ({share}% of what they say).',
+    voice: {
+      NEGATIVE: 'Their reviews say they are unhappy with {topic}.',
+      POSITIVE: 'Their reviews praise the {topic}.',
+    } satisfies Record<VoicePolarity, string>,
+  },
   priority: {
     RETAIN_AND_GROW: 'Retain and grow',
     LIFT_ACTIVITY: 'Lift activity',
@@ -89,6 +112,8 @@ export const en = {
     neverBought: 'Most of them have never ordered: the first order is what to win.',
     spendRatio: 'Spend {ratio}× the average user.',
     engagementRatio: 'Engagement {ratio}× the average user.',
+    voiceNegative: 'Their reviews are unhappy with {topic}: fix it before asking them to buy more.',
+    voicePositive: 'Their reviews praise the {topic}: make it the message.',
   },
   actions: {
     vipService: 'Offer VIP service: a dedicated contact, priority delivery and exclusive events.',
@@ -107,6 +132,8 @@ export const en = {
     winBackOffers: 'Send time-limited win-back offers.',
     personalisedRecall: 'Recall them with personalised messages based on past interests.',
     churnSurvey: 'Run a churn survey to learn why they left.',
+    fixComplaints: 'Reach out to unhappy reviewers and fix what they complain about.',
+    amplifyPraise: 'Feature their praise and invite them to share photos and reviews.',
   },
   goals: {
     raiseLifetimeValue: 'Raise customer lifetime value.',
@@ -120,6 +147,7 @@ export const en = {
     moreReviews: 'Grow reviews and community contributions.',
     raiseEngagement: 'Raise engagement: more sessions, longer visits.',
     reactivate: 'Reactivate dormant users and cut churn.',
+    fewerComplaints: 'Turn unhappy reviewers into satisfied ones.',
   },
   rfm: {
     CHAMPIONS: 'Champions',

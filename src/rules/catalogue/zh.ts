@@ -6,6 +6,8 @@ export const zh: Catalogue = {
     pattern: '{value}{state}{persona}',
     qualified: '{name}（{trait}）',
     numbered: '{name}（{n}）',
+    withVoice: '{name}·{voice}',
+    voice: { NEGATIVE: '对{topic}不满', POSITIVE: '认可{topic}' },
     value: { HIGH: '高价值', MEDIUM: '中价值', LOW: '低价值', NONE: '零消费' },
     state: { ACTIVE: '活跃', STEADY: '稳定', PASSIVE: '低互动', DORMANT: '沉睡' },
     persona: { HIGH: '忠诚用户', MEDIUM: '常客', LOW: '偶购用户', NONE: '浏览用户' },
@@ -25,6 +27,24 @@ export const zh: Catalogue = {
     LOWER_TIER: '低线城市',
     MIXED: '各线城市混合',
     UNKNOWN: '城市等级未知',
+  },
+  description: {
+    size: '共 {size} 位用户，占全体的 {share}%。',
+    ratios: '消费金额为平均用户的 {spend} 倍，互动度为 {engagement} 倍。',
+    state: {
+      ACTIVE: '下单频繁，近期仍有购买。',
+      STEADY: '回访节奏稳定。',
+      PASSIVE: '很少浏览或互动。',
+      DORMANT: '多数人已很久没有回来。',
+    },
+    demographics: '人群特征：{traits}。',
+    separator: '、',
+    reviews: '共写了 {reviews} 条评价，平均情感为 {sentiment}（-1 到 1）。',
+    topic: '谈论最多的是{topic}（占 {share}%）。',
+    voice: {
+      NEGATIVE: '评价显示他们对{topic}不满。',
+      POSITIVE: '评价中对{topic}多有称赞。',
+    },
   },
   priority: {
     RETAIN_AND_GROW: '保留并增长',
@@ -69,6 +89,8 @@ export const zh: Catalogue = {
     neverBought: '大多数人从未下单：要争取的是第一单。',
     spendRatio: '消费金额为平均用户的 {ratio} 倍。',
     engagementRatio: '互动度为平均用户的 {ratio} 倍。',
+    voiceNegative: '评价显示他们对{topic}不满：先解决问题，再谈增购。',
+    voicePositive: '评价中对{topic}多有称赞：把它作为传播重点。',
   },
   actions: {
     vipService: '提供 VIP 专属服务：专属客服、优先配送和专享活动。',
@@ -87,6 +109,8 @@ export const zh: Catalogue = {
     winBackOffers: '发送限时召回优惠。',
     personalisedRecall: '基于历史兴趣进行个性化召回。',
     churnSurvey: '开展流失调研，了解离开的原因。',
+    fixComplaints: '主动联系给出差评的用户，解决他们反映的问题。',
+    amplifyPraise: '展示他们的好评，邀请晒图和撰写评价。',
   },
   goals: {
     raiseLifetimeValue: '提升客户生命周期价值。',
@@ -100,6 +124,7 @@ export const zh: Catalogue = {
     moreReviews: '增加评价与社区内容贡献。',
     raiseEngagement: '提升参与度：更多访问、更长停留。',
     reactivate: '唤醒沉睡用户，降低流失率。',
+    fewerComplaints: '把不满的评价者转化为满意的用户。',
   },
   rfm: {
     CHAMPIONS: '冠军用户',

@@ -101,6 +101,71 @@ const ENTRIES: readonly Entry[] = [
   ['difficult', -0.8, 'usability'], ['hard to use', -1.1, 'usability'], ['laggy', -1.1, 'usability'],
   ['glitchy', -1.1, 'usability'], ['buggy', -1.1, 'usability'], ['malfunction', -1.3, 'usability'],
   ['malfunctioned', -1.3, 'usability'], ['work', 0.5, 'usability'], ['clear', 0.6, 'usability'],
+
+  // A second pass over common e-commerce wording (general praise and complaint, electronics, returns), written from
+  // the aspects' vocabulary rather than from any test sentence; see README "Sentiment accuracy".
+  // general
+  ['thrilled', 1.5], ['adore', 1.4], ['fabulous', 1.5], ['terrific', 1.5], ['stellar', 1.5], ['phenomenal', 1.6],
+  ['incredible', 1.5], ['top notch', 1.4], ['top-notch', 1.4], ['spot on', 1.1], ['must have', 1.2], ['must-have', 1.2],
+  ['lifesaver', 1.4], ['game changer', 1.4], ['grateful', 1], ['appreciate', 0.8], ['pleasure', 1], ['efficient', 1],
+  ['effective', 1], ['pleasantly', 1], ['compliments', 1], ['accurate', 0.8], ['inaccurate', -1],
+  ['pathetic', -1.7], ['unacceptable', -1.6], ['ridiculous', -1.3], ['nightmare', -1.7], ['headache', -1.1],
+  ['disaster', -1.7], ['horrendous', -1.8], ['dreadful', -1.7], ['lousy', -1.4], ['subpar', -1.2], ['sub-par', -1.2],
+  ['inferior', -1.2], ['questionable', -0.9], ['sketchy', -1.1], ['dissatisfied', -1.4], ['unsatisfied', -1.3],
+  ['upset', -1.2], ['angry', -1.3], ['furious', -1.6], ['annoyed', -1.1], ['irritating', -1.1], ['hassle', -0.8],
+  ['hassle-free', 1.1], ['beware', -1.3], ['steer clear', -1.5], ['stay away', -1.5], ['save your money', -1.5],
+  ['do not buy', -1.6], ["don't buy", -1.6], ['dont buy', -1.6], ['mess', -1],
+  // delivery
+  ['took ages', -1.3, 'delivery'], ['took weeks', -1.2, 'delivery'], ['took a month', -1.2, 'delivery'],
+  ["hasn't shipped", -1.2, 'delivery'], ['not shipped', -1.2, 'delivery'], ['never shipped', -1.6, 'delivery'],
+  ['overdue', -1.1, 'delivery'], ['stuck', -0.9, 'delivery'], ['never updated', -1.1, 'delivery'],
+  // quality
+  ['defect', -1.2, 'quality'], ['defects', -1.2, 'quality'], ['flaw', -1, 'quality'], ['flawed', -1.1, 'quality'],
+  ['flaws', -1, 'quality'], ['see-through', -0.9, 'quality'], ['see through', -0.9, 'quality'], ['scratchy', -1, 'quality'],
+  ['lumpy', -0.9, 'quality'], ['wrinkled', -0.8, 'quality'], ['tacky', -1, 'appearance'], ['plasticky', -1, 'quality'],
+  ['wobbly', -1, 'quality'], ['chipped', -1.1, 'quality'], ['bent', -1, 'quality'], ['warped', -1.1, 'quality'],
+  ['sharp edges', -1, 'quality'], ['expired', -1.4, 'quality'],
+  // service
+  ['above and beyond', 1.5, 'service'], ['quick to respond', 1.1, 'service'], ['resolved', 1, 'service'],
+  ['accommodating', 1.1, 'service'], ['attentive', 1, 'service'], ['knowledgeable', 1, 'service'],
+  ['refused', -1.1, 'service'], ['refuses', -1.1, 'service'], ['denied', -1, 'service'], ['shady', -1.2, 'service'],
+  ['fraud', -2, 'service'], ['scammed', -2, 'service'], ['ripped off', -1.6, 'price'], ['no refund', -1.4, 'service'],
+  // price
+  ['steal', 1.1, 'price'], ['worth every penny', 1.5, 'price'], ['money well spent', 1.4, 'price'],
+  ['well spent', 1.2, 'price'], ['overcharged', -1.4, 'price'], ['hidden fees', -1.2, 'price'],
+  // size
+  ['wrong size', -1.2, 'size'], ['baggy', -0.6, 'size'], ['fits like a glove', 1.4, 'size'],
+  // packaging
+  ['well protected', 1, 'packaging'], ['carefully packed', 1.1, 'packaging'], ['tampered', -1.4, 'packaging'],
+  // smell: a chemical is a complaint when it is what something smells of
+  ['reeks', -1.5, 'smell'], ['reek', -1.4, 'smell'],
+  ['chemical', -0.9, 'smell', ['smell', 'smells', 'smelled', 'smelt', 'odor', 'odour']],
+  ['chemicals', -0.9, 'smell', ['smell', 'smells', 'smelled', 'smelt', 'odor', 'odour']],
+  // durability
+  ['came apart', -1.4, 'durability'], ['coming apart', -1.4, 'durability'], ['fell off', -1.2, 'durability'],
+  ['came off', -1, 'durability'], ['peeled', -1.1, 'durability'], ['peels', -1, 'durability'], ['shrank', -1.1, 'durability'],
+  ['shrunk', -1.1, 'durability'], ['pilled', -1, 'durability'], ['going strong', 1.2, 'durability'],
+  ['holds a charge', 1, 'durability'], ['dies', -1.1, 'durability'], ['died', -1.2, 'durability'], ['dead', -1.2, 'durability'],
+  ['drains', -0.9, 'durability'], ['unreliable', -1.3, 'durability'],
+  // appearance
+  ['vibrant', 0.9, 'appearance'], ['vivid', 0.9, 'appearance'], ['crisp', 0.8, 'appearance'], ['sleek', 1, 'appearance'],
+  ['classy', 1, 'appearance'], ['fashionable', 0.9, 'appearance'], ['flattering', 1, 'appearance'], ['blurry', -1, 'appearance'],
+  ['faded colors', -1, 'appearance'],
+  // ease of use, electronics
+  ['working', 0.5, 'usability'],
+  // phrases, so that one negator reaches both words ("doesn't work properly")
+  ['work properly', 0.8, 'usability'], ['works properly', 0.8, 'usability'], ['working properly', 0.8, 'usability'],
+  ['work correctly', 0.8, 'usability'], ['works correctly', 0.8, 'usability'],
+  ['like a charm', 1.2, 'usability'], ['effortless', 1, 'usability'], ['seamless', 1, 'usability'],
+  ['seamlessly', 1, 'usability'], ['quiet', 0.8, 'usability'], ['powerful', 1, 'usability'], ['lightweight', 0.6, 'usability'],
+  ['compact', 0.5, 'usability'], ['roomy', 0.8, 'usability'], ['spacious', 0.8, 'usability'],
+  ['leaks', -1.1, 'usability'], ['leak', -1, 'usability'], ['leaky', -1.1, 'usability'], ['overheats', -1.3, 'usability'],
+  ['overheating', -1.3, 'usability'], ['overheat', -1.2, 'usability'], ['overheated', -1.3, 'usability'],
+  ['noisy', -1.1, 'usability'], ['too loud', -1.1, 'usability'], ['rattles', -0.9, 'usability'], ['rattling', -1, 'usability'],
+  ['buzzing', -0.8, 'usability'], ["won't turn on", -1.5, 'usability'], ["doesn't turn on", -1.5, 'usability'],
+  ['disconnects', -1.1, 'usability'], ['freezes', -1.1, 'usability'], ['crashes', -1.2, 'usability'], ['crashed', -1.2, 'usability'],
+  ['lag', -0.9, 'usability'], ['flickers', -1.1, 'usability'], ['flickering', -1.1, 'usability'], ['dim', -0.7, 'usability'],
+  ['weak', -0.8, 'usability'], ['confusing', -0.9, 'usability'], ['unstable', -1, 'usability'],
 ];
 
 export const EN_LEXICON: Lexicon = {

@@ -97,6 +97,41 @@ const ENTRIES: readonly Entry[] = [
   ['难用', -1.2, 'usability'], ['卡顿', -1, 'usability'], ['卡', -0.6, 'usability'], ['失灵', -1.2, 'usability'],
   ['故障', -1.2, 'usability'], ['没法用', -1.3, 'usability'], ['用不了', -1.3, 'usability'], ['不能用', -1.3, 'usability'],
   ['不好用', -1.2, 'usability'], ['复杂', -0.6, 'usability'], ['费劲', -0.9, 'usability'], ['没效果', -1.2, 'usability'],
+
+  // A second pass over common e-commerce wording (网购常用语: 好评与差评、食品、数码、售后), written from the aspects'
+  // vocabulary rather than from any test sentence; see README "Sentiment accuracy".
+  // general
+  ['惊艳', 1.4], ['超出预期', 1.4], ['超预期', 1.4], ['必买', 1.3], ['种草', 1], ['爱了', 1.5], ['绝了', 1.3],
+  ['宝藏', 1.3], ['神器', 1.3], ['良心', 1.2], ['相符', 0.8], ['一模一样', 1], ['着急', -0.8], ['焦急', -0.8],
+  ['心累', -1.2], ['崩溃', -1.4], ['坑爹', -1.5], ['无良', -1.6], ['黑心', -1.6], ['忽悠', -1.3], ['虚假', -1.3],
+  ['夸大', -1], ['不值得', -1.2],
+  // delivery
+  ['没有收到', -1.2, 'delivery'], ['没收到', -1.2, 'delivery'], ['不更新', -0.9, 'delivery'], ['缺件', -1.2, 'delivery'],
+  ['少了', -0.9, 'delivery'], ['送货上门', 0.8, 'delivery'],
+  // quality, food
+  ['过期', -1.5, 'quality'], ['临期', -0.8, 'quality'], ['变质', -1.5, 'quality'], ['新鲜', 1, 'quality'],
+  ['好吃', 1.2, 'quality'], ['美味', 1.2, 'quality'], ['好喝', 1.2, 'quality'], ['香甜', 0.9, 'quality'],
+  ['保暖', 0.9, 'quality'], ['透气', 0.8, 'quality'], ['透光', -0.7, 'quality'], ['坏点', -1.2, 'quality'],
+  ['使用痕迹', -1.2, 'quality'], ['痕迹', -0.7, 'quality'], ['起皱', -0.8, 'quality'], ['褶皱', -0.7, 'quality'],
+  ['硬', -0.6, 'quality', ['鞋', '鞋底', '太', '面料', '手感', '按键', '床垫', '垫子']],
+  // service
+  ['有问必答', 1.2, 'service'], ['秒回', 1.1, 'service'], ['诚信', 1, 'service'], ['推卸', -1.2, 'service'],
+  ['扯皮', -1.3, 'service'], ['耍赖', -1.4, 'service'], ['不退', -1.3, 'service'], ['不给退', -1.4, 'service'],
+  ['不给换', -1.4, 'service'], ['被拒', -1.1, 'service'], ['拒绝', -1, 'service'], ['不承认', -1.2, 'service'],
+  // authenticity
+  ['翻新', -1.2, 'authenticity'], ['二手', -1, 'authenticity'],
+  // size
+  ['松垮', -0.8, 'size'], ['松松垮垮', -0.9, 'size'], ['顶脚', -1, 'size'],
+  // durability
+  ['变色', -1, 'durability'], ['掉毛', -1, 'durability'], ['开裂', -1.2, 'durability'], ['漏液', -1.3, 'durability'],
+  // appearance
+  ['鲜艳', 0.8, 'appearance'], ['正', 0.8, 'appearance', ['颜色', '色', '口味', '味道']],
+  // ease of use, electronics
+  ['有效', 1, 'usability'], ['管用', 1, 'usability'], ['好使', 1, 'usability'], ['顺手', 1, 'usability'],
+  ['轻便', 0.8, 'usability'], ['轻巧', 0.8, 'usability'], ['效果明显', 1.2, 'usability'], ['清楚', 0.6, 'usability'],
+  ['稳', 0.6, 'usability'], ['漏水', -1.2, 'usability'], ['发烫', -1, 'usability'], ['发热', -0.7, 'usability'],
+  ['噪音', -0.9, 'usability'], ['吵', -1, 'usability'], ['异响', -1.1, 'usability'], ['死机', -1.3, 'usability'],
+  ['闪退', -1.3, 'usability'], ['掉线', -1, 'usability'], ['断连', -1, 'usability'], ['晃动', -0.8, 'usability'],
 ];
 
 export const ZH_LEXICON: Lexicon = {

@@ -334,7 +334,10 @@ describe('strategies', () => {
       for (const recency of tiers)
         for (const engagement of tiers) {
           const l: SegmentLabels = { value, frequency, recency, engagement, ageGroup: 'MIDDLE', genderMix: 'BALANCED', cityTierMix: 'MIXED' };
-          planStrategy(l).actions.forEach((a) => seen.add(a));
+          // with no voice, and with a negative and a positive one about a review topic
+          for (const voice of [null, ...(['NEGATIVE', 'POSITIVE'] as const).map((polarity) => ({ polarity, topic: { EN: 'delivery', ZH: '物流' } }))]) {
+            planStrategy(l, { voice }).actions.forEach((a) => seen.add(a));
+          }
           for (const locale of ['EN', 'ZH'] as const) {
             const s = strategyFor(l, locale, { relative: { totalSpent: 0.5, engagementScore: 2 } });
             for (const text of [...s.traits, ...s.insights, ...s.actions, ...s.goals]) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sentiment, ratingScore, squash } from '../../../src/text/sentiment.ts';
-import { holdout, labelled, labelOf } from './fixtures.ts';
+import { holdout, holdout2, holdout3, labelled, labelOf } from './fixtures.ts';
 
 describe('sentiment on the labelled review set', () => {
   it('has at least 200 sentences in both languages, with negation and contrast', () => {
@@ -35,6 +35,30 @@ describe('sentiment on the labelled review set', () => {
     const ok = holdout.reviews.filter((r) => labelOf(sentiment(r.text).score) === r.label).length;
     console.log(`held-out sentiment accuracy: ${ok}/${holdout.reviews.length}`);
     assert.ok(ok / holdout.reviews.length >= 0.75);
+  });
+
+  it('labels at least 90% of the second held-out set right (130 sentences written before the second lexicon pass)', () => {
+    // Written and committed before the lexicons' second pass (general e-commerce wording): 107/130 = 0.82 then, English
+    // the weaker half. Its list of misses was seen before that pass, so the figure after it is optimistic: the third
+    // set below, written after the pass, is the unbiased one.
+    const rs = holdout2.reviews;
+    assert.ok(rs.length >= 100 && rs.filter((r) => r.language === 'ZH').length >= 50 && rs.filter((r) => r.language === 'EN').length >= 50);
+    assert.ok(rs.some((r) => /但是|不过/.test(r.text)) && rs.some((r) => /\bbut\b/i.test(r.text)));
+    const ok = rs.filter((r) => labelOf(sentiment(r.text).score) === r.label).length;
+    for (const lang of ['ZH', 'EN'] as const) {
+      const part = rs.filter((r) => r.language === lang);
+      console.log(`held-out-2 sentiment accuracy ${lang}: ${part.filter((r) => labelOf(sentiment(r.text).score) === r.label).length}/${part.length}`);
+    }
+    console.log(`held-out-2 sentiment accuracy: ${ok}/${rs.length} = ${(ok / rs.length).toFixed(3)}`);
+    assert.ok(ok / rs.length >= 0.9);
+  });
+
+  it('labels at least 80% of the third held-out set right (never tuned on)', () => {
+    // Written after the second lexicon pass and scored once (53/60 = 0.88); the lexicons were not changed afterwards.
+    // A regression floor below that first score, not a target: do not add its sentences' words to the lexicons.
+    const ok = holdout3.reviews.filter((r) => labelOf(sentiment(r.text).score) === r.label).length;
+    console.log(`held-out-3 sentiment accuracy: ${ok}/${holdout3.reviews.length} = ${(ok / holdout3.reviews.length).toFixed(3)}`);
+    assert.ok(ok / holdout3.reviews.length >= 0.8);
   });
 
   it('gives a Chinese and an English review of the same experience the same sign', () => {
