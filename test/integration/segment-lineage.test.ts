@@ -206,6 +206,38 @@ describe('segment lineage and membership history', () => {
     assert.ok(first.some((s) => s.lineage === back!.segment.lineage));
   });
 
+  it('leaves no stay behind for a segment a user entered and left within one transaction', async () => {
+    const userId = 'g2-04';
+    const before = await historyOf(userId);
+    const current = before[0]!.segment;
+    const [a, b] = first.filter((s) => s.lineage !== current.lineage);
+    // what an ingest does when it places a user, then places it again after recounting its sessions
+    const client = await server.database.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('UPDATE profiles SET segment_id = $2 WHERE user_id = $1', [userId, a!.id]);
+      await client.query('UPDATE profiles SET segment_id = $2 WHERE user_id = $1', [userId, b!.id]);
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const [now, earlier, ...rest] = await historyOf(userId);
+    assert.equal(now!.segment.id, b!.id);
+    assert.equal(now!.exitedAt, null);
+    assert.equal(earlier!.segment.id, current.id);
+    assert.equal(earlier!.exitedAt, now!.enteredAt);
+    assert.deepEqual(rest, before.slice(1));
+  });
+
+  it('erases a user\'s history and training membership with the user', async () => {
+    const userId = 'g2-05';
+    assert.ok((await count('SELECT count(*) AS n FROM segment_memberships WHERE user_id = $1', [userId])) > 0);
+    assert.ok((await count('SELECT count(*) AS n FROM segment_training_members WHERE user_id = $1', [userId])) > 0);
+    await gqlOk(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: userId });
+    assert.equal(await count('SELECT count(*) AS n FROM segment_memberships WHERE user_id = $1', [userId]), 0);
+    assert.equal(await count('SELECT count(*) AS n FROM segment_training_members WHERE user_id = $1', [userId]), 0);
+  });
+
   it('reads the history of many users in one query', async () => {
     let historyQueries = 0;
     const original = server.database.db.$queryRawUnsafe.bind(server.database.db);

@@ -28,22 +28,13 @@ CREATE INDEX "segment_training_members_user_id_idx" ON "segment_training_members
 CREATE INDEX "segment_memberships_user_id_entered_at_idx" ON "segment_memberships"("user_id", "entered_at");
 
 -- CreateIndex
-CREATE INDEX "segment_memberships_segment_id_idx" ON "segment_memberships"("segment_id");
-
--- CreateIndex
 CREATE INDEX "segments_lineage_idx" ON "segments"("lineage");
-
--- AddForeignKey
-ALTER TABLE "segment_training_members" ADD CONSTRAINT "segment_training_members_segment_id_fkey" FOREIGN KEY ("segment_id") REFERENCES "segments"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "segment_training_members" ADD CONSTRAINT "segment_training_members_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "segment_memberships" ADD CONSTRAINT "segment_memberships_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "segment_memberships" ADD CONSTRAINT "segment_memberships_segment_id_fkey" FOREIGN KEY ("segment_id") REFERENCES "segments"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- Written by hand below (Prisma's schema language cannot say these).
 
@@ -67,31 +58,32 @@ WHERE m."active";
 -- import, activation, schedules), so it commits or rolls back with the assignment and costs no extra round trip.
 -- Statement-level with transition tables: one set-based pass per UPDATE, not one call per row. A move within one
 -- lineage (a retrain that keeps the user's group) records nothing; a move to another lineage closes the open stay and
--- opens one in the new lineage (none when the user is left in no segment). A stay opened earlier in the same
--- transaction (a batch that places a user, then re-places it after recounting its sessions) was never visible to
--- anyone: it is dropped rather than closed at the instant it began.
+-- opens one in the new lineage (none when the user is left in no segment). A user with no segment before has no open
+-- stay, so only users who had one are looked up to close it (a first activation only inserts). A stay opened earlier
+-- in the same transaction (a batch that places a user, then re-places it after recounting its sessions) was never
+-- visible to anyone: it is dropped rather than closed at the instant it began.
 CREATE FUNCTION "record_segment_moves"() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  moved_users text[];
-  moved_segments uuid[];
-  moved_lineages uuid[];
 BEGIN
-  SELECT array_agg(n."user_id"), array_agg(n."segment_id"), array_agg(ns."lineage")
-  INTO moved_users, moved_segments, moved_lineages
+  -- Closing first: the insert below would otherwise meet the open stay on the one-open-stay-per-user index.
+  WITH leaving AS (
+    SELECT o."user_id" FROM old_profiles o
+    JOIN new_profiles n ON n."user_id" = o."user_id"
+    JOIN "segments" os ON os."id" = o."segment_id"
+    LEFT JOIN "segments" ns ON ns."id" = n."segment_id"
+    WHERE o."segment_id" IS DISTINCT FROM n."segment_id" AND os."lineage" IS DISTINCT FROM ns."lineage"),
+  dropped AS (
+    DELETE FROM "segment_memberships" m USING leaving l
+    WHERE m."user_id" = l."user_id" AND m."exited_at" IS NULL AND m.xmin = pg_current_xact_id()::xid
+    RETURNING m."id")
+  UPDATE "segment_memberships" m SET "exited_at" = now() FROM leaving l
+  WHERE m."user_id" = l."user_id" AND m."exited_at" IS NULL AND m."id" NOT IN (SELECT "id" FROM dropped);
+  INSERT INTO "segment_memberships" ("user_id", "segment_id", "lineage", "entered_at")
+  SELECT n."user_id", n."segment_id", ns."lineage", now()
   FROM old_profiles o
   JOIN new_profiles n ON n."user_id" = o."user_id"
+  JOIN "segments" ns ON ns."id" = n."segment_id"
   LEFT JOIN "segments" os ON os."id" = o."segment_id"
-  LEFT JOIN "segments" ns ON ns."id" = n."segment_id"
   WHERE o."segment_id" IS DISTINCT FROM n."segment_id" AND os."lineage" IS DISTINCT FROM ns."lineage";
-  IF moved_users IS NULL THEN
-    RETURN NULL;
-  END IF;
-  DELETE FROM "segment_memberships"
-  WHERE "user_id" = ANY (moved_users) AND "exited_at" IS NULL AND xmin = pg_current_xact_id()::xid;
-  UPDATE "segment_memberships" SET "exited_at" = now()
-  WHERE "user_id" = ANY (moved_users) AND "exited_at" IS NULL;
-  INSERT INTO "segment_memberships" ("user_id", "segment_id", "lineage", "entered_at")
-  SELECT x.u, x.s, x.l, now() FROM unnest(moved_users, moved_segments, moved_lineages) AS x(u, s, l) WHERE x.s IS NOT NULL;
   RETURN NULL;
 END
 $$;

@@ -12,7 +12,7 @@
 import type { Sql } from '../../db/sql.ts';
 
 /** Fraction of the union two segments must share (strictly more) for the new one to keep the old one's lineage. */
-export const LINEAGE_JACCARD = 0.5;
+const LINEAGE_JACCARD = 0.5;
 
 const MATCH_LINEAGES = `
   WITH shared AS (

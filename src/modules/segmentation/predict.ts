@@ -2,7 +2,7 @@
 import type { Db } from '../../db/client.ts';
 import { fromPrisma } from '../../db/sql.ts';
 import { badInput, notFound } from '../../errors.ts';
-import type { ActiveModelCache } from './assignment.ts';
+import type { ActiveModel, ActiveModelCache } from './assignment.ts';
 import { place } from '../../compute/pipeline.ts';
 
 export interface Prediction {
@@ -14,7 +14,7 @@ export interface Prediction {
 type FeatureValues = readonly { name: string; value: number }[];
 
 /** Vectors per predictSegments call. */
-export const MAX_PREDICTIONS_PER_CALL = 10_000;
+const MAX_PREDICTIONS_PER_CALL = 10_000;
 
 /** The vector in the model's feature order (NaN where missing), or a BAD_USER_INPUT naming `field`. */
 function rawVector(features: readonly string[], input: FeatureValues, field: string): Float64Array {
@@ -31,16 +31,20 @@ function rawVector(features: readonly string[], input: FeatureValues, field: str
   return raw;
 }
 
-async function activeModel(db: Db, cache: ActiveModelCache) {
+async function activeModel(db: Db, cache: ActiveModelCache): Promise<ActiveModel> {
   const model = await cache.get(fromPrisma(db));
   if (!model) throw notFound('active model (train one with retrain first)');
   return model;
 }
 
+function predict(model: ActiveModel, raw: Float64Array): Prediction {
+  const placed = place(model.pipeline, raw);
+  return { segmentId: model.segmentIds[placed.index]!, probabilities: placed.probabilities, distances: placed.distances };
+}
+
 export async function predictSegment(db: Db, cache: ActiveModelCache, input: FeatureValues): Promise<Prediction> {
   const model = await activeModel(db, cache);
-  const placed = place(model.pipeline, rawVector(model.features, input, 'features'));
-  return { segmentId: model.segmentIds[placed.index]!, probabilities: placed.probabilities, distances: placed.distances };
+  return predict(model, rawVector(model.features, input, 'features'));
 }
 
 /**
@@ -51,8 +55,5 @@ export async function predictSegments(db: Db, cache: ActiveModelCache, inputs: r
   if (inputs.length > MAX_PREDICTIONS_PER_CALL) throw badInput('users', `at most ${MAX_PREDICTIONS_PER_CALL} vectors per call, got ${inputs.length}`);
   const model = await activeModel(db, cache);
   const raws = inputs.map((input, i) => rawVector(model.features, input, `users[${i}]`));
-  return raws.map((raw) => {
-    const placed = place(model.pipeline, raw);
-    return { segmentId: model.segmentIds[placed.index]!, probabilities: placed.probabilities, distances: placed.distances };
-  });
+  return raws.map((raw) => predict(model, raw));
 }
