@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
+import { fromPrisma } from '../../src/db/sql.ts';
+import { writeTrainingMembers } from '../../src/modules/segmentation/training-members.ts';
 
 const FEATURES = ['totalSpent', 'sessionsCount'];
 const PER_GROUP = 40;
@@ -236,6 +238,17 @@ describe('segment lineage and membership history', () => {
     await gqlOk(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: userId });
     assert.equal(await count('SELECT count(*) AS n FROM segment_memberships WHERE user_id = $1', [userId]), 0);
     assert.equal(await count('SELECT count(*) AS n FROM segment_training_members WHERE user_id = $1', [userId]), 0);
+  });
+
+  it('leaves out of a model\'s training members a user erased while it trained', async () => {
+    // the page as training read it, in user id order, with a user erased since (g2-05, above)
+    const page = ['g2-06', 'g2-05', 'g2-07'].sort();
+    const segment = first[0]!.id;
+    await server.database.pool.query('DELETE FROM segment_training_members WHERE user_id = ANY($1::text[])', [page]);
+    await writeTrainingMembers(fromPrisma(server.database.db), [segment], page, [0, 0, 0]);
+    const { rows } = await server.database.pool.query<{ user_id: string }>(
+      'SELECT user_id FROM segment_training_members WHERE user_id = ANY($1::text[]) ORDER BY user_id', [page]);
+    assert.deepEqual(rows.map((r) => r.user_id), ['g2-06', 'g2-07']);
   });
 
   it('reads the history of many users in one query', async () => {

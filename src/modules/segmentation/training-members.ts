@@ -8,11 +8,14 @@ import { decodeCursor, encodeCursor } from '../users/cursor.ts';
 
 const PAGE = 20_000;
 
-// Users deleted while the model trained are left out (the join), so their ids are not kept after an erasure.
+// Users erased while the model trained are left out (their ids are not kept, and the foreign key would fail the
+// save). The join reads only the page's range of the users index: training rows come in user id order, so a page is
+// one contiguous range (joined plainly, the planner scans the whole users table for every page).
 const INSERT_MEMBERS = `
   INSERT INTO segment_training_members (segment_id, user_id)
   SELECT x.segment_id, x.user_id FROM unnest($1::uuid[], $2::text[]) AS x(segment_id, user_id)
-  JOIN users u ON u.id = x.user_id`;
+  JOIN users u ON u.id = x.user_id
+   AND u.id >= (SELECT min(v) FROM unnest($2::text[]) v) AND u.id <= (SELECT max(v) FROM unnest($2::text[]) v)`;
 
 /** Stores each training row's segment: `labels[i]` is the index (into `segmentIds`) of `userIds[i]`'s segment. */
 export async function writeTrainingMembers(sql: Sql, segmentIds: readonly string[], userIds: readonly string[], labels: ArrayLike<number>): Promise<void> {
