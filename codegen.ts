@@ -19,6 +19,7 @@ const config: CodegenConfig = {
           Segment: '../generated/prisma/client.ts#Segment as SegmentRow',
           TrainingJob: '../generated/prisma/client.ts#Job',
           SegmentPrediction: '../modules/segmentation/predict.ts#Prediction',
+          SegmentMembership: '../modules/segmentation/segment-history.ts#SegmentStay',
           Rfm: '../rules/rfm.ts#RfmScore',
           ScheduledRun: '../generated/prisma/client.ts#Job as JobRow',
           SystemHealth: '../modules/monitoring/system-health.ts#SystemHealth as SystemHealthRow',

@@ -7,6 +7,7 @@ import { loadBehaviourCounts } from '../modules/events/behaviour-stats.ts';
 import { findModels, findSegments, segmentsOfModels } from '../modules/segmentation/model-store.ts';
 import { findJobs } from '../modules/jobs/job-queue.ts';
 import { findProfiles } from '../modules/profiles/profile-store.ts';
+import { historyOfUsers, type SegmentStay } from '../modules/segmentation/segment-history.ts';
 import type { Job, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 import type { Profile } from '../modules/profiles/profile-store.ts';
 
@@ -29,7 +30,21 @@ function groupBy<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) =
 
 export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'>) {
   const { db } = services;
+  // one loader per page size asked for in the request (nearly always one)
+  const historyLoaders = new Map<number, DataLoader<string, SegmentStay[]>>();
   return {
+    /** each user's newest `first` segment stays, newest first */
+    segmentHistoryByUserId(first: number): DataLoader<string, SegmentStay[]> {
+      let loader = historyLoaders.get(first);
+      if (!loader) {
+        loader = new DataLoader<string, SegmentStay[]>(async (ids) => {
+          const history = await historyOfUsers(db, ids, first);
+          return ids.map((id) => history.get(id) ?? []);
+        });
+        historyLoaders.set(first, loader);
+      }
+      return loader;
+    },
     modelById: new DataLoader<string, SegmentationModel | null>(async (ids) => inKeyOrder(ids, await findModels(db, ids), (m) => m.id)),
     segmentById: new DataLoader<string, Segment | null>(async (ids) => inKeyOrder(ids, await findSegments(db, ids), (s) => s.id)),
     segmentsByModelId: new DataLoader<string, Segment[]>(async (ids) => groupBy(ids, await segmentsOfModels(db, ids), (s) => s.modelId)),

@@ -6,6 +6,9 @@
 // or a Prisma one (imports, activation, schedules). Rows that placement needs come back joined with the user's
 // demographics (`ProfileWithDemographics`), read from `users` in the same statement: callers place them in memory
 // and never read them back.
+//
+// Any UPDATE here that changes segment_id also records the user's segment membership history, in the same statement:
+// the trigger record_segment_moves (see src/modules/segmentation/segment-history.ts) does it, whichever writer runs.
 import type { Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
 import type { Profile as ProfileRow } from '../../generated/prisma/client.ts';

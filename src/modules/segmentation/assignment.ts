@@ -14,7 +14,7 @@ import { isFeatureName, writeFeatures, type FeatureName } from './features.ts';
 import { readPipeline, readRfmCuts } from './model-row.ts';
 
 /** A stored model parsed for placing users: its fitted pipeline, what its features need, its segment ids. */
-interface ActiveModel {
+export interface ActiveModel {
   id: string;
   pipeline: FittedPipeline;
   features: FeatureName[];

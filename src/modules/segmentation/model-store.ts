@@ -1,6 +1,6 @@
-// Writing and activating models. A trained model is written whole in one transaction — with its segments, the
-// activation and every user's assignment when asked, and the job's success — so a failure leaves the active model
-// and the assignments exactly as they were.
+// Writing and activating models. A trained model is written whole in one transaction — with its segments, who it was
+// trained on (training-members.ts), its segments' lineages (lineage.ts), the activation and every user's assignment
+// when asked, and the job's success — so a failure leaves the active model and the assignments exactly as they were.
 import { forLongStatements, type Db, type Tx } from '../../db/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
@@ -13,6 +13,8 @@ import type { RfmCutPoints } from '../../rules/rfm.ts';
 import type { StoredFeatureBins } from './feature-bins.ts';
 import { assignFromTraining, assignRemaining, loadModel } from './assignment.ts';
 import { fromPrisma } from '../../db/sql.ts';
+import { writeTrainingMembers } from './training-members.ts';
+import { matchLineages } from './lineage.ts';
 
 /**
  * Activation is serialised across processes by this transaction-scoped advisory lock, taken before the active flag is
@@ -66,12 +68,18 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
         labels: json(ctx.descriptions[s.index] ?? {}),
       })),
     });
+    const sql = fromPrisma(tx);
+    const segmentIds = (await tx.segment.findMany({ where: { modelId: model.id }, orderBy: { index: 'asc' }, select: { id: true } })).map((s) => s.id);
+    await writeTrainingMembers(sql, segmentIds, ctx.userIds, trained.labels);
+    // Lineages are matched against the model active when this one is written; an activation holds the lock from here,
+    // so the model it matched is the one it replaces.
+    if (ctx.activate) await lockActivation(tx);
+    const previous = await tx.segmentationModel.findFirst({ where: { active: true }, select: { id: true } });
+    if (previous) await matchLineages(sql, segmentIds, previous.id);
     let saved = model;
     if (ctx.activate) {
-      await lockActivation(tx);
       await tx.segmentationModel.updateMany({ where: { active: true }, data: { active: false } });
       saved = await tx.segmentationModel.update({ where: { id: model.id }, data: { active: true } });
-      const sql = fromPrisma(tx);
       const active = (await loadModel(sql, model.id))!;
       await assignFromTraining(sql, active, ctx.userIds, trained.labels, ctx.now, ctx.config);
     }

@@ -9,7 +9,8 @@ import { ALL_FEATURES } from './features.ts';
 import { RETRAIN_JOB, requestRetrain } from './training-job.ts';
 import { activateModel, findActiveModel, listModels } from './model-store.ts';
 import { listJobs } from '../jobs/job-queue.ts';
-import { predictSegment } from './predict.ts';
+import { predictSegment, predictSegments } from './predict.ts';
+import { listTrainingMembers } from './training-members.ts';
 import { catalogueNaming } from './naming/catalogue-namer.ts';
 import { segmentFacts } from './naming/apply-naming.ts';
 import { renameSegments } from './naming/rename-segments.ts';
@@ -30,6 +31,7 @@ export const segmentationResolvers: Resolvers = {
     trainingJob: (_, { id }, { loaders }) => byId(id, (i) => loaders.jobById.load(i)),
     trainingJobs: (_, { first }, { services }) => listJobs(services.db, { kind: RETRAIN_JOB }, checkPageSize(first ?? 20)),
     predictSegment: (_, { features }, { services }) => predictSegment(services.db, services.activeModels, features),
+    predictSegments: (_, { users }, { services }) => predictSegments(services.db, services.activeModels, users),
     features: () => [...ALL_FEATURES],
   },
   Mutation: {
@@ -83,12 +85,18 @@ export const segmentationResolvers: Resolvers = {
     stats: (s) => readSegmentStats(s),
     relativeProfile: (s) => KEY_METRICS.map((metric) => ({ metric, ratio: description(s).relativeProfile[metric] ?? null })),
     model: async (s, _, { loaders }) => (await loaders.modelById.load(s.modelId))!,
-    users: (s, args, { services }) => listUsers(services.db, { ...args, segmentId: s.id }),
+    // live members while the model is active; who it was trained on otherwise (a candidate, or a model rolled back from)
+    users: async (s, args, { services, loaders }) =>
+      (await loaders.modelById.load(s.modelId))?.active ? listUsers(services.db, { ...args, segmentId: s.id }) : listTrainingMembers(services.db, s.id, args),
+  },
+  SegmentMembership: {
+    segment: async (m, _, { loaders }) => (await loaders.segmentById.load(m.segmentId))!,
   },
   SegmentPrediction: {
     segment: async (p, _, { loaders }) => (await loaders.segmentById.load(p.segmentId))!,
   },
   User: {
+    segmentHistory: (user, { first }, { loaders }) => loaders.segmentHistoryByUserId(checkPageSize(first ?? 20)).load(user.id),
     segment: async (user, _, { loaders }) => {
       const profile = user.profile !== undefined ? user.profile : await loaders.profileByUserId.load(user.id);
       return profile?.segmentId ? loaders.segmentById.load(profile.segmentId) : null;
