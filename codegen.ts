@@ -21,6 +21,7 @@ const config: CodegenConfig = {
           SegmentPrediction: '../modules/segmentation/predict.ts#Prediction',
           Rfm: '../rules/rfm.ts#RfmScore',
           ScheduledRun: '../generated/prisma/client.ts#Job as JobRow',
+          Audience: '../generated/prisma/client.ts#Audience as AudienceRow',
         },
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },

@@ -15,6 +15,8 @@ import { ingestEvents, type IngestResult } from '../modules/events/ingest-events
 import { importUsers, type ImportResult } from '../modules/imports/import-users.ts';
 import type { Placement } from '../modules/profiles/placement.ts';
 import { JobRunner, type JobRunnerOptions } from '../modules/jobs/job-runner.ts';
+import { LiveAudiences } from '../modules/audiences/membership.ts';
+import type { ProfilesChanged } from '../modules/profiles/profiles-changed.ts';
 import { JOB_LANES, jobHandlers, scheduleEnqueuer, type JobDeps } from './job-handlers.ts';
 
 export interface Services {
@@ -31,6 +33,8 @@ export interface Services {
   activeModels: ActiveModelCache;
   /** segmentation's live placement, the port every profile writer takes */
   placement: Placement;
+  /** the audiences' live evaluation, the port every profile writer takes */
+  profilesChanged: ProfilesChanged;
   populationStats: PopulationStatsCache;
   users: UserLookup;
   ingestEvents(events: readonly EventInput[]): Promise<IngestResult>;
@@ -58,7 +62,9 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
   const now = deps.now ?? (() => new Date());
   const activeModels = new ActiveModelCache();
   const placement = livePlacement(activeModels, deps.portrait, now);
-  const core = { ...deps, now, activeModels, placement, populationStats: new PopulationStatsCache() };
+  const liveAudiences = new LiveAudiences(deps.portrait);
+  const profilesChanged: ProfilesChanged = (sql, userIds, at) => liveAudiences.evaluate(sql, userIds, at);
+  const core = { ...deps, now, activeModels, placement, profilesChanged, populationStats: new PopulationStatsCache() };
   return {
     ...core,
     auth: {
@@ -67,8 +73,8 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
       cache: new KeyCache(),
     },
     users: new UserLookup(deps.db),
-    ingestEvents: (events) => ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, placement }),
-    importUsers: (users) => importUsers(deps.db, users, { now: now(), placement }),
+    ingestEvents: (events) => ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, placement, profilesChanged }),
+    importUsers: (users) => importUsers(deps.db, users, { now: now(), placement, profilesChanged }),
     jobs: opts.jobs ? createJobRunner(core, opts.jobs) : null,
   };
 }

@@ -19,6 +19,9 @@ export const MUTATION_ROLES: Record<keyof MutationResolvers, Role> = {
   retrain: 'ADMIN',
   activateModel: 'ADMIN',
   runSchedule: 'ADMIN',
+  createAudience: 'ADMIN',
+  updateAudience: 'ADMIN',
+  deleteAudience: 'ADMIN',
 };
 
 /** Queries need READ, except these. */

@@ -10,6 +10,7 @@ import { isRejection } from '../events/validate-event.ts';
 import { upsertDemographics } from '../users/user-store.ts';
 import { swapBaseline, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
+import type { ProfilesChanged } from '../profiles/profiles-changed.ts';
 import { MAX_USERS_PER_CALL, validateImport, type ImportRejectCode, type ValidImport } from './validate-import.ts';
 
 interface RejectedUser {
@@ -29,6 +30,8 @@ interface ImportOptions {
   now?: Date;
   /** Keeps the segment of every imported user current, in the same transaction (wired at src/app/). */
   placement?: Placement;
+  /** Keeps what depends on the profiles (audiences) current, in the same transaction (wired at src/app/). */
+  profilesChanged?: ProfilesChanged;
 }
 
 export async function importUsers(db: Db, inputs: readonly UserImportInput[], opts: ImportOptions = {}): Promise<ImportResult> {
@@ -59,6 +62,7 @@ export async function importUsers(db: Db, inputs: readonly UserImportInput[], op
         const created = await upsertDemographics(sql, rows);
         const profiles = await swapBaseline(sql, rows);
         if (placer) await writeSegments(sql, profiles.map((p) => p.profile.userId), placer.place(profiles));
+        await opts.profilesChanged?.(sql, profiles.map((p) => p.profile.userId), now);
         return created;
       },
       { timeout: 60_000, maxWait: 30_000 },
