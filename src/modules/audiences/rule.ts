@@ -8,6 +8,7 @@ import { badInput } from '../../errors.ts';
 import { checkText } from '../users/check-text.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { normaliseCategory } from '../../config/portrait-config.ts';
+import { InvalidJson } from '../events/loose-fields.ts';
 import { FIELD_NAMES, FIELDS, type FieldKind } from './fields.ts';
 
 export type Scalar = number | string;
@@ -70,6 +71,8 @@ function parseCondition(raw: unknown, path: string): Condition {
   const allowed = OPS_BY_KIND[kind.type].filter((o) => o !== 'EXISTS' || kind.type === 'id' || ('nullable' in kind && kind.nullable));
   if (!allowed.includes(op as ConditionOp)) throw badInput(`${path}.op`, `${op} does not fit ${field}; use ${allowed.join(', ')}`);
   const valuePath = `${path}.value`;
+  // the JSON scalar hands over what PostgreSQL could not store (a NUL, a lone surrogate, deep nesting) as InvalidJson
+  if (value instanceof InvalidJson) throw badInput(valuePath, value.problem);
   switch (op as ConditionOp) {
     case 'EXISTS': {
       if (value === undefined || value === null) return { field, op: 'EXISTS', value: true };
