@@ -130,12 +130,33 @@ function costMessage(limit: number, found: QueryCost): string {
   return `${head} The costliest list is ${list.path} (${sizes}, up to ${format(list.pageSizes.reduce((a, b) => a * b, 1))} items): ask for smaller pages (first) there, or fewer fields per item.`;
 }
 
+/**
+ * How deep variables may nest. graphql-js coerces variables recursively, so a recursive input type (RuleInput) sent
+ * 20,000 levels deep would overflow the stack, here and in execution; deeper than any valid input (an event's
+ * properties nest at most 32 levels, a rule 10) is refused first.
+ */
+export const MAX_VARIABLES_DEPTH = 64;
+
+/** Whether `value` nests deeper than `limit` (walked with an explicit stack, so any depth is safe to measure). */
+function nestsDeeper(value: unknown, limit: number): boolean {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.v === null || typeof top.v !== 'object') continue;
+    if (top.depth >= limit) return true;
+    for (const item of Array.isArray(top.v) ? top.v : Object.values(top.v)) stack.push({ v: item, depth: top.depth + 1 });
+  }
+  return false;
+}
+
 export function costLimitPlugin(maxCost: number, maxPageSize: number): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return; // refused by the operation-resolution plugin
+          if (nestsDeeper(request.variables ?? {}, MAX_VARIABLES_DEPTH)) {
+            throw new GraphQLError(`Variables nest deeper than ${MAX_VARIABLES_DEPTH} levels.`, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+          }
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
           if (coerced.errors) return; // execution refuses them with BAD_USER_INPUT before any resolver runs
           const found = queryCost(schema, document, operation, coerced.coerced, maxPageSize);

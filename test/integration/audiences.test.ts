@@ -3,7 +3,7 @@
 // the hourly re-evaluation of a rule that changes with time alone.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer, TEST_ADMIN_KEY, type TestServer } from '../support/server.ts';
 import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
 
@@ -192,6 +192,19 @@ describe('audiences: API', () => {
       assert.equal(r.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(r));
       assert.equal(r.errors?.[0]?.extensions?.field, 'input.name');
     }
+    // A rule nested far deeper than the limit is refused before graphql-js coerces it (recursively) at all.
+    const levels = 20_000;
+    const rule = '{"not":'.repeat(levels) + JSON.stringify(cond('clicks', 'GT', 1)) + '}'.repeat(levels);
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      body: `{"query":${JSON.stringify(CREATE)},"variables":{"input":{"name":"deep","rule":${rule}}}}`,
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    assert.equal(body.errors[0]!.extensions.code, 'BAD_USER_INPUT');
+    assert.match(body.errors[0]!.message, /Variables nest deeper than 64 levels/);
+
     assert.equal(await server.database.db.audience.count(), 0);
     assert.equal(await server.database.db.audienceMembershipChange.count(), 0);
   });
