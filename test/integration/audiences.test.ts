@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from '../support/server.ts';
 import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
+import pg from 'pg';
+import { bumpGeneration, recomputeAudience } from '../../src/modules/audiences/membership.ts';
+import { parseRule } from '../../src/modules/audiences/rule.ts';
 
 const START = new Date('2026-11-20T12:00:00Z');
 const HOUR = 3_600_000;
@@ -260,6 +263,42 @@ describe('audiences: kept live', () => {
       assert.deepEqual(await membersOf(spenders.id), [], 'dan did not enter');
     } finally {
       await server.database.pool.query('DROP TRIGGER refuse_bob ON audience_membership_changes; DROP FUNCTION refuse_bob()');
+    }
+  });
+
+  it('an ingest that waits for an audience being created evaluates that audience as well', async () => {
+    await buyers();
+    await create('warm-up', cond('clicks', 'GT', 0));
+    const rule = cond('totalSpent', 'GT', 1000);
+    // Another process creates an audience: generation bumped, audience inserted, membership computed, not committed.
+    const creator = new pg.Client({ connectionString: server.database.url });
+    const watcher = new pg.Client({ connectionString: server.database.url });
+    await Promise.all([creator.connect(), watcher.connect()]);
+    try {
+      const sql = { query: async <T>(text: string, params: readonly unknown[] = []) => (await creator.query(text, [...params])).rows as T[] };
+      await creator.query('BEGIN');
+      await bumpGeneration(sql);
+      const [row] = await sql.query<{ id: string }>(`INSERT INTO audiences (id, name, rule) VALUES (gen_random_uuid(), 'big spenders', $1) RETURNING id`, [JSON.stringify(rule)]);
+      await recomputeAudience(sql, row!.id, parseRule(rule), START, server.services.portrait);
+      // ann's purchase takes her over 1000 while the creation is open: the set-wise computation could not see it, so
+      // the ingest must wait for the creation and evaluate the new audience itself.
+      const ingest = server.gql(INGEST, { events: [{ eventId: 'x-1', userId: 'ann', type: 'PURCHASE', occurredAt: START.toISOString(), amount: 250 }] });
+      for (;;) {
+        await watcher.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await watcher.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%audience_generation%'`,
+        );
+        if (rows[0]!.n > 0) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await creator.query('COMMIT');
+      const r = await ingest;
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      assert.deepEqual(await membersOf(row!.id), ['ann']);
+      assert.deepEqual(await changesOf(row!.id), [['ann', true]]);
+    } finally {
+      await creator.end();
+      await watcher.end();
     }
   });
 

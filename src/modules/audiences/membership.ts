@@ -126,8 +126,8 @@ export class LiveAudiences {
        FROM audience_generation g WHERE g.id = 1`,
     );
     const compiled = compileLive(row!.generation, row!.audiences.map((a) => ({ id: a.id, rule: parseRule(a.rule) })), this.config);
-    // Concurrent transactions share the cache: keep the newest generation seen.
-    if (!this.compiled || BigInt(compiled.generation) >= BigInt(this.compiled.generation)) this.compiled = compiled;
+    // Concurrent transactions share the cache; one holding an older generation only costs the next write a reload.
+    this.compiled = compiled;
     return compiled;
   }
 }
