@@ -206,7 +206,7 @@ describe('audiences: API', () => {
     assert.equal(res.status, 400);
     const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
     assert.equal(body.errors[0]!.extensions.code, 'BAD_USER_INPUT');
-    assert.match(body.errors[0]!.message, /Variables nest deeper than 64 levels/);
+    assert.match(body.errors[0]!.message, /Variables nest deeper than 64 levels of input objects and lists/);
 
     assert.equal(await server.database.db.audience.count(), 0);
     assert.equal(await server.database.db.audienceMembershipChange.count(), 0);
