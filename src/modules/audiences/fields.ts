@@ -7,6 +7,7 @@ import type { ProfileFeatures } from '../profiles/profile-view.ts';
 import { demographicSql, featureSql, interestTagsSql, segmentSql, type FeatureSqlContext } from '../profiles/profile-features-sql.ts';
 import { joinPopulationStats, RFM_GRID, rfmScoresSql, rfmSegmentSql, tierSql, type RfmInputsSql } from '../population/population-stats-sql.ts';
 import { RFM_SEGMENTS } from '../../rules/rfm.ts';
+import { ALL_FEATURES, type FeatureName } from '../segmentation/features.ts';
 
 /** The rows every audience expression reads: a user's profile, its demographics and the population statistics. */
 export const FIELD_SOURCE = `profiles p JOIN users u ON u.id = p.user_id ${joinPopulationStats('ps')}`;
@@ -33,12 +34,24 @@ export interface FieldDef {
   sql(ctx: FeatureSqlContext): string;
 }
 
-const PROFILE_NUMBERS = [
-  'sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'lastPurchaseDays',
-  'avgOrderValue', 'engagementScore', 'recencyScore', 'activityLevel', 'userType', 'totalSessionDuration', 'pageViews',
-  'totalDwellSeconds', 'clicks', 'cartAdds', 'reviews', 'eventCount',
-] as const satisfies readonly (keyof ProfileFeatures)[];
 const TIME_DEPENDENT: ReadonlySet<string> = new Set(['lastPurchaseDays', 'recencyScore'] satisfies (keyof ProfileFeatures)[]);
+
+/** A feature of the training catalogue (Query.features) as a rule field: every feature is one, under its name. */
+function featureField(name: FeatureName): FieldDef {
+  switch (name) {
+    case 'age':
+    case 'cityTier':
+      return { kind: { type: 'number', nullable: true }, volatile: false, sql: () => demographicSql('u', name) };
+    case 'rfmRecency':
+    case 'rfmFrequency':
+    case 'rfmMonetary': {
+      const dim = ({ rfmRecency: 'r', rfmFrequency: 'f', rfmMonetary: 'm' } as const)[name];
+      return { kind: { type: 'number', nullable: true }, volatile: true, sql: (ctx) => rfmScoresSql('ps', rfmInputs(ctx))[dim] };
+    }
+    default:
+      return { kind: { type: 'number', nullable: name === 'lastPurchaseDays' }, volatile: TIME_DEPENDENT.has(name), sql: (ctx) => featureSql(name, ctx) };
+  }
+}
 
 const TIERS = ['LOW', 'MEDIUM', 'HIGH'] as const;
 const TIERED = { 'labels.value': 'totalSpent', 'labels.frequency': 'purchaseFrequency', 'labels.recency': 'recencyScore', 'labels.engagement': 'engagementScore' } as const;
@@ -51,11 +64,7 @@ const rfmInputs = (ctx: FeatureSqlContext): RfmInputsSql => ({
 
 function buildRegistry(): ReadonlyMap<string, FieldDef> {
   const fields = new Map<string, FieldDef>();
-  for (const name of PROFILE_NUMBERS) {
-    fields.set(name, { kind: { type: 'number', nullable: name === 'lastPurchaseDays' }, volatile: TIME_DEPENDENT.has(name), sql: (ctx) => featureSql(name, ctx) });
-  }
-  fields.set('age', { kind: { type: 'number', nullable: true }, volatile: false, sql: () => demographicSql('u', 'age') });
-  fields.set('cityTier', { kind: { type: 'number', nullable: true }, volatile: false, sql: () => demographicSql('u', 'cityTier') });
+  for (const name of ALL_FEATURES) fields.set(name, featureField(name));
   fields.set('gender', { kind: { type: 'category', values: ['M', 'F', 'OTHER'], nullable: true }, volatile: false, sql: () => demographicSql('u', 'gender') });
   for (const [field, metric] of Object.entries(TIERED) as [keyof typeof TIERED, (typeof TIERED)[keyof typeof TIERED]][]) {
     fields.set(field, { kind: { type: 'category', values: TIERS, nullable: true }, volatile: true, sql: (ctx) => tierSql('ps', metric, featureSql(metric, ctx)) });
@@ -70,10 +79,6 @@ function buildRegistry(): ReadonlyMap<string, FieldDef> {
       return `(CASE WHEN ps.id IS NULL OR ${age} IS NULL THEN NULL WHEN ${age} < ${ctx.param(g.youngBelow, 'float8')} THEN 'YOUNG' WHEN ${age} < ${ctx.param(g.middleBelow, 'float8')} THEN 'MIDDLE' ELSE 'MATURE' END)`;
     },
   });
-  const score = (dim: 'r' | 'f' | 'm'): FieldDef => ({ kind: { type: 'number', nullable: true }, volatile: true, sql: (ctx) => rfmScoresSql('ps', rfmInputs(ctx))[dim] });
-  fields.set('rfmRecency', score('r'));
-  fields.set('rfmFrequency', score('f'));
-  fields.set('rfmMonetary', score('m'));
   fields.set('rfm.segment', {
     kind: { type: 'category', values: RFM_SEGMENTS, nullable: true },
     volatile: true,
