@@ -25,6 +25,7 @@ const config: CodegenConfig = {
           SystemHealth: '../modules/monitoring/system-health.ts#SystemHealth as SystemHealthRow',
           HealthIssue: '../rules/health.ts#HealthIssue as HealthIssueRow',
           DailyReport: '../modules/monitoring/daily-report.ts#DailyReport as DailyReportRow',
+          Audience: '../generated/prisma/client.ts#Audience as AudienceRow',
         },
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },

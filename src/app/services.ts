@@ -15,6 +15,8 @@ import { ingestEvents, type IngestResult } from '../modules/events/ingest-events
 import { importUsers, type ImportResult } from '../modules/imports/import-users.ts';
 import type { Placement } from '../modules/profiles/placement.ts';
 import { JobRunner, type JobRunnerOptions } from '../modules/jobs/job-runner.ts';
+import { LiveAudiences } from '../modules/audiences/membership.ts';
+import type { ProfilesChanged } from '../modules/profiles/profiles-changed.ts';
 import { JOB_LANES, jobHandlers, scheduleEnqueuer, type JobDeps } from './job-handlers.ts';
 import { Monitor } from '../modules/monitoring/monitor.ts';
 import { namerSettings } from '../config/env.ts';
@@ -36,6 +38,8 @@ export interface Services {
   activeModels: ActiveModelCache;
   /** segmentation's live placement, the port every profile writer takes */
   placement: Placement;
+  /** the audiences' live evaluation, the port every profile writer takes */
+  profilesChanged: ProfilesChanged;
   populationStats: PopulationStatsCache;
   users: UserLookup;
   /** names the segments of new models (and of stored ones, on renameSegments) */
@@ -69,7 +73,9 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
   const placement = livePlacement(activeModels, deps.portrait, now);
   const settings = namerSettings(deps.env);
   const namer = settings ? chatNamer(settings, { logger: deps.logger }) : catalogueNamer;
-  const core = { ...deps, now, activeModels, placement, namer, populationStats: new PopulationStatsCache() };
+  const liveAudiences = new LiveAudiences(deps.portrait);
+  const profilesChanged: ProfilesChanged = (sql, userIds, at) => liveAudiences.evaluate(sql, userIds, at);
+  const core = { ...deps, now, activeModels, placement, namer, profilesChanged, populationStats: new PopulationStatsCache() };
   const monitor = new Monitor(deps.db, deps.portrait, deps.logger, now, {
     url: deps.env.PORTRAIT_ALERT_URL ?? null,
     secret: deps.env.PORTRAIT_ALERT_SECRET ?? null,
@@ -86,11 +92,11 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
     ingestEvents: async (events) => {
       // profile lag: from the batch's arrival here to its events' profile updates being committed (when this returns)
       const arrived = performance.now();
-      const result = await ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, money: deps.portrait.money, placement });
+      const result = await ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, money: deps.portrait.money, placement, profilesChanged });
       monitor.operations.recordIngest(result.accepted, performance.now() - arrived);
       return result;
     },
-    importUsers: (users) => importUsers(deps.db, users, { now: now(), money: deps.portrait.money, placement }),
+    importUsers: (users) => importUsers(deps.db, users, { now: now(), money: deps.portrait.money, placement, profilesChanged }),
     jobs: opts.jobs ? createJobRunner(core, opts.jobs) : null,
     monitor,
   };

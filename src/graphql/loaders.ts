@@ -7,8 +7,9 @@ import { loadBehaviourCounts } from '../modules/events/behaviour-stats.ts';
 import { findModels, findSegments, segmentsOfModels } from '../modules/segmentation/model-store.ts';
 import { findJobs } from '../modules/jobs/job-queue.ts';
 import { findProfiles } from '../modules/profiles/profile-store.ts';
+import { audienceSizes, findAudiences, membershipsOf } from '../modules/audiences/audiences-service.ts';
 import { historyOfUsers, type SegmentStay } from '../modules/segmentation/segment-history.ts';
-import type { Job, Segment, SegmentationModel } from '../generated/prisma/client.ts';
+import type { Audience, Job, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 import type { Profile } from '../modules/profiles/profile-store.ts';
 
 /** Returns rows in the order of keys (null where absent), as DataLoader requires. */
@@ -53,6 +54,14 @@ export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'
       const counts = await loadBehaviourCounts(db, ids, services.now(), services.portrait.behaviourPreferences);
       return ids.map((id) => counts.get(id));
     }),
+    audienceById: new DataLoader<string, Audience | null>(async (ids) => inKeyOrder(ids, await findAudiences(db, ids), (a) => a.id)),
+    audienceSizeById: new DataLoader<string, number>(async (ids) => {
+      const sizes = await audienceSizes(db, ids);
+      return ids.map((id) => sizes.get(id) ?? 0);
+    }),
+    audiencesByUserId: new DataLoader<string, Audience[]>(async (ids) =>
+      groupBy(ids, await membershipsOf(db, ids), (m) => m.userId).map((list) => list.map((m) => m.audience)),
+    ),
     profileByUserId: new DataLoader<string, Profile | null>(async (ids) => {
       const profiles = await findProfiles(fromPrisma(db), ids);
       return ids.map((id) => profiles.get(id) ?? null);

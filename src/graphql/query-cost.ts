@@ -16,18 +16,25 @@ import {
   getVariableValues,
   GraphQLError,
   isCompositeType,
+  isInputObjectType,
+  isInputType,
   isInterfaceType,
+  isListType,
+  isNonNullType,
   isObjectType,
   Kind,
+  typeFromAST,
   valueFromAST,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
+  type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type VariableDefinitionNode,
 } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 
@@ -130,12 +137,52 @@ function costMessage(limit: number, found: QueryCost): string {
   return `${head} The costliest list is ${list.path} (${sizes}, up to ${format(list.pageSizes.reduce((a, b) => a * b, 1))} items): ask for smaller pages (first) there, or fewer fields per item.`;
 }
 
+/**
+ * How deep variables may nest through input objects and lists. graphql-js coerces those recursively, so a recursive
+ * input type (RuleInput) sent 20,000 levels deep would overflow the stack, here and in execution; deeper than any valid
+ * input (a rule nests at most 10 levels) is refused first. JSON scalar values (event properties) do not count: their
+ * scalar checks them without recursion (src/modules/events/loose-fields.ts checkJson).
+ */
+export const MAX_VARIABLES_DEPTH = 64;
+
+/** Whether a variable's value nests deeper than `limit` input objects and lists (walked with an explicit stack). */
+function inputNestsDeeper(schema: GraphQLSchema, definitions: readonly VariableDefinitionNode[], variables: Record<string, unknown>, limit: number): boolean {
+  const stack: { v: unknown; type: GraphQLInputType; depth: number }[] = [];
+  for (const definition of definitions) {
+    const type = typeFromAST(schema, definition.type);
+    if (type && isInputType(type)) stack.push({ v: variables[definition.variable.name.value], type, depth: 0 });
+  }
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { v, depth } = top;
+    if (v === null || typeof v !== 'object') continue;
+    const type = isNonNullType(top.type) ? top.type.ofType : top.type;
+    if (isListType(type)) {
+      if (depth >= limit) return true;
+      // a single value stands for a list of one, as graphql-js coerces it
+      for (const item of Array.isArray(v) ? v : [v]) stack.push({ v: item, type: type.ofType, depth: depth + 1 });
+    } else if (isInputObjectType(type)) {
+      if (depth >= limit) return true;
+      const fields = type.getFields();
+      for (const [name, item] of Object.entries(v)) {
+        const field = fields[name];
+        if (field) stack.push({ v: item, type: field.type, depth: depth + 1 });
+      }
+    }
+  }
+  return false;
+}
+
 export function costLimitPlugin(maxCost: number, maxPageSize: number): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return; // refused by the operation-resolution plugin
+          if (inputNestsDeeper(schema, operation.variableDefinitions ?? [], request.variables ?? {}, MAX_VARIABLES_DEPTH)) {
+            throw new GraphQLError(`Variables nest deeper than ${MAX_VARIABLES_DEPTH} levels of input objects and lists.`, {
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            });
+          }
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
           if (coerced.errors) return; // execution refuses them with BAD_USER_INPUT before any resolver runs
           const found = queryCost(schema, document, operation, coerced.coerced, maxPageSize);

@@ -10,6 +10,7 @@ import { profilesResolvers } from '../modules/profiles/profiles.resolvers.ts';
 import { schedulesResolvers } from '../modules/schedules/schedules.resolvers.ts';
 import { qualityResolvers } from '../modules/quality/quality.resolvers.ts';
 import { monitoringResolvers } from '../modules/monitoring/monitoring.resolvers.ts';
+import { audiencesResolvers } from '../modules/audiences/audiences.resolvers.ts';
 
 const modules: Resolvers[] = [
   usersResolvers,
@@ -21,6 +22,7 @@ const modules: Resolvers[] = [
   schedulesResolvers,
   qualityResolvers,
   monitoringResolvers,
+  audiencesResolvers,
 ];
 
 export function buildResolvers(): Resolvers {

@@ -183,7 +183,39 @@ const MUTATIONS: Record<keyof typeof MUTATION_ROLES, () => Promise<PreparedCall>
       assert.equal(job.status, 'SUCCEEDED', job.error ?? '');
     },
   ),
+  createAudience: mutation(
+    `mutation($input: AudienceInput!) { createAudience(input: $input) { id name } }`,
+    async () => ({ input: { name: unique('big spenders'), rule: { condition: { field: 'totalSpent', op: 'GTE', value: 100 } } } }),
+    async (data: { createAudience: { id: string; name: string } }, { input }) => {
+      assert.equal(data.createAudience.name, input.name);
+      assert.equal(await server.database.db.audience.count({ where: { id: data.createAudience.id, name: input.name } }), 1);
+    },
+  ),
+  updateAudience: mutation(
+    `mutation($id: ID!, $input: AudienceInput!) { updateAudience(id: $id, input: $input) { id name } }`,
+    async () => ({ id: await createAudienceAsAdmin(), input: { name: unique('renamed'), rule: { condition: { field: 'clicks', op: 'GT', value: 3 } } } }),
+    async (data: { updateAudience: { id: string; name: string } }, { id, input }) => {
+      assert.deepEqual(data.updateAudience, { id, name: input.name });
+      assert.equal((await server.database.db.audience.findUnique({ where: { id } }))?.name, input.name);
+    },
+  ),
+  deleteAudience: mutation(
+    `mutation($id: ID!) { deleteAudience(id: $id) }`,
+    async () => ({ id: await createAudienceAsAdmin() }),
+    async (data: { deleteAudience: boolean }, { id }) => {
+      assert.equal(data.deleteAudience, true);
+      assert.equal(await server.database.db.audience.count({ where: { id } }), 0);
+    },
+  ),
 };
+
+async function createAudienceAsAdmin(): Promise<string> {
+  const r = await server.gql<{ createAudience: { id: string } }>(`mutation($input: AudienceInput!) { createAudience(input: $input) { id } }`, {
+    input: { name: unique('audience'), rule: { condition: { field: 'eventCount', op: 'GT', value: 0 } } },
+  });
+  assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+  return r.data!.createAudience.id;
+}
 const ALLOWED: Record<string, string[]> = {
   READ: [],
   INGEST: ['ingestEvents', 'importUsers'],
@@ -199,6 +231,7 @@ async function rowCounts() {
     revoked: await db.apiKey.count({ where: { revokedAt: { not: null } } }),
     jobs: await db.job.count(),
     activeModels: await db.segmentationModel.findMany({ where: { active: true }, select: { id: true } }),
+    audiences: (await db.audience.findMany({ select: { name: true }, orderBy: { name: 'asc' } })).map((a) => a.name),
   };
 }
 
@@ -211,7 +244,7 @@ describe('authentication', () => {
       assert.equal(m.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
       assert.equal(m.data ?? null, null);
     }
-    assert.deepEqual(await rowCounts(), { users: 0, events: 0, keys: 0, revoked: 0, jobs: 0, activeModels: [] });
+    assert.deepEqual(await rowCounts(), { users: 0, events: 0, keys: 0, revoked: 0, jobs: 0, activeModels: [], audiences: [] });
   });
 
   it('stores only a hash of each key, and shows the secret once', async () => {

@@ -77,7 +77,9 @@ describe('schedules', () => {
 
     server.services.populationStats.invalidate();
     const after = (await gqlOk<P>(Q)).user.profile;
-    for (const k of ['value', 'frequency', 'recency', 'engagement']) assert.ok(['HIGH', 'MEDIUM', 'LOW'].includes(after.labels![k]!));
+    // value and frequency are NONE for a user who never bought (tiers among buyers)
+    for (const k of ['value', 'frequency']) assert.ok(['HIGH', 'MEDIUM', 'LOW', 'NONE'].includes(after.labels![k]!), after.labels![k]);
+    for (const k of ['recency', 'engagement']) assert.ok(['HIGH', 'MEDIUM', 'LOW'].includes(after.labels![k]!), after.labels![k]);
     assert.ok([1, 2, 3, 4, 5].includes(after.rfm!.recency as number));
     assert.equal(after.rfm!.code, `${after.rfm!.recency}${after.rfm!.frequency}${after.rfm!.monetary}`);
     assert.match(after.rfm!.segmentNameZh as string, /[\u4e00-\u9fff]/);

@@ -20,6 +20,9 @@ export const MUTATION_ROLES: Record<keyof MutationResolvers, Role> = {
   activateModel: 'ADMIN',
   renameSegments: 'ADMIN',
   runSchedule: 'ADMIN',
+  createAudience: 'ADMIN',
+  updateAudience: 'ADMIN',
+  deleteAudience: 'ADMIN',
 };
 
 /** Queries need READ, except these. */

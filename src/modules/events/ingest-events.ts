@@ -18,6 +18,7 @@
 //   apply the events and place each user in memory
 //   one UPDATE of the profiles: totals, interest state and segment together
 //   (only with late events or session ends without a duration: recount their sessions from the log, re-place those users)
+//   re-evaluate the users' audiences (one statement, src/modules/audiences/membership.ts)
 //   COMMIT
 // The events go in before their users, so events.user_id -> users is DEFERRABLE INITIALLY DEFERRED
 // (prisma/migrations/20261122141010_deferrable_event_user_fk).
@@ -31,6 +32,7 @@ import { applyCategories, readDecayState, storedDecayState } from '../profiles/c
 import type { InterestTagsConfig, MoneyConfig } from '../../config/portrait-config.ts';
 import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
+import type { ProfilesChanged } from '../profiles/profiles-changed.ts';
 import { isRejection, MAX_EVENTS_PER_CALL, validateEvent, type EventRejectCode, type ValidEvent } from './validate-event.ts';
 
 interface RejectedEvent {
@@ -54,6 +56,8 @@ interface IngestOptions {
   money: MoneyConfig;
   /** Keeps the segment of every user whose profile changes current, in the same transaction (wired at src/app/). */
   placement?: Placement;
+  /** Keeps what depends on the profiles (audiences) current, in the same transaction (wired at src/app/). */
+  profilesChanged?: ProfilesChanged;
 }
 
 // The batch goes over as one JSON parameter with one-letter keys and no nulls (see eventRows): ~40% fewer bytes for
@@ -116,13 +120,13 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
   const json = eventRows(fresh);
   // A deleteUser that commits between this batch finding its user and checking the events' foreign key fails the
   // check; run again, the batch creates the user anew (as for any user's first events).
-  const accepted = await withRetry(() => pgTransaction(pool, (client) => writeBatch(client, fresh, json, opts)), {
+  const accepted = await withRetry(() => pgTransaction(pool, (client) => writeBatch(client, fresh, json, { ...opts, now })), {
     alsoRetry: violatesForeignKey('events_user_id_fkey'),
   });
   return { accepted, duplicates: duplicates + fresh.length - accepted, rejected };
 }
 
-async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent[], json: string, opts: IngestOptions): Promise<number> {
+async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent[], json: string, opts: IngestOptions & { now: Date }): Promise<number> {
   // Events already stored (by an earlier batch, or a concurrent one that committed first) are skipped here.
   const inserted = await client.query<{ event_id: string }>(INSERT_EVENTS_AND_USERS, [json]);
   if (inserted.rows.length === 0) return 0;
@@ -165,5 +169,6 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent
     const recounted = await recountSessions(sql, recountUsers, SESSION_GAP_MS);
     if (placer) await writeSegments(sql, recounted.map((r) => r.profile.userId), placer.place(recounted));
   }
+  await opts.profilesChanged?.(sql, userIds, opts.now);
   return insertedIds.size;
 }

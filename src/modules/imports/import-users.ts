@@ -11,6 +11,7 @@ import { upsertDemographics } from '../users/user-store.ts';
 import { swapBaseline, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import type { MoneyConfig } from '../../config/portrait-config.ts';
+import type { ProfilesChanged } from '../profiles/profiles-changed.ts';
 import { MAX_USERS_PER_CALL, validateImport, type ImportRejectCode, type ValidImport } from './validate-import.ts';
 
 interface RejectedUser {
@@ -32,6 +33,8 @@ interface ImportOptions {
   money: MoneyConfig;
   /** Keeps the segment of every imported user current, in the same transaction (wired at src/app/). */
   placement?: Placement;
+  /** Keeps what depends on the profiles (audiences) current, in the same transaction (wired at src/app/). */
+  profilesChanged?: ProfilesChanged;
 }
 
 export async function importUsers(db: Db, inputs: readonly UserImportInput[], opts: ImportOptions): Promise<ImportResult> {
@@ -62,6 +65,7 @@ export async function importUsers(db: Db, inputs: readonly UserImportInput[], op
         const created = await upsertDemographics(sql, rows);
         const profiles = await swapBaseline(sql, rows);
         if (placer) await writeSegments(sql, profiles.map((p) => p.profile.userId), placer.place(profiles));
+        await opts.profilesChanged?.(sql, profiles.map((p) => p.profile.userId), now);
         return created;
       },
       { timeout: 60_000, maxWait: 30_000 },

@@ -56,6 +56,11 @@ const COLUMNS = {
 type ProfileField = keyof Profile;
 const FIELDS = Object.keys(COLUMNS) as ProfileField[];
 
+/** `alias.column` of a profile field, for SQL that other code composes over profiles (profile-features-sql.ts). */
+export function profileColumn(alias: string, field: ProfileField): string {
+  return `${alias}.${COLUMNS[field][0]}`;
+}
+
 /** A profile with the demographics of its user: what placement, the view and training read together. */
 export interface ProfileWithDemographics {
   profile: Profile;

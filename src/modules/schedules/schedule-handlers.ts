@@ -1,8 +1,10 @@
 // What each schedule does.
 // hourly: users whose events arrived since the last hourly run (by arrival, so back-dated events count) — decayed
 //         interest state brought to now, segment re-placed (features such as recency move with time);
-// daily:  every profile — the same, plus the population statistics behind label tiers and RFM, then the daily report
-//         (src/modules/monitoring/daily-report.ts);
+//         then the audiences whose rules change with time, the statistics or a model (recency, tiers, segment...)
+//         recomputed over the whole population;
+// daily:  every profile — the same, plus the population statistics behind label tiers and RFM, then those audiences,
+//         then the daily report (src/modules/monitoring/daily-report.ts);
 // weekly: a full retrain that becomes active only if its silhouette is not worse than the active model's by more
 //         than the configured margin, both scored on today's profiles in one space (retrain-guard.ts); otherwise it
 //         is kept, inactive, and the reason recorded.
@@ -26,6 +28,10 @@ import { computePopulationStats, type PopulationStatsCache } from '../population
 import { scheduleJobKind } from './schedules.ts';
 import { writeDailyReport } from '../monitoring/daily-report.ts';
 import type { SegmentNamer } from '../segmentation/naming/namer.ts';
+import { recomputeVolatileAudiences } from '../audiences/audiences-service.ts';
+
+const audienceOutcome = (a: { audiences: number; entered: number; exited: number }) =>
+  `; ${a.audiences} time-dependent audience(s) re-evaluated (${a.entered} entered, ${a.exited} left)`;
 
 export interface ScheduleDeps {
   db: Db;
@@ -124,14 +130,16 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
       const from = previous?.startedAt ?? ctx.job.startedAt ?? deps.now();
       const since = new Date(from.getTime() - (previous ? ARRIVAL_MARGIN_MS : 3_600_000));
       const rows = await refreshAll(deps, ctx, { receivedSince: since });
-      return { rows, outcome: `refreshed ${rows} users with events received since ${since.toISOString()}` };
+      const audiences = await recomputeVolatileAudiences(deps.db, deps.now(), deps.config);
+      return { rows, outcome: `refreshed ${rows} users with events received since ${since.toISOString()}${audienceOutcome(audiences)}` };
     },
     [scheduleJobKind('daily')]: async (ctx) => {
       const stats = await computePopulationStats(deps.db, deps.now(), deps.config);
       deps.populationStats.invalidate();
       const rows = await refreshAll(deps, ctx, {});
+      const audiences = await recomputeVolatileAudiences(deps.db, deps.now(), deps.config);
       const report = await writeDailyReport(deps.db, deps.config, deps.now());
-      return { rows, outcome: `population statistics over ${stats.population} users; refreshed ${rows} users; daily report ${report.date}: ${report.rating}` };
+      return { rows, outcome: `population statistics over ${stats.population} users; refreshed ${rows} users${audienceOutcome(audiences)}; daily report ${report.date}: ${report.rating}` };
     },
     [scheduleJobKind('weekly')]: async (ctx) => {
       const active = await findActiveModel(deps.db);

@@ -22,22 +22,22 @@ export function checkPageSize(first: number | null | undefined, field = 'first')
   return n;
 }
 
-/** Users in id order after the cursor; optionally only those in one segment. */
-export async function listUsers(db: Db, args: { first?: number | null; after?: string | null; segmentId?: string | null }): Promise<UserPage> {
+/** Users in id order after the cursor; optionally only those in one segment, or one audience. */
+export async function listUsers(db: Db, args: { first?: number | null; after?: string | null; segmentId?: string | null; audienceId?: string }): Promise<UserPage> {
   const first = checkPageSize(args.first);
   if (args.segmentId && !isUuid(args.segmentId)) throw badInput('segmentId', 'not a segment id');
   const afterId = args.after ? decodeCursor(args.after) : undefined;
-  const where = {
-    ...(afterId !== undefined ? { id: { gt: afterId } } : {}),
+  const inGroup = {
     ...(args.segmentId ? { profile: { segmentId: args.segmentId } } : {}),
+    ...(args.audienceId !== undefined ? { audiences: { some: { audienceId: args.audienceId } } } : {}),
   };
+  const where = { ...(afterId !== undefined ? { id: { gt: afterId } } : {}), ...inGroup };
   const rows = await db.user.findMany({ where, orderBy: { id: 'asc' }, take: first + 1 });
   const page = rows.slice(0, first);
-  const countWhere = args.segmentId ? { profile: { segmentId: args.segmentId } } : {};
   return {
     edges: page.map((node) => ({ node, cursor: encodeCursor(node.id) })),
     pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(page.at(-1)!.id) : null },
-    totalCount: () => db.user.count({ where: countWhere }),
+    totalCount: () => db.user.count({ where: inGroup }),
   };
 }
 
