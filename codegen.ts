@@ -20,6 +20,8 @@ const config: CodegenConfig = {
           TrainingJob: '../generated/prisma/client.ts#Job',
           SegmentPrediction: '../modules/segmentation/predict.ts#Prediction',
           Rfm: '../rules/rfm.ts#RfmScore',
+          Topic: '../text/topics.ts#Topic as TopicModelTopic',
+          TopicShare: '../text/topics.ts#TopicShare as TopicModelShare',
           ScheduledRun: '../generated/prisma/client.ts#Job as JobRow',
         },
         enumsAsTypes: true,

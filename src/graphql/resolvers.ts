@@ -9,6 +9,7 @@ import { segmentationResolvers } from '../modules/segmentation/segmentation.reso
 import { profilesResolvers } from '../modules/profiles/profiles.resolvers.ts';
 import { schedulesResolvers } from '../modules/schedules/schedules.resolvers.ts';
 import { qualityResolvers } from '../modules/quality/quality.resolvers.ts';
+import { textResolvers } from '../modules/text/text.resolvers.ts';
 
 const modules: Resolvers[] = [
   usersResolvers,
@@ -19,6 +20,7 @@ const modules: Resolvers[] = [
   profilesResolvers,
   schedulesResolvers,
   qualityResolvers,
+  textResolvers,
 ];
 
 export function buildResolvers(): Resolvers {

@@ -1,5 +1,6 @@
-// ingestEvents: validate each item, drop duplicates, and write the new events with their profile updates in one
-// short transaction, one statement per table per batch.
+// ingestEvents: validate each item, drop duplicates, analyse each REVIEW's text and rating (language, sentiment,
+// topics, embedding: src/modules/text/review-text.ts, before the transaction opens), and write the new events with
+// their profile updates (the text sums among them) in one short transaction, one statement per table per batch.
 //
 // Data access here is node-postgres (a PoolClient of the pool Prisma's adapter uses, src/db/sql.ts), not Prisma: a
 // deliberate, measured exception to "Prisma for data access", for this hot write path only. In-process, batches of
@@ -31,6 +32,7 @@ import { applyCategories, readDecayState, storedDecayState } from '../profiles/c
 import type { InterestTagsConfig } from '../../config/portrait-config.ts';
 import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
+import { analyseReviewText, type ReviewText } from '../text/review-text.ts';
 import { isRejection, MAX_EVENTS_PER_CALL, validateEvent, type EventRejectCode, type ValidEvent } from './validate-event.ts';
 
 interface RejectedEvent {
@@ -63,10 +65,12 @@ interface IngestOptions {
 // made with its defaults only (no column list), so the profile store's column map stays the one place that names them.
 const INSERT_EVENTS_AND_USERS = `
   WITH inserted AS (
-    INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties)
-    SELECT x.e, x.u, x.t, x.o, x.i, x.c, x.a, x.d, x.x, x.p
+    INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties,
+                        rating, language, sentiment, topics, embedding)
+    SELECT x.e, x.u, x.t, x.o, x.i, x.c, x.a, x.d, x.x, x.p, x.r, x.l, x.s, x.k, x.v
     FROM json_to_recordset($1::json) AS x(
-      e text, u text, t "EventType", o timestamptz, i text, c text[], a float8, d float8, x text, p jsonb)
+      e text, u text, t "EventType", o timestamptz, i text, c text[], a float8, d float8, x text, p jsonb,
+      r float8, l text, s float8, k jsonb, v real[])
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id, user_id),
   new_users AS (
@@ -75,7 +79,10 @@ const INSERT_EVENTS_AND_USERS = `
     INSERT INTO profiles (user_id) SELECT id FROM new_users)
   SELECT event_id FROM inserted`;
 
-const eventRows = (events: readonly ValidEvent[]): string =>
+/** A valid event with its review's analysis (review-text.ts), made before the transaction opens. */
+type AnalysedEvent = ValidEvent & { review: ReviewText | null };
+
+const eventRows = (events: readonly AnalysedEvent[]): string =>
   JSON.stringify(
     events.map((e) => ({
       e: e.eventId,
@@ -88,6 +95,11 @@ const eventRows = (events: readonly ValidEvent[]): string =>
       d: e.durationSeconds ?? undefined,
       x: e.text ?? undefined,
       p: e.properties ?? undefined,
+      r: e.rating ?? undefined,
+      l: e.review?.language ?? undefined,
+      s: e.review?.sentiment,
+      k: e.review?.topics,
+      v: e.review?.embedding,
     })),
   );
 
@@ -95,7 +107,7 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
   if (inputs.length > MAX_EVENTS_PER_CALL) throw badInput('events', `at most ${MAX_EVENTS_PER_CALL} events per call, got ${inputs.length}`);
   const now = opts.now ?? new Date();
   const rejected: RejectedEvent[] = [];
-  const fresh: ValidEvent[] = [];
+  const fresh: AnalysedEvent[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
   inputs.forEach((input, index) => {
@@ -106,7 +118,7 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
       duplicates++;
     } else {
       seen.add(v.eventId);
-      fresh.push(v);
+      fresh.push({ ...v, review: v.type === 'REVIEW' ? analyseReviewText(v.text, v.rating) : null });
     }
   });
   if (fresh.length === 0) return { accepted: 0, duplicates, rejected };
@@ -120,13 +132,13 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
   return { accepted, duplicates: duplicates + fresh.length - accepted, rejected };
 }
 
-async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent[], json: string, opts: IngestOptions): Promise<number> {
+async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEvent[], json: string, opts: IngestOptions): Promise<number> {
   // Events already stored (by an earlier batch, or a concurrent one that committed first) are skipped here.
   const inserted = await client.query<{ event_id: string }>(INSERT_EVENTS_AND_USERS, [json]);
   if (inserted.rows.length === 0) return 0;
   const insertedIds = new Set(inserted.rows.map((r) => r.event_id));
 
-  const byUser = new Map<string, ValidEvent[]>();
+  const byUser = new Map<string, AnalysedEvent[]>();
   for (const e of candidates) {
     if (!insertedIds.has(e.eventId)) continue;
     const list = byUser.get(e.userId);

@@ -10,7 +10,7 @@ import type { Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
 import type { Profile } from '../../generated/prisma/client.ts';
 
-type SqlType = 'text' | 'float8' | 'int' | 'timestamptz' | 'jsonb' | 'uuid';
+type SqlType = 'text' | 'float8' | 'float8[]' | 'int' | 'timestamptz' | 'jsonb' | 'uuid';
 
 /** Every column of `profiles`: field name -> [column, SQL type]. `satisfies` fails the build when a column is added. */
 const COLUMNS = {
@@ -36,6 +36,12 @@ const COLUMNS = {
   baseLastPurchaseAt: ['base_last_purchase_at', 'timestamptz'],
   categoryWeights: ['category_weights', 'jsonb'],
   weightsAt: ['weights_at', 'timestamptz'],
+  textReviews: ['text_reviews', 'int'],
+  sentimentSum: ['sentiment_sum', 'float8'],
+  negativeReviews: ['negative_reviews', 'int'],
+  topicSums: ['topic_sums', 'jsonb'],
+  embeddingSum: ['embedding_sum', 'float8[]'],
+  lastReviewAt: ['last_review_at', 'timestamptz'],
   segmentId: ['segment_id', 'uuid'],
   createdAt: ['created_at', 'timestamptz'],
   updatedAt: ['updated_at', 'timestamptz'],
@@ -55,6 +61,7 @@ export interface ProfileWithDemographics {
 const DEFAULTS: Record<SqlType, (userId: string, at: Date) => unknown> = {
   text: (userId) => userId,
   float8: () => 0,
+  'float8[]': () => [],
   int: () => 0,
   timestamptz: () => null,
   jsonb: () => ({}),
