@@ -7,7 +7,7 @@ import { notFound } from '../../errors.ts';
 import { strategyFor } from '../../rules/strategy.ts';
 import { KEY_METRICS } from '../../rules/labels.ts';
 import { listUsers, checkPageSize } from '../users/users-service.ts';
-import { ALL_FEATURES } from './features.ts';
+import { ALL_FEATURES, FEATURE_CATALOG } from './features.ts';
 import { RETRAIN_JOB, requestRetrain } from './training-job.ts';
 import { activateModel, findActiveModel, listModels } from './model-store.ts';
 import { listJobs } from '../jobs/job-queue.ts';
@@ -38,6 +38,7 @@ export const segmentationResolvers: Resolvers = {
     trainingJobs: (_, { first }, { services }) => listJobs(services.db, { kind: RETRAIN_JOB }, checkPageSize(first ?? 20)),
     predictSegment: (_, { features }, { services }) => predictSegment(services.db, services.activeModels, features),
     features: () => [...ALL_FEATURES],
+    featureCatalog: () => FEATURE_CATALOG.map((f) => ({ ...f })),
   },
   Mutation: {
     retrain: async (_, { input }, { services, principal }) => {
