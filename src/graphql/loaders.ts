@@ -6,7 +6,7 @@ import { fromPrisma } from '../db/sql.ts';
 import { loadBehaviourCounts } from '../modules/events/behaviour-stats.ts';
 import { findModels, findSegments, segmentsOfModels } from '../modules/segmentation/model-store.ts';
 import { findJobs } from '../modules/jobs/job-queue.ts';
-import { findProfiles } from '../modules/profiles/profile-store.ts';
+import { findProfiles, segmentTextSums, type SegmentTextSums } from '../modules/profiles/profile-store.ts';
 import type { Job, Profile, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 
 /** Returns rows in the order of keys (null where absent), as DataLoader requires. */
@@ -36,6 +36,10 @@ export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'
     behaviourCountsByUserId: new DataLoader(async (ids: readonly string[]) => {
       const counts = await loadBehaviourCounts(db, ids, services.now(), services.portrait.behaviourPreferences);
       return ids.map((id) => counts.get(id));
+    }),
+    segmentTextById: new DataLoader<string, SegmentTextSums | null>(async (ids) => {
+      const sums = await segmentTextSums(fromPrisma(db), ids);
+      return ids.map((id) => sums.get(id) ?? null);
     }),
     profileByUserId: new DataLoader<string, Profile | null>(async (ids) => {
       const profiles = await findProfiles(fromPrisma(db), ids);

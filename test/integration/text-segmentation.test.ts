@@ -24,6 +24,7 @@ type Voice = keyof typeof VOICES;
 type Lang = 'ZH' | 'EN';
 
 interface Person { id: string; voice: Voice; lang: Lang }
+interface SegmentText { reviews: number; sentiment: number | null; topics: { share: number; topic: { id: string } }[]; examples: string[] }
 const people: Person[] = [];
 for (let i = 0; i < 48; i++) people.push({ id: `p${String(i).padStart(2, '0')}`, voice: i % 2 === 0 ? 'fan' : 'unhappy', lang: i % 4 < 2 ? 'ZH' : 'EN' });
 
@@ -137,6 +138,26 @@ describe('a segmentation fused with TEXT', () => {
     // hasReviews and reviewCountLog are the same for everyone here: the TEXT weight counts only the features that vary
     const textWeight = weights[model.features.indexOf('reviewSentiment')]!;
     assert.ok(textWeight > 1 / Math.sqrt(15), `TEXT weight ${textWeight}`);
+
+    // what each segment writes: its voice's topic and sign, and three of its own reviews
+    const texts = await server.gql<{ a: { segments: { index: number; text: SegmentText | null }[] }; b: { segments: { text: SegmentText | null }[] } }>(
+      `query($fused: ID!, $behaviour: ID!) {
+         a: model(id: $fused) { segments { index text { reviews sentiment topics { share topic { id } } examples } } }
+         b: model(id: $behaviour) { segments { text { reviews } } } }`,
+      { fused: fusedModel, behaviour: behaviourModel },
+    );
+    assert.equal(texts.errors, undefined, JSON.stringify(texts.errors));
+    for (const { index, text } of texts.data!.a.segments) {
+      const voice = people.find((p) => seg.get(p.id) === index)!.voice;
+      assert.equal(text!.reviews, 48, '24 users with 2 reviews each');
+      assert.equal(Math.sign(text!.sentiment!), voice === 'fan' ? 1 : -1);
+      assert.equal(text!.topics[0]!.topic.id, voice === 'fan' ? 'quality' : 'delivery');
+      assert.equal(text!.examples.length, 3);
+      const own = new Set<string>([...VOICES[voice].ZH, ...VOICES[voice].EN]);
+      assert.ok(text!.examples.every((e) => own.has(e)), JSON.stringify(text!.examples));
+    }
+    // the behaviour model is not active (its segments have no users now) and has no TEXT feature
+    assert.deepEqual(texts.data!.b.segments.map((s) => s.text), [null, null]);
 
     // live placement computes the same TEXT features: a newcomer with typical behaviour who complains about delivery
     // joins the unhappy voice's segment, in Chinese or in English

@@ -314,3 +314,63 @@ export async function countProfiles(sql: Sql, filter: Pick<PageFilter, 'received
 export function findUsersWithProfiles(db: Db, ids: readonly string[]) {
   return db.user.findMany({ where: { id: { in: [...ids] } }, include: { profile: true } });
 }
+
+/** What a segment's users write: the sums of their text aggregates and a few representative reviews. */
+export interface SegmentTextSums {
+  segmentId: string;
+  /** reviews with text or a rating */
+  reviews: number;
+  sentimentSum: number;
+  /** topic id -> sum of the review shares */
+  topicSums: Record<string, number>;
+  /** up to EXAMPLES_PER_SEGMENT review texts, those whose sentiment is nearest the segment's mean first */
+  examples: string[];
+}
+
+const EXAMPLES_PER_SEGMENT = 3;
+
+/**
+ * The text sums of each segment's users (profiles.segment_id: the active model's segments; others have no users), in
+ * three SQL aggregates for any number of segments. A representative review is one of the segment's reviews with text
+ * whose sentiment is nearest the segment's mean sentiment (ties: the most recent), one per user at most.
+ */
+export async function segmentTextSums(sql: Sql, segmentIds: readonly string[]): Promise<Map<string, SegmentTextSums>> {
+  const [totals, topics, examples] = await Promise.all([
+    sql.query<{ id: string; reviews: number; sentimentSum: number }>(
+      `SELECT segment_id::text AS id, sum(text_reviews)::int AS reviews, sum(sentiment_sum)::float8 AS "sentimentSum"
+       FROM profiles WHERE segment_id = ANY($1::uuid[]) AND text_reviews > 0 GROUP BY segment_id`,
+      [segmentIds],
+    ),
+    sql.query<{ id: string; topic: string; sum: number }>(
+      `SELECT p.segment_id::text AS id, t.key AS topic, sum(t.value::text::float8)::float8 AS sum
+       FROM profiles p CROSS JOIN LATERAL jsonb_each(p.topic_sums) t
+       WHERE p.segment_id = ANY($1::uuid[]) AND p.text_reviews > 0 AND jsonb_typeof(t.value) = 'number'
+       GROUP BY p.segment_id, t.key`,
+      [segmentIds],
+    ),
+    sql.query<{ id: string; text: string }>(
+      `WITH means AS (
+         SELECT segment_id, sum(sentiment_sum) / sum(text_reviews) AS mean
+         FROM profiles WHERE segment_id = ANY($1::uuid[]) AND text_reviews > 0 GROUP BY segment_id),
+       per_user AS (
+         SELECT DISTINCT ON (p.user_id) p.segment_id, e.text, abs(e.sentiment - m.mean) AS gap, e.occurred_at
+         FROM profiles p JOIN means m ON m.segment_id = p.segment_id
+         JOIN events e ON e.user_id = p.user_id AND e.type = 'REVIEW' AND e.sentiment IS NOT NULL AND e.text IS NOT NULL
+         WHERE p.text_reviews > 0
+         ORDER BY p.user_id, abs(e.sentiment - m.mean), e.occurred_at DESC),
+       ranked AS (
+         SELECT segment_id, text, row_number() OVER (PARTITION BY segment_id ORDER BY gap, occurred_at DESC, text) AS rank FROM per_user)
+       SELECT segment_id::text AS id, text FROM ranked WHERE rank <= $2::int ORDER BY segment_id, rank`,
+      [segmentIds, EXAMPLES_PER_SEGMENT],
+    ),
+  ]);
+  const out = new Map<string, SegmentTextSums>(
+    totals.map((t) => [t.id, { segmentId: t.id, reviews: t.reviews, sentimentSum: t.sentimentSum, topicSums: {}, examples: [] }]),
+  );
+  for (const t of topics) {
+    const s = out.get(t.id);
+    if (s) s.topicSums[t.topic] = t.sum;
+  }
+  for (const e of examples) out.get(e.id)?.examples.push(e.text);
+  return out;
+}

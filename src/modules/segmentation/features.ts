@@ -154,6 +154,8 @@ function textFeature(p: Profile, f: TextFeature): number {
   }
 }
 const isTextFeature = (f: FeatureName): f is TextFeature => GROUP_OF.get(f) === 'TEXT';
+/** Whether a model's features include a TEXT one. */
+export const usesText = (features: readonly string[]): boolean => features.some((f) => isFeatureName(f) && isTextFeature(f));
 
 interface FeatureSource {
   profile: Profile;

@@ -7,7 +7,8 @@ import { notFound } from '../../errors.ts';
 import { strategyFor } from '../../rules/strategy.ts';
 import { KEY_METRICS } from '../../rules/labels.ts';
 import { listUsers, checkPageSize } from '../users/users-service.ts';
-import { ALL_FEATURES, FEATURE_CATALOG } from './features.ts';
+import { ALL_FEATURES, FEATURE_CATALOG, usesText } from './features.ts';
+import { userTopicShares } from '../../text/topics.ts';
 import { RETRAIN_JOB, requestRetrain } from './training-job.ts';
 import { activateModel, findActiveModel, listModels } from './model-store.ts';
 import { listJobs } from '../jobs/job-queue.ts';
@@ -91,6 +92,17 @@ export const segmentationResolvers: Resolvers = {
     relativeProfile: (s) => KEY_METRICS.map((metric) => ({ metric, ratio: description(s).relativeProfile[metric] ?? null })),
     model: async (s, _, { loaders }) => (await loaders.modelById.load(s.modelId))!,
     users: (s, args, { services }) => listUsers(services.db, { ...args, segmentId: s.id }),
+    text: async (s, _, { loaders }) => {
+      const [sums, model] = await Promise.all([loaders.segmentTextById.load(s.id), loaders.modelById.load(s.modelId)]);
+      if (!sums && !usesText(model?.features ?? [])) return null;
+      const reviews = sums?.reviews ?? 0;
+      return {
+        reviews,
+        sentiment: sums && reviews > 0 ? sums.sentimentSum / reviews : null,
+        topics: userTopicShares(new Map(Object.entries(sums?.topicSums ?? {})), reviews),
+        examples: sums?.examples ?? [],
+      };
+    },
   },
   SegmentPrediction: {
     segment: async (p, _, { loaders }) => (await loaders.segmentById.load(p.segmentId))!,
