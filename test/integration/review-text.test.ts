@@ -24,7 +24,7 @@ interface TextProfile {
 const NOW = new Date('2026-11-20T12:00:00Z');
 const at = (minutes: number) => new Date(NOW.getTime() - 24 * 3600_000 + minutes * 60_000).toISOString();
 let n = 0;
-const review = (userId: string, fields: Record<string, unknown>) => ({ eventId: `r${++n}`, userId, type: 'REVIEW', occurredAt: at(n), ...fields });
+const review = (userId: string, fields: Record<string, unknown>) => ({ eventId: `r${++n}`, userId, type: 'REVIEW' as const, occurredAt: at(n), ...fields });
 
 let server: TestServer;
 before(async () => {
@@ -122,6 +122,16 @@ describe('review analysis at ingest', () => {
     assert.equal((await stored('r2')).language, 'EN');
   });
 
+  it('scores a 5,000-character review on its first 1,000 characters and stores the whole text', async () => {
+    const long = '物流太慢了，等了两个星期。' + '-'.repeat(1200) + '质量非常好，'.repeat(700);
+    const text5000 = long.slice(0, 5000);
+    await ingestEventsOk(server, [review('long', { text: text5000 })]);
+    const e = await stored('r1');
+    assert.equal(e.text, text5000);
+    assert.ok(e.sentiment! < 0, `only the slow delivery is within the analysed part: ${e.sentiment}`);
+    assert.deepEqual(Object.keys(e.topics as object), ['delivery']);
+  });
+
   it('blends the rating into the text sentiment: the mean of the two', async () => {
     await ingestEventsOk(server, [review('u3', { text: 'great quality' }), review('u3b', { text: 'great quality', rating: 1 })]);
     const textOnly = (await stored(`r${n - 1}`)).sentiment!;
@@ -138,7 +148,7 @@ describe('the user text profile', () => {
       ['The seller replied fast, very helpful', 5], ['假货，不是正品', 1],
     ] as const;
     const events = texts.map(([t, rating], i) => ({
-      eventId: `m${i}`, userId: 'many', type: 'REVIEW', occurredAt: at(100 - i),
+      eventId: `m${i}`, userId: 'many', type: 'REVIEW' as const, occurredAt: at(100 - i),
       ...(t !== null ? { text: t } : {}), ...(rating !== null ? { rating } : {}),
     }));
     // three sequential batches, then three concurrent ones (two of them replays of earlier events: duplicates)
@@ -161,7 +171,9 @@ describe('the user text profile', () => {
     assert.ok(Math.abs(t.sentiment! - mean) < 1e-9, `${t.sentiment} vs ${mean}`);
     assert.deepEqual(
       t.topics.map((s) => [s.topic.id, Math.round(s.share * 1e9)]),
-      [...topicSums].map(([k, v]) => [k, Math.round((v / 12) * 1e9)]).sort((a, b) => (b[1] as number) - (a[1] as number) || (a[0] < b[0] ? -1 : 1)),
+      [...topicSums]
+        .map(([k, v]): [string, number] => [k, Math.round((v / 12) * 1e9)])
+        .sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : 1)),
     );
     const profile = await server.database.db.profile.findUniqueOrThrow({ where: { userId: 'many' } });
     assert.equal(profile.negativeReviews, sentiments.filter((s) => s < 0).length);
@@ -171,6 +183,11 @@ describe('the user text profile', () => {
       const sum = rows.reduce((s, r) => s + r.embedding[d]!, 0);
       assert.ok(Math.abs(profile.embeddingSum[d]! - sum) < 1e-5, `embedding dim ${d}: ${profile.embeddingSum[d]} vs ${sum}`);
     }
+    // a batch without reviews leaves the text sums as they are
+    await ingestEventsOk(server, [{ eventId: 'pv', userId: 'many', type: 'PAGE_VIEW', occurredAt: at(200) }]);
+    assert.deepEqual({ ...(await text('many')), behaviourReviews: 12 }, t);
+    const after = await server.database.db.profile.findUniqueOrThrow({ where: { userId: 'many' } });
+    assert.deepEqual(after.embeddingSum, profile.embeddingSum);
   });
 
   it('is empty for a user who never wrote a review', async () => {

@@ -27,7 +27,7 @@ import type { EventInput } from '../../generated/graphql.ts';
 import { violatesForeignKey, withRetry } from '../../db/retry.ts';
 import { fromPool, pgTransaction } from '../../db/sql.ts';
 import { badInput } from '../../errors.ts';
-import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS } from '../profiles/aggregates.ts';
+import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS, TEXT_AGGREGATE_FIELDS } from '../profiles/aggregates.ts';
 import { applyCategories, readDecayState, storedDecayState } from '../profiles/category-weights.ts';
 import type { InterestTagsConfig } from '../../config/portrait-config.ts';
 import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../profiles/profile-store.ts';
@@ -118,10 +118,11 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
       duplicates++;
     } else {
       seen.add(v.eventId);
-      fresh.push({ ...v, review: v.type === 'REVIEW' ? analyseReviewText(v.text, v.rating) : null });
+      fresh.push({ ...v, review: null });
     }
   });
   if (fresh.length === 0) return { accepted: 0, duplicates, rejected };
+  await analyseReviews(fresh);
 
   const json = eventRows(fresh);
   // A deleteUser that commits between this batch finding its user and checking the events' foreign key fails the
@@ -130,6 +131,22 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
     alsoRetry: violatesForeignKey('events_user_id_fkey'),
   });
   return { accepted, duplicates: duplicates + fresh.length - accepted, rejected };
+}
+
+/** Longest stretch of review analysis between two yields to the event loop. */
+const ANALYSIS_SLICE_MS = 10;
+
+/** Fills in each REVIEW's analysis, yielding to the event loop every ANALYSIS_SLICE_MS so other requests keep moving. */
+async function analyseReviews(events: AnalysedEvent[]): Promise<void> {
+  let sliceStart = performance.now();
+  for (const e of events) {
+    if (e.type !== 'REVIEW') continue;
+    e.review = analyseReviewText(e.text, e.rating);
+    if (performance.now() - sliceStart > ANALYSIS_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
 }
 
 async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEvent[], json: string, opts: IngestOptions): Promise<number> {
@@ -168,7 +185,12 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEv
     const segments = placer.place(updated);
     updated.forEach((row, i) => (row.profile.segmentId = segments[i]!));
   }
-  await writeFields(sql, [...AGGREGATE_FIELDS, 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])], updated.map((r) => r.profile));
+  const scored = candidates.some((e) => e.review !== null && insertedIds.has(e.eventId));
+  await writeFields(
+    sql,
+    [...AGGREGATE_FIELDS, ...(scored ? TEXT_AGGREGATE_FIELDS : []), 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])],
+    updated.map((r) => r.profile),
+  );
   if (recountUsers.length) {
     // Sessions were counted in arrival order above (and ends without a duration not at all); the timeline decides
     // them now, and the users are placed again.

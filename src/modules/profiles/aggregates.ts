@@ -11,10 +11,13 @@ export const SESSION_GAP_MS = 60 * 60 * 1000;
 export const AGGREGATE_FIELDS = [
   'sessionsCount', 'totalSessionDuration', 'pageViews', 'totalDwellSeconds', 'clicks', 'cartAdds', 'reviews',
   'purchaseCount', 'totalSpent', 'eventCount', 'lastPurchaseAt', 'firstEventAt', 'lastEventAt',
+] as const satisfies readonly (keyof Profile)[];
+/** The profile columns that scored reviews change (only a batch with one needs to write them: the embedding sum is wide). */
+export const TEXT_AGGREGATE_FIELDS = [
   'textReviews', 'sentimentSum', 'negativeReviews', 'topicSums', 'embeddingSum', 'lastReviewAt',
 ] as const satisfies readonly (keyof Profile)[];
 
-type Aggregates = Pick<Profile, (typeof AGGREGATE_FIELDS)[number]>;
+type Aggregates = Pick<Profile, (typeof AGGREGATE_FIELDS)[number] | (typeof TEXT_AGGREGATE_FIELDS)[number]>;
 
 interface AggregateEvent {
   type: EventType;
