@@ -21,6 +21,8 @@ const config: CodegenConfig = {
           SegmentPrediction: '../modules/segmentation/predict.ts#Prediction',
           SegmentMembership: '../modules/segmentation/segment-history.ts#SegmentStay',
           Rfm: '../rules/rfm.ts#RfmScore',
+          Topic: '../text/topics.ts#Topic as TopicModelTopic',
+          TopicShare: '../text/topics.ts#TopicShare as TopicModelShare',
           ScheduledRun: '../generated/prisma/client.ts#Job as JobRow',
           SystemHealth: '../modules/monitoring/system-health.ts#SystemHealth as SystemHealthRow',
           HealthIssue: '../rules/health.ts#HealthIssue as HealthIssueRow',

@@ -8,6 +8,7 @@ import { createHttpServer } from './http/server.ts';
 import { assertPortFree } from './http/port-check.ts';
 import { seedDemo } from './demo/seed-demo.ts';
 import { createServices, type Services } from './app/services.ts';
+import { loadSegmenter } from './text/tokens.ts';
 
 export interface RunningService {
   url: string;
@@ -36,6 +37,8 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
   const portrait = loadPortraitConfig(env.PORTRAIT_CONFIG);
   await assertPortFree(env.HOST, env.PORT);
   const database = await openDatabase(env, logger);
+  // jieba's dictionary (~0.3 s) loads now, not on the first Chinese review an ingest analyses
+  loadSegmenter();
   const services = createServices(
     { db: database.db, pool: database.pool, env, portrait, logger },
     { jobs: env.PORTRAIT_WORKER === 'on' ? { schedules: env.PORTRAIT_SCHEDULES === 'on' } : false },

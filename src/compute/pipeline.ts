@@ -1,5 +1,5 @@
-// The segmentation pipeline: median imputation -> optional IQR winsorising -> z-score (population std) -> a fitted
-// clusterer. Training fits it; live assignment and predictSegment apply the same transformRows, so a user is placed
+// The segmentation pipeline: median imputation -> optional IQR winsorising -> z-score (population std) -> optional
+// per-feature weights (feature groups of equal total variance, segmentation/features.ts) -> a fitted clusterer. Training fits it; live assignment and predictSegment apply the same transformRows, so a user is placed
 // in the space the model was trained in. Pure: typed arrays in, typed arrays out.
 
 import { z } from 'zod';
@@ -17,6 +17,8 @@ interface Preprocessing {
   /** per feature: the IQR fences values are clipped to (null: not winsorised) */
   readonly bounds: readonly ColumnBounds[] | null;
   readonly scaler: Scaler;
+  /** per feature: the factor its standardised value is multiplied by (null: every weight 1) */
+  readonly weights: readonly number[] | null;
 }
 
 export interface FittedPipeline {
@@ -32,13 +34,17 @@ export interface FittedPipeline {
  */
 export const Z_LIMIT = 1e6;
 
-function standardise(base: Matrix, scaler: Scaler): Matrix {
+function standardise(base: Matrix, scaler: Scaler, weights: readonly number[] | null): Matrix {
   const out = transform(base, scaler);
   const d = out.data;
   for (let p = 0; p < d.length; p++) {
     const v = d[p]!;
     if (v > Z_LIMIT) d[p] = Z_LIMIT;
     else if (v < -Z_LIMIT) d[p] = -Z_LIMIT;
+  }
+  if (weights) {
+    const cols = out.cols;
+    for (let p = 0; p < d.length; p += cols) for (let j = 0; j < cols; j++) d[p + j]! *= weights[j]!;
   }
   return out;
 }
@@ -54,24 +60,49 @@ interface PreprocessingFit {
 }
 
 /** Fits the preprocessing on the raw training rows (NaN = missing). The scaler is fitted after clipping, as the model sees the data. */
-export function fitPreprocessing(raw: Matrix, options: { winsorize: boolean }): PreprocessingFit {
+export function fitPreprocessing(raw: Matrix, options: { winsorize: boolean; groups?: readonly string[] | null }): PreprocessingFit {
+  const groups = options.groups ?? null;
+  if (groups && groups.length !== raw.cols) throw new RangeError(`pipeline: ${groups.length} feature groups for ${raw.cols} features`);
   const imputation = imputeMedian(raw, columnMedians(raw));
   const clip = options.winsorize ? clipToBounds(imputation.matrix, iqrBounds(imputation.matrix)) : null;
   const base = clip ? clip.matrix : imputation.matrix;
   const scaler = fitScaler(base);
+  const unweighted = standardise(base, scaler, null);
+  const weights = groups ? groupWeights(unweighted, groups) : null;
   return {
-    preprocessing: { medians: imputation.medians, bounds: clip ? clip.bounds : null, scaler },
-    z: standardise(base, scaler),
+    preprocessing: { medians: imputation.medians, bounds: clip ? clip.bounds : null, scaler, weights },
+    z: weights ? standardise(base, scaler, weights) : unweighted,
     imputed: imputation.imputed,
     clipped: clip ? clip.clipped : null,
   };
+}
+
+/**
+ * Weights that give every group the same total variance after standardising: a standardised feature has variance 1
+ * (0 when it is constant in the training data), so each feature of a group with m varying features gets 1 / sqrt(m).
+ */
+function groupWeights(z: Matrix, groups: readonly string[]): number[] {
+  const { rows, cols, data } = z;
+  const varies = new Array<boolean>(cols).fill(false);
+  for (let j = 0; j < cols; j++) {
+    const first = data[j]!;
+    for (let p = j; p < data.length; p += cols) {
+      if (data[p] !== first) {
+        varies[j] = true;
+        break;
+      }
+    }
+  }
+  const m = new Map<string, number>();
+  groups.forEach((g, j) => m.set(g, (m.get(g) ?? 0) + (varies[j] ? 1 : 0)));
+  return groups.map((g) => (rows > 0 && m.get(g)! > 0 ? 1 / Math.sqrt(m.get(g)!) : 1));
 }
 
 /** Raw rows (NaN = missing) into the model's space: impute, clip, scale, clamp. */
 export function transformRows(p: Preprocessing, raw: Matrix): Matrix {
   const imputed = imputeMedian(raw, p.medians).matrix;
   const base = p.bounds ? clipToBounds(imputed, p.bounds).matrix : imputed;
-  return standardise(base, p.scaler);
+  return standardise(base, p.scaler, p.weights);
 }
 
 /** Segment of each raw row. */
@@ -118,6 +149,8 @@ export const serialisedPipelineSchema = z.object({
     medians: numbers,
     bounds: z.array(z.object({ lower: z.number(), upper: z.number() })).nullable(),
     scaler: z.object({ mean: numbers, std: numbers }),
+    // absent in models trained before feature groups: every weight 1
+    weights: numbers.nullable().optional(),
   }),
   clusterer: serialisedClustererSchema,
 });
@@ -130,6 +163,7 @@ export function serialisePipeline(p: FittedPipeline): SerialisedPipeline {
       medians: [...p.preprocessing.medians],
       bounds: p.preprocessing.bounds ? p.preprocessing.bounds.map((b) => ({ lower: b.lower, upper: b.upper })) : null,
       scaler: { mean: [...p.preprocessing.scaler.mean], std: [...p.preprocessing.scaler.std] },
+      weights: p.preprocessing.weights ? [...p.preprocessing.weights] : null,
     },
     clusterer: p.clusterer.serialise(),
   };
@@ -139,10 +173,12 @@ export function serialisePipeline(p: FittedPipeline): SerialisedPipeline {
 export function parsePipeline(s: SerialisedPipeline): FittedPipeline {
   const d = s.features.length;
   const { medians, bounds, scaler } = s.preprocessing;
-  const widths = { medians: medians.length, 'scaler mean': scaler.mean.length, 'scaler std': scaler.std.length, bounds: bounds?.length ?? d };
+  const weights = s.preprocessing.weights ?? null;
+  const widths = { medians: medians.length, 'scaler mean': scaler.mean.length, 'scaler std': scaler.std.length, bounds: bounds?.length ?? d, weights: weights?.length ?? d };
   for (const [what, n] of Object.entries(widths)) if (n !== d) throw new RangeError(`pipeline: ${n} ${what} for ${d} features`);
   if (!scaler.std.every((v) => v > 0 && Number.isFinite(v))) throw new RangeError('pipeline: scaler std must be positive and finite');
+  if (weights && !weights.every((w) => w > 0 && Number.isFinite(w))) throw new RangeError('pipeline: weights must be positive and finite');
   const clusterer = parseClusterer(s.clusterer);
   if (clusterer.centroids.cols !== d) throw new RangeError(`pipeline: centroids have ${clusterer.centroids.cols} columns for ${d} features`);
-  return { features: s.features, preprocessing: { medians, bounds, scaler }, clusterer };
+  return { features: s.features, preprocessing: { medians, bounds, scaler, weights }, clusterer };
 }

@@ -6,7 +6,7 @@ import { fromPrisma } from '../db/sql.ts';
 import { loadBehaviourCounts } from '../modules/events/behaviour-stats.ts';
 import { findModels, findSegments, segmentsOfModels } from '../modules/segmentation/model-store.ts';
 import { findJobs } from '../modules/jobs/job-queue.ts';
-import { findProfiles } from '../modules/profiles/profile-store.ts';
+import { findProfiles, segmentTextSums, type SegmentTextSums } from '../modules/profiles/profile-store.ts';
 import { audienceSizes, findAudiences, membershipsOf } from '../modules/audiences/audiences-service.ts';
 import { historyOfUsers, type SegmentStay } from '../modules/segmentation/segment-history.ts';
 import type { Audience, Job, Segment, SegmentationModel } from '../generated/prisma/client.ts';
@@ -62,6 +62,10 @@ export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'
     audiencesByUserId: new DataLoader<string, Audience[]>(async (ids) =>
       groupBy(ids, await membershipsOf(db, ids), (m) => m.userId).map((list) => list.map((m) => m.audience)),
     ),
+    segmentTextById: new DataLoader<string, SegmentTextSums | null>(async (ids) => {
+      const sums = await segmentTextSums(fromPrisma(db), ids);
+      return ids.map((id) => sums.get(id) ?? null);
+    }),
     profileByUserId: new DataLoader<string, Profile | null>(async (ids) => {
       const profiles = await findProfiles(fromPrisma(db), ids);
       return ids.map((id) => profiles.get(id) ?? null);

@@ -11,6 +11,7 @@ import { schedulesResolvers } from '../modules/schedules/schedules.resolvers.ts'
 import { qualityResolvers } from '../modules/quality/quality.resolvers.ts';
 import { monitoringResolvers } from '../modules/monitoring/monitoring.resolvers.ts';
 import { audiencesResolvers } from '../modules/audiences/audiences.resolvers.ts';
+import { textResolvers } from '../modules/text/text.resolvers.ts';
 
 const modules: Resolvers[] = [
   usersResolvers,
@@ -23,6 +24,7 @@ const modules: Resolvers[] = [
   qualityResolvers,
   monitoringResolvers,
   audiencesResolvers,
+  textResolvers,
 ];
 
 export function buildResolvers(): Resolvers {

@@ -39,7 +39,7 @@ const TopicSchema = z.object({
   languages: z.array(z.enum(['ZH', 'EN'])),
   terms: z.array(z.object({ term: z.string().min(1), weight: z.number().positive() })).min(1),
 });
-type Topic = z.infer<typeof TopicSchema>;
+export type Topic = z.infer<typeof TopicSchema>;
 
 const Serialised = z.object({
   kind: z.literal(TOPICS_KIND),
@@ -49,7 +49,7 @@ const Serialised = z.object({
 });
 type SerialisedTopicModel = z.infer<typeof Serialised>;
 
-interface TopicShare {
+export interface TopicShare {
   topicId: string;
   share: number;
 }

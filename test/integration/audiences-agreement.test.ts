@@ -54,7 +54,7 @@ function randomEvents(ids: readonly string[], perUser: number): EventRow[] {
   const out: EventRow[] = [];
   for (const userId of ids) {
     for (let i = 0; i < 1 + Math.floor(random() * perUser); i++) {
-      const type = pick(['SESSION_START', 'PAGE_VIEW', 'PAGE_VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'SESSION_END'] as const);
+      const type = pick(['SESSION_START', 'PAGE_VIEW', 'PAGE_VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'SESSION_END', 'REVIEW'] as const);
       out.push({
         eventId: `ev-${++serial}`,
         userId,
@@ -64,11 +64,19 @@ function randomEvents(ids: readonly string[], perUser: number): EventRow[] {
         ...(type === 'CLICK' && chance(0.5) ? { categories: [pick(CATEGORIES)] } : {}),
         ...(type === 'PURCHASE' ? { amount: round(random() * 800), categories: [pick(CATEGORIES)] } : {}),
         ...(type === 'SESSION_END' && chance(0.5) ? { durationSeconds: round(random() * 3_000) } : {}),
+        ...(type === 'REVIEW' ? { text: pick(REVIEWS), ...(chance(0.5) ? { rating: 1 + Math.floor(random() * 5) } : {}) } : {}),
       });
     }
   }
   return out;
 }
+
+// reviews in both languages about the aspect topics, so the TEXT features vary
+const REVIEWS = [
+  '物流太慢了，等了一个星期', 'Delivery was fast and the packaging was perfect', '质量很好，做工精细，值得购买',
+  'The quality is poor, it broke after two days', '客服态度很差，不推荐', 'Great price for what you get', '尺码偏小，建议买大一号',
+  'Not bad, but the smell is strong', '包装破损，很失望', 'Customer service solved my problem quickly',
+] as const;
 
 const PROFILE_FIELDS = [
   'sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'lastPurchaseDays',
@@ -87,13 +95,15 @@ interface ApiUser {
     interestTags: string[];
     labels: { value: string; frequency: string; recency: string; engagement: string; ageGroup: string | null } | null;
     rfm: { recency: number; frequency: number; monetary: number; segment: string } | null;
+    text: { reviews: number; sentiment: number | null; negativeShare: number | null; topics: { topic: { id: string }; share: number }[] };
   };
 }
 
 const USERS_PAGE = `query($after: String) { users(first: 200, after: $after) {
   pageInfo { hasNextPage endCursor }
   edges { node { id age gender cityTier segment { id } audiences { id }
-    profile { ${PROFILE_FIELDS.join(' ')} interestTags labels { value frequency recency engagement ageGroup } rfm { recency frequency monetary segment } } } } } }`;
+    profile { ${PROFILE_FIELDS.join(' ')} interestTags labels { value frequency recency engagement ageGroup } rfm { recency frequency monetary segment }
+      text { reviews sentiment negativeShare topics { topic { id } share } } } } } } }`;
 
 async function readUsers(server: TestServer): Promise<ApiUser[]> {
   const users: ApiUser[] = [];
@@ -129,7 +139,20 @@ function valueOf(u: ApiUser, field: string): number | string | string[] | null {
       return p.rfm?.monetary ?? null;
     case 'rfm.segment':
       return p.rfm?.segment ?? null;
+    // the TEXT features (segmentation/features.ts textFeature) from Profile.text: 0 for a user without reviews
+    case 'reviewSentiment':
+      return p.text.sentiment ?? 0;
+    case 'negativeReviewShare':
+      return p.text.negativeShare ?? 0;
+    case 'reviewCountLog':
+      return Math.log1p(p.text.reviews);
+    case 'hasReviews':
+      return p.text.reviews > 0 ? 1 : 0;
     default:
+      if (field.startsWith('topic')) {
+        const id = field.slice('topic'.length).toLowerCase();
+        return p.text.topics.find((t) => t.topic.id.toLowerCase() === id)?.share ?? 0;
+      }
       if (field.startsWith('labels.')) return p.labels?.[field.slice('labels.'.length) as keyof NonNullable<ApiUser['profile']['labels']>] ?? null;
       assert.ok((PROFILE_FIELDS as readonly string[]).includes(field), `the test reads ${field}`);
       return p[field as (typeof PROFILE_FIELDS)[number]];

@@ -7,7 +7,8 @@ import type { ProfileFeatures } from '../profiles/profile-view.ts';
 import { demographicSql, featureSql, interestTagsSql, segmentSql, type FeatureSqlContext } from '../profiles/profile-features-sql.ts';
 import { joinPopulationStats, purchaseTierSql, RFM_GRID, rfmScoresSql, rfmSegmentSql, tierSql, type RfmInputsSql } from '../population/population-stats-sql.ts';
 import { RFM_SEGMENTS } from '../../rules/rfm.ts';
-import { ALL_FEATURES, type FeatureName } from '../segmentation/features.ts';
+import { ALL_FEATURES, isTextFeature, textFeatureSql, type FeatureName } from '../segmentation/features.ts';
+import { profileColumn } from '../profiles/profile-store.ts';
 
 /** The rows every audience expression reads: a user's profile, its demographics and the population statistics. */
 export const FIELD_SOURCE = `profiles p JOIN users u ON u.id = p.user_id ${joinPopulationStats('ps')}`;
@@ -49,6 +50,7 @@ function featureField(name: FeatureName): FieldDef {
       return { kind: { type: 'number', nullable: true }, volatile: true, sql: (ctx) => rfmScoresSql('ps', rfmInputs(ctx))[dim] };
     }
     default:
+      if (isTextFeature(name)) return { kind: { type: 'number', nullable: false }, volatile: false, sql: (ctx) => textFeatureSql(name, (f) => profileColumn(ctx.p, f)) };
       return { kind: { type: 'number', nullable: name === 'lastPurchaseDays' }, volatile: TIME_DEPENDENT.has(name), sql: (ctx) => featureSql(name, ctx) };
   }
 }

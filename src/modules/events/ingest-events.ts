@@ -1,5 +1,6 @@
-// ingestEvents: validate each item, drop duplicates, and write the new events with their profile updates in one
-// short transaction, one statement per table per batch.
+// ingestEvents: validate each item, drop duplicates, analyse each REVIEW's text and rating (language, sentiment,
+// topics, embedding: src/modules/text/review-text.ts, before the transaction opens), and write the new events with
+// their profile updates (the text sums among them) in one short transaction, one statement per table per batch.
 //
 // Data access here is node-postgres (a PoolClient of the pool Prisma's adapter uses, src/db/sql.ts), not Prisma: a
 // deliberate, measured exception to "Prisma for data access", for this hot write path only. In-process, batches of
@@ -27,12 +28,13 @@ import type { EventInput } from '../../generated/graphql.ts';
 import { violatesForeignKey, withRetry } from '../../db/retry.ts';
 import { fromPool, pgTransaction } from '../../db/sql.ts';
 import { badInput } from '../../errors.ts';
-import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS } from '../profiles/aggregates.ts';
+import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS, TEXT_AGGREGATE_FIELDS } from '../profiles/aggregates.ts';
 import { applyCategories, readDecayState, storedDecayState } from '../profiles/category-weights.ts';
 import type { InterestTagsConfig, MoneyConfig } from '../../config/portrait-config.ts';
 import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import type { ProfilesChanged } from '../profiles/profiles-changed.ts';
+import { analyseReviewText, type ReviewText } from '../text/review-text.ts';
 import { isRejection, MAX_EVENTS_PER_CALL, validateEvent, type EventRejectCode, type ValidEvent } from './validate-event.ts';
 
 interface RejectedEvent {
@@ -69,10 +71,12 @@ interface IngestOptions {
 // made with its defaults only (no column list), so the profile store's column map stays the one place that names them.
 const INSERT_EVENTS_AND_USERS = `
   WITH inserted AS (
-    INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties)
-    SELECT x.e, x.u, x.t, x.o, x.i, x.c, x.a, x.d, x.x, x.p
+    INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties,
+                        rating, language, sentiment, topics, embedding)
+    SELECT x.e, x.u, x.t, x.o, x.i, x.c, x.a, x.d, x.x, x.p, x.r, x.l, x.s, x.k, x.v
     FROM json_to_recordset($1::json) AS x(
-      e text, u text, t "EventType", o timestamptz, i text, c text[], a numeric, d float8, x text, p jsonb)
+      e text, u text, t "EventType", o timestamptz, i text, c text[], a numeric, d float8, x text, p jsonb,
+      r float8, l text, s float8, k jsonb, v real[])
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id, user_id),
   new_users AS (
@@ -81,7 +85,10 @@ const INSERT_EVENTS_AND_USERS = `
     INSERT INTO profiles (user_id) SELECT id FROM new_users)
   SELECT event_id FROM inserted`;
 
-const eventRows = (events: readonly ValidEvent[]): string =>
+/** A valid event with its review's analysis (review-text.ts), made before the transaction opens. */
+type AnalysedEvent = ValidEvent & { review: ReviewText | null };
+
+const eventRows = (events: readonly AnalysedEvent[]): string =>
   JSON.stringify(
     events.map((e) => ({
       e: e.eventId,
@@ -94,6 +101,11 @@ const eventRows = (events: readonly ValidEvent[]): string =>
       d: e.durationSeconds ?? undefined,
       x: e.text ?? undefined,
       p: e.properties ?? undefined,
+      r: e.rating ?? undefined,
+      l: e.review?.language ?? undefined,
+      s: e.review?.sentiment,
+      k: e.review?.topics,
+      v: e.review?.embedding,
     })),
   );
 
@@ -101,7 +113,7 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
   if (inputs.length > MAX_EVENTS_PER_CALL) throw badInput('events', `at most ${MAX_EVENTS_PER_CALL} events per call, got ${inputs.length}`);
   const now = opts.now ?? new Date();
   const rejected: RejectedEvent[] = [];
-  const fresh: ValidEvent[] = [];
+  const fresh: AnalysedEvent[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
   inputs.forEach((input, index) => {
@@ -112,10 +124,11 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
       duplicates++;
     } else {
       seen.add(v.eventId);
-      fresh.push(v);
+      fresh.push({ ...v, review: null });
     }
   });
   if (fresh.length === 0) return { accepted: 0, duplicates, rejected };
+  await analyseReviews(fresh);
 
   const json = eventRows(fresh);
   // A deleteUser that commits between this batch finding its user and checking the events' foreign key fails the
@@ -126,13 +139,29 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
   return { accepted, duplicates: duplicates + fresh.length - accepted, rejected };
 }
 
-async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent[], json: string, opts: IngestOptions & { now: Date }): Promise<number> {
+/** Longest stretch of review analysis between two yields to the event loop. */
+const ANALYSIS_SLICE_MS = 10;
+
+/** Fills in each REVIEW's analysis, yielding to the event loop every ANALYSIS_SLICE_MS so other requests keep moving. */
+async function analyseReviews(events: AnalysedEvent[]): Promise<void> {
+  let sliceStart = performance.now();
+  for (const e of events) {
+    if (e.type !== 'REVIEW') continue;
+    e.review = analyseReviewText(e.text, e.rating);
+    if (performance.now() - sliceStart > ANALYSIS_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEvent[], json: string, opts: IngestOptions & { now: Date }): Promise<number> {
   // Events already stored (by an earlier batch, or a concurrent one that committed first) are skipped here.
   const inserted = await client.query<{ event_id: string }>(INSERT_EVENTS_AND_USERS, [json]);
   if (inserted.rows.length === 0) return 0;
   const insertedIds = new Set(inserted.rows.map((r) => r.event_id));
 
-  const byUser = new Map<string, ValidEvent[]>();
+  const byUser = new Map<string, AnalysedEvent[]>();
   for (const e of candidates) {
     if (!insertedIds.has(e.eventId)) continue;
     const list = byUser.get(e.userId);
@@ -162,7 +191,12 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly ValidEvent
     const segments = placer.place(updated);
     updated.forEach((row, i) => (row.profile.segmentId = segments[i]!));
   }
-  await writeFields(sql, [...AGGREGATE_FIELDS, 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])], updated.map((r) => r.profile));
+  const scored = candidates.some((e) => e.review !== null && insertedIds.has(e.eventId));
+  await writeFields(
+    sql,
+    [...AGGREGATE_FIELDS, ...(scored ? TEXT_AGGREGATE_FIELDS : []), 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])],
+    updated.map((r) => r.profile),
+  );
   if (recountUsers.length) {
     // Sessions were counted in arrival order above (and ends without a duration not at all); the timeline decides
     // them now, and the users are placed again.

@@ -12,6 +12,8 @@ const MAX_TEXT_LENGTH = 5_000;
 const MAX_PROPERTIES_BYTES = 8_192;
 const MAX_CATEGORIES = 20;
 const MAX_CATEGORY_LENGTH = 64;
+const MIN_RATING = 1;
+const MAX_RATING = 5;
 /** Events may come from clocks slightly ahead of ours, but not from the far future or before 2000. */
 const MAX_CLOCK_SKEW_MS = 60 * 60 * 1000;
 const EARLIEST_EVENT = new Date('2000-01-01T00:00:00Z');
@@ -26,6 +28,7 @@ export type EventRejectCode =
   | 'INVALID_CATEGORIES'
   | 'TEXT_TOO_LONG'
   | 'INVALID_TEXT'
+  | 'INVALID_RATING'
   | 'PROPERTIES_TOO_LARGE'
   | 'INVALID_PROPERTIES'
   | 'INVALID_ITEM_ID';
@@ -40,6 +43,8 @@ export interface ValidEvent {
   amount: number | null;
   durationSeconds: number | null;
   text: string | null;
+  /** REVIEW only: the star rating, 1..5 */
+  rating: number | null;
   properties: unknown;
 }
 
@@ -99,6 +104,11 @@ export function validateEvent(e: EventInput, now: Date, money: MoneyConfig): Val
     if (e.text.length > MAX_TEXT_LENGTH) problems.add('TEXT_TOO_LONG', `text must be at most ${MAX_TEXT_LENGTH} characters`);
     else problems.add('INVALID_TEXT', checkText(e.text, 'text'));
   }
+  if (e.rating != null) {
+    if (e.type !== 'REVIEW') problems.add('INVALID_RATING', 'rating is only for a REVIEW');
+    else if (!(Number.isFinite(e.rating) && e.rating >= MIN_RATING && e.rating <= MAX_RATING))
+      problems.add('INVALID_RATING', `rating must be a number from ${MIN_RATING} to ${MAX_RATING}`);
+  }
   if (e.properties instanceof InvalidJson) problems.add('INVALID_PROPERTIES', `properties: ${e.properties.problem}`);
   else if (e.properties != null && Buffer.byteLength(JSON.stringify(e.properties)) > MAX_PROPERTIES_BYTES) {
     problems.add('PROPERTIES_TOO_LARGE', `properties must serialise to at most ${MAX_PROPERTIES_BYTES} bytes of JSON`);
@@ -115,6 +125,7 @@ export function validateEvent(e: EventInput, now: Date, money: MoneyConfig): Val
     amount: storedAmount(e.amount, money),
     durationSeconds: e.durationSeconds ?? null,
     text: e.text ?? null,
+    rating: e.rating ?? null,
     properties: e.properties ?? null,
   };
 }

@@ -3,6 +3,7 @@
 import type { EventType } from '../../generated/prisma/enums.ts';
 import type { Profile } from './profile-store.ts';
 import { addMoney } from '../../rules/money.ts';
+import type { ReviewText } from '../text/review-text.ts';
 
 /** An event starts a new session when it is SESSION_START or comes more than this long after the user's previous event. */
 export const SESSION_GAP_MS = 60 * 60 * 1000;
@@ -12,14 +13,44 @@ export const AGGREGATE_FIELDS = [
   'sessionsCount', 'totalSessionDuration', 'pageViews', 'totalDwellSeconds', 'clicks', 'cartAdds', 'reviews',
   'purchaseCount', 'totalSpent', 'eventCount', 'lastPurchaseAt', 'firstEventAt', 'lastEventAt',
 ] as const satisfies readonly (keyof Profile)[];
+/** The profile columns that scored reviews change (only a batch with one needs to write them: the embedding sum is wide). */
+export const TEXT_AGGREGATE_FIELDS = [
+  'textReviews', 'sentimentSum', 'negativeReviews', 'topicSums', 'embeddingSum', 'lastReviewAt',
+] as const satisfies readonly (keyof Profile)[];
 
-type Aggregates = Pick<Profile, (typeof AGGREGATE_FIELDS)[number]>;
+type Aggregates = Pick<Profile, (typeof AGGREGATE_FIELDS)[number] | (typeof TEXT_AGGREGATE_FIELDS)[number]>;
 
 interface AggregateEvent {
   type: EventType;
   occurredAt: Date;
   amount: number | null;
   durationSeconds: number | null;
+  /** a REVIEW's analysis (null: not a review, or one with neither text nor rating) */
+  review: ReviewText | null;
+}
+
+/** The stored topic sums { topicId: sum of shares }; anything that is not a finite number is dropped. */
+export function readTopicSums(value: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (value && typeof value === 'object' && !Array.isArray(value))
+    for (const [k, v] of Object.entries(value)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  return out;
+}
+
+/** Adds one review's analysis to the text sums (sums, so the order reviews arrive in does not matter). */
+function addReview<A extends Aggregates>(next: A, review: ReviewText, at: Date): void {
+  next.textReviews += 1;
+  next.sentimentSum += review.sentiment;
+  if (review.sentiment < 0) next.negativeReviews += 1;
+  const topics = readTopicSums(next.topicSums);
+  for (const [id, share] of Object.entries(review.topics)) topics[id] = (topics[id] ?? 0) + share;
+  next.topicSums = topics;
+  // An empty sum (no review yet) starts at zeros; so does one of another dimension (EMBEDDING_DIM changed), which
+  // cannot be added to.
+  const sum = next.embeddingSum.length === review.embedding.length ? [...next.embeddingSum] : new Array<number>(review.embedding.length).fill(0);
+  review.embedding.forEach((v, i) => (sum[i]! += v));
+  next.embeddingSum = sum;
+  next.lastReviewAt = later(next.lastReviewAt, at);
 }
 
 function startsSession(previousAt: Date | null, e: AggregateEvent): boolean {
@@ -70,6 +101,7 @@ export function applyEvents<A extends Aggregates>(current: A, events: readonly A
         break;
       case 'REVIEW':
         next.reviews += 1;
+        if (e.review) addReview(next, e.review, e.occurredAt);
         break;
       case 'SESSION_START':
         break;

@@ -16,7 +16,7 @@ import type { Profile as ProfileRow } from '../../generated/prisma/client.ts';
 // 'money' is numeric(20, 4) in the database (exact; src/rules/money.ts) and a number here: read as float8 (the
 // nearest double of a value with at most 4 decimals, which prints as that value) and written from JSON numbers that
 // the writers have rounded, which numeric parses exactly.
-type SqlType = 'text' | 'float8' | 'int' | 'timestamptz' | 'jsonb' | 'uuid' | 'money';
+type SqlType = 'text' | 'float8' | 'float8[]' | 'int' | 'timestamptz' | 'jsonb' | 'uuid' | 'money';
 
 /** The columns kept as exact decimals in the database and as numbers in the service. */
 type MoneyField = 'totalSpent' | 'baseTotalSpent';
@@ -48,6 +48,12 @@ const COLUMNS = {
   baseLastPurchaseAt: ['base_last_purchase_at', 'timestamptz'],
   categoryWeights: ['category_weights', 'jsonb'],
   weightsAt: ['weights_at', 'timestamptz'],
+  textReviews: ['text_reviews', 'int'],
+  sentimentSum: ['sentiment_sum', 'float8'],
+  negativeReviews: ['negative_reviews', 'int'],
+  topicSums: ['topic_sums', 'jsonb'],
+  embeddingSum: ['embedding_sum', 'float8[]'],
+  lastReviewAt: ['last_review_at', 'timestamptz'],
   segmentId: ['segment_id', 'uuid'],
   createdAt: ['created_at', 'timestamptz'],
   updatedAt: ['updated_at', 'timestamptz'],
@@ -72,6 +78,7 @@ export interface ProfileWithDemographics {
 const DEFAULTS: Record<SqlType, (userId: string, at: Date) => unknown> = {
   text: (userId) => userId,
   float8: () => 0,
+  'float8[]': () => [],
   int: () => 0,
   timestamptz: () => null,
   jsonb: () => ({}),
@@ -82,7 +89,7 @@ const DEFAULTS: Record<SqlType, (userId: string, at: Date) => unknown> = {
 /** How a column is read into the service's type, and the type its JSON values are written as. */
 const READ_CAST: Partial<Record<SqlType, string>> = { uuid: '::text', money: '::float8' };
 const WRITE_TYPE: Record<SqlType, string> = {
-  text: 'text', float8: 'float8', int: 'int', timestamptz: 'timestamptz', jsonb: 'jsonb', uuid: 'uuid', money: 'numeric',
+  text: 'text', float8: 'float8', 'float8[]': 'float8[]', int: 'int', timestamptz: 'timestamptz', jsonb: 'jsonb', uuid: 'uuid', money: 'numeric',
 };
 
 /**
@@ -350,4 +357,64 @@ export async function sampleWithDemographics(sql: Sql, seed: number, limit: numb
       [String(seed), limit],
     ),
   );
+}
+
+/** What a segment's users write: the sums of their text aggregates and a few representative reviews. */
+export interface SegmentTextSums {
+  segmentId: string;
+  /** reviews with text or a rating */
+  reviews: number;
+  sentimentSum: number;
+  /** topic id -> sum of the review shares */
+  topicSums: Record<string, number>;
+  /** up to EXAMPLES_PER_SEGMENT review texts, those whose sentiment is nearest the segment's mean first */
+  examples: string[];
+}
+
+const EXAMPLES_PER_SEGMENT = 3;
+
+/**
+ * The text sums of each segment's users (profiles.segment_id: the active model's segments; others have no users), in
+ * three SQL aggregates for any number of segments. A representative review is one of the segment's reviews with text
+ * whose sentiment is nearest the segment's mean sentiment (ties: the most recent), one per user at most.
+ */
+export async function segmentTextSums(sql: Sql, segmentIds: readonly string[]): Promise<Map<string, SegmentTextSums>> {
+  const [totals, topics, examples] = await Promise.all([
+    sql.query<{ id: string; reviews: number; sentimentSum: number }>(
+      `SELECT segment_id::text AS id, sum(text_reviews)::int AS reviews, sum(sentiment_sum)::float8 AS "sentimentSum"
+       FROM profiles WHERE segment_id = ANY($1::uuid[]) AND text_reviews > 0 GROUP BY segment_id`,
+      [segmentIds],
+    ),
+    sql.query<{ id: string; topic: string; sum: number }>(
+      `SELECT p.segment_id::text AS id, t.key AS topic, sum(t.value::text::float8)::float8 AS sum
+       FROM profiles p CROSS JOIN LATERAL jsonb_each(p.topic_sums) t
+       WHERE p.segment_id = ANY($1::uuid[]) AND p.text_reviews > 0 AND jsonb_typeof(t.value) = 'number'
+       GROUP BY p.segment_id, t.key`,
+      [segmentIds],
+    ),
+    sql.query<{ id: string; text: string }>(
+      `WITH means AS (
+         SELECT segment_id, sum(sentiment_sum) / sum(text_reviews) AS mean
+         FROM profiles WHERE segment_id = ANY($1::uuid[]) AND text_reviews > 0 GROUP BY segment_id),
+       per_user AS (
+         SELECT DISTINCT ON (p.user_id) p.segment_id, e.text, abs(e.sentiment - m.mean) AS gap, e.occurred_at
+         FROM profiles p JOIN means m ON m.segment_id = p.segment_id
+         JOIN events e ON e.user_id = p.user_id AND e.type = 'REVIEW' AND e.sentiment IS NOT NULL AND e.text IS NOT NULL
+         WHERE p.text_reviews > 0
+         ORDER BY p.user_id, abs(e.sentiment - m.mean), e.occurred_at DESC),
+       ranked AS (
+         SELECT segment_id, text, row_number() OVER (PARTITION BY segment_id ORDER BY gap, occurred_at DESC, text) AS rank FROM per_user)
+       SELECT segment_id::text AS id, text FROM ranked WHERE rank <= $2::int ORDER BY segment_id, rank`,
+      [segmentIds, EXAMPLES_PER_SEGMENT],
+    ),
+  ]);
+  const out = new Map<string, SegmentTextSums>(
+    totals.map((t) => [t.id, { segmentId: t.id, reviews: t.reviews, sentimentSum: t.sentimentSum, topicSums: {}, examples: [] }]),
+  );
+  for (const t of topics) {
+    const s = out.get(t.id);
+    if (s) s.topicSums[t.topic] = t.sum;
+  }
+  for (const e of examples) out.get(e.id)?.examples.push(e.text);
+  return out;
 }

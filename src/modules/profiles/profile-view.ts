@@ -5,6 +5,8 @@ import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { profileActivity } from './profile-activity.ts';
 import { currentInterestTags } from './category-weights.ts';
 import { liveEngagementScore, recencyScore } from '../../rules/activity.ts';
+import { userTopicShares, type TopicShare } from '../../text/topics.ts';
+import { readTopicSums } from './aggregates.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -40,6 +42,28 @@ export interface ProfileView extends ProfileFeatures {
   updatedAt: Date;
   firstEventAt: Date | null;
   lastActiveAt: Date | null;
+  text: TextProfileView;
+}
+
+/** What the user writes, from the text sums (aggregates.ts). */
+export interface TextProfileView {
+  reviews: number;
+  /** mean sentiment; null without reviews */
+  sentiment: number | null;
+  /** share of negative reviews; null without reviews */
+  negativeShare: number | null;
+  /** mean topic shares, largest first */
+  topics: TopicShare[];
+}
+
+export function textProfile(row: Pick<Profile, 'textReviews' | 'sentimentSum' | 'negativeReviews' | 'topicSums'>): TextProfileView {
+  const n = row.textReviews;
+  return {
+    reviews: n,
+    sentiment: n > 0 ? row.sentimentSum / n : null,
+    negativeShare: n > 0 ? row.negativeReviews / n : null,
+    topics: userTopicShares(new Map(Object.entries(readTopicSums(row.topicSums))), n),
+  };
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
@@ -64,6 +88,7 @@ export function toProfileView(row: Profile, now: Date, config: PortraitConfig, a
     updatedAt: row.updatedAt,
     firstEventAt: row.firstEventAt,
     lastActiveAt: row.lastEventAt,
+    text: textProfile(row),
   };
 }
 

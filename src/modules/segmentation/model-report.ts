@@ -25,6 +25,11 @@ export const trainParamsSchema = z.object({
   linkage: z.enum(LINKAGES),
   /** also train every algorithm on a sample and report the comparison table */
   compare: z.boolean(),
+  /**
+   * per feature: its group, when the request chose groups; the pipeline then weights each group to the same total
+   * variance (pipeline.ts groupWeights). Absent or null: every weight 1.
+   */
+  featureGroups: z.array(z.string()).nullable().optional(),
 });
 export type TrainParams = z.infer<typeof trainParamsSchema>;
 

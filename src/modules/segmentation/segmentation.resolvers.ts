@@ -5,7 +5,8 @@ import { isUuid } from '../../db/uuid.ts';
 import { notFound } from '../../errors.ts';
 import { KEY_METRICS } from '../../rules/labels.ts';
 import { listUsers, checkPageSize } from '../users/users-service.ts';
-import { ALL_FEATURES } from './features.ts';
+import { ALL_FEATURES, FEATURE_CATALOG, usesText } from './features.ts';
+import { userTopicShares } from '../../text/topics.ts';
 import { RETRAIN_JOB, requestRetrain } from './training-job.ts';
 import { activateModel, findActiveModel, listModels } from './model-store.ts';
 import { listJobs } from '../jobs/job-queue.ts';
@@ -33,6 +34,7 @@ export const segmentationResolvers: Resolvers = {
     predictSegment: (_, { features }, { services }) => predictSegment(services.db, services.activeModels, features),
     predictSegments: (_, { users }, { services }) => predictSegments(services.db, services.activeModels, users),
     features: () => [...ALL_FEATURES],
+    featureCatalog: () => FEATURE_CATALOG.map((f) => ({ ...f })),
   },
   Mutation: {
     retrain: async (_, { input }, { services, principal }) => {
@@ -88,6 +90,17 @@ export const segmentationResolvers: Resolvers = {
     // live members while the model is active; who it was trained on otherwise (a candidate, or a model rolled back from)
     users: async (s, args, { services, loaders }) =>
       (await loaders.modelById.load(s.modelId))?.active ? listUsers(services.db, { ...args, segmentId: s.id }) : listTrainingMembers(services.db, s.id, args),
+    text: async (s, _, { loaders }) => {
+      const [sums, model] = await Promise.all([loaders.segmentTextById.load(s.id), loaders.modelById.load(s.modelId)]);
+      if (!sums && !usesText(model?.features ?? [])) return null;
+      const reviews = sums?.reviews ?? 0;
+      return {
+        reviews,
+        sentiment: sums && reviews > 0 ? sums.sentimentSum / reviews : null,
+        topics: userTopicShares(new Map(Object.entries(sums?.topicSums ?? {})), reviews),
+        examples: sums?.examples ?? [],
+      };
+    },
   },
   SegmentMembership: {
     segment: async (m, _, { loaders }) => (await loaders.segmentById.load(m.segmentId))!,

@@ -12,7 +12,7 @@ import { selectColumns } from '../../compute/matrix.ts';
 import { enqueue } from '../jobs/job-queue.ts';
 import { toJsonValue } from '../../db/json.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
-import { isFeatureName, resolveFeatures, usesRfm, type FeatureName } from './features.ts';
+import { isFeatureName, resolveFeatureSelection, usesRfm, type FeatureName } from './features.ts';
 import { computePopulationStats } from '../population/population-stats.ts';
 import { loadFeatureMatrix, skippedRowsWarning } from './load-features.ts';
 import { withSkippedRows } from './fit-segmentation.ts';
@@ -45,6 +45,7 @@ export function parseTrainInput(input: TrainInput | null | undefined): RetrainPa
   if (kMin > kMax) throw badInput('input.kMax', 'must not be below kMin');
   if (i.eps != null && !(Number.isFinite(i.eps) && i.eps > 0)) throw badInput('input.eps', 'must be a positive number');
   if (i.minSamples != null && i.minSamples < 1) throw badInput('input.minSamples', 'must be at least 1');
+  const { features, groups } = resolveFeatureSelection(i.features, i.featureGroups);
   return {
     algorithm: i.algorithm ?? 'KMEANS',
     k: i.k ?? null,
@@ -56,7 +57,8 @@ export function parseTrainInput(input: TrainInput | null | undefined): RetrainPa
     minSamples: i.minSamples ?? 5,
     linkage: i.linkage === 'AVERAGE' ? 'average' : 'ward',
     compare: i.compare ?? false,
-    features: resolveFeatures(i.features),
+    features,
+    featureGroups: groups,
     activate: i.activate ?? true,
   };
 }

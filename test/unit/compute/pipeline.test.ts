@@ -92,3 +92,38 @@ describe('pipeline', () => {
     assert.throws(() => parseClusterer({ algorithm: 'GMM', centroids: [[0, 0]], gmm: { weights: [1], variances: [[1, -1]] }, dbscan: null }), /positive/);
   });
 });
+
+describe('feature group weights', () => {
+  // two groups: "a" alone, and "b" with "c" and a constant "d" (which carries no variance and does not count)
+  const raw = fromRows([
+    [1, 10, 5, 7],
+    [2, 30, 1, 7],
+    [3, 20, 9, 7],
+    [4, 40, 3, 7],
+  ]);
+  const groups = ['A', 'B', 'B', 'B'];
+
+  it('give every group the same total variance after standardising, counting only features that vary', () => {
+    const { z, preprocessing } = fitPreprocessing(raw, { winsorize: false, groups });
+    assert.deepEqual(preprocessing.weights, [1, 1 / Math.sqrt(2), 1 / Math.sqrt(2), 1 / Math.sqrt(2)]);
+    const variance = (j: number) => {
+      let s = 0;
+      for (let i = 0; i < z.rows; i++) s += z.data[i * z.cols + j]! ** 2;
+      return s / z.rows;
+    };
+    assert.ok(Math.abs(variance(0) - 1) < 1e-12);
+    assert.ok(Math.abs(variance(1) + variance(2) + variance(3) - 1) < 1e-12);
+  });
+
+  it('are kept by the serialised pipeline, so serving transforms as training did', async () => {
+    const pre = fitPreprocessing(raw, { winsorize: false, groups });
+    const { model } = await kmeansEstimator({ k: 2, seed: 1, nInit: 1, run }).fit(pre.z);
+    const pipeline: FittedPipeline = { features: ['a', 'b', 'c', 'd'], preprocessing: pre.preprocessing, clusterer: model };
+    const back = parsePipeline(serialisePipeline(pipeline));
+    assert.deepEqual(back.preprocessing.weights, pre.preprocessing.weights);
+    assert.deepEqual(Array.from(transformRows(back.preprocessing, raw).data), Array.from(pre.z.data));
+    // a model stored before weights existed parses with every weight 1
+    const { weights: _, ...old } = serialisePipeline(pipeline).preprocessing;
+    assert.equal(parsePipeline({ ...serialisePipeline(pipeline), preprocessing: old }).preprocessing.weights, null);
+  });
+});
