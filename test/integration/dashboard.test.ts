@@ -203,7 +203,9 @@ describe('the dashboard in a browser', () => {
       assert.equal(bubbles.length, model.k);
       assert.deepEqual(bubbles.map((b) => (Array.isArray(b) ? b[2] : null)), model.segments.map((s) => s.size), 'bubbles carry the segment sizes');
       const spend = (s: ApiSegment) => s.relativeProfile.find((r) => r.metric === 'totalSpent')?.ratio;
-      assert.deepEqual(bubbles.map((b) => (Array.isArray(b) ? b[1] : null)), model.segments.map(spend), 'value is total spent against the population');
+      assert.deepEqual(bubbles.map((b) => (Array.isArray(b) ? b[4] : null)), model.segments.map(spend), 'value is total spent against the population');
+      // drawn on log axes: a segment that bought nothing sits at the floor, the others where their ratio is
+      assert.deepEqual(bubbles.map((b) => (Array.isArray(b) ? b[1] : null)), model.segments.map((s) => Math.max(0.05, spend(s) ?? 0)));
 
       await openTab(w.page, 'quality');
       assert.deepEqual(seriesData(await chartOption(w.page, 'activity-levels'), 0), qualityReport.distributions.activityLevels.map((l) => l.users));

@@ -300,41 +300,51 @@
     };
   }
 
+  /** Ratios are drawn on log axes (a segment spending 10x the average and one spending 0.1x sit equally far from 1); a
+   *  ratio of 0 (nobody in the segment bought) is drawn at the floor. */
+  var RATIO_FLOOR = 0.05;
   function renderPriority(root, model) {
     if (!model) return root.appendChild(noModel());
     var points = model.segments.map(matrixPoint);
-    var xMax = Math.max(2, Math.max.apply(null, points.map(function (p) { return p.x; })) * 1.15);
-    var yMax = Math.max(2, Math.max.apply(null, points.map(function (p) { return p.y; })) * 1.15);
+    var plotted = function (v) { return Math.max(RATIO_FLOOR, v); };
+    var xs = points.map(function (p) { return plotted(p.x); });
+    var ys = points.map(function (p) { return plotted(p.y); });
+    var bounds = function (values) {
+      return [Math.min(0.5, Math.min.apply(null, values) / 1.5), Math.max(2, Math.max.apply(null, values) * 1.5)].map(function (b) { return Number(b.toPrecision(2)); });
+    };
+    var bx = bounds(xs), by = bounds(ys);
     var quadrant = function (code, x0, y0, x1, y1) {
       return [{ name: tIn('priorityName', code), xAxis: x0, yAxis: y0, itemStyle: { color: PRIORITY_COLOURS[code], opacity: 0.08 } }, { xAxis: x1, yAxis: y1 }];
     };
     root.appendChild(section(t('priorityMatrix'), [chart('priority-matrix', {
       tooltip: { formatter: function (p) {
-        return p.data && p.data.value ? echarts.format.encodeHTML(p.data.name + ': ' + t('size') + ' ' + num(p.data.value[2], 0)) : '';
+        var v = p.data && p.data.value;
+        return v ? echarts.format.encodeHTML(p.data.name + ': ' + t('size') + ' ' + num(v[2], 0) + ' · x ' + num(v[3], 2) + ' · y ' + num(v[4], 2)) : '';
       } },
-      grid: { left: 70, bottom: 60 },
-      xAxis: { type: 'value', name: t('activityAxis'), nameLocation: 'middle', nameGap: 30, min: 0, max: Number(xMax.toFixed(2)) },
-      yAxis: { type: 'value', name: t('valueAxis'), nameLocation: 'middle', nameGap: 45, min: 0, max: Number(yMax.toFixed(2)) },
+      grid: { left: 70, bottom: 60, right: 40 },
+      xAxis: { type: 'log', name: t('activityAxis'), nameLocation: 'middle', nameGap: 30, min: bx[0], max: bx[1] },
+      yAxis: { type: 'log', name: t('valueAxis'), nameLocation: 'middle', nameGap: 45, min: by[0], max: by[1] },
       series: [{
         type: 'scatter',
         name: t('tab_priority'),
+        // value: [x drawn, y drawn, size, activity ratio, value ratio]
         data: model.segments.map(function (s, i) {
           var code = strategyOf(s).priority;
           return {
             name: segmentName(s),
-            value: [points[i].x, points[i].y, s.size],
+            value: [xs[i], ys[i], s.size, points[i].x, points[i].y],
             symbolSize: 18 + 70 * Math.sqrt(s.share),
             itemStyle: { color: PRIORITY_COLOURS[code] || PALETTE[i % PALETTE.length], opacity: 0.8, borderColor: '#333' },
-            label: { show: true, formatter: segmentName(s), position: 'top' },
+            label: { show: true, formatter: segmentName(s), position: 'right' },
           };
         }),
-        markLine: { symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#888' }, data: [{ xAxis: 1 }, { yAxis: 1 }] },
-        markArea: { silent: true, label: { show: true, position: 'insideTop', color: '#555' }, data: [
-          quadrant('RETAIN_AND_GROW', 1, 1, xMax, yMax), quadrant('LIFT_ACTIVITY', 0, 1, 1, yMax),
-          quadrant('LIFT_VALUE', 1, 0, xMax, 1), quadrant('NURTURE', 0, 0, 1, 1),
+        markLine: { symbol: 'none', silent: true, label: { show: false }, lineStyle: { type: 'dashed', color: '#888' }, data: [{ xAxis: 1 }, { yAxis: 1 }] },
+        markArea: { silent: true, label: { show: true, position: 'insideTop', color: '#555', fontWeight: 'bold' }, data: [
+          quadrant('RETAIN_AND_GROW', 1, 1, bx[1], by[1]), quadrant('LIFT_ACTIVITY', bx[0], 1, 1, by[1]),
+          quadrant('LIFT_VALUE', 1, by[0], bx[1], 1), quadrant('NURTURE', bx[0], by[0], 1, 1),
         ] },
       }],
-    }, 520)]));
+    }, 560)]));
   }
 
   function barChart(name, categories, values, opts) {
@@ -342,7 +352,7 @@
       tooltip: { trigger: 'axis' },
       grid: { left: (opts && opts.left) || 60 },
       xAxis: opts && opts.horizontal ? { type: 'value' } : { type: 'category', data: categories },
-      yAxis: opts && opts.horizontal ? { type: 'category', data: categories } : { type: 'value' },
+      yAxis: opts && opts.horizontal ? { type: 'category', data: categories, axisLabel: { interval: 0 } } : { type: 'value' },
       series: [{ type: 'bar', name: (opts && opts.series) || '', data: values }],
     }, (opts && opts.height) || 260);
   }
@@ -381,6 +391,7 @@
       el('p', { class: drift.drifted ? 'error' : '', text: (drift.drifted ? t('drifted', { threshold: pct(drift.threshold) }) : t('notDrifted', { threshold: pct(drift.threshold) })) }),
       chart('drift', {
         tooltip: { trigger: 'axis' },
+        grid: { bottom: 90 },
         legend: { data: [t('trainingShare'), t('liveShare')] },
         xAxis: { type: 'category', data: names, axisLabel: { interval: 0, rotate: names.length > 4 ? 20 : 0 } },
         yAxis: { type: 'value', name: t('share') },
