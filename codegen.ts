@@ -19,6 +19,7 @@ const config: CodegenConfig = {
           Segment: '../generated/prisma/client.ts#Segment as SegmentRow',
           TrainingJob: '../generated/prisma/client.ts#Job',
           SegmentPrediction: '../modules/segmentation/predict.ts#Prediction',
+          SegmentExplanation: '../modules/segmentation/explain-placement.ts#SegmentExplanation as SegmentExplanationRow',
           Rfm: '../rules/rfm.ts#RfmScore',
           ScheduledRun: '../generated/prisma/client.ts#Job as JobRow',
         },

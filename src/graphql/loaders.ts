@@ -6,7 +6,9 @@ import { fromPrisma } from '../db/sql.ts';
 import { loadBehaviourCounts } from '../modules/events/behaviour-stats.ts';
 import { findModels, findSegments, segmentsOfModels } from '../modules/segmentation/model-store.ts';
 import { findJobs } from '../modules/jobs/job-queue.ts';
-import { findProfiles } from '../modules/profiles/profile-store.ts';
+import { emptyProfile, findProfiles } from '../modules/profiles/profile-store.ts';
+import { explainSegments, type SegmentExplanation } from '../modules/segmentation/explain-placement.ts';
+import type { UserRow } from '../modules/users/user-row.ts';
 import type { Job, Profile, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 
 /** Returns rows in the order of keys (null where absent), as DataLoader requires. */
@@ -26,8 +28,12 @@ function groupBy<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) =
   return keys.map((k) => map.get(k) ?? []);
 }
 
-export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'>) {
+export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait' | 'activeModels'>) {
   const { db } = services;
+  const profileByUserId = new DataLoader<string, Profile | null>(async (ids) => {
+    const profiles = await findProfiles(fromPrisma(db), ids);
+    return ids.map((id) => profiles.get(id) ?? null);
+  });
   return {
     modelById: new DataLoader<string, SegmentationModel | null>(async (ids) => inKeyOrder(ids, await findModels(db, ids), (m) => m.id)),
     segmentById: new DataLoader<string, Segment | null>(async (ids) => inKeyOrder(ids, await findSegments(db, ids), (s) => s.id)),
@@ -37,10 +43,21 @@ export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'
       const counts = await loadBehaviourCounts(db, ids, services.now(), services.portrait.behaviourPreferences);
       return ids.map((id) => counts.get(id));
     }),
-    profileByUserId: new DataLoader<string, Profile | null>(async (ids) => {
-      const profiles = await findProfiles(fromPrisma(db), ids);
-      return ids.map((id) => profiles.get(id) ?? null);
-    }),
+    profileByUserId,
+    /** one active-model lookup per batch of users; the profile comes with the user row or from profileByUserId */
+    segmentExplanationByUser: new DataLoader<UserRow, SegmentExplanation | null, string>(
+      async (users) => {
+        const placeable = await Promise.all(
+          users.map(async (u) => ({
+            profile: (u.profile !== undefined ? u.profile : await profileByUserId.load(u.id)) ?? emptyProfile(u.id, u.createdAt),
+            age: u.age,
+            cityTier: u.cityTier,
+          })),
+        );
+        return explainSegments(fromPrisma(db), services.activeModels, placeable, services.now(), services.portrait);
+      },
+      { cacheKeyFn: (u) => u.id },
+    ),
   };
 }
 

@@ -250,6 +250,40 @@ describe('the dashboard in a browser', () => {
     }
   });
 
+  it('shows a person and why they are in their segment, from a click in the users table', async () => {
+    const w = await connected(server.services.env.PORTRAIT_ADMIN_KEY ?? '');
+    try {
+      await openTab(w.page, 'users');
+      const link = w.page.locator('[data-table="users"] .person-link').first();
+      const id = (await link.textContent()) ?? '';
+      await link.click();
+      await w.page.waitForSelector('.view[data-view="person"] [data-table="explanation"]', { timeout: 20_000 });
+      await w.page.waitForSelector('body[data-state="ready"]');
+      const { user } = await gqlOk<{ user: { segmentExplanation: { margin: number; segment: { nameEn: string }; runnerUp: { nameEn: string }; features: { feature: string; contribution: number }[] } } }>(
+        `query($id: ID!) { user(id: $id) { segmentExplanation { margin segment { nameEn: name } runnerUp { nameEn: name } features { feature contribution } } } }`, { id });
+      const why = user.segmentExplanation;
+      const bars = await chartOption(w.page, 'explanation');
+      const sorted = why.features.slice().sort((a, b) => Math.abs(a.contribution) - Math.abs(b.contribution));
+      // recencyScore decays by the second, so the page's answer (a moment earlier) differs from ours in the 5th digit
+      const drawn = seriesData(bars, 0).map(valueOf);
+      assert.equal(drawn.length, sorted.length);
+      drawn.forEach((v, i) => {
+        const want = sorted[i]!.contribution;
+        assert.ok(typeof v === 'number' && Math.abs(v - want) <= 1e-3 * Math.max(1, Math.abs(want)), `bar ${i}: ${String(v)} vs ${want}`);
+      });
+      assert.equal(await w.page.locator('[data-table="explanation"] tbody tr').count(), why.features.length);
+      assert.match(await w.page.textContent('.view[data-view="person"]') ?? '', new RegExp(`Why ${why.segment.nameEn.replace(/[()]/g, '.')} rather than ${why.runnerUp.nameEn.replace(/[()]/g, '.')}`));
+      assert.equal(await w.page.inputValue('#person-id'), id);
+      // an id nobody has
+      await w.page.fill('#person-id', 'nobody-here');
+      await w.page.click('#person-form button[type="submit"]');
+      await w.page.waitForSelector('text=No user nobody-here.');
+      assert.deepEqual(w.problems, []);
+    } finally {
+      await w.close();
+    }
+  });
+
   it('retrains from the page: the bar reaches 100% and the new model shows; a READ key sees no admin actions', async () => {
     const before = await activeModel();
     const w = await connected(server.services.env.PORTRAIT_ADMIN_KEY ?? '');

@@ -39,6 +39,17 @@ try {
     await w.page.waitForSelector(`.view[data-view="${view}"]`);
     await w.page.waitForSelector('body[data-state="ready"]');
     await w.page.waitForTimeout(300);
+    if (view === 'users') {
+      // the person behind the first row, for the person view's screenshot below
+      await w.page.locator('[data-table="users"] .person-link').first().click();
+      await w.page.waitForSelector('.view[data-view="person"] [data-table="explanation"]');
+      await w.page.waitForSelector('body[data-state="ready"]');
+      await w.page.waitForTimeout(300);
+      await w.page.screenshot({ path: join(folder, 'person.png'), fullPage: true });
+      console.log(`screenshot: ${join(folder, 'person.png')}`);
+      await w.page.click('#tabs button[data-view="users"]');
+      await w.page.waitForSelector('.view[data-view="users"] [data-table="users"]');
+    }
     const path = join(folder, `${view}.png`);
     await w.page.screenshot({ path, fullPage: view !== 'segments' && view !== 'model' });
     console.log(`screenshot: ${path}`);

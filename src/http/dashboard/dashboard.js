@@ -26,6 +26,7 @@
     charts: [],
     users: { segmentId: null, cursors: [null], page: 0 },
     job: null,
+    personId: null,
   };
 
   // --- words -------------------------------------------------------------------------------------------------------
@@ -48,7 +49,8 @@
   var strategyOf = function (s) { return state.lang === 'zh' ? s.strategyZh : s.strategyEn; };
   function num(value, digits) {
     if (value === null || value === undefined || !isFinite(value)) return '–';
-    return Number(value).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { maximumFractionDigits: digits === undefined ? 3 : digits });
+    // (-0 prints as "-0")
+    return (Number(value) === 0 ? 0 : Number(value)).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { maximumFractionDigits: digits === undefined ? 3 : digits });
   }
   var pct = function (share) { return share === null || share === undefined ? '–' : num(share * 100, 1) + '%'; };
 
@@ -139,6 +141,13 @@
     ' users(first: $first, after: $after, segmentId: $segmentId) { totalCount pageInfo { hasNextPage endCursor }' +
     ' edges { node { id age gender cityTier profile { sessionsCount totalSpent purchaseFrequency avgOrderValue lastPurchaseDays' +
     ' engagementScore recencyScore activityLevel userType interestTags } } } } }';
+  var PERSON_QUERY = 'query DashboardPerson($id: ID!) { user(id: $id) { id age gender cityTier createdAt' +
+    ' profile { sessionsCount avgSessionDuration pageViewsPerSession totalSpent purchaseFrequency lastPurchaseDays avgOrderValue' +
+    '  engagementScore recencyScore activityLevel userType interestTags behaviourPreferences eventCount lastActiveAt' +
+    '  labels { value frequency recency engagement ageGroup } rfm { code segment segmentNameEn: segmentName(locale: EN) segmentNameZh: segmentName(locale: ZH) } }' +
+    ' segmentExplanation { margin segment { index nameEn: name(locale: EN) nameZh: name(locale: ZH) }' +
+    '  runnerUp { index nameEn: name(locale: EN) nameZh: name(locale: ZH) }' +
+    '  features { feature value standardised populationMean segmentCentre runnerUpCentre contribution } } } }';
   var JOB_QUERY = 'query DashboardJob($id: ID!) { trainingJob(id: $id) { id status progress error model { id version } } }';
 
   /** Each query's answer is kept until the data changes (retrain, activation) or the key changes. */
@@ -545,7 +554,11 @@
         show('users');
       } });
       body.appendChild(table(USER_COLUMNS.map(function (c) { return c.label(); }), conn.edges.map(function (e) {
-        return USER_COLUMNS.map(function (c) { var v = c.value(e.node); return typeof v === 'number' ? num(v) : v === null || v === undefined ? '–' : String(v); });
+        return USER_COLUMNS.map(function (c) {
+          var v = c.value(e.node);
+          if (c.key === 'id') return el('a', { href: '#', class: 'person-link', text: v, onclick: function (event) { event.preventDefault(); state.personId = v; show('person'); } });
+          return typeof v === 'number' ? num(v) : v === null || v === undefined ? '–' : String(v);
+        });
       }), { 'data-table': 'users' }));
       body.appendChild(el('div', { class: 'row' }, [prev, el('span', { class: 'page', text: t('pageOf', { from: conn.totalCount ? from + 1 : 0, to: from + conn.edges.length, total: num(conn.totalCount, 0) }) }), next]));
     }).catch(function (error) { body.textContent = error.message; });
@@ -591,6 +604,53 @@
     }).catch(function (error) { setStatus(error.message, true); }).then(function () { button.disabled = false; });
   }
 
+  /** A person: their profile and why the model places them where it does (User.segmentExplanation). */
+  function renderPerson(root, person) {
+    var input = el('input', { id: 'person-id', name: 'person-id', value: state.personId || '', spellcheck: 'false' });
+    var form = el('form', { id: 'person-form', class: 'row' }, [el('label', { for: 'person-id', text: t('userId') }), input, el('button', { type: 'submit', text: t('find') })]);
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      state.personId = input.value.trim() || null;
+      show('person');
+    });
+    root.appendChild(section(t('tab_person'), [form]));
+    if (!state.personId) return;
+    if (!person) return root.appendChild(el('p', { class: 'empty', text: t('userNotFound', { id: state.personId }) }));
+    var p = person.profile;
+    var labels = p.labels;
+    var features = ['sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'avgOrderValue', 'lastPurchaseDays', 'engagementScore', 'recencyScore', 'activityLevel', 'userType'];
+    root.appendChild(section(t('profile') + ' · ' + person.id, [
+      table([t('feature'), t('value')], [[featureName('age'), num(person.age, 0)], ['gender', person.gender || '–'], [featureName('cityTier'), num(person.cityTier, 0)]]
+        .concat(features.map(function (f) { return [featureName(f), num(p[f])]; })), { 'data-table': 'person-profile' }),
+      el('p', { text: t('interestTags') + ': ' + (p.interestTags.join(', ') || '–') }),
+      el('p', { text: t('behaviourPreferences') + ': ' + (p.behaviourPreferences.join(', ') || '–') }),
+      labels ? el('p', { text: t('labels') + ': ' + ['value', 'frequency', 'recency', 'engagement', 'ageGroup'].map(function (name) {
+        return tIn('labelName', name) + ' ' + tIn('tier', labels[name]);
+      }).join(' · ') }) : null,
+      p.rfm ? el('p', { text: t('rfm') + ': ' + p.rfm.code + ' · ' + (state.lang === 'zh' ? p.rfm.segmentNameZh : p.rfm.segmentNameEn) }) : null,
+    ]));
+    var why = person.segmentExplanation;
+    if (!why) return root.appendChild(section(t('currentSegment'), [el('p', { text: t('whyNone') })]));
+    var segment = segmentName(why.segment);
+    var runnerUp = why.runnerUp ? segmentName(why.runnerUp) : '–';
+    var rows = why.features.slice().sort(function (a, b) { return Math.abs(a.contribution) - Math.abs(b.contribution); });
+    root.appendChild(section(t('whyHeading', { segment: segment, runnerUp: runnerUp }), [
+      el('p', { class: 'note', 'data-margin': String(why.margin), text: t('whyMargin', { margin: num(why.margin), segment: segment }) }),
+      chart('explanation', {
+        tooltip: { trigger: 'axis' },
+        grid: { left: 170 },
+        xAxis: { type: 'value', name: t('contribution') },
+        yAxis: { type: 'category', data: rows.map(function (f) { return featureName(f.feature); }), axisLabel: { interval: 0 } },
+        series: [{ type: 'bar', name: t('contribution'), data: rows.map(function (f) {
+          return { value: f.contribution, itemStyle: { color: f.contribution >= 0 ? '#3ba272' : '#ee6666' } };
+        }) }],
+      }, Math.max(240, 32 * rows.length)),
+      table([t('feature'), t('value'), t('populationMean'), t('segmentCentre'), t('runnerUpCentre'), 'z', t('contribution')], why.features.map(function (f) {
+        return [featureName(f.feature), num(f.value), num(f.populationMean), num(f.segmentCentre), num(f.runnerUpCentre), num(f.standardised), num(f.contribution)];
+      }), { 'data-table': 'explanation' }),
+    ]));
+  }
+
   var VIEWS = [
     { id: 'model', load: function () { return activeModel(); }, render: function (root, model) { renderModel(root, model); } },
     { id: 'segments', load: function () { return activeModel(); }, render: function (root, model) { renderSegments(root, model); } },
@@ -600,6 +660,9 @@
     }, render: function (root, data) { renderQuality(root, data[0].qualityReport, data[1]); } },
     { id: 'models', load: function () { return cached('models', MODELS_QUERY).then(function (d) { return d.models; }); }, render: function (root, models) { renderModels(root, models); } },
     { id: 'users', load: function () { return activeModel(); }, render: function (root, model) { renderUsers(root, model); } },
+    { id: 'person', load: function () {
+      return state.personId ? gql(PERSON_QUERY, { id: state.personId }).then(function (d) { return d.user; }) : Promise.resolve(null);
+    }, render: function (root, person) { renderPerson(root, person); } },
   ];
 
   // --- navigation --------------------------------------------------------------------------------------------------
