@@ -18,6 +18,8 @@ const config: CodegenConfig = {
           Model: '../generated/prisma/client.ts#SegmentationModel',
           Segment: '../generated/prisma/client.ts#Segment as SegmentRow',
           TrainingJob: '../generated/prisma/client.ts#Job',
+          Event: '../modules/events/user-events.ts#EventRow',
+          EventConnection: '../modules/events/user-events.ts#EventPage',
           SegmentPrediction: '../modules/segmentation/predict.ts#Prediction',
           SegmentExplanation: '../modules/segmentation/explain-placement.ts#SegmentExplanation as SegmentExplanationRow',
           Rfm: '../rules/rfm.ts#RfmScore',

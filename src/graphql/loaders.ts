@@ -4,6 +4,7 @@ import DataLoader from 'dataloader';
 import type { Services } from '../app/services.ts';
 import { fromPrisma } from '../db/sql.ts';
 import { loadBehaviourCounts } from '../modules/events/behaviour-stats.ts';
+import { pagesOfUserEvents, type EventPage, type EventPageRequest } from '../modules/events/user-events.ts';
 import { findModels, findSegments, segmentsOfModels } from '../modules/segmentation/model-store.ts';
 import { findJobs } from '../modules/jobs/job-queue.ts';
 import { emptyProfile, findProfiles } from '../modules/profiles/profile-store.ts';
@@ -44,6 +45,10 @@ export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'
       return ids.map((id) => counts.get(id));
     }),
     profileByUserId,
+    /** pages of several users' events (each with its own size and cursor) in one statement */
+    eventPage: new DataLoader<EventPageRequest, EventPage, string>((requests) => pagesOfUserEvents(fromPrisma(db), requests), {
+      cacheKeyFn: (r) => `${r.userId}\u0000${r.first}\u0000${r.after ? `${r.after.occurredAt.getTime()}:${r.after.eventId}` : ''}`,
+    }),
     /** one active-model lookup per batch of users; the profile comes with the user row or from profileByUserId */
     segmentExplanationByUser: new DataLoader<UserRow, SegmentExplanation | null, string>(
       async (users) => {

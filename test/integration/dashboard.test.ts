@@ -274,6 +274,18 @@ describe('the dashboard in a browser', () => {
       assert.equal(await w.page.locator('[data-table="explanation"] tbody tr').count(), why.features.length);
       assert.match(await w.page.textContent('.view[data-view="person"]') ?? '', new RegExp(`Why ${why.segment.nameEn.replace(/[()]/g, '.')} rather than ${why.runnerUp.nameEn.replace(/[()]/g, '.')}`));
       assert.equal(await w.page.inputValue('#person-id'), id);
+      // the person's events, newest first, 20 a page; "More" appends the next page
+      const EVENTS = `query($id: ID!) { user(id: $id) { events(first: 40) { edges { node { eventId } } } } }`;
+      const { user: withEvents } = await gqlOk<{ user: { events: { edges: { node: { eventId: string } }[] } } }>(EVENTS, { id });
+      const newest = withEvents.events.edges.map((e) => e.node.eventId);
+      await w.page.waitForSelector('[data-table="events"] tbody tr');
+      const eventIds = () => w.page.locator('[data-table="events"] tbody tr td:nth-child(3)').allTextContents();
+      assert.deepEqual(await eventIds(), newest.slice(0, 20));
+      if (newest.length > 20) {
+        await w.page.click('#events-more');
+        await w.page.locator('[data-table="events"] tbody tr').nth(20).waitFor();
+        assert.deepEqual(await eventIds(), newest.slice(0, 40));
+      }
       // an id nobody has
       await w.page.fill('#person-id', 'nobody-here');
       await w.page.click('#person-form button[type="submit"]');

@@ -148,6 +148,8 @@
     ' segmentExplanation { margin segment { index nameEn: name(locale: EN) nameZh: name(locale: ZH) }' +
     '  runnerUp { index nameEn: name(locale: EN) nameZh: name(locale: ZH) }' +
     '  features { feature value standardised populationMean segmentCentre runnerUpCentre contribution } } } }';
+  var EVENTS_QUERY = 'query DashboardEvents($id: ID!, $after: String) { user(id: $id) { events(first: 20, after: $after) {' +
+    ' edges { node { eventId type occurredAt itemId categories amount durationSeconds text } } pageInfo { hasNextPage endCursor } } } }';
   var JOB_QUERY = 'query DashboardJob($id: ID!) { trainingJob(id: $id) { id status progress error model { id version } } }';
 
   /** Each query's answer is kept until the data changes (retrain, activation) or the key changes. */
@@ -629,6 +631,7 @@
       }).join(' · ') }) : null,
       p.rfm ? el('p', { text: t('rfm') + ': ' + p.rfm.code + ' · ' + (state.lang === 'zh' ? p.rfm.segmentNameZh : p.rfm.segmentNameEn) }) : null,
     ]));
+    root.appendChild(recentEvents(person.id));
     var why = person.segmentExplanation;
     if (!why) return root.appendChild(section(t('currentSegment'), [el('p', { text: t('whyNone') })]));
     var segment = segmentName(why.segment);
@@ -649,6 +652,36 @@
         return [featureName(f.feature), num(f.value), num(f.populationMean), num(f.segmentCentre), num(f.runnerUpCentre), num(f.standardised), num(f.contribution)];
       }), { 'data-table': 'explanation' }),
     ]));
+  }
+
+  /** The person's events, newest first, 20 at a time: "More" reads the next keyset page and appends it. */
+  function recentEvents(userId) {
+    var body = el('tbody', {});
+    var more = el('button', { type: 'button', id: 'events-more', text: t('more'), disabled: true });
+    var after = null;
+    var load = function () {
+      more.disabled = true;
+      gql(EVENTS_QUERY, { id: userId, after: after }).then(function (d) {
+        var conn = d.user ? d.user.events : { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+        conn.edges.forEach(function (e) {
+          var n = e.node;
+          var detail = [n.itemId, n.categories.join('|'), n.amount === null ? null : num(n.amount, 2), n.durationSeconds === null ? null : num(n.durationSeconds, 0) + ' s', n.text]
+            .filter(function (x) { return x !== null && x !== ''; }).join(' · ');
+          body.appendChild(el('tr', {}, [
+            el('td', { text: new Date(n.occurredAt).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB') }),
+            el('td', { text: n.type }), el('td', { text: n.eventId }), el('td', { text: detail }),
+          ]));
+        });
+        after = conn.pageInfo.endCursor;
+        more.disabled = !conn.pageInfo.hasNextPage;
+      }).catch(function (error) { setStatus(error.message, true); });
+    };
+    more.addEventListener('click', load);
+    load();
+    return section(t('recentEvents'), [
+      el('table', { 'data-table': 'events' }, [el('thead', {}, [el('tr', {}, [t('occurredAt'), t('eventType'), 'eventId', t('details')].map(function (h) { return el('th', { text: h }); }))]), body]),
+      more,
+    ]);
   }
 
   var VIEWS = [
