@@ -49,8 +49,10 @@
   var strategyOf = function (s) { return state.lang === 'zh' ? s.strategyZh : s.strategyEn; };
   function num(value, digits) {
     if (value === null || value === undefined || !isFinite(value)) return '–';
-    // (-0 prints as "-0")
-    return (Number(value) === 0 ? 0 : Number(value)).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { maximumFractionDigits: digits === undefined ? 3 : digits });
+    var places = digits === undefined ? 3 : digits;
+    // a value that rounds to zero prints as 0, not "-0"
+    var v = Math.abs(Number(value)) < 0.5 * Math.pow(10, -places) ? 0 : Number(value);
+    return v.toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { maximumFractionDigits: places });
   }
   var pct = function (share) { return share === null || share === undefined ? '–' : num(share * 100, 1) + '%'; };
 
