@@ -140,6 +140,44 @@ export function place(pipeline: FittedPipeline, raw: ArrayLike<number>): Placeme
   return { index: clusterer.predict(z)[0]!, distances: Array.from(sq, Math.sqrt), probabilities };
 }
 
+export interface PlacementExplanation {
+  /** the segment the model places the row in, 0..k-1 */
+  index: number;
+  /** the nearest other centroid (null with a single segment) */
+  runnerUp: number | null;
+  /** d²(runner-up) − d²(segment) in the model's space: how much nearer the segment's centre is (negative only for a
+   *  GMM, whose most probable component need not be the nearest centre) */
+  margin: number;
+  /** per feature: the standardised value, and (z − runner-up centre)² − (z − segment centre)², which sum to `margin` */
+  standardised: number[];
+  segmentCentre: number[];
+  runnerUpCentre: number[];
+  contributions: number[];
+}
+
+/**
+ * Why a row sits in its segment rather than the next nearest one. Squared Euclidean distance is a sum over
+ * features, so the margin between the two centres splits exactly into one term per feature: a positive term pulls the
+ * row towards its segment, a negative one towards the runner-up.
+ */
+export function explainPlacement(pipeline: FittedPipeline, raw: ArrayLike<number>): PlacementExplanation {
+  const z = transformRows(pipeline.preprocessing, matrix(1, raw.length, Float64Array.from(raw)));
+  const { centroids } = pipeline.clusterer;
+  const d = centroids.cols;
+  const index = pipeline.clusterer.predict(z)[0]!;
+  const sq = squaredDistances(z.data, centroids);
+  let runnerUp: number | null = null;
+  for (let c = 0; c < centroids.rows; c++) {
+    if (c !== index && (runnerUp === null || sq[c]! < sq[runnerUp]!)) runnerUp = c;
+  }
+  const centre = (c: number) => Array.from(centroids.data.subarray(c * d, (c + 1) * d));
+  const segmentCentre = centre(index);
+  const runnerUpCentre = runnerUp === null ? segmentCentre : centre(runnerUp);
+  const standardised = Array.from(z.data);
+  const contributions = standardised.map((v, j) => (v - runnerUpCentre[j]!) ** 2 - (v - segmentCentre[j]!) ** 2);
+  return { index, runnerUp, margin: contributions.reduce((a, b) => a + b, 0), standardised, segmentCentre, runnerUpCentre, contributions };
+}
+
 // ---- serialised form
 
 const numbers = z.array(z.number());

@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   PORTRAIT_SCHEDULES: onOff.default('on'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   PORTRAIT_CORS_ORIGINS: corsOrigins.default([]),
+  /** The segment explorer at /dashboard (served in production too; it holds no data, every number comes from /graphql). */
+  PORTRAIT_DASHBOARD: onOff.default('on'),
   /**
    * Bounds on every database call (milliseconds), so a lost or frozen database fails a request with the retryable
    * SERVICE_UNAVAILABLE instead of holding it: the server cancels a statement after DATABASE_STATEMENT_TIMEOUT_MS, the

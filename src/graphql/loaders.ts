@@ -4,9 +4,12 @@ import DataLoader from 'dataloader';
 import type { Services } from '../app/services.ts';
 import { fromPrisma } from '../db/sql.ts';
 import { loadBehaviourCounts } from '../modules/events/behaviour-stats.ts';
+import { pagesOfUserEvents, type EventPage, type EventPageRequest } from '../modules/events/user-events.ts';
 import { findModels, findSegments, segmentsOfModels } from '../modules/segmentation/model-store.ts';
 import { findJobs } from '../modules/jobs/job-queue.ts';
-import { findProfiles, segmentTextSums, type SegmentTextSums } from '../modules/profiles/profile-store.ts';
+import { emptyProfile, findProfiles, segmentTextSums, type SegmentTextSums } from '../modules/profiles/profile-store.ts';
+import { explainSegments, type SegmentExplanation } from '../modules/segmentation/explain-placement.ts';
+import type { UserRow } from '../modules/users/user-row.ts';
 import { audienceSizes, findAudiences, membershipsOf } from '../modules/audiences/audiences-service.ts';
 import { historyOfUsers, type SegmentStay } from '../modules/segmentation/segment-history.ts';
 import type { Audience, Job, Segment, SegmentationModel } from '../generated/prisma/client.ts';
@@ -29,10 +32,14 @@ function groupBy<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) =
   return keys.map((k) => map.get(k) ?? []);
 }
 
-export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'>) {
+export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait' | 'activeModels'>) {
   const { db } = services;
   // one loader per page size asked for in the request (nearly always one)
   const historyLoaders = new Map<number, DataLoader<string, SegmentStay[]>>();
+  const profileByUserId = new DataLoader<string, Profile | null>(async (ids) => {
+    const profiles = await findProfiles(fromPrisma(db), ids);
+    return ids.map((id) => profiles.get(id) ?? null);
+  });
   return {
     /** each user's newest `first` segment stays, newest first */
     segmentHistoryByUserId(first: number): DataLoader<string, SegmentStay[]> {
@@ -66,10 +73,25 @@ export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'
       const sums = await segmentTextSums(fromPrisma(db), ids);
       return ids.map((id) => sums.get(id) ?? null);
     }),
-    profileByUserId: new DataLoader<string, Profile | null>(async (ids) => {
-      const profiles = await findProfiles(fromPrisma(db), ids);
-      return ids.map((id) => profiles.get(id) ?? null);
+    profileByUserId,
+    /** pages of several users' events (each with its own size and cursor) in one statement */
+    eventPage: new DataLoader<EventPageRequest, EventPage, string>((requests) => pagesOfUserEvents(fromPrisma(db), requests), {
+      cacheKeyFn: (r) => `${r.userId}\u0000${r.first}\u0000${r.after ? `${r.after.occurredAt.getTime()}:${r.after.eventId}` : ''}`,
     }),
+    /** one active-model lookup per batch of users; the profile comes with the user row or from profileByUserId */
+    segmentExplanationByUser: new DataLoader<UserRow, SegmentExplanation | null, string>(
+      async (users) => {
+        const placeable = await Promise.all(
+          users.map(async (u) => ({
+            profile: (u.profile !== undefined ? u.profile : await profileByUserId.load(u.id)) ?? emptyProfile(u.id, u.createdAt),
+            age: u.age,
+            cityTier: u.cityTier,
+          })),
+        );
+        return explainSegments(fromPrisma(db), services.activeModels, placeable, services.now(), services.portrait);
+      },
+      { cacheKeyFn: (u) => u.id },
+    ),
   };
 }
 

@@ -7,17 +7,8 @@
 //
 // The page names no other host, and its Content-Security-Policy lets it load and connect only to this server, so it
 // works with no internet and cannot leak what is typed into it.
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-
-const require = createRequire(import.meta.url);
-const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
-const packageVersion = (name: string): string => {
-  const pkg: unknown = require(`${name}/package.json`);
-  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0';
-};
+import { CSS_TYPE, JS_TYPE, packageVersion, pageSecurityHeaders, registerStaticAssets, type StaticAsset } from './static-assets.ts';
 
 const IDE_ASSET_PREFIX = '/ide/assets/';
 
@@ -26,7 +17,6 @@ const headersFor = (key: string) => JSON.stringify({ Authorization: `Bearer ${ke
 const DEFAULT_HEADERS = headersFor('<your key>');
 
 const DEFAULT_QUERY = `# Portrait's GraphQL API. Put your API key in the Headers tab below, then run with Ctrl-Enter.
-# The refresh button (bottom left) then loads the schema for the Docs and autocompletion.
 
 query FirstUsers {
   users(first: 5) {
@@ -46,7 +36,20 @@ const BOOTSTRAP = `"use strict";
 (function () {
   var config = JSON.parse(document.getElementById('ide-config').textContent);
   var endpoint = new URL(window.location.pathname, window.location.href).toString();
-  var fetcher = GraphiQL.createFetcher({ url: endpoint });
+  var fetch = GraphiQL.createFetcher({ url: endpoint });
+  // GraphiQL 4 sends its first introspection before the Headers editor exists, so without headers: the key was
+  // missing, the answer a 401 and Docs empty until the refresh button was found. Such a request gets the headers the
+  // editor will show (what the user typed last time, kept by GraphiQL, else the page's default).
+  var fetcher = function (params, opts) {
+    if (opts && opts.headers) return fetch(params, opts);
+    var headers = null;
+    try {
+      headers = JSON.parse(window.localStorage.getItem('graphiql:headers') || config.defaultHeaders);
+    } catch (e) {
+      headers = null;
+    }
+    return fetch(params, Object.assign({}, opts, headers && typeof headers === 'object' ? { headers: headers } : {}));
+  };
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(
     React.createElement(GraphiQL, {
@@ -60,20 +63,14 @@ const BOOTSTRAP = `"use strict";
 })();
 `;
 
-interface Asset {
-  /** a file in a package, or inline content */
-  source: { pkg: string; file: string } | { content: string };
-  type: string;
-}
-
-const JS = 'application/javascript; charset=utf-8';
-const IDE_ASSETS: Record<string, Asset> = {
+const JS = JS_TYPE;
+const IDE_ASSETS: Record<string, StaticAsset> = {
   'react.production.min.js': { source: { pkg: 'react', file: 'umd/react.production.min.js' }, type: JS },
   'react-dom.production.min.js': { source: { pkg: 'react-dom', file: 'umd/react-dom.production.min.js' }, type: JS },
   // GraphiQL's UMD bundle ends with `sourceMappingURL=index.umd.js.map`: keep the same names so the map resolves.
   'index.umd.js': { source: { pkg: 'graphiql', file: 'dist/index.umd.js' }, type: JS },
   'index.umd.js.map': { source: { pkg: 'graphiql', file: 'dist/index.umd.js.map' }, type: 'application/json; charset=utf-8' },
-  'graphiql.css': { source: { pkg: 'graphiql', file: 'dist/style.css' }, type: 'text/css; charset=utf-8' },
+  'graphiql.css': { source: { pkg: 'graphiql', file: 'dist/style.css' }, type: CSS_TYPE },
   'ide.js': { source: { content: BOOTSTRAP }, type: JS },
 };
 
@@ -128,14 +125,6 @@ function wantsIde(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
 }
 
-function pageHeaders(reply: FastifyReply): FastifyReply {
-  return reply
-    .header('content-security-policy', CSP)
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-cache');
-}
-
 interface Ide {
   /** a fastify onRequest hook for the /graphql route: answers browsers with the page, lets everything else through */
   onGraphqlRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
@@ -144,29 +133,14 @@ interface Ide {
 export function registerIde(app: FastifyInstance, opts: { graphqlPath?: string; devKey?: string } = {}): Ide {
   const graphqlPath = opts.graphqlPath ?? '/graphql';
   const page = renderIdePage(opts.devKey ? headersFor(opts.devKey) : DEFAULT_HEADERS);
-  const cache = new Map<string, Buffer>();
-  const load = async (name: string, a: Asset): Promise<Buffer> => {
-    const hit = cache.get(name);
-    if (hit) return hit;
-    const body = 'content' in a.source ? Buffer.from(a.source.content, 'utf8') : await readFile(join(packageDir(a.source.pkg), a.source.file));
-    cache.set(name, body);
-    return body;
-  };
-
   app.get('/', async (_request, reply) => reply.redirect(graphqlPath, 302));
-  app.get<{ Params: { name: string } }>(`${IDE_ASSET_PREFIX}:name`, async (request, reply) => {
-    const name = request.params.name;
-    const a = Object.hasOwn(IDE_ASSETS, name) ? IDE_ASSETS[name] : undefined;
-    if (!a) return reply.code(404).send({ error: 'Not Found', message: `no IDE asset ${name}`, statusCode: 404 });
-    const body = await load(name, a);
-    return reply.type(a.type).header('cache-control', 'public, max-age=86400').header('x-content-type-options', 'nosniff').send(body);
-  });
+  registerStaticAssets(app, IDE_ASSET_PREFIX, IDE_ASSETS);
 
   return {
     async onGraphqlRequest(request, reply) {
       if (!wantsIde(request)) return undefined;
       // fastify: an async hook that answers must return the reply, so the handler does not run
-      return pageHeaders(reply).type('text/html; charset=utf-8').send(page);
+      return pageSecurityHeaders(reply, CSP).type('text/html; charset=utf-8').send(page);
     },
   };
 }

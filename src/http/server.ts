@@ -6,6 +6,7 @@
 //   /health /ready    liveness, readiness (database reachable, migrations applied)    src/http/health.ts
 //   /metrics          Prometheus                                                       src/http/metrics.ts
 //   /, /ide/assets/*  the IDE's redirect and files (not in production)                 src/http/ide.ts
+//   /dashboard        the segment explorer and its files (PORTRAIT_DASHBOARD=off: none) src/http/dashboard.ts
 // Closing `app` stops accepting connections, lets in-flight requests finish, then stops Apollo.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -31,6 +32,7 @@ import { registerHealthGauges } from './health-gauges.ts';
 import { CHECK_WINDOW_MINUTES } from '../modules/monitoring/monitor.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerIde } from './ide.ts';
+import { registerDashboard } from './dashboard.ts';
 
 export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
 
@@ -111,7 +113,9 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
     return reply.type(metrics.registry.contentType).header('cache-control', 'no-store').send(body);
   });
   // Only the documented development key is ever written into the page, never a real one.
-  const ide = production ? undefined : registerIde(app, services.env.usingDevAdminKey ? { devKey: services.env.PORTRAIT_ADMIN_KEY! } : {});
+  const devKey = !production && services.env.usingDevAdminKey ? { devKey: services.env.PORTRAIT_ADMIN_KEY } : {};
+  const ide = production ? undefined : registerIde(app, devKey);
+  if (services.env.PORTRAIT_DASHBOARD === 'on') registerDashboard(app, devKey);
 
   if (services.env.PORTRAIT_CORS_ORIGINS.length > 0) {
     const origins = services.env.PORTRAIT_CORS_ORIGINS;

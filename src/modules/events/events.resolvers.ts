@@ -1,10 +1,16 @@
 import type { Resolvers } from '../../generated/graphql.ts';
 import { behaviourPreferences } from '../../rules/activity.ts';
 import { toBehaviourStats } from './behaviour-stats.ts';
+import { decodeEventCursor } from './user-events.ts';
+import { checkPageSize } from '../users/users-service.ts';
 
 export const eventsResolvers: Resolvers = {
   Mutation: {
     ingestEvents: (_, { events }, { services }) => services.ingestEvents(events),
+  },
+  User: {
+    events: (user, { first, after }, { loaders }) =>
+      loaders.eventPage.load({ userId: user.id, first: checkPageSize(first ?? 20), after: after ? decodeEventCursor(after) : null }),
   },
   Profile: {
     // Derived from the user's recent events, counted per request in one query for every profile asked for.

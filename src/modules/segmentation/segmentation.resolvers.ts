@@ -114,5 +114,10 @@ export const segmentationResolvers: Resolvers = {
       const profile = user.profile !== undefined ? user.profile : await loaders.profileByUserId.load(user.id);
       return profile?.segmentId ? loaders.segmentById.load(profile.segmentId) : null;
     },
+    segmentExplanation: (user, _, { loaders }) => loaders.segmentExplanationByUser.load(user),
+  },
+  SegmentExplanation: {
+    segment: async (e, _, { loaders }) => (await loaders.segmentById.load(e.segmentId))!,
+    runnerUp: (e, _, { loaders }) => (e.runnerUpId ? loaders.segmentById.load(e.runnerUpId) : null),
   },
 };
