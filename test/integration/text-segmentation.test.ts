@@ -140,15 +140,21 @@ describe('a segmentation fused with TEXT', () => {
     assert.ok(textWeight > 1 / Math.sqrt(15), `TEXT weight ${textWeight}`);
 
     // what each segment writes: its voice's topic and sign, and three of its own reviews
-    const texts = await server.gql<{ a: { segments: { index: number; text: SegmentText | null }[] }; b: { segments: { text: SegmentText | null }[] } }>(
+    const texts = await server.gql<{
+      a: { segments: { index: number; name: string; nameZh: string; description: string; text: SegmentText | null }[] };
+      b: { segments: { text: SegmentText | null }[] };
+    }>(
       `query($fused: ID!, $behaviour: ID!) {
-         a: model(id: $fused) { segments { index text { reviews sentiment topics { share topic { id } } examples } } }
+         a: model(id: $fused) { segments { index name nameZh: name(locale: ZH) description text { reviews sentiment topics { share topic { id } } examples } } }
          b: model(id: $behaviour) { segments { text { reviews } } } }`,
       { fused: fusedModel, behaviour: behaviourModel },
     );
     assert.equal(texts.errors, undefined, JSON.stringify(texts.errors));
-    for (const { index, text } of texts.data!.a.segments) {
+    for (const { index, text, name, nameZh } of texts.data!.a.segments) {
       const voice = people.find((p) => seg.get(p.id) === index)!.voice;
+      // the training job gave the namer what each group writes, so the catalogue's names carry the voice
+      assert.match(name, voice === 'fan' ? /loves the quality$/ : /unhappy with delivery$/, name);
+      assert.match(nameZh, voice === 'fan' ? /认可质量$/ : /对物流不满$/, nameZh);
       assert.equal(text!.reviews, 48, '24 users with 2 reviews each');
       assert.equal(Math.sign(text!.sentiment!), voice === 'fan' ? 1 : -1);
       assert.equal(text!.topics[0]!.topic.id, voice === 'fan' ? 'quality' : 'delivery');

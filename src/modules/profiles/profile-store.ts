@@ -365,6 +365,7 @@ export interface SegmentTextSums {
   /** reviews with text or a rating */
   reviews: number;
   sentimentSum: number;
+  negativeReviews: number;
   /** topic id -> sum of the review shares */
   topicSums: Record<string, number>;
   /** up to EXAMPLES_PER_SEGMENT review texts, those whose sentiment is nearest the segment's mean first */
@@ -378,38 +379,53 @@ const EXAMPLES_PER_SEGMENT = 3;
  * three SQL aggregates for any number of segments. A representative review is one of the segment's reviews with text
  * whose sentiment is nearest the segment's mean sentiment (ties: the most recent), one per user at most.
  */
-export async function segmentTextSums(sql: Sql, segmentIds: readonly string[]): Promise<Map<string, SegmentTextSums>> {
+export function segmentTextSums(sql: Sql, segmentIds: readonly string[]): Promise<Map<string, SegmentTextSums>> {
+  return textSums(sql, { sql: 'SELECT segment_id::text AS key, user_id FROM profiles WHERE segment_id = ANY($1::uuid[])', params: [segmentIds] });
+}
+
+/**
+ * The same sums for groups of users given as a membership query (`key`, `user_id` columns; its parameters are $1..),
+ * e.g. a model's training members (segment_training_members) or a training's assignment before the model is written.
+ */
+export async function textSums(sql: Sql, members: { sql: string; params: readonly unknown[] }): Promise<Map<string, SegmentTextSums>> {
+  const m = `members AS (${members.sql})`;
+  const n = members.params.length;
   const [totals, topics, examples] = await Promise.all([
-    sql.query<{ id: string; reviews: number; sentimentSum: number }>(
-      `SELECT segment_id::text AS id, sum(text_reviews)::int AS reviews, sum(sentiment_sum)::float8 AS "sentimentSum"
-       FROM profiles WHERE segment_id = ANY($1::uuid[]) AND text_reviews > 0 GROUP BY segment_id`,
-      [segmentIds],
+    sql.query<{ id: string; reviews: number; sentimentSum: number; negative: number }>(
+      `WITH ${m}
+       SELECT m.key AS id, sum(p.text_reviews)::int AS reviews, sum(p.sentiment_sum)::float8 AS "sentimentSum",
+              sum(p.negative_reviews)::int AS negative
+       FROM members m JOIN profiles p ON p.user_id = m.user_id WHERE p.text_reviews > 0 GROUP BY m.key`,
+      [...members.params],
     ),
     sql.query<{ id: string; topic: string; sum: number }>(
-      `SELECT p.segment_id::text AS id, t.key AS topic, sum(t.value::text::float8)::float8 AS sum
-       FROM profiles p CROSS JOIN LATERAL jsonb_each(p.topic_sums) t
-       WHERE p.segment_id = ANY($1::uuid[]) AND p.text_reviews > 0 AND jsonb_typeof(t.value) = 'number'
-       GROUP BY p.segment_id, t.key`,
-      [segmentIds],
+      `WITH ${m}
+       SELECT m.key AS id, t.key AS topic, sum(t.value::text::float8)::float8 AS sum
+       FROM members m JOIN profiles p ON p.user_id = m.user_id CROSS JOIN LATERAL jsonb_each(p.topic_sums) t
+       WHERE p.text_reviews > 0 AND jsonb_typeof(t.value) = 'number'
+       GROUP BY m.key, t.key`,
+      [...members.params],
     ),
     sql.query<{ id: string; text: string }>(
-      `WITH means AS (
-         SELECT segment_id, sum(sentiment_sum) / sum(text_reviews) AS mean
-         FROM profiles WHERE segment_id = ANY($1::uuid[]) AND text_reviews > 0 GROUP BY segment_id),
+      `WITH ${m},
+       means AS (
+         SELECT m.key, sum(p.sentiment_sum) / sum(p.text_reviews) AS mean
+         FROM members m JOIN profiles p ON p.user_id = m.user_id WHERE p.text_reviews > 0 GROUP BY m.key),
        per_user AS (
-         SELECT DISTINCT ON (p.user_id) p.segment_id, e.text, abs(e.sentiment - m.mean) AS gap, e.occurred_at
-         FROM profiles p JOIN means m ON m.segment_id = p.segment_id
-         JOIN events e ON e.user_id = p.user_id AND e.type = 'REVIEW' AND e.sentiment IS NOT NULL AND e.text IS NOT NULL
+         SELECT DISTINCT ON (m.user_id) m.key, e.text, abs(e.sentiment - mm.mean) AS gap, e.occurred_at
+         FROM members m JOIN means mm ON mm.key = m.key
+         JOIN profiles p ON p.user_id = m.user_id
+         JOIN events e ON e.user_id = m.user_id AND e.type = 'REVIEW' AND e.sentiment IS NOT NULL AND e.text IS NOT NULL
          WHERE p.text_reviews > 0
-         ORDER BY p.user_id, abs(e.sentiment - m.mean), e.occurred_at DESC),
+         ORDER BY m.user_id, abs(e.sentiment - mm.mean), e.occurred_at DESC),
        ranked AS (
-         SELECT segment_id, text, row_number() OVER (PARTITION BY segment_id ORDER BY gap, occurred_at DESC, text) AS rank FROM per_user)
-       SELECT segment_id::text AS id, text FROM ranked WHERE rank <= $2::int ORDER BY segment_id, rank`,
-      [segmentIds, EXAMPLES_PER_SEGMENT],
+         SELECT key, text, row_number() OVER (PARTITION BY key ORDER BY gap, occurred_at DESC, text) AS rank FROM per_user)
+       SELECT key AS id, text FROM ranked WHERE rank <= $${n + 1}::int ORDER BY key, rank`,
+      [...members.params, EXAMPLES_PER_SEGMENT],
     ),
   ]);
   const out = new Map<string, SegmentTextSums>(
-    totals.map((t) => [t.id, { segmentId: t.id, reviews: t.reviews, sentimentSum: t.sentimentSum, topicSums: {}, examples: [] }]),
+    totals.map((t) => [t.id, { segmentId: t.id, reviews: t.reviews, sentimentSum: t.sentimentSum, negativeReviews: t.negative, topicSums: {}, examples: [] }]),
   );
   for (const t of topics) {
     const s = out.get(t.id);

@@ -22,7 +22,8 @@ import { saveModel } from './model-store.ts';
 import { trainingBins } from './feature-bins.ts';
 import { trainParamsSchema } from './model-report.ts';
 import type { SegmentNamer } from './naming/namer.ts';
-import { segmentFacts, withNaming } from './naming/apply-naming.ts';
+import { segmentFacts, trainingTextSummaries, withNaming } from './naming/apply-naming.ts';
+import { fromPrisma } from '../../db/sql.ts';
 
 export const RETRAIN_JOB = 'retrain';
 const MAX_K = 50;
@@ -112,7 +113,11 @@ export async function trainAndSave(
   await progress(NAMING_PROGRESS.start);
   signal.throwIfAborted();
   // Before the model is written, so it never exists unnamed; off the request path (this is a job).
-  const facts = trained.segments.flatMap((s) => (described[s.index] ? [segmentFacts({ ...s, description: described[s.index]! })] : []));
+  // what each group's users write (their reviews' sums and a few examples), so names and descriptions can say it
+  const text = await trainingTextSummaries(fromPrisma(deps.db), loaded.userIds, trained.labels);
+  const facts = trained.segments.flatMap((s) =>
+    described[s.index] ? [segmentFacts({ ...s, description: described[s.index]!, text: text.get(s.index) ?? null })] : [],
+  );
   const naming = await deps.namer.name(facts, signal);
   const descriptions = described.map((d, g) => {
     const n = naming.segments.find((x) => x.index === g);

@@ -2,6 +2,45 @@
 import type { FeatureStat } from '../model-report.ts';
 import type { SegmentDescription } from '../describe-segments.ts';
 import type { SegmentFacts, SegmentNaming, SegmentTextSummary } from './namer.ts';
+import type { Sql } from '../../../db/sql.ts';
+import { textSums, type SegmentTextSums } from '../../profiles/profile-store.ts';
+import { topicById } from '../../text/review-text.ts';
+import { userTopicShares } from '../../../text/topics.ts';
+
+/** What a group's users write, as the namer is given it (null when they wrote nothing). */
+function textSummary(s: SegmentTextSums | undefined): SegmentTextSummary | null {
+  if (!s || s.reviews === 0) return null;
+  return {
+    reviews: s.reviews,
+    sentiment: s.sentimentSum / s.reviews,
+    negativeShare: s.negativeReviews / s.reviews,
+    topics: userTopicShares(new Map(Object.entries(s.topicSums)), s.reviews).map((t) => {
+      const topic = topicById(t.topicId);
+      return { label: { EN: topic.label.en, ZH: topic.label.zh }, share: t.share };
+    }),
+    examples: s.examples,
+  };
+}
+
+/** The text summary of each group of a training before its model is written: user i is in group labels[i]. */
+export async function trainingTextSummaries(sql: Sql, userIds: readonly string[], labels: ArrayLike<number>): Promise<Map<number, SegmentTextSummary | null>> {
+  const sums = await textSums(sql, {
+    sql: 'SELECT m.g::text AS key, m.user_id FROM unnest($1::text[], $2::int[]) AS m(user_id, g) WHERE m.g >= 0',
+    params: [userIds, Array.from(labels)],
+  });
+  const out = new Map<number, SegmentTextSummary | null>();
+  for (const [key, s] of sums) out.set(Number(key), textSummary(s));
+  return out;
+}
+
+/** The text summary of each segment of a stored model, over the users it was trained on (segment_training_members). */
+export async function modelTextSummaries(sql: Sql, segmentIds: readonly string[]): Promise<Map<string, SegmentTextSummary | null>> {
+  const sums = await textSums(sql, {
+    sql: 'SELECT segment_id::text AS key, user_id FROM segment_training_members WHERE segment_id = ANY($1::uuid[])',
+    params: [segmentIds],
+  });
+  return new Map(segmentIds.map((id) => [id, textSummary(sums.get(id))]));
+}
 
 interface SegmentRowFacts {
   index: number;

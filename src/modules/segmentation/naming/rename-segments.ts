@@ -8,14 +8,16 @@ import { isUuid } from '../../../db/uuid.ts';
 import { toJsonValue } from '../../../db/json.ts';
 import { readSegmentStats } from '../model-row.ts';
 import { parseStoredDescription } from '../describe-segments.ts';
-import { segmentFacts, withNaming } from './apply-naming.ts';
+import { modelTextSummaries, segmentFacts, withNaming } from './apply-naming.ts';
+import { fromPrisma } from '../../../db/sql.ts';
 import type { SegmentNamer } from './namer.ts';
 
 export async function renameSegments(db: Db, namer: SegmentNamer, modelId: string): Promise<SegmentationModel> {
   const model = isUuid(modelId) ? await db.segmentationModel.findUnique({ where: { id: modelId }, include: { segments: { orderBy: { index: 'asc' } } } }) : null;
   if (!model) throw notFound(`model ${modelId}`);
   const stored = model.segments.map((s) => ({ row: s, description: parseStoredDescription(s) }));
-  const naming = await namer.name(stored.map(({ row, description }) => segmentFacts({ ...row, stats: readSegmentStats(row), description })));
+  const text = await modelTextSummaries(fromPrisma(db), model.segments.map((s) => s.id));
+  const naming = await namer.name(stored.map(({ row, description }) => segmentFacts({ ...row, stats: readSegmentStats(row), description, text: text.get(row.id) ?? null })));
   return db.$transaction(async (tx) => {
     for (const { row, description } of stored) {
       const n = naming.segments.find((x) => x.index === row.index);
