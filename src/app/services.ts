@@ -62,7 +62,7 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
   const activeModels = new ActiveModelCache();
   const placement = livePlacement(activeModels, deps.portrait, now);
   const core = { ...deps, now, activeModels, placement, populationStats: new PopulationStatsCache() };
-  const monitor = new Monitor(deps.db, deps.portrait, deps.logger, now, {
+  const monitor = new Monitor(deps.db, deps.portrait, deps.logger, now, activeModels, {
     url: deps.env.PORTRAIT_ALERT_URL ?? null,
     secret: deps.env.PORTRAIT_ALERT_SECRET ?? null,
     intervalMinutes: deps.env.PORTRAIT_ALERT_INTERVAL_MINUTES,

@@ -128,7 +128,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
       const stats = await computePopulationStats(deps.db, deps.now(), deps.config);
       deps.populationStats.invalidate();
       const rows = await refreshAll(deps, ctx, {});
-      const report = await writeDailyReport(deps.db, deps.config, deps.now());
+      const report = await writeDailyReport(deps.db, deps.config, deps.logger, deps.now());
       return { rows, outcome: `population statistics over ${stats.population} users; refreshed ${rows} users; daily report ${report.date}: ${report.rating}` };
     },
     [scheduleJobKind('weekly')]: async (ctx) => {
