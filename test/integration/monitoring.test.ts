@@ -242,5 +242,9 @@ describe('/metrics', () => {
     }
     assert.match(text, /^portrait_health_profile_lag_seconds\{stat="max"\} [0-9.e-]+$/m);
     assert.match(text, /^portrait_health_issue\{code="ERROR_RATE"\} 1$/m);
+    // the model trained above is active again: its probe prediction works and nothing has drifted since training
+    assert.match(text, /^portrait_health_prediction_ok 1$/m);
+    assert.match(text, /^portrait_health_prediction_latency_seconds [0-9.e-]+$/m);
+    assert.match(text, /^portrait_health_max_feature_psi 0$/m);
   });
 });
