@@ -46,8 +46,10 @@ function below(code: IssueCode, value: number | null, t: { warning: number; crit
   return null;
 }
 
-/** Rounding noise must not flip a PSI that equals its threshold (as in qualityReport.featureDrift). */
+/** Rounding noise must not flip a PSI that equals its threshold. */
 const PSI_EPSILON = 1e-12;
+/** A feature drifts when its population stability index is over the threshold (qualityReport.featureDrift and DRIFT). */
+export const psiOverThreshold = (psi: number, threshold: number): boolean => psi > threshold + PSI_EPSILON;
 
 /**
  * The issues of a window. Error rate and mean response time are judged only over at least `minOperations`
@@ -63,7 +65,7 @@ export function healthIssues(f: HealthFigures, cfg: HealthConfig): HealthIssue[]
     below('LOW_DIVERSITY', f.clusterDiversity, cfg.clusterDiversity),
     above('QUEUE_BACKLOG', f.oldestQueuedSeconds, cfg.queueOldestSeconds),
     f.predictionOk === false ? { code: 'PREDICTION', severity: 'CRITICAL', value: 1, threshold: 0 } : null,
-    f.featureDrift && f.featureDrift.maxPsi > f.featureDrift.threshold + PSI_EPSILON
+    f.featureDrift && psiOverThreshold(f.featureDrift.maxPsi, f.featureDrift.threshold)
       ? { code: 'DRIFT', severity: 'WARNING', value: f.featureDrift.maxPsi, threshold: f.featureDrift.threshold }
       : null,
   ].filter((i): i is HealthIssue => i !== null);

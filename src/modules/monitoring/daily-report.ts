@@ -98,8 +98,8 @@ async function summary(db: Db, config: PortraitConfig, now: Date) {
 
 /** Builds and stores the report of `now`'s UTC day. */
 export async function writeDailyReport(db: Db, config: PortraitConfig, logger: Logger, now: Date): Promise<DailyReport> {
-  // checks of its own, nothing cached: the day's drift is computed on the day's profiles
-  const checks = new HealthChecks(db, { ...config, health: { ...config.health, driftCacheMinutes: 0 } }, new ActiveModelCache(), logger);
+  // checks of its own (a fresh model cache, no drift cached by the day's readings): the drift of the day's profiles
+  const checks = new HealthChecks(db, config, new ActiveModelCache(), logger);
   const health = await readSystemHealth(db, config, now, Math.min(DAY_MINUTES, MAX_WINDOW_MINUTES), checks);
   const report: DailyReport = {
     date: now.toISOString().slice(0, 10),

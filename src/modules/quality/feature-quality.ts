@@ -8,6 +8,7 @@ import type { SegmentationModel } from '../../generated/prisma/client.ts';
 import { column, matrix, type Matrix } from '../../compute/matrix.ts';
 import { pearsonMatrix } from '../../compute/metrics/correlation.ts';
 import { binShares, psi } from '../../compute/metrics/psi.ts';
+import { psiOverThreshold } from '../../rules/health.ts';
 import { sampleWithDemographics } from '../profiles/profile-store.ts';
 import { MAX_SAMPLE } from '../profiles/profile-statistics.ts';
 import { resolveFeatures, writeFeatures, type FeatureName } from '../segmentation/features.ts';
@@ -25,9 +26,6 @@ export interface FeatureDrift {
   psi: number;
   drifted: boolean;
 }
-
-/** Rounding noise must not flip a PSI that equals its threshold. */
-const PSI_EPSILON = 1e-12;
 
 /** The model features (the active model's, or the default set) of the seeded sample, as the model computes them. */
 async function sampledFeatures(
@@ -73,6 +71,6 @@ function featureDrift(model: SegmentationModel, now: Matrix, features: readonly 
   return stored.map((bins) => {
     const j = features.indexOf(bins.feature as FeatureName);
     const value = psi(bins.expected, binShares(column(now, j), bins.edges));
-    return { feature: bins.feature, psi: value, drifted: value > threshold + PSI_EPSILON };
+    return { feature: bins.feature, psi: value, drifted: psiOverThreshold(value, threshold) };
   });
 }
