@@ -76,7 +76,7 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
   const liveAudiences = new LiveAudiences(deps.portrait);
   const profilesChanged: ProfilesChanged = (sql, userIds, at) => liveAudiences.evaluate(sql, userIds, at);
   const core = { ...deps, now, activeModels, placement, namer, profilesChanged, populationStats: new PopulationStatsCache() };
-  const monitor = new Monitor(deps.db, deps.portrait, deps.logger, now, {
+  const monitor = new Monitor(deps.db, deps.portrait, deps.logger, now, activeModels, {
     url: deps.env.PORTRAIT_ALERT_URL ?? null,
     secret: deps.env.PORTRAIT_ALERT_SECRET ?? null,
     intervalMinutes: deps.env.PORTRAIT_ALERT_INTERVAL_MINUTES,

@@ -177,6 +177,8 @@ const portraitConfigSchema = section({
     meanResponseMs: section({ warning: positive(), critical: positive() }),
     clusterDiversity: section({ warning: share(), critical: share() }),
     queueOldestSeconds: section({ warning: positive(), critical: positive() }),
+    /** a process reuses its feature drift (PSI on a sample of up to 10,000 profiles) this long; 0 computes it at every reading */
+    driftCacheMinutes: numAtLeast(0),
   }),
   retrain: section({
     /** the weekly retrain activates only if newSilhouette >= activeSilhouette - silhouetteMargin */

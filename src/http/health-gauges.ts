@@ -48,7 +48,16 @@ export function registerHealthGauges(registry: Registry, read: () => Promise<Sys
     h.queues.forEach((q) => setIf(g, q.oldestAgeSeconds, { kind: q.kind })),
   );
   gauge('health_cluster_diversity', '1 - sum of squared live segment shares of the active model', [], (g, h) => setIf(g, h.clusterDiversity));
-  gauge('health_issue', 'Issues of the reading, 1 per code (ERROR_RATE, LATENCY, LOW_DIVERSITY, QUEUE_BACKLOG)', ['code'], (g, h) =>
+  gauge('health_prediction_ok', 'Probe prediction through the active model: 1 ok, 0 failed (absent without a model)', [], (g, h) =>
+    setIf(g, h.prediction ? Number(h.prediction.ok) : null),
+  );
+  gauge('health_prediction_latency_seconds', 'Time of the probe prediction through the active model', [], (g, h) =>
+    setIf(g, seconds(h.prediction?.latencyMs ?? null)),
+  );
+  gauge('health_max_feature_psi', "Largest population stability index of the active model's features (cached per process)", [], (g, h) =>
+    setIf(g, h.maxFeaturePsi),
+  );
+  gauge('health_issue', 'Issues of the reading, 1 per code (ERROR_RATE, LATENCY, LOW_DIVERSITY, QUEUE_BACKLOG, PREDICTION, DRIFT)', ['code'], (g, h) =>
     h.issues.forEach((i) => g.set({ code: i.code }, 1)),
   );
 }

@@ -4,7 +4,8 @@ import type { HealthConfig } from '../config/portrait-config.ts';
 
 import type { Locale } from './catalogue/en.ts';
 export type HealthStatus = 'HEALTHY' | 'WARNING' | 'CRITICAL';
-export type IssueCode = 'ERROR_RATE' | 'LATENCY' | 'LOW_DIVERSITY' | 'QUEUE_BACKLOG';
+export const ISSUE_CODES = ['ERROR_RATE', 'LATENCY', 'LOW_DIVERSITY', 'QUEUE_BACKLOG', 'PREDICTION', 'DRIFT'] as const;
+export type IssueCode = (typeof ISSUE_CODES)[number];
 
 export interface HealthIssue {
   code: IssueCode;
@@ -22,6 +23,10 @@ export interface HealthFigures {
   clusterDiversity: number | null;
   /** the longest wait of a queued job, seconds */
   oldestQueuedSeconds: number | null;
+  /** the probe prediction through the active model succeeded with finite figures; null without an active model */
+  predictionOk: boolean | null;
+  /** the largest population stability index of the active model's features and the threshold it is judged against; null without one */
+  featureDrift: { maxPsi: number; threshold: number } | null;
 }
 
 const RANK: Record<HealthStatus, number> = { HEALTHY: 0, WARNING: 1, CRITICAL: 2 };
@@ -41,9 +46,16 @@ function below(code: IssueCode, value: number | null, t: { warning: number; crit
   return null;
 }
 
+/** Rounding noise must not flip a PSI that equals its threshold. */
+const PSI_EPSILON = 1e-12;
+/** A feature drifts when its population stability index is over the threshold (qualityReport.featureDrift and DRIFT). */
+export const psiOverThreshold = (psi: number, threshold: number): boolean => psi > threshold + PSI_EPSILON;
+
 /**
  * The issues of a window. Error rate and mean response time are judged only over at least `minOperations`
- * operations (three failures of five calls say little); diversity only with an active model.
+ * operations (three failures of five calls say little); diversity, prediction and drift only with an active model.
+ * A failed probe prediction is CRITICAL (value 1 failed probe, threshold 0): the model cannot place anyone. Drift is
+ * a WARNING: the model still works, but on a population unlike the one it was trained on.
  */
 export function healthIssues(f: HealthFigures, cfg: HealthConfig): HealthIssue[] {
   const enough = f.operations >= cfg.minOperations;
@@ -52,6 +64,10 @@ export function healthIssues(f: HealthFigures, cfg: HealthConfig): HealthIssue[]
     enough ? above('LATENCY', f.meanLatencyMs, cfg.meanResponseMs) : null,
     below('LOW_DIVERSITY', f.clusterDiversity, cfg.clusterDiversity),
     above('QUEUE_BACKLOG', f.oldestQueuedSeconds, cfg.queueOldestSeconds),
+    f.predictionOk === false ? { code: 'PREDICTION', severity: 'CRITICAL', value: 1, threshold: 0 } : null,
+    f.featureDrift && psiOverThreshold(f.featureDrift.maxPsi, f.featureDrift.threshold)
+      ? { code: 'DRIFT', severity: 'WARNING', value: f.featureDrift.maxPsi, threshold: f.featureDrift.threshold }
+      : null,
   ].filter((i): i is HealthIssue => i !== null);
 }
 
@@ -82,8 +98,23 @@ const MESSAGES: Record<IssueCode, Record<Locale, (value: string, threshold: stri
     EN: (v, t) => `A queued job has waited ${v}, longer than ${t}`,
     ZH: (v, t) => `有排队任务已等待 ${v}，超过 ${t}`,
   },
+  PREDICTION: {
+    EN: () => 'The probe prediction through the active model failed or gave a non-finite result: segments cannot be predicted',
+    ZH: () => '使用当前模型的探测预测失败或结果非有限值：无法预测用户分群',
+  },
+  DRIFT: {
+    EN: (v, t) => `Feature drift: the largest population stability index ${v} is above ${t} (see qualityReport.featureDrift)`,
+    ZH: (v, t) => `特征漂移：最大的群体稳定性指数 ${v} 高于阈值 ${t}（详见 qualityReport.featureDrift）`,
+  },
 };
-const FORMAT: Record<IssueCode, (v: number) => string> = { ERROR_RATE: pct, LATENCY: ms, LOW_DIVERSITY: num, QUEUE_BACKLOG: secs };
+const FORMAT: Record<IssueCode, (v: number) => string> = {
+  ERROR_RATE: pct,
+  LATENCY: ms,
+  LOW_DIVERSITY: num,
+  QUEUE_BACKLOG: secs,
+  PREDICTION: num,
+  DRIFT: num,
+};
 
 export function issueMessage(issue: Pick<HealthIssue, 'code' | 'value' | 'threshold'>, locale: Locale): string {
   const f = FORMAT[issue.code];

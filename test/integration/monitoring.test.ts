@@ -18,10 +18,10 @@ interface Health {
   status: string; windowMinutes: number; operations: number; errorRate: number; p95LatencyMs: number | null; eventsPerSecond: number;
   profileLagMs: { count: number; mean: number | null; p50: number | null; p90: number | null; max: number | null };
   queues: { kind: string; queued: number; oldestAgeSeconds: number | null }[];
-  clusterDiversity: number | null; issues: Issue[];
+  clusterDiversity: number | null; prediction: { ok: boolean; latencyMs: number } | null; issues: Issue[];
 }
 const HEALTH_FIELDS = `status windowMinutes operations errorRate p95LatencyMs eventsPerSecond profileLagMs { count mean p50 p90 max }
-  queues { kind queued oldestAgeSeconds } clusterDiversity issues { code message messageZh: message(locale: ZH) value threshold }`;
+  queues { kind queued oldestAgeSeconds } clusterDiversity prediction { ok latencyMs } issues { code message messageZh: message(locale: ZH) value threshold }`;
 
 let server: TestServer;
 let alertServer: Server;
@@ -62,6 +62,7 @@ describe('systemHealth', () => {
     assert.equal(h.windowMinutes, 60);
     assert.equal(h.errorRate, 0);
     assert.equal(h.clusterDiversity, null);
+    assert.equal(h.prediction, null);
     assert.deepEqual(h.queues, []);
     assert.deepEqual(h.issues, []);
     assert.deepEqual(h.profileLagMs, { count: 0, mean: null, p50: null, p90: null, max: null });
@@ -162,6 +163,42 @@ describe('systemHealth', () => {
     const h = await health();
     assert.ok(Math.abs(h.clusterDiversity! - expected) < 1e-12, `${h.clusterDiversity} vs ${expected}`);
   });
+  it('runs a probe prediction through the active model, and a failing one is a CRITICAL PREDICTION issue', async () => {
+    const ok = await health();
+    assert.equal(ok.prediction!.ok, true);
+    assert.ok(ok.prediction!.latencyMs >= 0 && Number.isFinite(ok.prediction!.latencyMs));
+    assert.equal(ok.issues.some((i) => i.code === 'PREDICTION'), false);
+
+    // A second model whose stored centroid 0 lies at 1e308 in every feature: users are still placed (in the other
+    // segments), but a prediction's distance to that centroid is infinite.
+    const original = (await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`)).activeModel.id;
+    const job = await gqlOk<{ retrain: { id: string } }>(
+      `mutation { retrain(input: { k: 3, seed: 4, activate: false, features: ["sessionsCount", "totalSpent", "purchaseFrequency"] }) { id } }`,
+    );
+    assert.equal((await waitForJob(server.database.db, job.retrain.id)).status, 'SUCCEEDED');
+    const { trainingJob } = await gqlOk<{ trainingJob: { model: { id: string } } }>(`query($id: ID!) { trainingJob(id: $id) { model { id } } }`, { id: job.retrain.id });
+    const broken = trainingJob.model.id;
+    await server.database.db.$executeRaw`
+      UPDATE segmentation_models
+      SET centroids = jsonb_set(centroids, '{0}', (SELECT jsonb_agg(1e308) FROM jsonb_array_elements(centroids -> 0)))
+      WHERE id = ${broken}::uuid`;
+    const alertsBefore = received.length;
+    await gqlOk(`mutation($id: ID!) { activateModel(id: $id) { id } }`, { id: broken });
+
+    const h = await health();
+    assert.equal(h.prediction!.ok, false);
+    assert.equal(h.status, 'CRITICAL');
+    const issue = h.issues.find((i) => i.code === 'PREDICTION')!;
+    assert.deepEqual([issue.value, issue.threshold], [1, 0]);
+    assert.match(issue.message, /^The probe prediction through the active model failed/);
+    assert.match(issue.messageZh, /^使用当前模型的探测预测失败/);
+    await server.services.monitor.alerts.settled();
+    const alerted = received.slice(alertsBefore).map((r) => JSON.parse(r.body) as { status: string; issues: { code: string }[] });
+    assert.ok(alerted.some((a) => a.status === 'CRITICAL' && a.issues.some((i) => i.code === 'PREDICTION')), JSON.stringify(alerted));
+
+    await gqlOk(`mutation($id: ID!) { activateModel(id: $id) { id } }`, { id: original });
+    assert.equal((await health()).prediction!.ok, true);
+  });
 });
 
 describe('dailyReports', () => {
@@ -205,5 +242,9 @@ describe('/metrics', () => {
     }
     assert.match(text, /^portrait_health_profile_lag_seconds\{stat="max"\} [0-9.e-]+$/m);
     assert.match(text, /^portrait_health_issue\{code="ERROR_RATE"\} 1$/m);
+    // the model trained above is active again: its probe prediction works and nothing has drifted since training
+    assert.match(text, /^portrait_health_prediction_ok 1$/m);
+    assert.match(text, /^portrait_health_prediction_latency_seconds [0-9.e-]+$/m);
+    assert.match(text, /^portrait_health_max_feature_psi 0$/m);
   });
 });

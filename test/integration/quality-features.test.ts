@@ -8,6 +8,8 @@ import { importUsersOk } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
+/** the service's clock: NOW, moved on only by the last test (to let systemHealth's cached drift expire) */
+let clock = NOW;
 const FEATURES = ['sessionsCount', 'avgSessionDuration', 'pageViewsPerSession', 'totalSpent', 'purchaseFrequency', 'lastPurchaseDays',
   'avgOrderValue', 'engagementScore', 'recencyScore'] as const;
 type Feature = (typeof FEATURES)[number];
@@ -73,18 +75,18 @@ function sampleIds(ids: string[], seed: number, limit: number): string[] {
 }
 
 interface Quality {
-  columns: { column: string; missing: number; missingShare: number; distinct: number }[];
+  columns: { column: string; type: string; missing: number; missingShare: number; distinct: number; duplicates: number }[];
   confidence: { count: number; mean: number | null; p50: number | null; p90: number | null; max: number | null };
   correlation: { features: string[]; matrix: number[][]; sampleSize: number };
   featureDrift: { feature: string; psi: number; drifted: boolean }[];
 }
 const QUALITY = `query($seed: Int, $limit: Int) { qualityReport(sampleSeed: $seed, sampleLimit: $limit) {
-  columns { column missing missingShare distinct } confidence { count mean p50 p90 max }
+  columns { column type missing missingShare distinct duplicates } confidence { count mean p50 p90 max }
   correlation { features matrix sampleSize } featureDrift { feature psi drifted } } }`;
 const quality = async (vars: Record<string, unknown> = {}) => (await gqlOk<{ qualityReport: Quality }>(QUALITY, vars)).qualityReport;
 
 before(async () => {
-  server = await startTestServer({ now: () => NOW });
+  server = await startTestServer({ now: () => clock });
   await importUsersOk(server, USERS);
 });
 after(() => server?.close());
@@ -104,6 +106,23 @@ describe('qualityReport: columns and confidence', () => {
     // imported users have no events: every one misses the event timestamps
     assert.equal(col('lastEventAt').missing, USERS.length);
     assert.equal(col('segmentId').missing, USERS.length);
+  });
+
+  it('names each column\'s type and counts its duplicates: non-null values that repeat another row\'s', async () => {
+    const q = await quality();
+    const col = (name: string) => q.columns.find((c) => c.column === name)!;
+    assert.deepEqual(
+      ['age', 'gender', 'totalSpent', 'lastEventAt', 'segmentId'].map((c) => col(c).type),
+      ['numeric', 'text', 'numeric', 'timestamp', 'id'],
+    );
+    const ages = USERS.filter((u) => 'age' in u).map((u) => u.age);
+    assert.equal(col('age').duplicates, ages.length - new Set(ages).size);
+    assert.equal(col('gender').duplicates, USERS.filter((u) => 'gender' in u).length - 2);
+    assert.equal(col('cityTier').duplicates, USERS.length - 4);
+    assert.equal(col('totalSpent').duplicates, USERS.length - new Set(USERS.map((u) => u.totalSpent)).size);
+    assert.ok(col('totalSpent').duplicates > 0, 'the population has users with equal spend (0 among them)');
+    assert.equal(col('lastEventAt').duplicates, 0, 'no values, so nothing repeats');
+    for (const c of q.columns) assert.equal(c.duplicates, USERS.length - c.missing - c.distinct, c.column);
   });
 
   it('scores each profile from its evidence, recency and completeness', async () => {
@@ -166,5 +185,36 @@ describe('qualityReport: feature drift', () => {
     assert.equal(shifted.get('totalSpent')!.drifted, true);
     assert.equal(shifted.get('age')!.psi, 0);
     assert.equal(shifted.get('age')!.drifted, false);
+  });
+
+  it('raises a DRIFT issue in systemHealth from the same PSI, read from a per-process cache that expires', async () => {
+    // (after the planted shift above) this process computed the drift before the shift and may still hold it
+    const HEALTH = `{ systemHealth { status maxFeaturePsi prediction { ok } issues { code value threshold message messageZh: message(locale: ZH) } } }`;
+    type H = { status: string; maxFeaturePsi: number | null; prediction: { ok: boolean }; issues: { code: string; value: number; threshold: number; message: string; messageZh: string }[] };
+    // a fresh model on the shifted population: nothing has drifted from it, and another model empties the cache
+    const job = await gqlOk<{ retrain: { id: string } }>(`mutation { retrain(input: { k: 3, seed: 1, features: ["totalSpent", "sessionsCount", "purchaseFrequency", "age"] }) { id } }`);
+    assert.equal((await waitForJob(server.database.db, job.retrain.id)).status, 'SUCCEEDED');
+    const calm = (await gqlOk<{ systemHealth: H }>(HEALTH)).systemHealth;
+    assert.equal(calm.maxFeaturePsi, 0);
+    assert.equal(calm.prediction.ok, true);
+    assert.equal(calm.issues.some((i) => i.code === 'DRIFT'), false);
+
+    // shift spend back down for half the users
+    await importUsersOk(server, USERS.filter((_, i) => i % 2 === 0).map((u) => ({ userId: u.userId, totalSpent: u.totalSpent })));
+    const cached = (await gqlOk<{ systemHealth: H }>(HEALTH)).systemHealth;
+    assert.equal(cached.maxFeaturePsi, 0, 'within health.driftCacheMinutes the drift is not sampled again');
+
+    clock = new Date(NOW.getTime() + (server.services.portrait.health.driftCacheMinutes + 1) * 60_000);
+    const drift = (await quality()).featureDrift;
+    const h = (await gqlOk<{ systemHealth: H }>(HEALTH)).systemHealth;
+    const maxPsi = Math.max(...drift.map((d) => d.psi));
+    const threshold = server.services.portrait.quality.psiThreshold;
+    assert.ok(maxPsi > threshold, `psi ${maxPsi}`);
+    assert.equal(h.maxFeaturePsi, maxPsi);
+    const issue = h.issues.find((i) => i.code === 'DRIFT')!;
+    assert.deepEqual([issue.value, issue.threshold], [maxPsi, threshold]);
+    assert.match(issue.message, /^Feature drift: the largest population stability index \d\.\d{3} is above 0\.250/);
+    assert.match(issue.messageZh, /^特征漂移/);
+    assert.notEqual(h.status, 'HEALTHY');
   });
 });

@@ -4,14 +4,17 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
+import type { Logger } from '../../logger.ts';
 import { badInput } from '../../errors.ts';
 import { behaviourPreferences, type PreferenceCode } from '../../rules/activity.ts';
-import { healthScore, rating, recommendations, type Rating } from '../../rules/health.ts';
+import { healthScore, ISSUE_CODES, rating, recommendations, type Rating } from '../../rules/health.ts';
 import { loadBehaviourCounts, toBehaviourStats } from '../events/behaviour-stats.ts';
 import { liveSegmentCounts, MAX_SAMPLE, sampleProfiles } from '../profiles/profile-statistics.ts';
 import { findActiveModelWithSegments } from '../segmentation/model-store.ts';
 import { shareOf, summariseSample } from '../quality/quality-summary.ts';
 import { MAX_WINDOW_MINUTES, readSystemHealth, type SystemHealth } from './system-health.ts';
+import { HealthChecks } from './health-checks.ts';
+import { ActiveModelCache } from '../segmentation/assignment.ts';
 
 const DAY_MINUTES = 1440;
 const TOP_TAGS = 10;
@@ -32,8 +35,11 @@ const storedHealthSchema = z.object({
   queues: z.array(z.object({ kind: z.string(), queued: z.number().int(), oldestAgeSeconds: z.number().nullable() })),
   clusterDiversity: z.number().nullable(),
   liveSegments: z.number().int().nullable(),
+  // absent from the reports written before these checks existed
+  prediction: z.object({ ok: z.boolean(), latencyMs: z.number() }).nullable().default(null),
+  maxFeaturePsi: z.number().nullable().default(null),
   issues: z.array(z.object({
-    code: z.enum(['ERROR_RATE', 'LATENCY', 'LOW_DIVERSITY', 'QUEUE_BACKLOG']),
+    code: z.enum(ISSUE_CODES),
     severity: z.enum(['WARNING', 'CRITICAL']),
     value: z.number(),
     threshold: z.number(),
@@ -91,8 +97,10 @@ async function summary(db: Db, config: PortraitConfig, now: Date) {
 }
 
 /** Builds and stores the report of `now`'s UTC day. */
-export async function writeDailyReport(db: Db, config: PortraitConfig, now: Date): Promise<DailyReport> {
-  const health = await readSystemHealth(db, config, now, Math.min(DAY_MINUTES, MAX_WINDOW_MINUTES));
+export async function writeDailyReport(db: Db, config: PortraitConfig, logger: Logger, now: Date): Promise<DailyReport> {
+  // checks of its own (a fresh model cache, no drift cached by the day's readings): the drift of the day's profiles
+  const checks = new HealthChecks(db, config, new ActiveModelCache(), logger);
+  const health = await readSystemHealth(db, config, now, Math.min(DAY_MINUTES, MAX_WINDOW_MINUTES), checks);
   const report: DailyReport = {
     date: now.toISOString().slice(0, 10),
     health,

@@ -7,6 +7,8 @@ import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { OperationRecorder } from './operation-store.ts';
 import { HealthAlerts, type AlertOptions } from './alerts.ts';
 import { readSystemHealth, type SystemHealth } from './system-health.ts';
+import { HealthChecks } from './health-checks.ts';
+import type { ActiveModelCache } from '../segmentation/assignment.ts';
 
 const CHECK_EVERY_MS = 60_000;
 /** the window of the periodic check and of the Prometheus gauges */
@@ -15,6 +17,7 @@ export const CHECK_WINDOW_MINUTES = 60;
 export class Monitor {
   readonly operations: OperationRecorder;
   readonly alerts: HealthAlerts;
+  private readonly checks: HealthChecks;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -22,17 +25,19 @@ export class Monitor {
     private readonly config: PortraitConfig,
     private readonly logger: Logger,
     private readonly now: () => Date,
+    models: ActiveModelCache,
     alerts: AlertOptions,
   ) {
     this.operations = new OperationRecorder(db, now, logger);
     this.alerts = new HealthAlerts(db, logger, alerts);
+    this.checks = new HealthChecks(db, config, models, logger);
   }
 
   /** The health over the last windowMinutes (this process's figures flushed first), checked for alerts. */
   async health(windowMinutes: number): Promise<SystemHealth> {
     await this.operations.flush();
     const now = this.now();
-    const health = await readSystemHealth(this.db, this.config, now, windowMinutes);
+    const health = await readSystemHealth(this.db, this.config, now, windowMinutes, this.checks);
     await this.alerts.check(health, now);
     return health;
   }

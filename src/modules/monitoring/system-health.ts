@@ -1,5 +1,6 @@
 // systemHealth: the figures of a window merged from every process's rows of the operation store, the job queues, the
-// active model's cluster diversity, and the issues they raise against config/portrait.json `health`.
+// active model's cluster diversity, a probe prediction and feature drift (health-checks.ts), and the issues they raise
+// against config/portrait.json `health`.
 import type { Db } from '../../db/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { badInput } from '../../errors.ts';
@@ -9,6 +10,7 @@ import { liveSegmentCounts } from '../profiles/profile-statistics.ts';
 import { findActiveModelWithSegments } from '../segmentation/model-store.ts';
 import { distributionStats, type DistributionStats } from '../quality/quality-summary.ts';
 import { LATENCY_BOUNDS_MS } from './operation-store.ts';
+import type { HealthChecks, PredictionCheck } from './health-checks.ts';
 
 export const MAX_WINDOW_MINUTES = 1440;
 const MINUTE_MS = 60_000;
@@ -32,6 +34,10 @@ export interface SystemHealth {
   clusterDiversity: number | null;
   /** segments of the active model with at least one user now; null without an active model */
   liveSegments: number | null;
+  /** the probe prediction through the active model; null without one */
+  prediction: PredictionCheck | null;
+  /** the largest PSI of the active model's features (drift cached per process); null without a model or bins */
+  maxFeaturePsi: number | null;
   issues: HealthIssue[];
 }
 
@@ -84,9 +90,10 @@ async function queueDepths(db: Db, now: Date): Promise<QueueDepth[]> {
     FROM jobs WHERE status = 'QUEUED' GROUP BY kind ORDER BY kind`;
 }
 
+type ActiveModel = NonNullable<Awaited<ReturnType<typeof findActiveModelWithSegments>>>;
+
 /** 1 - sum of squared live shares of the active model's segments (shares of the users assigned to it). */
-async function diversity(db: Db): Promise<{ clusterDiversity: number | null; liveSegments: number | null }> {
-  const active = await findActiveModelWithSegments(db);
+async function diversity(db: Db, active: ActiveModel | null): Promise<{ clusterDiversity: number | null; liveSegments: number | null }> {
   if (!active) return { clusterDiversity: null, liveSegments: null };
   const live = await liveSegmentCounts(db, active.segments.map((s) => s.id));
   const total = [...live.values()].reduce((s, n) => s + n, 0);
@@ -95,14 +102,35 @@ async function diversity(db: Db): Promise<{ clusterDiversity: number | null; liv
   return { clusterDiversity: 1 - concentration, liveSegments: live.size };
 }
 
-export async function readSystemHealth(db: Db, config: PortraitConfig, now: Date, windowMinutes: number): Promise<SystemHealth> {
+/** The active model's checks: the probe prediction and the largest feature PSI (null when it keeps no bins). */
+async function modelChecks(active: ActiveModel | null, checks: HealthChecks, now: Date): Promise<{ prediction: PredictionCheck | null; maxFeaturePsi: number | null }> {
+  if (!active) return { prediction: null, maxFeaturePsi: null };
+  const prediction = await checks.prediction();
+  const drift = await checks.featureDrift(active, now);
+  return { prediction, maxFeaturePsi: drift.length > 0 ? Math.max(...drift.map((d) => d.psi)) : null };
+}
+
+export async function readSystemHealth(db: Db, config: PortraitConfig, now: Date, windowMinutes: number, checks: HealthChecks): Promise<SystemHealth> {
   const { totals: t, latency, lag } = await windowFigures(db, now, windowMinutes);
   const queues = await queueDepths(db, now);
-  const { clusterDiversity, liveSegments } = await diversity(db);
+  const active = await findActiveModelWithSegments(db);
+  const { clusterDiversity, liveSegments } = await diversity(db, active);
+  const { prediction, maxFeaturePsi } = await modelChecks(active, checks, now);
   const errorRate = t.operations > 0 ? t.failed / t.operations : 0;
   const meanLatencyMs = t.operations > 0 ? t.latency_sum / t.operations : null;
   const oldest = queues.reduce<number | null>((m, q) => (q.oldestAgeSeconds === null ? m : Math.max(m ?? 0, q.oldestAgeSeconds)), null);
-  const issues = healthIssues({ operations: t.operations, errorRate, meanLatencyMs, clusterDiversity, oldestQueuedSeconds: oldest }, config.health);
+  const issues = healthIssues(
+    {
+      operations: t.operations,
+      errorRate,
+      meanLatencyMs,
+      clusterDiversity,
+      oldestQueuedSeconds: oldest,
+      predictionOk: prediction ? prediction.ok : null,
+      featureDrift: maxFeaturePsi === null ? null : { maxPsi: maxFeaturePsi, threshold: config.quality.psiThreshold },
+    },
+    config.health,
+  );
   return {
     status: healthStatus(issues),
     windowMinutes,
@@ -121,6 +149,8 @@ export async function readSystemHealth(db: Db, config: PortraitConfig, now: Date
     queues,
     clusterDiversity,
     liveSegments,
+    prediction,
+    maxFeaturePsi,
     issues,
   };
 }

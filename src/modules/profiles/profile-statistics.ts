@@ -143,7 +143,7 @@ export async function liveSegmentCounts(client: Client, segmentIds: readonly str
   return new Map(rows.map((r) => [r.segment_id, r.users]));
 }
 
-/** The user and profile columns of the column report, by API name: [table alias, column]. */
+/** The user and profile columns of the column report, by API name: table alias (u users, p profiles) . column. */
 const QUALITY_COLUMNS = {
   age: 'u.age',
   gender: 'u.gender',
@@ -166,25 +166,80 @@ const QUALITY_COLUMNS = {
 
 interface ColumnCounts {
   column: string;
+  /** numeric, text, timestamp, boolean, json or id */
+  type: string;
   missing: number;
   distinct: number;
+  duplicates: number;
+}
+
+const TABLE_OF_ALIAS = { u: 'users', p: 'profiles' } as const;
+
+/** PostgreSQL's data types (information_schema's data_type) by the kind the report names. */
+const TYPE_KINDS: Record<string, string> = {
+  smallint: 'numeric',
+  integer: 'numeric',
+  bigint: 'numeric',
+  numeric: 'numeric',
+  real: 'numeric',
+  'double precision': 'numeric',
+  text: 'text',
+  'character varying': 'text',
+  character: 'text',
+  'timestamp with time zone': 'timestamp',
+  'timestamp without time zone': 'timestamp',
+  date: 'timestamp',
+  boolean: 'boolean',
+  json: 'json',
+  jsonb: 'json',
+  uuid: 'id',
+};
+
+/** Each report column's kind of data, read from the catalogue (a type it does not know is named as PostgreSQL names it). */
+async function columnTypes(client: Client): Promise<Map<string, string>> {
+  const rows = await client.$queryRaw<{ table_name: string; column_name: string; data_type: string }[]>`
+    SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name IN ('users', 'profiles')`;
+  const byColumn = new Map(rows.map((r) => [`${r.table_name}.${r.column_name}`, r.data_type]));
+  const types = new Map<string, string>();
+  for (const [name, ref] of Object.entries(QUALITY_COLUMNS)) {
+    const [alias, column] = ref.split('.') as [keyof typeof TABLE_OF_ALIAS, string];
+    const dataType = byColumn.get(`${TABLE_OF_ALIAS[alias]}.${column}`);
+    if (dataType === undefined) throw new Error(`column report: ${ref} is not a column of ${TABLE_OF_ALIAS[alias]}`);
+    types.set(name, TYPE_KINDS[dataType] ?? dataType.toLowerCase());
+  }
+  return types;
 }
 
 /**
- * Per column, over all users (one scan of users joined to profiles): users with no value (NULL, or no profile at all)
- * and distinct values. Returns the number of users too, the denominator of the shares.
+ * Per column, over all users (one scan of users joined to profiles): users with no value (NULL, or no profile at all),
+ * distinct values and duplicates (non-null values that repeat another row's: non-null count - distinct count), and
+ * the column's kind of data. Returns the number of users too, the denominator of the shares.
  */
 export async function columnCounts(client: Client): Promise<{ users: number; columns: ColumnCounts[] }> {
   const names = Object.keys(QUALITY_COLUMNS) as (keyof typeof QUALITY_COLUMNS)[];
   // the column list is this file's constant, never input
   const select = names
-    .map((n, i) => `count(*) FILTER (WHERE ${QUALITY_COLUMNS[n]} IS NULL)::int AS m${i}, count(DISTINCT ${QUALITY_COLUMNS[n]})::int AS d${i}`)
+    .map((n, i) => {
+      const c = QUALITY_COLUMNS[n];
+      return `count(*) FILTER (WHERE ${c} IS NULL)::int AS m${i}, count(DISTINCT ${c})::int AS d${i}, count(${c})::int AS n${i}`;
+    })
     .join(', ');
   const [row] = await client.$queryRawUnsafe<Record<string, number>[]>(
     `SELECT count(*)::int AS users, ${select} FROM users u LEFT JOIN profiles p ON p.user_id = u.id`,
   );
+  const types = await columnTypes(client);
   const r = row!;
-  return { users: r.users!, columns: names.map((column, i) => ({ column, missing: r[`m${i}`]!, distinct: r[`d${i}`]! })) };
+  return {
+    users: r.users!,
+    columns: names.map((column, i) => ({
+      column,
+      type: types.get(column)!,
+      missing: r[`m${i}`]!,
+      distinct: r[`d${i}`]!,
+      duplicates: r[`n${i}`]! - r[`d${i}`]!,
+    })),
+  };
 }
 
 export interface ConfidenceWeights {

@@ -48,7 +48,7 @@ interface QualityReport {
   };
   distributions: SampleSummary & { sampleSeed: number };
   drift: (DriftSummary<Segment> & { model: SegmentationModel }) | null;
-  columns: { column: string; missing: number; missingShare: number; distinct: number }[];
+  columns: { column: string; type: string; missing: number; missingShare: number; distinct: number; duplicates: number }[];
   confidence: DistributionStats;
   correlation: FeatureCorrelation;
   featureDrift: FeatureDrift[];

@@ -138,7 +138,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
       deps.populationStats.invalidate();
       const rows = await refreshAll(deps, ctx, {});
       const audiences = await recomputeVolatileAudiences(deps.db, deps.now(), deps.config);
-      const report = await writeDailyReport(deps.db, deps.config, deps.now());
+      const report = await writeDailyReport(deps.db, deps.config, deps.logger, deps.now());
       return { rows, outcome: `population statistics over ${stats.population} users; refreshed ${rows} users${audienceOutcome(audiences)}; daily report ${report.date}: ${report.rating}` };
     },
     [scheduleJobKind('weekly')]: async (ctx) => {

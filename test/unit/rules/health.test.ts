@@ -6,7 +6,7 @@ import { loadPortraitConfig } from '../../../src/config/portrait-config.ts';
 import { healthIssues, healthScore, healthStatus, issueMessage, rating, recommendations } from '../../../src/rules/health.ts';
 
 const cfg = loadPortraitConfig(fileURLToPath(new URL('../../../config/portrait.json', import.meta.url))).health;
-const calm = { operations: 100, errorRate: 0, meanLatencyMs: 20, clusterDiversity: 0.6, oldestQueuedSeconds: null };
+const calm = { operations: 100, errorRate: 0, meanLatencyMs: 20, clusterDiversity: 0.6, oldestQueuedSeconds: null, predictionOk: true, featureDrift: { maxPsi: 0, threshold: 0.25 } };
 
 describe('health issues', () => {
   test("the method's defaults: error rate 5%, mean response 1 s, diversity 0.1", () => {
@@ -16,6 +16,17 @@ describe('health issues', () => {
     assert.deepEqual(healthIssues({ ...calm, meanLatencyMs: 1500 }, cfg).map((i) => i.code), ['LATENCY']);
     assert.deepEqual(healthIssues({ ...calm, clusterDiversity: 0.08 }, cfg), [{ code: 'LOW_DIVERSITY', severity: 'WARNING', value: 0.08, threshold: 0.1 }]);
     assert.equal(healthIssues({ ...calm, oldestQueuedSeconds: 4000 }, cfg)[0]!.severity, 'CRITICAL');
+  });
+  test('a failed probe prediction is CRITICAL; drift over its threshold is a WARNING; neither is judged without a model', () => {
+    assert.deepEqual(healthIssues({ ...calm, predictionOk: false }, cfg), [{ code: 'PREDICTION', severity: 'CRITICAL', value: 1, threshold: 0 }]);
+    assert.deepEqual(healthIssues({ ...calm, featureDrift: { maxPsi: 0.4, threshold: 0.25 } }, cfg), [
+      { code: 'DRIFT', severity: 'WARNING', value: 0.4, threshold: 0.25 },
+    ]);
+    // equal to the threshold (up to rounding) is not over it
+    assert.deepEqual(healthIssues({ ...calm, featureDrift: { maxPsi: 0.25 + 1e-15, threshold: 0.25 } }, cfg), []);
+    assert.deepEqual(healthIssues({ ...calm, clusterDiversity: null, predictionOk: null, featureDrift: null }, cfg), []);
+    assert.equal(issueMessage({ code: 'DRIFT', value: 0.4, threshold: 0.25 }, 'EN'), 'Feature drift: the largest population stability index 0.400 is above 0.250 (see qualityReport.featureDrift)');
+    assert.match(issueMessage({ code: 'PREDICTION', value: 1, threshold: 0 }, 'ZH'), /^使用当前模型的探测预测失败/);
   });
   test('error rate and latency need enough operations to judge', () => {
     assert.deepEqual(healthIssues({ ...calm, operations: cfg.minOperations - 1, errorRate: 1, meanLatencyMs: 9e9 }, cfg), []);
