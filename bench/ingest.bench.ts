@@ -98,7 +98,8 @@ async function dbCounters(client: pg.Client) {
 
 async function emptyTables(db: BenchDatabase) {
   await db.withClient(async (c) => {
-    await c.query('TRUNCATE users, profiles, events');
+    // CASCADE: every table that refers to users (history, training members, audience members) empties with them
+    await c.query('TRUNCATE users, profiles, events CASCADE');
     await c.query('CHECKPOINT');
   });
 }

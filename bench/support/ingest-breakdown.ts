@@ -103,7 +103,8 @@ export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions
   try {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
-    await c.query('TRUNCATE users, profiles, events');
+    // CASCADE: every table that refers to users (history, training members, audience members) empties with them
+    await c.query('TRUNCATE users, profiles, events CASCADE');
     await c.query('CHECKPOINT');
     await c.end();
 
