@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createCompressedSender, CSS_TYPE, JS_TYPE, packageVersion, pageSecurityHeaders, registerStaticAssets, type StaticAsset } from './static-assets.ts';
+import { createCompressedSender, CSS_TYPE, escapeJsonForHtml, JS_TYPE, packageVersion, pageSecurityHeaders, registerStaticAssets, type StaticAsset } from './static-assets.ts';
 
 const CLIENT_DIR = join(import.meta.dirname, 'dashboard');
 const ASSET_PREFIX = '/dashboard/assets/';
@@ -34,7 +34,6 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const escapeJsonForHtml = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 /** Changes when the page's own code or ECharts changes, so a browser's day-long cache never serves an old script. */
 function assetVersion(): string {

@@ -8,7 +8,7 @@
 // The page names no other host, and its Content-Security-Policy lets it load and connect only to this server, so it
 // works with no internet and cannot leak what is typed into it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CSS_TYPE, JS_TYPE, packageVersion, pageSecurityHeaders, registerStaticAssets, type StaticAsset } from './static-assets.ts';
+import { CSS_TYPE, escapeJsonForHtml, JS_TYPE, packageVersion, pageSecurityHeaders, registerStaticAssets, type StaticAsset } from './static-assets.ts';
 
 const IDE_ASSET_PREFIX = '/ide/assets/';
 
@@ -87,7 +87,6 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const escapeJsonForHtml = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 /** `defaultHeaders`: what the Headers tab starts with (the development key when the service runs on it). */
 function renderIdePage(defaultHeaders = DEFAULT_HEADERS): string {

@@ -102,3 +102,6 @@ export function pageSecurityHeaders(reply: FastifyReply, csp: string): FastifyRe
     .header('referrer-policy', 'no-referrer')
     .header('cache-control', 'no-cache');
 }
+
+/** JSON for a <script> block of a page: `<` escaped, so no value can close the script element. */
+export const escapeJsonForHtml = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');

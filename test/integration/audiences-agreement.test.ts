@@ -8,6 +8,7 @@ import { importUsersOk, ingestEventsOk, type EventRow } from '../support/seed.ts
 import { waitForJob } from '../support/jobs.ts';
 import { FIELDS } from '../../src/modules/audiences/fields.ts';
 import type { UserImportInput } from '../../src/generated/graphql.ts';
+import { createRng } from '../../src/compute/random.ts';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const DAY = 86_400_000;
@@ -15,17 +16,8 @@ const USERS = 2_000;
 const AUDIENCES = 40;
 const CATEGORIES = ['electronics', 'books', 'fashion', 'home', 'sports'];
 
-/** mulberry32: a small seeded generator, so a failure can be replayed */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator (the project's mulberry32), so a failure names a reproducible seed. */
+const rng = (seed: number): (() => number) => createRng(seed).next;
 const random = rng(20261127);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 const chance = (p: number) => random() < p;

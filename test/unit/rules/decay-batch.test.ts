@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { addEvent, addEvents, EMPTY_DECAY_STATE, PRUNE_BELOW, type DecayState } from '../../../src/rules/decay.ts';
+import { createRng } from '../../../src/compute/random.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -14,17 +15,8 @@ interface Ev {
 
 const fold = (state: DecayState, events: readonly Ev[], d = D) => events.reduce((s, e) => addEvent(s, e.categories, e.occurredAt, d), state);
 
-/** A small deterministic generator (mulberry32), so a failure names a reproducible seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator (the project's mulberry32), so a failure names a reproducible seed. */
+const rng = (seed: number): (() => number) => createRng(seed).next;
 
 const CATS = ['books', 'food', 'toys', 'beauty', 'sports', '__proto__', 'constructor'];
 
