@@ -59,13 +59,18 @@ export class HealthChecks {
     const t = now.getTime();
     const c = this.cached;
     if (c && c.modelId === active.id && t < c.expiresAt) return c.drift;
-    const drift = defaultSampleFeatureDrift(this.db, active, this.config, now);
-    const entry: CachedDrift = { modelId: active.id, expiresAt: t + this.config.health.driftCacheMinutes * 60_000, drift };
+    // A failed computation is not kept (the next reading tries again), and it does not fail the reading: the figure is
+    // unknown (e.g. bins of a model stored by an older version that no longer parse) and the reason is logged.
+    const entry: CachedDrift = {
+      modelId: active.id,
+      expiresAt: t + this.config.health.driftCacheMinutes * 60_000,
+      drift: defaultSampleFeatureDrift(this.db, active, this.config, now).catch((err: unknown) => {
+        if (this.cached === entry) this.cached = null;
+        this.logger.warn({ err, modelId: active.id }, 'feature drift could not be computed; systemHealth reports it as unknown');
+        return [];
+      }),
+    };
     this.cached = entry;
-    // a failed computation is not kept: the next reading tries again
-    drift.catch(() => {
-      if (this.cached === entry) this.cached = null;
-    });
-    return drift;
+    return entry.drift;
   }
 }

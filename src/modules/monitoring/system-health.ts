@@ -106,9 +106,8 @@ async function diversity(db: Db, active: ActiveModel | null): Promise<{ clusterD
 async function modelChecks(active: ActiveModel | null, checks: HealthChecks, now: Date): Promise<{ prediction: PredictionCheck | null; maxFeaturePsi: number | null }> {
   if (!active) return { prediction: null, maxFeaturePsi: null };
   const prediction = await checks.prediction();
-  // drift that cannot be computed (e.g. bins of a model stored by an older version that no longer parse) leaves the
-  // figure unknown rather than failing the whole health reading; the prediction check still judges the model
-  const drift = await checks.featureDrift(active, now).catch(() => []);
+  // drift that cannot be computed comes back empty (HealthChecks logs why): the figure is unknown, the reading goes on
+  const drift = await checks.featureDrift(active, now);
   return { prediction, maxFeaturePsi: drift.length > 0 ? Math.max(...drift.map((d) => d.psi)) : null };
 }
 

@@ -361,7 +361,6 @@ export async function sampleWithDemographics(sql: Sql, seed: number, limit: numb
 
 /** What a segment's users write: the sums of their text aggregates and a few representative reviews. */
 export interface SegmentTextSums {
-  segmentId: string;
   /** reviews with text or a rating */
   reviews: number;
   sentimentSum: number;
@@ -425,7 +424,7 @@ export async function textSums(sql: Sql, members: { sql: string; params: readonl
     ),
   ]);
   const out = new Map<string, SegmentTextSums>(
-    totals.map((t) => [t.id, { segmentId: t.id, reviews: t.reviews, sentimentSum: t.sentimentSum, negativeReviews: t.negative, topicSums: {}, examples: [] }]),
+    totals.map((t) => [t.id, { reviews: t.reviews, sentimentSum: t.sentimentSum, negativeReviews: t.negative, topicSums: {}, examples: [] }]),
   );
   for (const t of topics) {
     const s = out.get(t.id);
