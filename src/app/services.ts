@@ -88,7 +88,7 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
       adminKeyName: deps.env.usingDevAdminKey ? 'development key' : 'PORTRAIT_ADMIN_KEY',
       cache: new KeyCache(),
     },
-    users: new UserLookup(deps.db),
+    users: new UserLookup(deps.pool),
     ingestEvents: async (events) => {
       // profile lag: from the batch's arrival here to its events' profile updates being committed (when this returns)
       const arrived = performance.now();

@@ -152,10 +152,22 @@ describe('ingestEvents', () => {
     assert.deepEqual(await ingest(batch), { accepted: 2, duplicates: 1, rejected: [] });
     const before = await profile('u1');
     assert.deepEqual(await ingest(batch), { accepted: 0, duplicates: 3, rejected: [] });
-    // a replay under a different user id is still the same event
-    assert.deepEqual(await ingest([{ ...batch[0], userId: 'u2' }]), { accepted: 0, duplicates: 1, rejected: [] });
     assert.deepEqual(await profile('u1'), before);
     assert.deepEqual(await counts(), { users: 1, events: 2, profiles: 1 });
+  });
+
+  it('keeps eventIds unique per user: the same eventId under another user is another event', async () => {
+    const e = { eventId: 'shared', type: 'PURCHASE', occurredAt: at(0), amount: 10 };
+    // in one batch: one event of each user, and a copy of u1's
+    assert.deepEqual(await ingest([{ ...e, userId: 'u1' }, { ...e, userId: 'u2' }, { ...e, userId: 'u1' }]), { accepted: 2, duplicates: 1, rejected: [] });
+    // later batches: a replay of either is a duplicate, a third user's is new
+    assert.deepEqual(await ingest([{ ...e, userId: 'u2' }, { ...e, userId: 'u1' }]), { accepted: 0, duplicates: 2, rejected: [] });
+    assert.deepEqual(await ingest([{ ...e, userId: 'u3' }]), { accepted: 1, duplicates: 0, rejected: [] });
+    for (const u of ['u1', 'u2', 'u3']) {
+      const p = await profile(u);
+      assert.deepEqual([p?.eventCount, p?.totalSpent], [1, 10], u);
+    }
+    assert.deepEqual(await counts(), { users: 3, events: 3, profiles: 3 });
   });
 
   it('loses no increment with 16 concurrent writers on one user', async () => {

@@ -47,7 +47,8 @@ async function text(id: string, locale: 'EN' | 'ZH' = 'EN'): Promise<TextProfile
   const p = res.data!.user.profile;
   return { ...p.text, behaviourReviews: p.reviews };
 }
-const stored = (eventId: string) => server.database.db.event.findUniqueOrThrow({ where: { eventId } });
+// each test's event ids are distinct across its users, so the id alone names the event
+const stored = (eventId: string) => server.database.db.event.findFirstOrThrow({ where: { eventId } });
 
 describe('EventInput.rating', () => {
   it('is stored on a REVIEW and rejected per item outside 1..5 or on another event type', async () => {

@@ -11,7 +11,8 @@
 // the trigger record_segment_moves (see src/modules/segmentation/segment-history.ts) does it, whichever writer runs.
 import type { Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
-import type { Profile as ProfileRow } from '../../generated/prisma/client.ts';
+import type pg from 'pg';
+import type { Profile as ProfileRow, User } from '../../generated/prisma/client.ts';
 
 // 'money' is numeric(20, 4) in the database (exact; src/rules/money.ts) and a number here: read as float8 (the
 // nearest double of a value with at most 4 decimals, which prints as that value) and written from JSON numbers that
@@ -334,15 +335,33 @@ export async function countProfiles(sql: Sql, filter: Pick<PageFilter, 'received
   return rows[0]!.n;
 }
 
-/** Users with their profiles, for the user(id) hot read (one query for a batch of ids). */
-export async function findUsersWithProfiles(db: Db, ids: readonly string[]) {
-  const users = await db.user.findMany({ where: { id: { in: [...ids] } }, include: { profile: true } });
-  return users.map((u) => ({ ...u, profile: u.profile && fromPrismaRow(u.profile) }));
-}
+// The user(id) hot read: one prepared statement (named, so PostgreSQL parses and plans it once per connection) on the
+// node-postgres pool rather than Prisma's findMany with include, which compiled the query and mapped the rows in
+// JavaScript on every call (bench/user-read.bench.ts: most of the service's CPU per request beyond bare GraphQL).
+const USERS_WITH_PROFILES: pg.QueryConfig<[readonly string[]]> = {
+  name: 'portrait_users_with_profiles',
+  text: `SELECT u.id AS "u.id", u.age AS "u.age", u.gender AS "u.gender", u.city_tier AS "u.cityTier",
+                u.created_at AS "u.createdAt", u.updated_at AS "u.updatedAt", ${selectList('p')}
+         FROM users u LEFT JOIN profiles p ON p.user_id = u.id
+         WHERE u.id = ANY($1::text[])`,
+};
 
-/** A profile read through Prisma (money as Decimal) as the service sees it. */
-function fromPrismaRow(row: ProfileRow): Profile {
-  return { ...row, totalSpent: row.totalSpent.toNumber(), baseTotalSpent: row.baseTotalSpent.toNumber() };
+type UserJoinedRow = Omit<Profile, 'userId'> & { userId: string | null } & {
+  'u.id': string;
+  'u.age': number | null;
+  'u.gender': string | null;
+  'u.cityTier': number | null;
+  'u.createdAt': Date;
+  'u.updatedAt': Date;
+};
+
+/** Users with their profiles (null for a user without one), for the user(id) hot read: one query for a batch of ids. */
+export async function findUsersWithProfiles(pool: pg.Pool, ids: readonly string[]): Promise<(User & { profile: Profile | null })[]> {
+  const { rows } = await pool.query<UserJoinedRow>(USERS_WITH_PROFILES, [ids]);
+  return rows.map((r) => {
+    const { 'u.id': id, 'u.age': age, 'u.gender': gender, 'u.cityTier': cityTier, 'u.createdAt': createdAt, 'u.updatedAt': updatedAt, userId, ...rest } = r;
+    return { id, age, gender, cityTier, createdAt, updatedAt, profile: userId === null ? null : { ...rest, userId } };
+  });
 }
 
 /**

@@ -80,6 +80,9 @@ function lastActivityAt(row: Profile): Date | null {
 }
 
 export function toProfileView(row: Profile, now: Date, config: PortraitConfig, age: number | null = null): ProfileView {
+  // The text view (topic shares) is made only when a query asks for it: most reads (user(id) on a page) do not, and
+  // it was the costliest part of the view.
+  let text: TextProfileView | undefined;
   return {
     userId: row.userId,
     age,
@@ -88,7 +91,9 @@ export function toProfileView(row: Profile, now: Date, config: PortraitConfig, a
     updatedAt: row.updatedAt,
     firstEventAt: row.firstEventAt,
     lastActiveAt: row.lastEventAt,
-    text: textProfile(row),
+    get text() {
+      return (text ??= textProfile(row));
+    },
   };
 }
 

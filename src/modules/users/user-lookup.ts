@@ -2,7 +2,7 @@
 // profiles (a process-wide DataLoader with no cache: every request still sees the rows as they are now). Measured by
 // bench/user-read.bench.ts: service CPU per request 1.22 -> 0.48 ms and twice the throughput.
 import DataLoader from 'dataloader';
-import type { Db } from '../../db/client.ts';
+import type pg from 'pg';
 import type { UserRow } from './user-row.ts';
 import { findUsersWithProfiles } from '../profiles/profile-store.ts';
 import { checkId } from './check-text.ts';
@@ -10,10 +10,10 @@ import { checkId } from './check-text.ts';
 export class UserLookup {
   private readonly loader: DataLoader<string, UserRow | null>;
 
-  constructor(db: Db) {
+  constructor(pool: pg.Pool) {
     this.loader = new DataLoader(
       async (ids) => {
-        const rows = await findUsersWithProfiles(db, ids);
+        const rows = await findUsersWithProfiles(pool, ids);
         const byId = new Map(rows.map((r) => [r.id, r]));
         return ids.map((id) => byId.get(id) ?? null);
       },
