@@ -7,7 +7,9 @@ import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
 import { until } from '../support/wait.ts';
 import { collect, rawConnect, subscriptionClient } from '../support/subscriptions.ts';
-import { FEED_APPLICATION_NAME } from '../../src/modules/notifications/membership-feed.ts';
+import { FEED_APPLICATION_NAME, MembershipFeed } from '../../src/modules/notifications/membership-feed.ts';
+import { ChangeHub } from '../../src/modules/notifications/change-hub.ts';
+import { createLogger } from '../../src/logger.ts';
 
 const CHANGES = `subscription($targets: [ID!]) { membershipChanges(targetIds: $targets) { userId kind targetId entered at } }`;
 interface Change { userId: string; kind: string; targetId: string; entered: boolean; at: string }
@@ -226,27 +228,50 @@ describe('membershipChanges subscription', () => {
     assert.equal(http.errors?.[0]?.extensions?.code, 'BAD_REQUEST', JSON.stringify(http.errors));
   });
 
-  it('catches up with what committed while its database connection was down', async () => {
-    const client = subscriptionClient(server.url, { Authorization: `Bearer ${readKey}` });
-    const sub = collect<Changes>(client, CHANGES, { targets: [bigSpenders] });
-    await until('registered', async () => subscribers() === 1);
-    const killed = await server.database.pool.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1`, [FEED_APPLICATION_NAME]);
-    assert.equal(killed.rowCount, 1, 'one feed connection per process');
-    // committed while the feed reconnects: no notification reaches it, the catch-up read does
-    await ingestEventsOk(server, [purchase('p5-1', 'poor-5', 800)]);
-    const [got] = await sub.waitFor(1, 10_000);
-    assert.equal(got!.data!.membershipChanges.userId, 'poor-5');
-    await until('the feed listens again', async () => {
-      const r = await server.database.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [FEED_APPLICATION_NAME]);
-      return r.rows[0].n === 1;
-    });
-    // and live delivery works again, once per change
-    await ingestEventsOk(server, [purchase('p5-2', 'poor-5', 1), purchase('p3-9', 'poor-3', 900)]);
-    await sub.waitFor(2, 5_000);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(sub.items.map((i) => i.data!.membershipChanges.userId), ['poor-5', 'poor-3']);
-    await sub.stop();
-    await client.dispose();
+  it('catches up with what committed while its database connection was down, and delivers each change once', async () => {
+    // a second feed on the same database, reconnecting slowly enough that the ingest below surely commits meanwhile
+    const hub = new ChangeHub(100);
+    const feed = new MembershipFeed(server.database.pool.options, hub, createLogger('silent'), { reconnectDelaysMs: [1_500], applicationName: 'test-feed' });
+    await feed.ready();
+    const stream = hub.subscribe({ targetIds: [bigSpenders], onOverflow: () => assert.fail('overflow') });
+    const received: string[] = [];
+    const reading = (async () => {
+      for await (const change of stream) received.push(`${change.userId} ${change.entered}`);
+    })();
+    try {
+      const killed = await server.database.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'test-feed'`);
+      assert.equal(killed.rowCount, 1);
+      await until('the feed noticed', async () => !feed.connected);
+      await ingestEventsOk(server, [purchase('p5-1', 'poor-5', 800)]);
+      assert.equal(feed.connected, false, 'the change committed while the feed was disconnected');
+      await until('the change caught up', async () => received.length === 1, 10_000);
+      assert.deepEqual(received, ['poor-5 true']);
+      // live again, once per change: the catch-up and the notification of later commits never repeat one
+      await ingestEventsOk(server, [purchase('p5-2', 'poor-5', 1), purchase('p3-9', 'poor-3', 900)]);
+      await until('the live change', async () => received.length === 2, 5_000);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(received, ['poor-5 true', 'poor-3 true']);
+    } finally {
+      await feed.stop();
+      await reading;
+    }
+  });
+
+  it('is served by one database connection per process, whatever the number of subscribers', async () => {
+    const clients = [0, 1, 2].map(() => subscriptionClient(server.url, { Authorization: `Bearer ${readKey}` }));
+    const subs = clients.flatMap((c) => [collect<Changes>(c, CHANGES), collect<Changes>(c, CHANGES, { targets: [smallSpenders] })]);
+    await until('registered', async () => subscribers() === 6);
+    const r = await server.database.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [FEED_APPLICATION_NAME]);
+    assert.equal(r.rows[0].n, 1);
+    await ingestEventsOk(server, [purchase('p2-9', 'poor-2', 2_000)]);
+    for (const [i, sub] of subs.entries()) {
+      const [got] = await sub.waitFor(1, 5_000);
+      const change = got!.data!.membershipChanges;
+      assert.equal(change.userId, 'poor-2');
+      if (i % 2 === 1) assert.deepEqual([change.targetId, change.entered], [smallSpenders, false]);
+    }
+    for (const sub of subs) await sub.stop();
+    for (const c of clients) await c.dispose();
   });
 
   it('closes open sockets with 1001 when the server shuts down', async () => {

@@ -64,11 +64,23 @@ export class MembershipFeed {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
 
+  private readonly reconnectDelaysMs: readonly number[];
+  private readonly applicationName: string;
+
   constructor(
     private readonly connection: pg.ClientConfig,
     readonly hub: ChangeHub,
     private readonly logger: Logger,
-  ) {}
+    opts: { reconnectDelaysMs?: readonly number[]; applicationName?: string } = {},
+  ) {
+    this.reconnectDelaysMs = opts.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
+    this.applicationName = opts.applicationName ?? FEED_APPLICATION_NAME;
+  }
+
+  /** whether the feed's connection is up (false before the first subscription, while reconnecting, and once stopped) */
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
 
   /**
    * Resolves once the feed has a position (its first connection LISTENs), so a subscriber registered after this gets
@@ -89,6 +101,7 @@ export class MembershipFeed {
         this.starting = this.connect().then(
           () => {
             this.starting = null;
+            if (this.state === 'stopped') return;
             this.pollTimer = setInterval(() => this.wake(), POLL_MS);
             this.pollTimer.unref();
           },
@@ -118,7 +131,7 @@ export class MembershipFeed {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ ...this.connection, application_name: FEED_APPLICATION_NAME, keepAlive: true });
+    const client = new pg.Client({ ...this.connection, application_name: this.applicationName, keepAlive: true });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('the connection ended')));
     client.on('notification', (message) => {
@@ -159,7 +172,7 @@ export class MembershipFeed {
   }
 
   private scheduleReconnect(): void {
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.attempts, RECONNECT_DELAYS_MS.length - 1)]!;
+    const delay = this.reconnectDelaysMs[Math.min(this.attempts, this.reconnectDelaysMs.length - 1)]!;
     this.attempts++;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
