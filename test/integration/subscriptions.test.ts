@@ -274,6 +274,25 @@ describe('membershipChanges subscription', () => {
     for (const c of clients) await c.dispose();
   });
 
+  it('disconnects a subscriber that falls more than PORTRAIT_SUBSCRIPTION_BUFFER changes behind, with 1013', async () => {
+    const small = await startTestServer({ jobs: false, env: { PORTRAIT_SUBSCRIPTION_BUFFER: '10' } });
+    try {
+      await importUsersOk(small, Array.from({ length: 30 }, (_, i) => ({ userId: `u-${i}`, totalSpent: 100 + i })));
+      const r = await rawConnect(small.url, { apiKey: 'test-admin-key-0123456789abcdef' });
+      assert.equal(r.acked, true);
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => r.socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+      r.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: CHANGES } }));
+      await until('registered', async () => small.services.membershipFeed.hub.size === 1);
+      // one transaction makes 30 users enter: more than the 10 a subscriber may have waiting
+      const created = await small.gql(`mutation { createAudience(input: { name: "All", rule: { condition: { field: "totalSpent", op: GTE, value: 0 } } }) { size } }`);
+      assert.deepEqual(created.data, { createAudience: { size: 30 } });
+      assert.deepEqual(await closed, { code: 1013, reason: 'Subscriber too slow: more than 10 changes were waiting' });
+      assert.equal(small.services.membershipFeed.hub.size, 0);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('closes open sockets with 1001 when the server shuts down', async () => {
     const other = await startTestServer({ jobs: false });
     const r = await rawConnect(other.url, { Authorization: `Bearer test-admin-key-0123456789abcdef` });
