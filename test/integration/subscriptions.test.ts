@@ -257,6 +257,30 @@ describe('membershipChanges subscription', () => {
     }
   });
 
+  it('publishes a transaction of more changes than one page exactly once each', async () => {
+    const hub = new ChangeHub(5_000);
+    const feed = new MembershipFeed(server.database.pool.options, hub, createLogger('silent'), { applicationName: 'test-feed-pages' });
+    await feed.ready();
+    const stream = hub.subscribe({ targetIds: null, onOverflow: () => assert.fail('overflow') });
+    const users = Array.from({ length: 1_500 }, (_, i) => ({ userId: `bulk-${i}`, totalSpent: 7_777 }));
+    const received: string[] = [];
+    const reading = (async () => {
+      for await (const change of stream) received.push(`${change.userId} ${change.targetId} ${change.entered}`);
+    })();
+    try {
+      for (let i = 0; i < users.length; i += 300) await importUsersOk(server, users.slice(i, i + 300));
+      const audience = await createAudience('Exactly 7777', { condition: { field: 'totalSpent', op: 'EQ', value: 7_777 } });
+      await until('every entry arrived', async () => received.filter((r) => r.includes(audience)).length >= 1_500, 20_000);
+      await new Promise((r) => setTimeout(r, 300));
+      const entries = received.filter((r) => r.includes(audience));
+      assert.equal(entries.length, 1_500);
+      assert.equal(new Set(entries).size, 1_500, 'no change twice');
+    } finally {
+      await feed.stop();
+      await reading;
+    }
+  });
+
   it('is served by one database connection per process, whatever the number of subscribers', async () => {
     const clients = [0, 1, 2].map(() => subscriptionClient(server.url, { Authorization: `Bearer ${readKey}` }));
     const subs = clients.flatMap((c) => [collect<Changes>(c, CHANGES), collect<Changes>(c, CHANGES, { targets: [smallSpenders] })]);

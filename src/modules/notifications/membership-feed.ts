@@ -18,12 +18,12 @@ import pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from '../../logger.ts';
 import { PortraitError } from '../../errors.ts';
-import type { ChangeHub, MembershipChange } from './change-hub.ts';
+import type { ChangeHub } from './change-hub.ts';
 
 export const CHANNEL = 'membership_changes';
 /** the feed's connection, as pg_stat_activity shows it */
 export const FEED_APPLICATION_NAME = 'portrait-notifications';
-/** a read publishes at most this many changes per round trip */
+/** a read fetches this many changes per round trip (subscribers' sockets drain in between) */
 const PAGE_SIZE = 1_000;
 const POLL_MS = 10_000;
 /** waits before each reconnection attempt, the last one repeated */
@@ -40,15 +40,15 @@ const ChangeRow = z.object({
 const SnapshotRow = z.object({ snapshot: z.string() });
 
 // The changes of transactions the previous snapshot ($1) had not seen, as the current (repeatable read) snapshot sees
-// them; optionally only some targets ($3), keyset-paged by id ($2).
-const READ_CHANGES = `
+// them, optionally only some targets ($2), in id order: a cursor, so a burst (an activation moving a million users) is
+// scanned and sorted once and fetched a page at a time.
+const DECLARE_CHANGES = `
+  DECLARE feed_changes NO SCROLL CURSOR FOR
   SELECT id::text AS id, user_id, kind, target_id::text AS target_id, entered, at
   FROM membership_changes
   WHERE (txid >= pg_snapshot_xmax($1::pg_snapshot) OR txid IN (SELECT pg_snapshot_xip($1::pg_snapshot)))
-    AND id > $2::bigint
-    AND ($3::uuid[] IS NULL OR target_id = ANY($3::uuid[]))
-  ORDER BY id
-  LIMIT ${PAGE_SIZE}`;
+    AND ($2::uuid[] IS NULL OR target_id = ANY($2::uuid[]))
+  ORDER BY id`;
 
 type State = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
@@ -226,14 +226,12 @@ export class MembershipFeed {
       // is owed (its changes commit after this snapshot, so the next read has them).
       if (this.hub.size > 0) {
         const targets = this.hub.hasUnfiltered ? null : this.hub.targets();
-        let after = '0';
+        await client.query(DECLARE_CHANGES, [from, targets]);
         for (;;) {
-          const page = await client.query(READ_CHANGES, [from, after, targets]);
+          const page = await client.query(`FETCH ${PAGE_SIZE} FROM feed_changes`);
           for (const raw of page.rows) {
             const row = ChangeRow.parse(raw);
-            const change: MembershipChange = { id: row.id, userId: row.user_id, kind: row.kind, targetId: row.target_id, entered: row.entered, at: row.at };
-            this.hub.publish(change);
-            after = row.id;
+            this.hub.publish({ id: row.id, userId: row.user_id, kind: row.kind, targetId: row.target_id, entered: row.entered, at: row.at });
           }
           if (page.rows.length < PAGE_SIZE) break;
         }
