@@ -23,6 +23,8 @@ import { namerSettings } from '../config/env.ts';
 import { catalogueNamer } from '../modules/segmentation/naming/catalogue-namer.ts';
 import { chatNamer } from '../modules/segmentation/naming/chat-namer.ts';
 import type { SegmentNamer } from '../modules/segmentation/naming/namer.ts';
+import { ChangeHub } from '../modules/notifications/change-hub.ts';
+import { MembershipFeed } from '../modules/notifications/membership-feed.ts';
 
 export interface Services {
   db: Db;
@@ -50,6 +52,8 @@ export interface Services {
   jobs: JobRunner | null;
   /** operation figures, system health and alerts (not started: the caller starts it) */
   monitor: Monitor;
+  /** committed membership changes for this process's subscribers (connects on the first subscription; the HTTP server stops it) */
+  membershipFeed: MembershipFeed;
 }
 
 interface ServiceDeps {
@@ -99,6 +103,8 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
     importUsers: (users) => importUsers(deps.db, users, { now: now(), money: deps.portrait.money, placement, profilesChanged }),
     jobs: opts.jobs ? createJobRunner(core, opts.jobs) : null,
     monitor,
+    // its own connection, configured as the pool's (same server, credentials and timeouts)
+    membershipFeed: new MembershipFeed(deps.pool.options, new ChangeHub(deps.env.PORTRAIT_SUBSCRIPTION_BUFFER), deps.logger),
   };
 }
 

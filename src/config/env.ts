@@ -83,6 +83,11 @@ const EnvSchema = z.object({
   PORTRAIT_ALERT_URL: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL').optional(),
   PORTRAIT_ALERT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   PORTRAIT_ALERT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  /**
+   * membershipChanges subscriptions: changes a subscriber may have waiting (not yet written to its socket) before it is
+   * disconnected as too slow (close 1013), so a client that stops reading cannot grow the process's memory.
+   */
+  PORTRAIT_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * The language model that names and describes segments: an OpenAI-compatible chat-completions endpoint (OpenAI,

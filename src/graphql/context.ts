@@ -8,6 +8,8 @@ export interface Context {
   loaders: Loaders;
   /** the caller's API key (requests without a live key are refused before GraphQL: src/http/graphql-auth.ts) */
   principal: Principal;
+  /** set for operations that arrive over WebSocket (src/http/subscriptions.ts): closes the caller's socket */
+  disconnect?: (code: number, reason: string) => void;
 }
 
 /** Builds one request's context (called by the HTTP handler for every authenticated GraphQL request). */

@@ -8,7 +8,8 @@
 // - Cost: computed with the variables once the operation is resolved (query-cost.ts), because a validation rule never
 //   sees variables and `first: $n` must count as n. Also GRAPHQL_VALIDATION_FAILED, 400, and the message says which
 //   list to shrink.
-// - Operation types the schema lacks (subscription) are refused by validation (operation-resolution.ts).
+// - Operation types the schema lacks are refused by validation (operation-resolution.ts). Subscriptions (WebSocket,
+//   src/http/subscriptions.ts) get the same token limit, validation rules, cost and variables-depth checks.
 // - Field suggestions ("Did you mean ...?") are masked in production, so the schema cannot be guessed field by field.
 // - Request body size (32 MB, enough for 10,000 events) is fastify's bodyLimit in server.ts; page sizes are capped in
 //   the users service (500).

@@ -4,7 +4,8 @@
 // - operationResolutionPlugin: a document with several operations and no operationName, or an operationName that
 //   names none of them, is refused with 400 OPERATION_RESOLUTION_FAILURE naming the operations it does have. Apollo
 //   would otherwise run the other plugins' didResolveOperation with no operation (GraphiQL sends a stale name after
-//   the user renames the operation, so this is common).
+//   the user renames the operation, so this is common). A subscription over HTTP is refused with 400 BAD_REQUEST: it is
+//   served over WebSocket only.
 import { GraphQLError, Kind, OperationTypeNode, type ASTVisitor, type DocumentNode, type OperationDefinitionNode, type ValidationContext } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 
@@ -40,6 +41,12 @@ export function operationResolutionPlugin(): ApolloServerPlugin<BaseContext> {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, request }) {
+          if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
+            // Apollo would answer it with one result over HTTP; subscriptions live on the WebSocket (src/http/subscriptions.ts)
+            throw new GraphQLError('Subscriptions are served over WebSocket at /graphql (the graphql-transport-ws protocol), not over HTTP', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          }
           if (operation) return;
           throw new GraphQLError(operationResolutionMessage(document, request.operationName), {
             extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } },

@@ -185,24 +185,39 @@ function scalarDefinitions(schema: GraphQLSchema, definitions: readonly Variable
   });
 }
 
+/**
+ * Refuses an operation whose variables nest too deep (BAD_USER_INPUT) or whose cost exceeds maxCost
+ * (GRAPHQL_VALIDATION_FAILED): for HTTP requests in the plugin below, for WebSocket subscriptions in
+ * src/http/subscriptions.ts.
+ */
+export function checkOperationLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables,
+  limits: { maxCost: number; maxPageSize: number },
+): void {
+  if (inputNestsDeeper(schema, operation.variableDefinitions ?? [], variables, MAX_VARIABLES_DEPTH)) {
+    throw new GraphQLError(`Variables nest deeper than ${MAX_VARIABLES_DEPTH} levels of input objects and lists.`, {
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    });
+  }
+  const coerced = getVariableValues(schema, scalarDefinitions(schema, operation.variableDefinitions ?? []), variables, { maxErrors: 1 });
+  if (coerced.errors) return; // execution refuses them with BAD_USER_INPUT before any resolver runs
+  const found = queryCost(schema, document, operation, coerced.coerced, limits.maxPageSize);
+  if (found.cost <= limits.maxCost) return;
+  throw new GraphQLError(costMessage(limits.maxCost, found), {
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 }, cost: found.cost, maxCost: limits.maxCost },
+  });
+}
+
 export function costLimitPlugin(maxCost: number, maxPageSize: number): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return; // refused by the operation-resolution plugin
-          if (inputNestsDeeper(schema, operation.variableDefinitions ?? [], request.variables ?? {}, MAX_VARIABLES_DEPTH)) {
-            throw new GraphQLError(`Variables nest deeper than ${MAX_VARIABLES_DEPTH} levels of input objects and lists.`, {
-              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-            });
-          }
-          const coerced = getVariableValues(schema, scalarDefinitions(schema, operation.variableDefinitions ?? []), request.variables ?? {}, { maxErrors: 1 });
-          if (coerced.errors) return; // execution refuses them with BAD_USER_INPUT before any resolver runs
-          const found = queryCost(schema, document, operation, coerced.coerced, maxPageSize);
-          if (found.cost <= maxCost) return;
-          throw new GraphQLError(costMessage(maxCost, found), {
-            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 }, cost: found.cost, maxCost },
-          });
+          checkOperationLimits(schema, document, operation, request.variables ?? {}, { maxCost, maxPageSize });
         },
       };
     },

@@ -7,6 +7,7 @@
 //   /metrics          Prometheus                                                       src/http/metrics.ts
 //   /, /ide/assets/*  the IDE's redirect and files (not in production)                 src/http/ide.ts
 //   /dashboard        the segment explorer and its files (PORTRAIT_DASHBOARD=off: none) src/http/dashboard.ts
+//   /graphql (WebSocket upgrade)  subscriptions, graphql-transport-ws protocol            src/http/subscriptions.ts
 // Closing `app` stops accepting connections, lets in-flight requests finish, then stops Apollo.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -33,6 +34,9 @@ import { CHECK_WINDOW_MINUTES } from '../modules/monitoring/monitor.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerIde } from './ide.ts';
 import { registerDashboard } from './dashboard.ts';
+import { registerSubscriptions } from './subscriptions.ts';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { MAX_PAGE_SIZE } from '../modules/users/users-service.ts';
 
 export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
 
@@ -54,10 +58,12 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
   const guardrails = createGuardrails({ production });
   const metrics = createMetrics();
   registerHealthGauges(metrics.registry, () => services.monitor.health(CHECK_WINDOW_MINUTES), services.logger);
+  // one executable schema for HTTP (Apollo) and WebSocket subscriptions (subscriptions.ts)
+  const schema = makeExecutableSchema<Context>({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers: buildResolvers() });
+  const formatError = createErrorFormatter(services.logger);
   const apollo = new ApolloServer<Context>({
-    typeDefs: readFileSync(SCHEMA_PATH, 'utf8'),
-    resolvers: buildResolvers(),
-    formatError: createErrorFormatter(services.logger),
+    schema,
+    formatError,
     includeStacktraceInErrorResponses: false,
     // Apollo's own messages (e.g. a plugin failing) as structured lines in the service log, not plain text on stderr
     logger: services.logger,
@@ -143,5 +149,15 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
       { message: `${request.method} is not supported on /graphql: use POST, or GET for queries`, code: 'METHOD_NOT_ALLOWED' },
     ]);
   app.route({ url: '/graphql', method: ['PUT', 'DELETE', 'PATCH'], handler: wrongMethod });
+  registerSubscriptions(app, {
+    services,
+    schema,
+    validationRules: guardrails.validationRules,
+    maxTokens: guardrails.limits.maxTokens,
+    limits: { maxCost: guardrails.limits.maxCost, maxPageSize: MAX_PAGE_SIZE },
+    formatError,
+    production,
+    registry: metrics.registry,
+  });
   return { app, apollo, metrics };
 }

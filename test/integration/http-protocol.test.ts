@@ -87,11 +87,11 @@ describe('which operation runs', () => {
     }
   });
 
-  it('refuses a subscription with a clear 400, as the service has none', async () => {
-    const r = await post({ query: 'subscription Live { viewer { name } }' });
+  it('refuses a subscription with a clear 400: subscriptions are served over WebSocket', async () => {
+    const r = await post({ query: 'subscription Live { membershipChanges { userId } }' });
     assert.equal(r.status, 400, JSON.stringify(r.body));
-    assert.deepEqual(codes(r), ['GRAPHQL_VALIDATION_FAILED']);
-    assert.match(r.body.errors![0]!.message, /does not support subscription operations; it supports query and mutation/);
+    assert.deepEqual(codes(r), ['BAD_REQUEST']);
+    assert.match(r.body.errors![0]!.message, /served over WebSocket at \/graphql/);
   });
 
   it('logged none of these as an unexpected error', () => {

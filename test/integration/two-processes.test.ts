@@ -1,13 +1,14 @@
 // Several service processes on one PostgreSQL (performance issue, "beyond one machine"): API processes keep no state
 // of their own and jobs are claimed with SKIP LOCKED, so two real `src/main.ts` processes on one database ingest the
 // same users at once without losing an update, a retrain queued through one is trained once, and the schedules both
-// processes enqueue run once per slot.
+// processes enqueue run once per slot, and a membership change made through one reaches a subscriber of the other.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
 import { TEST_ADMIN_KEY } from '../support/server.ts';
 import { until } from '../support/wait.ts';
+import { collect, subscriptionClient } from '../support/subscriptions.ts';
 
 const INGEST = `mutation($events: [EventInput!]!) { ingestEvents(events: $events) { accepted duplicates rejected { index code } } }`;
 const USERS = 40;
@@ -120,5 +121,32 @@ describe('two service processes on one database', () => {
     assert.deepEqual(views.map((v) => v.activeModel?.k), [3, 3]);
     assert.notEqual(views[1]!.user.segment, null);
     assert.deepEqual(views[0]!.user.segment, views[1]!.user.segment);
+  });
+
+  it('deliver a membership change made through one process to a subscriber of the other', async () => {
+    const { createAudience } = await gql<{ createAudience: { id: string } }>(
+      urls[1]!,
+      `mutation { createAudience(input: { name: "Whales", rule: { condition: { field: "totalSpent", op: GTE, value: 5000 } } }) { id } }`,
+    );
+    const client = subscriptionClient(urls[0]!, { Authorization: `Bearer ${TEST_ADMIN_KEY}` });
+    const sub = collect<{ membershipChanges: { userId: string; targetId: string; entered: boolean } }>(
+      client,
+      `subscription($t: [ID!]) { membershipChanges(targetIds: $t) { userId targetId entered } }`,
+      { t: [createAudience.id] },
+    );
+    // process A's own gauge says when the subscription is registered
+    await until('process A has the subscription', async () => {
+      const metrics = await (await fetch(urls[0]!.replace(/\/graphql$/, '/metrics'))).text();
+      return /^portrait_subscriptions 1$/m.test(metrics);
+    });
+    const sent = performance.now();
+    await gql(urls[1]!, INGEST, { events: [{ eventId: 'whale-1', userId: 'user-7', type: 'PURCHASE', occurredAt: new Date().toISOString(), amount: 9_000 }] });
+    const [got] = await sub.waitFor(1, 5_000);
+    const latencyMs = got!.at - sent;
+    console.log(`two processes: the change made through B reached A's subscriber ${latencyMs.toFixed(1)} ms after the ingest was sent`);
+    assert.ok(latencyMs < 1_000, `latency ${latencyMs} ms`);
+    assert.deepEqual(got!.data!.membershipChanges, { userId: 'user-7', targetId: createAudience.id, entered: true });
+    await sub.stop();
+    await client.dispose();
   });
 });

@@ -3,7 +3,7 @@
 // (src/http/graphql-auth.ts): every request that gets here has a principal.
 import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { MutationResolvers, QueryResolvers } from '../../generated/graphql.ts';
+import type { MutationResolvers, QueryResolvers, SubscriptionResolvers } from '../../generated/graphql.ts';
 import type { Role } from '../../generated/prisma/enums.ts';
 import type { Principal } from './api-keys.ts';
 
@@ -30,6 +30,11 @@ const QUERY_ROLES: Partial<Record<keyof QueryResolvers, Role>> = {
   apiKeys: 'ADMIN',
 };
 
+/** Every subscription's role (served over WebSocket, src/http/subscriptions.ts); a new one without an entry does not compile. */
+const SUBSCRIPTION_ROLES: Record<keyof SubscriptionResolvers, Role> = {
+  membershipChanges: 'READ',
+};
+
 /** The root field names of an operation, looking through inline fragments and fragment spreads. */
 function rootFields(selections: readonly SelectionNode[], document: DocumentNode, seen = new Set<string>()): string[] {
   return selections.flatMap((sel) => {
@@ -43,20 +48,38 @@ function rootFields(selections: readonly SelectionNode[], document: DocumentNode
   });
 }
 
-/** The highest role any root field of the operation needs (an unknown mutation field needs ADMIN). */
+function fieldRole(operation: OperationDefinitionNode, field: string): Role {
+  switch (operation.operation) {
+    case 'mutation':
+      return MUTATION_ROLES[field as keyof MutationResolvers] ?? 'ADMIN';
+    case 'subscription':
+      return SUBSCRIPTION_ROLES[field as keyof SubscriptionResolvers] ?? 'ADMIN';
+    default:
+      return QUERY_ROLES[field as keyof QueryResolvers] ?? 'READ';
+  }
+}
+
+/** The highest role any root field of the operation needs (an unknown mutation or subscription field needs ADMIN). */
 function requiredRole(operation: OperationDefinitionNode, document: DocumentNode): Role {
-  const mutation = operation.operation === 'mutation';
   let role: Role = 'READ';
   for (const field of rootFields(operation.selectionSet.selections, document)) {
-    const needed: Role = mutation
-      ? (MUTATION_ROLES[field as keyof MutationResolvers] ?? 'ADMIN')
-      : (QUERY_ROLES[field as keyof QueryResolvers] ?? 'READ');
+    const needed = fieldRole(operation, field);
     if (RANK[needed] > RANK[role]) role = needed;
   }
   return role;
 }
 
 const hasRole = (principal: Principal, role: Role) => RANK[principal.role] >= RANK[role];
+
+/** Refuses (FORBIDDEN, 403) an operation the principal's role is too low for. */
+export function checkRole(principal: Principal, operation: OperationDefinitionNode, document: DocumentNode): void {
+  const role = requiredRole(operation, document);
+  if (!hasRole(principal, role)) {
+    throw new GraphQLError(`This operation needs the ${role} role; the key has ${principal.role}`, {
+      extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+    });
+  }
+}
 
 export function authorizationPlugin<C extends { principal: Principal }>(): ApolloServerPlugin<C> {
   return {
@@ -66,12 +89,7 @@ export function authorizationPlugin<C extends { principal: Principal }>(): Apoll
           // No operation chosen: the operation-resolution plugin refuses the request with the reason (a role check
           // here would answer a misleading FORBIDDEN).
           if (!operation) return;
-          const role = requiredRole(operation, document);
-          if (!hasRole(contextValue.principal, role)) {
-            throw new GraphQLError(`This operation needs the ${role} role; the key has ${contextValue.principal.role}`, {
-              extensions: { code: 'FORBIDDEN', http: { status: 403 } },
-            });
-          }
+          checkRole(contextValue.principal, operation, document);
         },
       };
     },
