@@ -31,6 +31,7 @@ const config: CodegenConfig = {
           HealthIssue: '../rules/health.ts#HealthIssue as HealthIssueRow',
           DailyReport: '../modules/monitoring/daily-report.ts#DailyReport as DailyReportRow',
           Audience: '../generated/prisma/client.ts#Audience as AudienceRow',
+          Webhook: '../modules/webhooks/webhooks-service.ts#WebhookRow',
         },
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },

@@ -19,7 +19,8 @@ import { LiveAudiences } from '../modules/audiences/membership.ts';
 import type { ProfilesChanged } from '../modules/profiles/profiles-changed.ts';
 import { JOB_LANES, jobHandlers, scheduleEnqueuer, type JobDeps } from './job-handlers.ts';
 import { Monitor } from '../modules/monitoring/monitor.ts';
-import { namerSettings } from '../config/env.ts';
+import { namerSettings, webhookSettings } from '../config/env.ts';
+import { WebhookDeliverer } from '../modules/webhooks/webhook-deliverer.ts';
 import { catalogueNamer } from '../modules/segmentation/naming/catalogue-namer.ts';
 import { chatNamer } from '../modules/segmentation/naming/chat-namer.ts';
 import type { SegmentNamer } from '../modules/segmentation/naming/namer.ts';
@@ -50,6 +51,8 @@ export interface Services {
   jobs: JobRunner | null;
   /** operation figures, system health and alerts (not started: the caller starts it) */
   monitor: Monitor;
+  /** webhook fan-out and delivery, in a process that runs jobs (not started: the caller starts it) */
+  webhooks: WebhookDeliverer | null;
 }
 
 interface ServiceDeps {
@@ -99,6 +102,7 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
     importUsers: (users) => importUsers(deps.db, users, { now: now(), money: deps.portrait.money, placement, profilesChanged }),
     jobs: opts.jobs ? createJobRunner(core, opts.jobs) : null,
     monitor,
+    webhooks: opts.jobs ? new WebhookDeliverer(deps.db, webhookSettings(deps.env), deps.logger) : null,
   };
 }
 

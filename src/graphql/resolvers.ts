@@ -12,6 +12,7 @@ import { qualityResolvers } from '../modules/quality/quality.resolvers.ts';
 import { monitoringResolvers } from '../modules/monitoring/monitoring.resolvers.ts';
 import { audiencesResolvers } from '../modules/audiences/audiences.resolvers.ts';
 import { textResolvers } from '../modules/text/text.resolvers.ts';
+import { webhooksResolvers } from '../modules/webhooks/webhooks.resolvers.ts';
 
 const modules: Resolvers[] = [
   usersResolvers,
@@ -25,6 +26,7 @@ const modules: Resolvers[] = [
   monitoringResolvers,
   audiencesResolvers,
   textResolvers,
+  webhooksResolvers,
 ];
 
 export function buildResolvers(): Resolvers {

@@ -23,11 +23,14 @@ export const MUTATION_ROLES: Record<keyof MutationResolvers, Role> = {
   createAudience: 'ADMIN',
   updateAudience: 'ADMIN',
   deleteAudience: 'ADMIN',
+  createWebhook: 'ADMIN',
+  deleteWebhook: 'ADMIN',
 };
 
 /** Queries need READ, except these. */
 const QUERY_ROLES: Partial<Record<keyof QueryResolvers, Role>> = {
   apiKeys: 'ADMIN',
+  webhooks: 'ADMIN',
 };
 
 /** The root field names of an operation, looking through inline fragments and fragment spreads. */
