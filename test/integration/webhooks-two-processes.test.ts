@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { gqlAt as gql, jobsSettled, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
 import { TEST_ADMIN_KEY } from '../support/server.ts';
 import { until } from '../support/wait.ts';
 import { signatureValid, startReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -16,22 +16,6 @@ let database: TestDatabase;
 let receiver: WebhookReceiver;
 let services: ServiceProcess[] = [];
 const urls: string[] = [];
-
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data!;
-}
-
-async function jobsSettled(): Promise<boolean> {
-  const r = await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`);
-  return r.rows[0]!.n === 0;
-}
 
 before(async () => {
   database = await createTestDatabase();
@@ -46,7 +30,7 @@ before(async () => {
   };
   services = [startServiceProcess({ via: 'node', env }), startServiceProcess({ via: 'node', env })];
   urls.push(...(await Promise.all(services.map((s) => s.url))));
-  await until('the start-up schedule runs finish', jobsSettled, 120_000);
+  await until('the start-up schedule runs finish', () => jobsSettled(database.pool), 120_000);
 });
 
 after(async () => {
