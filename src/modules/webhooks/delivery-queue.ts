@@ -65,25 +65,32 @@ export function backoffMs(attempts: number, policy: RetryPolicy, random: () => n
 /**
  * Records a failed attempt. Within the retry window (counted from when the delivery was made) the next attempt is
  * scheduled after the backoff, never later than the window's end, so a last attempt is made then; a failure at or
- * after the window's end fails the delivery and disables its hook with the reason, in the same statement.
+ * after the window's end fails the delivery and disables its hook with the reason, in the same statement, and fails
+ * the hook's other pending deliveries too (not sent).
  * Returns whether the hook was disabled by this call.
  */
 export async function recordFailed(db: Db, d: ClaimedDelivery, statusCode: number | null, error: string, policy: RetryPolicy): Promise<boolean> {
   const windowText = humanDuration(policy.retryWindowMs);
   const reason = `deliveries kept failing for ${windowText} (delivery ${d.id}, ${d.attempts} attempts); last error: ${error}`;
-  const [row] = await fromPrisma(db).query<{ disabled: number }>(
+  const [row] = await fromPrisma(db).query<{ disabled: number; dropped: number }>(
     `WITH d AS (
        UPDATE webhook_deliveries
        SET last_status_code = $3, last_error = $4, claim = NULL,
            status = CASE WHEN now() >= created_at + make_interval(secs => $6::float8 / 1000) THEN 'FAILED' ELSE 'PENDING' END,
            next_attempt_at = LEAST(now() + make_interval(secs => $5::float8 / 1000), created_at + make_interval(secs => $6::float8 / 1000))
-       WHERE id = $1::uuid AND claim = $2::uuid
+       WHERE id = $1::uuid AND claim = $2::uuid AND status = 'PENDING' -- not one failed meanwhile by its hook's disabling
        RETURNING status, webhook_id),
      h AS (
        UPDATE webhooks SET disabled_at = now(), disabled_reason = $7
        FROM d WHERE webhooks.id = d.webhook_id AND d.status = 'FAILED' AND webhooks.disabled_at IS NULL
-       RETURNING webhooks.id)
-     SELECT (SELECT count(*)::int FROM h) AS disabled`,
+       RETURNING webhooks.id),
+     -- the hook's other pending deliveries will not be sent: out of the due index, so claims need not skip them
+     -- (a claim under way keeps its claim id, so its outcome is still recorded)
+     dropped AS (
+       UPDATE webhook_deliveries SET status = 'FAILED', last_error = 'not sent: the webhook was disabled'
+       WHERE webhook_id IN (SELECT id FROM h) AND status = 'PENDING' AND id <> $1::uuid
+       RETURNING 1)
+     SELECT (SELECT count(*)::int FROM h) AS disabled, (SELECT count(*)::int FROM dropped) AS dropped`,
     [d.id, d.claim, statusCode, error.slice(0, 1_000), backoffMs(d.attempts, policy), policy.retryWindowMs, reason.slice(0, 2_000)],
   );
   return (row?.disabled ?? 0) > 0;
