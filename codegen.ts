@@ -32,6 +32,7 @@ const config: CodegenConfig = {
           DailyReport: '../modules/monitoring/daily-report.ts#DailyReport as DailyReportRow',
           Audience: '../generated/prisma/client.ts#Audience as AudienceRow',
           MembershipChange: '../modules/notifications/change-hub.ts#MembershipChange as MembershipChangeRow',
+          Webhook: '../modules/webhooks/webhooks-service.ts#WebhookRow',
         },
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },

@@ -50,6 +50,7 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
     }
     services.jobs?.start();
     services.monitor.start();
+    services.webhooks?.start();
     const server = await createHttpServer(services);
     const address = await server.app.listen({ port: env.PORT, host: env.HOST });
     const url = `${address.replace('0.0.0.0', 'localhost')}/graphql`;
@@ -61,12 +62,14 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
       async stop() {
         await server.app.close(); // stops accepting, lets in-flight requests finish (Apollo drain plugin)
         await services.jobs?.stop(); // a running job goes back to the queue for the next process
+        await services.webhooks?.stop(); // deliveries under way finish and are recorded
         await services.monitor.stop(); // the last figures are written, alerts under way are sent
         await database.close();
       },
     };
   } catch (err) {
     await services.jobs?.stop();
+    await services.webhooks?.stop();
     await services.monitor.stop();
     await database.close();
     throw err;

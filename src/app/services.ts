@@ -19,7 +19,8 @@ import { LiveAudiences } from '../modules/audiences/membership.ts';
 import type { ProfilesChanged } from '../modules/profiles/profiles-changed.ts';
 import { JOB_LANES, jobHandlers, scheduleEnqueuer, type JobDeps } from './job-handlers.ts';
 import { Monitor } from '../modules/monitoring/monitor.ts';
-import { namerSettings } from '../config/env.ts';
+import { namerSettings, webhookSettings } from '../config/env.ts';
+import { WebhookDeliverer } from '../modules/webhooks/webhook-deliverer.ts';
 import { catalogueNamer } from '../modules/segmentation/naming/catalogue-namer.ts';
 import { chatNamer } from '../modules/segmentation/naming/chat-namer.ts';
 import type { SegmentNamer } from '../modules/segmentation/naming/namer.ts';
@@ -54,6 +55,8 @@ export interface Services {
   monitor: Monitor;
   /** committed membership changes for this process's subscribers (connects on the first subscription; the HTTP server stops it) */
   membershipFeed: MembershipFeed;
+  /** webhook fan-out and delivery, in a process that runs jobs (not started: the caller starts it) */
+  webhooks: WebhookDeliverer | null;
 }
 
 interface ServiceDeps {
@@ -105,6 +108,7 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
     monitor,
     // its own connection, configured as the pool's (same server, credentials and timeouts)
     membershipFeed: new MembershipFeed(deps.pool.options, new ChangeHub(deps.env.PORTRAIT_SUBSCRIPTION_BUFFER), deps.logger),
+    webhooks: opts.jobs ? new WebhookDeliverer(deps.db, webhookSettings(deps.env), deps.logger) : null,
   };
 }
 

@@ -88,6 +88,21 @@ const EnvSchema = z.object({
    * disconnected as too slow (close 1013), so a client that stops reading cannot grow the process's memory.
    */
   PORTRAIT_SUBSCRIPTION_BUFFER: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
+  /**
+   * Webhooks (src/modules/webhooks/). In production a webhook URL whose host resolves to a loopback, private,
+   * link-local, CGNAT, unique-local, multicast or unspecified address is refused, at creation and at every delivery,
+   * unless PORTRAIT_WEBHOOK_ALLOW_PRIVATE=on (receivers on the operator's own network). A failed delivery is retried
+   * after RETRY_BASE_MS, doubling up to RETRY_MAX_MS (times a random 0.5 to 1, so retries of many deliveries spread),
+   * until RETRY_WINDOW_MS after it was first due; then the hook is disabled with the reason.
+   */
+  PORTRAIT_WEBHOOK_ALLOW_PRIVATE: onOff.default('off'),
+  PORTRAIT_WEBHOOK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  PORTRAIT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  PORTRAIT_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  PORTRAIT_WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  PORTRAIT_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+  PORTRAIT_WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+  PORTRAIT_WEBHOOK_RETRY_WINDOW_MS: z.coerce.number().int().min(100).max(30 * 86_400_000).default(86_400_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * The language model that names and describes segments: an OpenAI-compatible chat-completions endpoint (OpenAI,
@@ -177,5 +192,31 @@ export function databaseTimeouts(env: Env): DatabaseTimeouts {
     statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     jobStatementTimeoutMs: env.DATABASE_JOB_STATEMENT_TIMEOUT_MS,
+  };
+}
+
+/** How webhooks are delivered (PORTRAIT_WEBHOOK_*). */
+export interface WebhookSettings {
+  /** refuse hosts that resolve to non-public addresses (production without PORTRAIT_WEBHOOK_ALLOW_PRIVATE=on) */
+  publicOnly: boolean;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  concurrency: number;
+  pollMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  retryWindowMs: number;
+}
+
+export function webhookSettings(env: Env): WebhookSettings {
+  return {
+    publicOnly: env.NODE_ENV === 'production' && env.PORTRAIT_WEBHOOK_ALLOW_PRIVATE === 'off',
+    connectTimeoutMs: env.PORTRAIT_WEBHOOK_CONNECT_TIMEOUT_MS,
+    timeoutMs: env.PORTRAIT_WEBHOOK_TIMEOUT_MS,
+    concurrency: env.PORTRAIT_WEBHOOK_CONCURRENCY,
+    pollMs: env.PORTRAIT_WEBHOOK_POLL_MS,
+    retryBaseMs: env.PORTRAIT_WEBHOOK_RETRY_BASE_MS,
+    retryMaxMs: env.PORTRAIT_WEBHOOK_RETRY_MAX_MS,
+    retryWindowMs: env.PORTRAIT_WEBHOOK_RETRY_WINDOW_MS,
   };
 }

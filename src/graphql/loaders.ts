@@ -14,6 +14,9 @@ import { audienceSizes, findAudiences, membershipsOf } from '../modules/audience
 import { historyOfUsers, type SegmentStay } from '../modules/segmentation/segment-history.ts';
 import type { Audience, Job, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 import type { Profile } from '../modules/profiles/profile-store.ts';
+import { deliveriesOf } from '../modules/webhooks/webhooks-service.ts';
+import type { WebhookDeliveryStatus } from '../generated/graphql.ts';
+import type { WebhookDeliveryView } from '../modules/webhooks/webhooks-service.ts';
 
 /** Returns rows in the order of keys (null where absent), as DataLoader requires. */
 function inKeyOrder<K, R>(keys: readonly K[], rows: readonly R[], keyOf: (row: R) => K): (R | null)[] {
@@ -36,11 +39,25 @@ export function createLoaders(services: Pick<Services, 'db' | 'now' | 'portrait'
   const { db } = services;
   // one loader per page size asked for in the request (nearly always one)
   const historyLoaders = new Map<number, DataLoader<string, SegmentStay[]>>();
+  const deliveryLoaders = new Map<string, DataLoader<string, WebhookDeliveryView[]>>();
   const profileByUserId = new DataLoader<string, Profile | null>(async (ids) => {
     const profiles = await findProfiles(fromPrisma(db), ids);
     return ids.map((id) => profiles.get(id) ?? null);
   });
   return {
+    /** each webhook's newest `first` deliveries (of one status, when given), newest first */
+    webhookDeliveries(first: number, status: WebhookDeliveryStatus | null): DataLoader<string, WebhookDeliveryView[]> {
+      const key = `${first}:${status ?? ''}`;
+      let loader = deliveryLoaders.get(key);
+      if (!loader) {
+        loader = new DataLoader<string, WebhookDeliveryView[]>(async (ids) => {
+          const log = await deliveriesOf(db, ids, first, status);
+          return ids.map((id) => log.get(id) ?? []);
+        });
+        deliveryLoaders.set(key, loader);
+      }
+      return loader;
+    },
     /** each user's newest `first` segment stays, newest first */
     segmentHistoryByUserId(first: number): DataLoader<string, SegmentStay[]> {
       let loader = historyLoaders.get(first);

@@ -13,6 +13,7 @@ import { monitoringResolvers } from '../modules/monitoring/monitoring.resolvers.
 import { audiencesResolvers } from '../modules/audiences/audiences.resolvers.ts';
 import { textResolvers } from '../modules/text/text.resolvers.ts';
 import { notificationsResolvers } from '../modules/notifications/notifications.resolvers.ts';
+import { webhooksResolvers } from '../modules/webhooks/webhooks.resolvers.ts';
 
 const modules: Resolvers[] = [
   usersResolvers,
@@ -27,6 +28,7 @@ const modules: Resolvers[] = [
   audiencesResolvers,
   textResolvers,
   notificationsResolvers,
+  webhooksResolvers,
 ];
 
 export function buildResolvers(): Resolvers {

@@ -207,6 +207,23 @@ const MUTATIONS: Record<keyof typeof MUTATION_ROLES, () => Promise<PreparedCall>
       assert.equal(await server.database.db.audience.count({ where: { id } }), 0);
     },
   ),
+  createWebhook: mutation(
+    `mutation($input: WebhookInput!) { createWebhook(input: $input) { secret webhook { id url targetIds } } }`,
+    async () => ({ input: { url: `http://127.0.0.1:9/${unique('hook')}`, targetIds: [await createAudienceAsAdmin()] } }),
+    async (data: { createWebhook: { secret: string; webhook: { id: string; url: string; targetIds: string[] } } }, { input }) => {
+      assert.deepEqual({ url: data.createWebhook.webhook.url, targetIds: data.createWebhook.webhook.targetIds }, input);
+      assert.match(data.createWebhook.secret, /^[0-9a-f]{64}$/);
+      assert.equal(await server.database.db.webhook.count({ where: { id: data.createWebhook.webhook.id } }), 1);
+    },
+  ),
+  deleteWebhook: mutation(
+    `mutation($id: ID!) { deleteWebhook(id: $id) }`,
+    async () => ({ id: (await server.database.db.webhook.create({ data: { url: 'http://127.0.0.1:9/', targetIds: [await createAudienceAsAdmin()], secret: 'x'.repeat(64) } })).id }),
+    async (data: { deleteWebhook: boolean }, { id }) => {
+      assert.equal(data.deleteWebhook, true);
+      assert.equal(await server.database.db.webhook.count({ where: { id } }), 0);
+    },
+  ),
 };
 
 async function createAudienceAsAdmin(): Promise<string> {
@@ -232,6 +249,7 @@ async function rowCounts() {
     jobs: await db.job.count(),
     activeModels: await db.segmentationModel.findMany({ where: { active: true }, select: { id: true } }),
     audiences: (await db.audience.findMany({ select: { name: true }, orderBy: { name: 'asc' } })).map((a) => a.name),
+    webhooks: (await db.webhook.findMany({ select: { url: true }, orderBy: { url: 'asc' } })).map((h) => h.url),
   };
 }
 
@@ -244,7 +262,7 @@ describe('authentication', () => {
       assert.equal(m.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
       assert.equal(m.data ?? null, null);
     }
-    assert.deepEqual(await rowCounts(), { users: 0, events: 0, keys: 0, revoked: 0, jobs: 0, activeModels: [], audiences: [] });
+    assert.deepEqual(await rowCounts(), { users: 0, events: 0, keys: 0, revoked: 0, jobs: 0, activeModels: [], audiences: [], webhooks: [] });
   });
 
   it('stores only a hash of each key, and shows the secret once', async () => {

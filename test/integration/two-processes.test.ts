@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { gqlAt as gql, jobsSettled, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
 import { TEST_ADMIN_KEY } from '../support/server.ts';
 import { until } from '../support/wait.ts';
 import { collect, subscriptionClient } from '../support/subscriptions.ts';
@@ -19,17 +19,6 @@ let database: TestDatabase;
 let services: ServiceProcess[] = [];
 const urls: string[] = [];
 
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown };
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data!;
-}
-
 /** Every job the processes' logs say they started, by job id, with the pids that started it. */
 function startedJobs(): Map<string, number[]> {
   const byJob = new Map<string, number[]>();
@@ -41,18 +30,13 @@ function startedJobs(): Map<string, number[]> {
   return byJob;
 }
 
-async function settled(): Promise<boolean> {
-  const r = await database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`);
-  return r.rows[0]!.n === 0;
-}
-
 before(async () => {
   database = await createTestDatabase();
   const env = { DATABASE_URL: database.url, PORTRAIT_ADMIN_KEY: TEST_ADMIN_KEY, PORTRAIT_DEMO: 'off', NODE_ENV: 'test' };
   services = [startServiceProcess({ via: 'node', env }), startServiceProcess({ via: 'node', env })];
   urls.push(...(await Promise.all(services.map((s) => s.url))));
   // both processes enqueue the schedule slots they find due at start (hourly, daily, weekly); wait until they ran
-  await until('the start-up schedule runs finish', settled, 120_000);
+  await until('the start-up schedule runs finish', () => jobsSettled(database.pool), 120_000);
 });
 
 after(async () => {
@@ -110,7 +94,7 @@ describe('two service processes on one database', () => {
   it('train a retrain queued through one process exactly once, and serve its model from both', async () => {
     const queued = await gql<{ retrain: { id: string } }>(urls[0]!, `mutation { retrain(input: { k: 3, seed: 7 }) { id } }`);
     const jobId = queued.retrain.id;
-    await until('the retrain finishes', settled, 120_000);
+    await until('the retrain finishes', () => jobsSettled(database.pool), 120_000);
     const job = await database.pool.query<{ status: string; attempts: number }>(`SELECT status, attempts FROM jobs WHERE id = $1`, [jobId]);
     assert.deepEqual(job.rows[0], { status: 'SUCCEEDED', attempts: 1 });
     assert.equal(startedJobs().get(jobId)?.length, 1, 'one process started the retrain');

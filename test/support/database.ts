@@ -52,7 +52,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     async reset() {
       const tables = (await database.pool.query<{ name: string }>(TABLES)).rows.map((r) => r.name);
-      if (tables.length > 0) await database.pool.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+      // The server's background loops (jobs, webhook fan-out and delivery) keep touching tables: TRUNCATE's locks,
+      // taken table by table, can meet theirs in the other order, and PostgreSQL then aborts one side. Try again.
+      for (let attempt = 1; tables.length > 0; attempt++) {
+        try {
+          await database.pool.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+          break;
+        } catch (err) {
+          if (attempt === 5 || !(err instanceof Error && 'code' in err && err.code === '40P01')) throw err;
+        }
+      }
     },
     async close() {
       await database.close();

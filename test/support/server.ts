@@ -52,6 +52,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     { jobs: opts.jobs === false ? false : { pollMs: 50, heartbeatMs: 500 } },
   );
   services.jobs?.start();
+  services.webhooks?.start();
   const server = await createHttpServer(services);
   const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${address}/graphql`;
@@ -73,6 +74,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     async close() {
       await server.app.close();
       await services.jobs?.stop();
+      await services.webhooks?.stop();
       await database.close();
     },
   };

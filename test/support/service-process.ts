@@ -2,6 +2,9 @@
 // kill it. Its JSON log lines are collected; `url` resolves from the "serving" line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import assert from 'node:assert/strict';
+import type pg from 'pg';
+import { TEST_ADMIN_KEY } from './server.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -58,4 +61,22 @@ export function startServiceProcess(opts: ServiceProcessOptions): ServiceProcess
     });
   });
   return { child, pid: child.pid!, url, logs, exit };
+}
+
+/** POSTs a GraphQL request to a service process as ADMIN; fails the test on any error. */
+export async function gqlAt<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown };
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  return body.data!;
+}
+
+/** True when no job is queued or running (e.g. the schedule slots every process enqueues at start have run). */
+export async function jobsSettled(pool: pg.Pool): Promise<boolean> {
+  const r = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`);
+  return r.rows[0]!.n === 0;
 }

@@ -23,11 +23,14 @@ export const MUTATION_ROLES: Record<keyof MutationResolvers, Role> = {
   createAudience: 'ADMIN',
   updateAudience: 'ADMIN',
   deleteAudience: 'ADMIN',
+  createWebhook: 'ADMIN',
+  deleteWebhook: 'ADMIN',
 };
 
 /** Queries need READ, except these. */
 const QUERY_ROLES: Partial<Record<keyof QueryResolvers, Role>> = {
   apiKeys: 'ADMIN',
+  webhooks: 'ADMIN',
 };
 
 /** Every subscription's role (served over WebSocket, src/http/subscriptions.ts); a new one without an entry does not compile. */
