@@ -7,6 +7,7 @@
 //   /metrics          Prometheus                                                       src/http/metrics.ts
 //   /, /ide/assets/*  the IDE's redirect and files (not in production)                 src/http/ide.ts
 //   /dashboard        the segment explorer and its files (PORTRAIT_DASHBOARD=off: none) src/http/dashboard.ts
+//   /charts/*         the explorer's charts as SVG or PNG (key as for /graphql)        src/http/charts.ts
 // Closing `app` stops accepting connections, lets in-flight requests finish, then stops Apollo.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -33,6 +34,7 @@ import { CHECK_WINDOW_MINUTES } from '../modules/monitoring/monitor.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerIde } from './ide.ts';
 import { registerDashboard } from './dashboard.ts';
+import { registerCharts } from './charts.ts';
 
 export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
 
@@ -129,6 +131,7 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
 
   const auth = createGraphqlAuth({ db: services.db, auth: services.auth, logger: services.logger, metrics });
   const context = async (request: FastifyRequest) => createContext(services, auth.principalOf(request));
+  registerCharts(app, { services, apollo, onRequest: auth.onRequest, principalOf: auth.principalOf });
   app.route({
     url: '/graphql',
     method: ['GET', 'POST'],
