@@ -551,7 +551,7 @@
     var wrap = function (text) { return nested ? '(' + text + ')' : text; };
     if (rule.all) return wrap(rule.all.map(function (r) { return ruleText(r, true); }).join(' AND '));
     if (rule.any) return wrap(rule.any.map(function (r) { return ruleText(r, true); }).join(' OR '));
-    if (rule.not) return 'NOT ' + ruleText(rule.not, true);
+    if (rule.not) return 'NOT (' + ruleText(rule.not, false) + ')';
     var c = rule.condition;
     var field = featureName(c.field);
     if (c.op === 'EXISTS') return field + (c.value === false ? ' missing' : ' exists');
