@@ -3,6 +3,8 @@
 FROM node:20-slim
 
 WORKDIR /app
+# A CJK font for the PNG charts of /charts (Chinese segment names and labels; README, The dashboard: Fonts)
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 # `prisma generate` (run after install) never runs Prisma's schema engine: PRISMA_SCHEMA_ENGINE_BINARY keeps Prisma
 # from downloading it (scripts/generate.mjs does the same).
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \

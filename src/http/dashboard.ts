@@ -3,7 +3,8 @@
 // - GET /dashboard: the page (compressed); its scripts and style under /dashboard/assets/<name> from a fixed list.
 // - PORTRAIT_DASHBOARD=off: none of these routes exist. Served in production too: the page holds no data and no key.
 // The page names no other host and its Content-Security-Policy lets it load from and connect to this server only,
-// so it works with no internet. The browser code lives beside this file in dashboard/ (plain scripts, no build step).
+// so it works with no internet. The browser code lives beside this file in dashboard/ (plain scripts, no build step;
+// i18n.cjs and charts.cjs are also required by the server's charts, src/http/charts.ts).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,8 @@ const ASSET_PREFIX = '/dashboard/assets/';
 
 const DASHBOARD_ASSETS: Record<string, StaticAsset> = {
   'echarts.min.js': { source: { pkg: 'echarts', file: 'dist/echarts.min.js' }, type: JS_TYPE },
-  'i18n.js': { source: { path: join(CLIENT_DIR, 'i18n.js') }, type: JS_TYPE },
+  'i18n.js': { source: { path: join(CLIENT_DIR, 'i18n.cjs') }, type: JS_TYPE },
+  'charts.js': { source: { path: join(CLIENT_DIR, 'charts.cjs') }, type: JS_TYPE },
   'dashboard.js': { source: { path: join(CLIENT_DIR, 'dashboard.js') }, type: JS_TYPE },
   'dashboard.css': { source: { path: join(CLIENT_DIR, 'dashboard.css') }, type: CSS_TYPE },
 };
@@ -38,7 +40,7 @@ const CSP = [
 /** Changes when the page's own code or ECharts changes, so a browser's day-long cache never serves an old script. */
 function assetVersion(): string {
   const hash = createHash('sha256').update(packageVersion('echarts'));
-  for (const name of ['i18n.js', 'dashboard.js', 'dashboard.css']) hash.update(readFileSync(join(CLIENT_DIR, name)));
+  for (const name of ['i18n.cjs', 'charts.cjs', 'dashboard.js', 'dashboard.css']) hash.update(readFileSync(join(CLIENT_DIR, name)));
   return hash.digest('hex').slice(0, 12);
 }
 
@@ -76,6 +78,7 @@ function renderPage(devKey: string | undefined): string {
 <script id="dashboard-config" type="application/json">${config}</script>
 <script src="${asset('echarts.min.js')}"></script>
 <script src="${asset('i18n.js')}"></script>
+<script src="${asset('charts.js')}"></script>
 <script src="${asset('dashboard.js')}"></script>
 </body>
 </html>

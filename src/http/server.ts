@@ -8,6 +8,7 @@
 //   /, /ide/assets/*  the IDE's redirect and files (not in production)                 src/http/ide.ts
 //   /dashboard        the segment explorer and its files (PORTRAIT_DASHBOARD=off: none) src/http/dashboard.ts
 //   /graphql (WebSocket upgrade)  subscriptions, graphql-transport-ws protocol            src/http/subscriptions.ts
+//   /charts/*         the explorer's charts as SVG or PNG (key as for /graphql)        src/http/charts.ts
 // Closing `app` stops accepting connections, lets in-flight requests finish, then stops Apollo.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -37,6 +38,7 @@ import { registerDashboard } from './dashboard.ts';
 import { registerSubscriptions } from './subscriptions.ts';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { MAX_PAGE_SIZE } from '../modules/users/users-service.ts';
+import { registerCharts } from './charts.ts';
 
 export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
 
@@ -135,6 +137,7 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
 
   const auth = createGraphqlAuth({ db: services.db, auth: services.auth, logger: services.logger, metrics });
   const context = async (request: FastifyRequest) => createContext(services, auth.principalOf(request));
+  registerCharts(app, { services, apollo, onRequest: auth.onRequest, principalOf: auth.principalOf });
   app.route({
     url: '/graphql',
     method: ['GET', 'POST'],

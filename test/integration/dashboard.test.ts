@@ -93,6 +93,18 @@ before(async () => {
   await importUsersOk(server, users);
   await ingestEventsOk(server, events);
   await trainAndWait({ kMin: 2, kMax: 6, seed: 3, compare: true });
+  await gqlOk(`mutation { createAudience(input: { name: "Active, not F", rule: { all: [
+    { condition: { field: "sessionsCount", op: GTE, value: 1 } } { not: { condition: { field: "gender", op: EQ, value: "F" } } } ] } }) { id } }`);
+  await gqlOk(`mutation { createAudience(input: { name: "Big spenders", rule: { condition: { field: "totalSpent", op: GT, value: 200 } } }) { id } }`);
+  // a daily report, for the health view
+  const { runSchedule } = await gqlOk<{ runSchedule: { id: string } }>(`mutation { runSchedule(name: DAILY) { id } }`);
+  for (;;) {
+    const { scheduledRuns } = await gqlOk<{ scheduledRuns: { id: string; status: string; error: string | null }[] }>(`{ scheduledRuns(schedule: DAILY) { id status error } }`);
+    const run = scheduledRuns.find((r) => r.id === runSchedule.id);
+    if (run?.status === 'FAILED') assert.fail(`daily run failed: ${run.error}`);
+    if (run?.status === 'SUCCEEDED') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   browser = await launchChromium();
 });
 
@@ -210,9 +222,84 @@ describe('the dashboard in a browser', () => {
       await openTab(w.page, 'quality');
       assert.deepEqual(seriesData(await chartOption(w.page, 'activity-levels'), 0), qualityReport.distributions.activityLevels.map((l) => l.users));
       assert.deepEqual(seriesData(await chartOption(w.page, 'user-types'), 0), qualityReport.distributions.userTypes.map((l) => l.users));
+      const { featureHistograms } = await gqlOk<{ featureHistograms: { feature: string; buckets: { users: number }[] }[] }>(`{ featureHistograms { feature buckets { users } } }`);
+      assert.ok(featureHistograms.length > 0);
+      for (const h of featureHistograms) {
+        assert.deepEqual(seriesData(await chartOption(w.page, `histogram-${h.feature}`), 0), h.buckets.map((b) => b.users), h.feature);
+      }
       const drift = await chartOption(w.page, 'drift');
       assert.deepEqual(seriesData(drift, 0), qualityReport.drift.segments.map((s) => s.trainingShare));
       assert.deepEqual(seriesData(drift, 1).map(valueOf), qualityReport.drift.segments.map((s) => s.liveShare));
+      assert.deepEqual(w.problems, []);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('shows what each segment\'s users write: review count, sentiment, topic shares as bars, examples', async () => {
+    const { activeModel: m } = await gqlOk<{ activeModel: { segments: { index: number; text: { reviews: number; sentiment: number | null; topics: { share: number }[]; examples: string[] } | null }[] } }>(
+      `{ activeModel { segments { index text { reviews sentiment topics { share } examples } } } }`);
+    assert.ok(m.segments.some((s) => s.text && s.text.reviews > 0), 'the demo users wrote reviews');
+    const w = await connected(server.services.env.PORTRAIT_ADMIN_KEY ?? '');
+    try {
+      await openTab(w.page, 'segments');
+      for (const s of m.segments) {
+        if (!s.text) continue;
+        assert.equal(await w.page.getAttribute(`[data-segment-text="${s.index}"] .review-facts`, 'data-reviews'), String(s.text.reviews));
+        if (s.text.topics.length) {
+          const bars = await chartOption(w.page, `topics-${s.index}`);
+          assert.deepEqual(seriesData(bars, 0), s.text.topics.map((t) => t.share).reverse());
+        }
+        assert.deepEqual(await w.page.locator(`[data-segment-text="${s.index}"] ul.examples li`).allTextContents(), s.text.examples);
+      }
+      assert.deepEqual(w.problems, []);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('lists the audiences with their rules, pages the chosen one\'s members and downloads them as CSV', async () => {
+    const { audiences } = await gqlOk<{ audiences: { id: string; name: string; size: number; users: { edges: { node: { id: string } }[] } }[] }>(
+      `{ audiences { id name size users(first: 500) { edges { node { id } } } } }`);
+    const w = await connected(server.services.env.PORTRAIT_ADMIN_KEY ?? '');
+    try {
+      await openTab(w.page, 'audiences');
+      const rows = w.page.locator('[data-table="audiences"] tbody tr');
+      assert.equal(await rows.count(), audiences.length);
+      assert.deepEqual(await w.page.locator('[data-table="audiences"] tbody tr td:nth-child(1)').allTextContents(), audiences.map((a) => a.name));
+      assert.deepEqual(await w.page.locator('[data-table="audiences"] tbody tr td:nth-child(2)').allTextContents(), audiences.map((a) => a.size.toLocaleString('en-GB')));
+      assert.equal(await w.page.textContent('[data-table="audiences"] tbody tr:first-child code.rule'), 'sessionsCount ≥ 1 AND NOT (gender = "F")');
+      const second = audiences[1]!;
+      await w.page.click(`[data-audience="${second.id}"]`);
+      await w.page.waitForSelector(`[data-audience="${second.id}"][disabled]`);
+      await w.page.waitForSelector('[data-table="audience-users"]', { timeout: 20_000 });
+      assert.deepEqual(await w.page.locator('[data-table="audience-users"] tbody tr td:first-child').allTextContents(), second.users.edges.slice(0, 50).map((e) => e.node.id));
+      const [download] = await Promise.all([w.page.waitForEvent('download'), w.page.click('#audience-users-csv')]);
+      const lines = (await readFile((await download.path())!, 'utf8')).replace(/^\ufeff/, '').trimEnd().split('\r\n');
+      assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), second.users.edges.map((e) => e.node.id));
+      assert.equal(lines.length - 1, second.size);
+      assert.deepEqual(w.problems, []);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('shows system health and the daily reports from the monitoring API', async () => {
+    const w = await connected(server.services.env.PORTRAIT_ADMIN_KEY ?? '');
+    try {
+      await openTab(w.page, 'health');
+      const { systemHealth, dailyReports } = await gqlOk<{ systemHealth: { status: string; issues: { code: string }[] }; dailyReports: { date: string; rating: string; health: { errorRate: number; clusterDiversity: number | null } }[] }>(
+        `{ systemHealth(windowMinutes: 60) { status issues { code } } dailyReports(first: 14) { date rating health { errorRate clusterDiversity } } }`);
+      assert.ok(['HEALTHY', 'WARNING', 'CRITICAL'].includes(await w.page.getAttribute('#health-status', 'data-status') ?? ''));
+      if (systemHealth.issues.length) {
+        assert.deepEqual(await w.page.locator('[data-table="health-issues"] tbody tr td:first-child').allTextContents(), systemHealth.issues.map((i) => i.code));
+      }
+      assert.equal(dailyReports.length, 1);
+      assert.deepEqual(await w.page.locator('[data-table="daily-reports"] tbody tr td:nth-child(2)').allTextContents(), dailyReports.map((r) => r.rating));
+      const chart = await chartOption(w.page, 'daily-reports');
+      assert.deepEqual(chart.xAxis?.[0]?.data, dailyReports.map((r) => r.date).reverse());
+      assert.deepEqual(seriesData(chart, 0), dailyReports.map((r) => r.health.errorRate).reverse());
+      assert.deepEqual(seriesData(chart, 1), dailyReports.map((r) => r.health.clusterDiversity).reverse());
       assert.deepEqual(w.problems, []);
     } finally {
       await w.close();
@@ -274,6 +361,11 @@ describe('the dashboard in a browser', () => {
       assert.equal(await w.page.locator('[data-table="explanation"] tbody tr').count(), why.features.length);
       assert.match(await w.page.textContent('.view[data-view="person"]') ?? '', new RegExp(`Why ${why.segment.nameEn.replace(/[()]/g, '.')} rather than ${why.runnerUp.nameEn.replace(/[()]/g, '.')}`));
       assert.equal(await w.page.inputValue('#person-id'), id);
+      const { user: mine } = await gqlOk<{ user: { audiences: { id: string }[]; segmentHistory: { segment: { nameEn: string } }[] } }>(
+        `query($id: ID!) { user(id: $id) { audiences { id } segmentHistory(first: 20) { segment { nameEn: name } } } }`, { id });
+      assert.deepEqual(await w.page.locator('[data-list="person-audiences"] li').evaluateAll((items) => items.map((i) => i.getAttribute('data-audience-id'))), mine.audiences.map((a) => a.id));
+      assert.ok(mine.segmentHistory.length >= 1);
+      assert.deepEqual(await w.page.locator('[data-table="segment-history"] tbody tr td:first-child').allTextContents(), mine.segmentHistory.map((h) => h.segment.nameEn));
       // the person's events, newest first, 20 a page; "More" appends the next page
       const EVENTS = `query($id: ID!) { user(id: $id) { events(first: 40) { edges { node { eventId } } } } }`;
       const { user: withEvents } = await gqlOk<{ user: { events: { edges: { node: { eventId: string } }[] } } }>(EVENTS, { id });
@@ -303,6 +395,7 @@ describe('the dashboard in a browser', () => {
       await openTab(w.page, 'models');
       assert.equal(await w.page.locator('[data-table="models"] tbody tr').count(), 1);
       await w.page.fill('#retrain-form input[name="k"]', '3');
+      await w.page.check('#retrain-form input[name="featureGroups"][value="BEHAVIOUR"]');
       await w.page.click('#retrain-form button[type="submit"]');
       await w.page.waitForSelector('#retrain-progress-text[data-status="SUCCEEDED"]', { timeout: 60_000 });
       assert.equal(await w.page.evaluate('document.getElementById("retrain-progress").value'), 1);
@@ -316,6 +409,18 @@ describe('the dashboard in a browser', () => {
       // the two models side by side: one bar series per model, their segment sizes
       const sizes = await chartOption(w.page, 'compare-sizes');
       assert.deepEqual(seriesData(sizes, 0).slice(0, 3), after.segments.map((s) => s.size));
+      const { featureCatalog, model: trained } = await gqlOk<{ featureCatalog: { name: string; group: string }[]; model: { features: string[] } }>(
+        `query($id: ID!) { featureCatalog { name group } model(id: $id) { features } }`, { id: after.id });
+      assert.deepEqual(trained.features, featureCatalog.filter((f) => f.group === 'BEHAVIOUR').map((f) => f.name), 'trained on the group ticked');
+      // how users moved from the new model (rows) to the previous one (columns), as the API counts them
+      const { compareModels: cmp } = await gqlOk<{ compareModels: { users: number; movement: { from: { index: number }; to: { index: number }; users: number }[] } }>(
+        `query($a: ID!, $b: ID!) { compareModels(a: $a, b: $b) { users movement { from { index } to { index } users } } }`, { a: after.id, b: before.id });
+      const heat = await chartOption(w.page, 'compare-movement');
+      const cells = seriesData(heat, 0).map((d) => d as [number, number, number]);
+      assert.equal(cells.length, after.k * before.k);
+      assert.equal(cells.reduce((n, c) => n + c[2], 0), cmp.users, 'the matrix sums to the users both models place');
+      for (const m of cmp.movement) assert.ok(cells.some((c) => c[1] === m.from.index && c[0] === m.to.index && c[2] === m.users), JSON.stringify(m));
+      assert.equal(await w.page.getAttribute('#movement-note', 'data-users'), String(cmp.users));
 
       // activate the previous model again (ADMIN)
       await w.page.click(`[data-activate="${before.id}"]`);

@@ -26,6 +26,16 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+  await server.gql(`mutation { createAudience(input: { name: "Big spenders", rule: { all: [
+    { condition: { field: "totalSpent", op: GT, value: 300 } } { not: { condition: { field: "gender", op: EQ, value: "F" } } } ] } }) { id } }`);
+  const daily = await server.gql<{ runSchedule: { id: string } }>(`mutation { runSchedule(name: DAILY) { id } }`);
+  for (;;) {
+    const runs = await server.gql<{ scheduledRuns: { id: string; status: string }[] }>(`{ scheduledRuns(schedule: DAILY) { id status } }`);
+    const status = runs.data!.scheduledRuns.find((r) => r.id === daily.data!.runSchedule.id)?.status;
+    if (status === 'SUCCEEDED') break;
+    if (status === 'FAILED') throw new Error('daily run failed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   const origin = new URL(server.url).origin;
   const w = await openWatchedPage(browser, origin);
   await w.page.setViewportSize({ width: 1400, height: 900 });
@@ -33,7 +43,7 @@ try {
   await w.page.getByLabel('API key').fill(TEST_ADMIN_KEY);
   await w.page.click('#key-form button[type="submit"]');
   await w.page.waitForSelector('body[data-state="ready"]');
-  for (const [view, lang] of [['model', 'en'], ['segments', 'zh'], ['priority', 'en'], ['quality', 'en'], ['models', 'en'], ['users', 'en']] as const) {
+  for (const [view, lang] of [['model', 'en'], ['segments', 'zh'], ['priority', 'en'], ['quality', 'en'], ['models', 'en'], ['users', 'en'], ['audiences', 'en'], ['health', 'zh']] as const) {
     await w.page.click(`[data-lang="${lang}"]`);
     await w.page.click(`#tabs button[data-view="${view}"]`);
     await w.page.waitForSelector(`.view[data-view="${view}"]`);

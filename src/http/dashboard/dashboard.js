@@ -8,12 +8,10 @@
 'use strict';
 (function () {
   var config = JSON.parse(document.getElementById('dashboard-config').textContent);
-  var I18N = window.PortraitI18n;
+  var C = window.PortraitCharts;
   var KEY_STORAGE = 'portrait.dashboard.apiKey';
   var LANG_STORAGE = 'portrait.dashboard.lang';
   var GRAPHQL_URL = new URL('graphql', window.location.href).toString();
-  var PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc', '#2f4554', '#61a0a8', '#d48265'];
-  var PRIORITY_COLOURS = { RETAIN_AND_GROW: '#3ba272', LIFT_ACTIVITY: '#fac858', LIFT_VALUE: '#73c0de', NURTURE: '#ee6666' };
   var USERS_PAGE = 50;
   var CSV_PAGE = 500;
 
@@ -25,36 +23,22 @@
     cache: {},
     charts: [],
     users: { segmentId: null, cursors: [null], page: 0 },
+    audience: { id: null, cursors: [null], page: 0 },
     job: null,
     personId: null,
   };
 
   // --- words -------------------------------------------------------------------------------------------------------
 
-  function t(key, params) {
-    var words = I18N[state.lang];
-    var text = words[key] !== undefined ? words[key] : I18N.en[key] !== undefined ? I18N.en[key] : key;
-    if (!params) return text;
-    return String(text).replace(/\{(\w+)\}/g, function (_, name) {
-      return params[name] === undefined || params[name] === null ? '' : String(params[name]);
-    });
-  }
-  function tIn(group, code) {
-    if (code === null || code === undefined) return '–';
-    var words = I18N[state.lang][group] || {};
-    return words[code] || I18N.en[group][code] || code;
-  }
-  var featureName = function (f) { return tIn('featureName', f); };
-  var segmentName = function (s) { return state.lang === 'zh' ? s.nameZh : s.nameEn; };
-  var strategyOf = function (s) { return state.lang === 'zh' ? s.strategyZh : s.strategyEn; };
-  function num(value, digits) {
-    if (value === null || value === undefined || !isFinite(value)) return '–';
-    var places = digits === undefined ? 3 : digits;
-    // a value that rounds to zero prints as 0, not "-0"
-    var v = Math.abs(Number(value)) < 0.5 * Math.pow(10, -places) ? 0 : Number(value);
-    return v.toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { maximumFractionDigits: places });
-  }
-  var pct = function (share) { return share === null || share === undefined ? '–' : num(share * 100, 1) + '%'; };
+  // the words of the current language (charts.cjs, shared with the server's charts)
+  var w = function () { return C.translator(state.lang); };
+  var t = function (key, params) { return w().t(key, params); };
+  var tIn = function (group, code) { return w().tIn(group, code); };
+  var featureName = function (f) { return w().featureName(f); };
+  var segmentName = function (s) { return w().segmentName(s); };
+  var strategyOf = function (s) { return w().strategyOf(s); };
+  var num = function (value, digits) { return w().num(value, digits); };
+  var pct = function (share) { return w().pct(share); };
 
   // --- DOM ---------------------------------------------------------------------------------------------------------
 
@@ -95,7 +79,7 @@
     box.style.height = (height || 320) + 'px';
     state.pendingCharts.push(function () {
       var instance = echarts.init(box, null, { renderer: 'canvas' });
-      instance.setOption(Object.assign({ animation: false, color: PALETTE, textStyle: { fontFamily: 'inherit' } }, option));
+      instance.setOption(C.withDefaults(option, 'inherit'));
       state.charts.push(instance);
     });
     return box;
@@ -120,18 +104,7 @@
     });
   }
 
-  var MODEL_QUERY = 'query DashboardModel { activeModel {' +
-    ' id version algorithm k features trainedOn createdAt warnings' +
-    ' metrics { silhouette calinskiHarabasz daviesBouldin inertia sampleSize noise }' +
-    ' kSelection { chosenK elbowK rule reason curve { k inertia silhouette } curveRows }' +
-    ' featureImportance { feature f p } stability { mean std sampleSize }' +
-    ' comparison { algorithm linkage clusters noise silhouette calinskiHarabasz daviesBouldin trainingMs error }' +
-    ' projection { explainedVariance points { x y segment } }' +
-    ' segments { id index size share nameEn: name(locale: EN) nameZh: name(locale: ZH)' +
-    '  labels { value frequency recency engagement ageGroup genderMix cityTierMix }' +
-    '  strategyEn: strategy(locale: EN) { priority traits insights actions goals }' +
-    '  strategyZh: strategy(locale: ZH) { priority traits insights actions goals }' +
-    '  stats { feature mean std populationMean ratio missing } relativeProfile { metric ratio } } } }';
+  var MODEL_QUERY = C.QUERIES.activeModel;
   var QUALITY_QUERY = 'query DashboardQuality { qualityReport(topTags: 15) { generatedAt' +
     ' coverage { users profiled share } completeness { feature users share } eventsPerUser { count mean p50 p90 }' +
     ' freshness { updatedLast24h }' +
@@ -139,11 +112,13 @@
     ' drift { threshold profiledUsers drifted unassignedUsers unassignedShare segments { segment { index } trainingShare liveUsers liveShare delta drifted } } } }';
   var MODELS_QUERY = 'query DashboardModels { models { id version algorithm k active trainedOn createdAt' +
     ' metrics { silhouette daviesBouldin } segments { index size share nameEn: name(locale: EN) nameZh: name(locale: ZH) } } }';
+  var USER_NODE = ' edges { node { id age gender cityTier profile { sessionsCount totalSpent purchaseFrequency avgOrderValue lastPurchaseDays' +
+    ' engagementScore recencyScore activityLevel userType interestTags } } }';
   var USERS_QUERY = 'query DashboardUsers($first: Int!, $after: String, $segmentId: ID) {' +
-    ' users(first: $first, after: $after, segmentId: $segmentId) { totalCount pageInfo { hasNextPage endCursor }' +
-    ' edges { node { id age gender cityTier profile { sessionsCount totalSpent purchaseFrequency avgOrderValue lastPurchaseDays' +
-    ' engagementScore recencyScore activityLevel userType interestTags } } } } }';
+    ' users(first: $first, after: $after, segmentId: $segmentId) { totalCount pageInfo { hasNextPage endCursor }' + USER_NODE + ' } }';
   var PERSON_QUERY = 'query DashboardPerson($id: ID!) { user(id: $id) { id age gender cityTier createdAt' +
+    ' audiences { id name size }' +
+    ' segmentHistory(first: 20) { enteredAt exitedAt segment { id index nameEn: name(locale: EN) nameZh: name(locale: ZH) model { version active } } }' +
     ' profile { sessionsCount avgSessionDuration pageViewsPerSession totalSpent purchaseFrequency lastPurchaseDays avgOrderValue' +
     '  engagementScore recencyScore activityLevel userType interestTags behaviourPreferences eventCount lastActiveAt' +
     '  labels { value frequency recency engagement ageGroup } rfm { code segment segmentNameEn: segmentName(locale: EN) segmentNameZh: segmentName(locale: ZH) } }' +
@@ -152,6 +127,14 @@
     '  features { feature value standardised populationMean segmentCentre runnerUpCentre contribution } } } }';
   var EVENTS_QUERY = 'query DashboardEvents($id: ID!, $after: String) { user(id: $id) { events(first: 20, after: $after) {' +
     ' edges { node { eventId type occurredAt itemId categories amount durationSeconds text } } pageInfo { hasNextPage endCursor } } } }';
+  var AUDIENCES_QUERY = 'query DashboardAudiences { audiences { id name rule size createdAt updatedAt } }';
+  var AUDIENCE_USERS_QUERY = 'query DashboardAudienceUsers($id: ID!, $first: Int!, $after: String) { audience(id: $id) {' +
+    ' users(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }' + USER_NODE + ' } } }';
+  var HEALTH_QUERY = 'query DashboardHealth { systemHealth(windowMinutes: 60) { status windowMinutes operations errorRate p95LatencyMs eventsPerSecond' +
+    ' profileLagMs { count p50 p90 max } queues { kind queued oldestAgeSeconds } clusterDiversity prediction { ok latencyMs } maxFeaturePsi' +
+    ' issues { code messageEn: message(locale: EN) messageZh: message(locale: ZH) value threshold } }' +
+    ' dailyReports(first: 14) { date rating recommendationsEn: recommendations(locale: EN) recommendationsZh: recommendations(locale: ZH) summary' +
+    ' health { status errorRate clusterDiversity operations } } }';
   var JOB_QUERY = 'query DashboardJob($id: ID!) { trainingJob(id: $id) { id status progress error model { id version } } }';
 
   /** Each query's answer is kept until the data changes (retrain, activation) or the key changes. */
@@ -183,17 +166,7 @@
 
     var ks = model.kSelection;
     root.appendChild(section(t('kSelection'), ks ? [
-      chart('k-selection', {
-        tooltip: { trigger: 'axis' },
-        legend: { data: [t('inertia'), t('silhouette')] },
-        xAxis: { type: 'category', name: 'k', data: ks.curve.map(function (p) { return String(p.k); }) },
-        yAxis: [{ type: 'value', name: t('inertia'), scale: true }, { type: 'value', name: t('silhouette'), scale: true }],
-        series: [
-          { name: t('inertia'), type: 'line', data: ks.curve.map(function (p) { return p.inertia; }),
-            markLine: { symbol: 'none', label: { formatter: t('chosenK', { k: ks.chosenK }) }, data: [{ xAxis: String(ks.chosenK) }] } },
-          { name: t('silhouette'), type: 'line', yAxisIndex: 1, data: ks.curve.map(function (p) { return p.silhouette; }) },
-        ],
-      }),
+      chart('k-selection', C.kSelection(model, w())),
       el('p', { class: 'reason', text: t('chosenK', { k: ks.chosenK }) + (ks.elbowK ? ' · ' + t('elbowK') + ' k = ' + ks.elbowK : '') + ' · ' + ks.reason }),
     ] : [el('p', { text: t('kNotChosen') })]));
 
@@ -227,43 +200,28 @@
 
     var ev = model.projection.explainedVariance;
     root.appendChild(section(t('projection'), [
-      chart('projection', projectionOption(model), 480),
+      chart('projection', C.projection(model, w()), 480),
       el('p', { class: 'note', text: t('explained', { a: num((ev[0] || 0) * 100, 1), b: num((ev[1] || 0) * 100, 1) }) }),
     ]));
   }
 
-  /** One scatter series per segment, and the segments' centres (the mean of their sampled points: PCA is linear). */
-  function projectionOption(model) {
-    var bySegment = model.segments.map(function () { return []; });
-    model.projection.points.forEach(function (p) {
-      if (bySegment[p.segment]) bySegment[p.segment].push([p.x, p.y]);
-    });
-    var centres = bySegment.map(function (points, index) {
-      if (!points.length) return null;
-      var sx = 0, sy = 0;
-      points.forEach(function (p) { sx += p[0]; sy += p[1]; });
-      return { value: [sx / points.length, sy / points.length], name: segmentName(model.segments[index]), itemStyle: { color: PALETTE[index % PALETTE.length] } };
-    }).filter(Boolean);
-    var series = model.segments.map(function (s, index) {
-      return { name: segmentName(s), type: 'scatter', large: true, symbolSize: 4, itemStyle: { opacity: 0.6, color: PALETTE[index % PALETTE.length] }, data: bySegment[index] };
-    });
-    series.push({ name: t('centres'), type: 'scatter', symbol: 'diamond', symbolSize: 18, itemStyle: { borderColor: '#000', borderWidth: 1.5 }, data: centres, z: 10 });
-    return {
-      tooltip: { trigger: 'item' },
-      legend: { type: 'scroll', top: 0 },
-      grid: { top: 40 },
-      xAxis: { type: 'value', name: 'PC1', scale: true },
-      yAxis: { type: 'value', name: 'PC2', scale: true },
-      series: series,
-    };
+  /** What the segment's users write (Segment.text): review count, mean sentiment, topic shares, examples. */
+  function segmentText(s) {
+    var text = s.text;
+    if (!text) return null;
+    return el('div', { class: 'segment-text', 'data-segment-text': s.index }, [
+      el('h3', { text: t('reviewsText') }),
+      el('p', { class: 'review-facts', 'data-reviews': text.reviews, text: t('reviewCount') + ': ' + num(text.reviews, 0) + ' · ' + t('sentiment') + ': ' + num(text.sentiment, 2) }),
+      text.reviews === 0 ? el('p', { class: 'note', text: t('noReviews') }) : null,
+      text.topics.length ? chart('topics-' + s.index, C.topics(text, w()), Math.max(140, 28 * text.topics.length + 50)) : null,
+      text.examples.length ? el('div', {}, [el('h4', { text: t('examples') }), el('ul', { class: 'examples' }, text.examples.map(function (e) { return el('li', { text: e }); }))]) : null,
+    ]);
   }
 
   function renderSegments(root, model) {
     if (!model) return root.appendChild(noModel());
     model.segments.forEach(function (s) {
       var strategy = strategyOf(s);
-      var rel = s.relativeProfile;
-      var max = Math.max(2, Math.ceil(Math.max.apply(null, rel.map(function (r) { return r.ratio || 0; }))));
       var labels = s.labels;
       var list = function (title, items) {
         return items.length ? el('div', {}, [el('h4', { text: title }), el('ul', {}, items.map(function (i) { return el('li', { text: i }); }))]) : null;
@@ -278,20 +236,13 @@
           return tIn('labelName', name) + ' ' + tIn('tier', labels[name]);
         }).join(' · ') }),
         el('div', { class: 'columns' }, [
-          chart('radar-' + s.index, {
-            tooltip: {},
-            legend: { bottom: 0, data: [segmentName(s), t('population')] },
-            radar: { indicator: rel.map(function (r) { return { name: featureName(r.metric), max: max }; }), radius: '62%' },
-            series: [{ type: 'radar', data: [
-              { name: segmentName(s), value: rel.map(function (r) { return r.ratio === null ? 0 : r.ratio; }), areaStyle: { opacity: 0.25 }, itemStyle: { color: PALETTE[s.index % PALETTE.length] } },
-              { name: t('population'), value: rel.map(function () { return 1; }), lineStyle: { type: 'dashed' }, itemStyle: { color: '#888' } },
-            ] }],
-          }, 340),
+          chart('radar-' + s.index, C.radar(s, w()), 340),
           el('div', { class: 'strategy' }, [
             el('h3', { text: t('strategy') }),
             list(t('traits'), strategy.traits), list(t('insights'), strategy.insights), list(t('actions'), strategy.actions), list(t('goals'), strategy.goals),
           ]),
         ]),
+        segmentText(s),
         el('details', {}, [
           el('summary', { text: t('stats') }),
           table([t('feature'), t('mean'), t('std'), t('populationMean'), t('ratio'), t('missing')], s.stats.map(function (st) {
@@ -302,62 +253,9 @@
     });
   }
 
-  /** Value (total spent against the population) and activity (the metrics behind the activity tiers) per segment. */
-  function matrixPoint(s) {
-    var rel = {};
-    s.relativeProfile.forEach(function (r) { rel[r.metric] = r.ratio; });
-    var activity = ['purchaseFrequency', 'recencyScore', 'engagementScore'].map(function (m) { return rel[m]; }).filter(function (v) { return v !== null && v !== undefined; });
-    return {
-      x: activity.length ? activity.reduce(function (a, b) { return a + b; }, 0) / activity.length : 0,
-      y: rel.totalSpent === null || rel.totalSpent === undefined ? 0 : rel.totalSpent,
-    };
-  }
-
-  /** Ratios are drawn on log axes (a segment spending 10x the average and one spending 0.1x sit equally far from 1); a
-   *  ratio of 0 (nobody in the segment bought) is drawn at the floor. */
-  var RATIO_FLOOR = 0.05;
   function renderPriority(root, model) {
     if (!model) return root.appendChild(noModel());
-    var points = model.segments.map(matrixPoint);
-    var plotted = function (v) { return Math.max(RATIO_FLOOR, v); };
-    var xs = points.map(function (p) { return plotted(p.x); });
-    var ys = points.map(function (p) { return plotted(p.y); });
-    var bounds = function (values) {
-      return [Math.min(0.5, Math.min.apply(null, values) / 1.5), Math.max(2, Math.max.apply(null, values) * 1.5)].map(function (b) { return Number(b.toPrecision(2)); });
-    };
-    var bx = bounds(xs), by = bounds(ys);
-    var quadrant = function (code, x0, y0, x1, y1) {
-      return [{ name: tIn('priorityName', code), xAxis: x0, yAxis: y0, itemStyle: { color: PRIORITY_COLOURS[code], opacity: 0.08 } }, { xAxis: x1, yAxis: y1 }];
-    };
-    root.appendChild(section(t('priorityMatrix'), [chart('priority-matrix', {
-      tooltip: { formatter: function (p) {
-        var v = p.data && p.data.value;
-        return v ? echarts.format.encodeHTML(p.data.name + ': ' + t('size') + ' ' + num(v[2], 0) + ' · x ' + num(v[3], 2) + ' · y ' + num(v[4], 2)) : '';
-      } },
-      grid: { left: 70, bottom: 60, right: 40 },
-      xAxis: { type: 'log', name: t('activityAxis'), nameLocation: 'middle', nameGap: 30, min: bx[0], max: bx[1] },
-      yAxis: { type: 'log', name: t('valueAxis'), nameLocation: 'middle', nameGap: 45, min: by[0], max: by[1] },
-      series: [{
-        type: 'scatter',
-        name: t('tab_priority'),
-        // value: [x drawn, y drawn, size, activity ratio, value ratio]
-        data: model.segments.map(function (s, i) {
-          var code = strategyOf(s).priority;
-          return {
-            name: segmentName(s),
-            value: [xs[i], ys[i], s.size, points[i].x, points[i].y],
-            symbolSize: 18 + 70 * Math.sqrt(s.share),
-            itemStyle: { color: PRIORITY_COLOURS[code] || PALETTE[i % PALETTE.length], opacity: 0.8, borderColor: '#333' },
-            label: { show: true, formatter: segmentName(s), position: 'right' },
-          };
-        }),
-        markLine: { symbol: 'none', silent: true, label: { show: false }, lineStyle: { type: 'dashed', color: '#888' }, data: [{ xAxis: 1 }, { yAxis: 1 }] },
-        markArea: { silent: true, label: { show: true, position: 'insideTop', color: '#555', fontWeight: 'bold' }, data: [
-          quadrant('RETAIN_AND_GROW', 1, 1, bx[1], by[1]), quadrant('LIFT_ACTIVITY', bx[0], 1, 1, by[1]),
-          quadrant('LIFT_VALUE', 1, by[0], bx[1], 1), quadrant('NURTURE', bx[0], by[0], 1, 1),
-        ] },
-      }],
-    }, 560)]));
+    root.appendChild(section(t('priorityMatrix'), [chart('priority-matrix', C.priority(model, w()), 560)]));
   }
 
   function barChart(name, categories, values, opts) {
@@ -391,6 +289,15 @@
         barChart('completeness', report.completeness.map(function (c) { return featureName(c.feature); }).reverse(), report.completeness.map(function (c) { return c.share; }).reverse(), { horizontal: true, left: 150, series: t('share'), height: 320 }),
       ]),
     ]));
+    var histograms = report.histograms || [];
+    if (histograms.length) {
+      root.appendChild(section(t('histograms'), [el('div', { class: 'grid' }, histograms.map(function (h) {
+        return el('div', {}, [
+          chart('histogram-' + h.feature, C.histogram(h, w()), 240),
+          el('p', { class: 'note', text: t('missingNote', { users: num(h.users, 0), missing: num(h.missing, 0) }) }),
+        ]);
+      }))]));
+    }
     var drift = report.drift;
     if (!drift || !model) {
       root.appendChild(section(t('drift'), [el('p', { text: t('driftNone') })]));
@@ -420,7 +327,15 @@
 
   var isAdmin = function () { return state.viewer && state.viewer.role === 'ADMIN'; };
 
-  function renderModels(root, models) {
+  /** The two models compared: the ones chosen, else the newest two; null with fewer than two models. */
+  function comparedPair(models) {
+    if (models.length < 2) return null;
+    var known = function (id) { return models.some(function (m) { return m.id === id; }); };
+    if (!state.compare || !known(state.compare[0]) || !known(state.compare[1])) state.compare = [models[0].id, models[1].id];
+    return state.compare;
+  }
+
+  function renderModels(root, models, comparison) {
     var rows = models.map(function (m) {
       var action = m.active ? el('strong', { text: t('active') }) : isAdmin()
         ? el('button', { type: 'button', 'data-activate': m.id, onclick: function (event) { activate(m.id, event.target); }, text: t('activate') })
@@ -436,7 +351,7 @@
       var options = function (selected) {
         return models.map(function (m) { return el('option', { value: m.id, selected: m.id === selected, text: 'v' + m.version + ' · ' + m.algorithm + ' · k=' + m.k }); });
       };
-      var compare = state.compare || [models[0].id, models[1].id];
+      var compare = comparedPair(models);
       var left = el('select', { id: 'compare-left' }, options(compare[0]));
       var right = el('select', { id: 'compare-right' }, options(compare[1]));
       var redraw = function () { state.compare = [left.value, right.value]; show('models'); };
@@ -465,6 +380,11 @@
         table(['', t('algorithm'), 'k', t('silhouette'), t('daviesBouldin'), t('users')], pair.map(function (m) {
           return ['v' + m.version, m.algorithm, num(m.k, 0), num(m.metrics.silhouette), num(m.metrics.daviesBouldin), num(m.trainedOn, 0)];
         })),
+        comparison ? el('h3', { text: t('movementTitle') }) : null,
+        comparison ? el('p', { class: 'note', id: 'movement-note', 'data-users': comparison.users, text: t('movementNote', {
+          users: num(comparison.users, 0), onlyA: num(comparison.onlyA, 0), onlyB: num(comparison.onlyB, 0), a: comparison.a.version, b: comparison.b.version,
+        }) }) : null,
+        comparison ? chart('compare-movement', C.movement(comparison, w()), Math.max(300, 40 * comparison.a.segments.length + 170)) : null,
       ]));
     }
     if (isAdmin()) root.appendChild(retrainForm());
@@ -479,11 +399,15 @@
     var seed = el('input', { name: 'seed', type: 'number', value: 42 });
     var compare = el('input', { name: 'compare', type: 'checkbox' });
     var activateBox = el('input', { name: 'activate', type: 'checkbox', checked: true });
+    var groups = ['BEHAVIOUR', 'RFM', 'DEMOGRAPHIC', 'TEXT'].map(function (g) { return el('input', { name: 'featureGroups', type: 'checkbox', value: g }); });
+    var groupBox = el('fieldset', { class: 'groups' }, [el('legend', { text: t('featureGroups') })].concat(groups.map(function (box) {
+      return el('label', { class: 'inline' }, [box, tIn('featureGroup', box.value)]);
+    })));
     var progress = el('progress', { id: 'retrain-progress', max: 1, value: 0 });
     var progressText = el('span', { id: 'retrain-progress-text' });
     var form = el('form', { id: 'retrain-form', class: 'retrain' }, [
       field(t('algorithm'), algorithm), field(t('kFixed'), k), field(t('kMin'), kMin), field(t('kMax'), kMax), field(t('seed'), seed),
-      field(t('compareAlgorithms'), compare), field(t('activateWhenDone'), activateBox),
+      field(t('compareAlgorithms'), compare), field(t('activateWhenDone'), activateBox), groupBox,
       el('button', { type: 'submit', text: t('retrainStart') }),
       el('div', { class: 'progress' }, [progress, progressText]),
     ]);
@@ -492,6 +416,8 @@
       event.preventDefault();
       var input = { algorithm: algorithm.value, kMin: intOrNull(kMin), kMax: intOrNull(kMax), seed: intOrNull(seed), compare: compare.checked, activate: activateBox.checked };
       if (intOrNull(k) !== null) input.k = intOrNull(k);
+      var chosen = groups.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
+      if (chosen.length) input.featureGroups = chosen;
       Object.keys(input).forEach(function (name) { if (input[name] === null) delete input[name]; });
       gql('mutation DashboardRetrain($input: TrainInput) { retrain(input: $input) { id status progress } }', { input: input })
         .then(function (d) { followJob(d.retrain, progress, progressText); })
@@ -534,6 +460,35 @@
       .catch(function (error) { setStatus(error.message, true); button.disabled = false; button.textContent = t('activate'); });
   }
 
+  /**
+   * A paged table of users (50 a page, keyset) and its CSV download, for a segment or an audience. `fetchPage(first,
+   * after)` answers a UserConnection; `paging` ({ cursors, page }) survives redraws; `name` prefixes the element ids
+   * (`<name>-prev`, `<name>-next`, `<name>-csv`) and names the table (data-table).
+   */
+  function usersPanel(name, paging, fetchPage, csvName, redraw) {
+    var body = el('div', { id: name + '-page', text: t('loading') });
+    var csv = el('button', { type: 'button', id: name + '-csv', text: t('downloadCsv'), onclick: function () { downloadCsv(fetchPage, csvName, csv); } });
+    fetchPage(USERS_PAGE, paging.cursors[paging.page]).then(function (conn) {
+      body.textContent = '';
+      var from = paging.page * USERS_PAGE;
+      var prev = el('button', { type: 'button', id: name + '-prev', disabled: paging.page === 0, text: t('previous'), onclick: function () { paging.page -= 1; redraw(); } });
+      var next = el('button', { type: 'button', id: name + '-next', disabled: !conn.pageInfo.hasNextPage, text: t('next'), onclick: function () {
+        paging.cursors[paging.page + 1] = conn.pageInfo.endCursor;
+        paging.page += 1;
+        redraw();
+      } });
+      body.appendChild(table(USER_COLUMNS.map(function (c) { return c.label(); }), conn.edges.map(function (e) {
+        return USER_COLUMNS.map(function (c) {
+          var v = c.value(e.node);
+          if (c.key === 'id') return el('a', { href: '#', class: 'person-link', text: v, onclick: function (event) { event.preventDefault(); state.personId = v; show('person'); } });
+          return typeof v === 'number' ? num(v) : v === null || v === undefined ? '–' : String(v);
+        });
+      }), { 'data-table': name }));
+      body.appendChild(el('div', { class: 'row' }, [prev, el('span', { class: 'page', text: t('pageOf', { from: conn.totalCount ? from + 1 : 0, to: from + conn.edges.length, total: num(conn.totalCount, 0) }) }), next]));
+    }).catch(function (error) { body.textContent = error.message; });
+    return { body: body, csv: csv };
+  }
+
   function renderUsers(root, model) {
     if (!model) return root.appendChild(noModel());
     var u = state.users;
@@ -544,28 +499,11 @@
       return el('option', { value: s.id, selected: s.id === u.segmentId, text: segmentName(s) + ' (' + num(s.size, 0) + ')' });
     }));
     select.addEventListener('change', function () { state.users = { segmentId: select.value, cursors: [null], page: 0 }; show('users'); });
-    var body = el('div', { id: 'users-page', text: t('loading') });
-    var csv = el('button', { type: 'button', id: 'users-csv', text: t('downloadCsv'), onclick: function () { downloadCsv(model, u.segmentId, csv); } });
-    root.appendChild(section(t('users'), [el('div', { class: 'row' }, [el('label', { for: 'users-segment', text: t('segment') }), select, csv]), body]));
-    gql(USERS_QUERY, { first: USERS_PAGE, after: u.cursors[u.page], segmentId: u.segmentId }).then(function (d) {
-      var conn = d.users;
-      body.textContent = '';
-      var from = u.page * USERS_PAGE;
-      var prev = el('button', { type: 'button', id: 'users-prev', disabled: u.page === 0, text: t('previous'), onclick: function () { u.page -= 1; show('users'); } });
-      var next = el('button', { type: 'button', id: 'users-next', disabled: !conn.pageInfo.hasNextPage, text: t('next'), onclick: function () {
-        u.cursors[u.page + 1] = conn.pageInfo.endCursor;
-        u.page += 1;
-        show('users');
-      } });
-      body.appendChild(table(USER_COLUMNS.map(function (c) { return c.label(); }), conn.edges.map(function (e) {
-        return USER_COLUMNS.map(function (c) {
-          var v = c.value(e.node);
-          if (c.key === 'id') return el('a', { href: '#', class: 'person-link', text: v, onclick: function (event) { event.preventDefault(); state.personId = v; show('person'); } });
-          return typeof v === 'number' ? num(v) : v === null || v === undefined ? '–' : String(v);
-        });
-      }), { 'data-table': 'users' }));
-      body.appendChild(el('div', { class: 'row' }, [prev, el('span', { class: 'page', text: t('pageOf', { from: conn.totalCount ? from + 1 : 0, to: from + conn.edges.length, total: num(conn.totalCount, 0) }) }), next]));
-    }).catch(function (error) { body.textContent = error.message; });
+    var segment = model.segments.find(function (s) { return s.id === u.segmentId; });
+    var panel = usersPanel('users', u, function (first, after) {
+      return gql(USERS_QUERY, { first: first, after: after, segmentId: u.segmentId }).then(function (d) { return d.users; });
+    }, 'portrait-model-v' + model.version + '-segment-' + (segment ? segment.index : 'x') + '.csv', function () { show('users'); });
+    root.appendChild(section(t('users'), [el('div', { class: 'row' }, [el('label', { for: 'users-segment', text: t('segment') }), select, panel.csv]), panel.body]));
   }
 
   var USER_COLUMNS = [
@@ -585,27 +523,105 @@
     return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
   }
 
-  /** Every user of the segment, page by page (500 at a time), as one CSV file. */
-  function downloadCsv(model, segmentId, button) {
+  /** Every user `fetchPage` lists, page by page (500 at a time), as one CSV file. */
+  function downloadCsv(fetchPage, fileName, button) {
     var lines = [USER_COLUMNS.map(function (c) { return c.key; }).join(',')];
     button.disabled = true;
     var page = function (after) {
-      return gql(USERS_QUERY, { first: CSV_PAGE, after: after, segmentId: segmentId }).then(function (d) {
-        d.users.edges.forEach(function (e) { lines.push(USER_COLUMNS.map(function (c) { return csvCell(c.value(e.node)); }).join(',')); });
-        return d.users.pageInfo.hasNextPage ? page(d.users.pageInfo.endCursor) : null;
+      return fetchPage(CSV_PAGE, after).then(function (conn) {
+        conn.edges.forEach(function (e) { lines.push(USER_COLUMNS.map(function (c) { return csvCell(c.value(e.node)); }).join(',')); });
+        return conn.pageInfo.hasNextPage ? page(conn.pageInfo.endCursor) : null;
       });
     };
     page(null).then(function () {
-      var segment = model.segments.find(function (s) { return s.id === segmentId; });
       var blob = new Blob(['\ufeff' + lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
       var url = URL.createObjectURL(blob);
-      var link = el('a', { href: url, download: 'portrait-model-v' + model.version + '-segment-' + (segment ? segment.index : 'x') + '.csv' });
+      var link = el('a', { href: url, download: fileName });
       document.body.appendChild(link);
       link.click();
       link.remove();
       setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
       setStatus(t('csvReady', { n: lines.length - 1 }));
     }).catch(function (error) { setStatus(error.message, true); }).then(function () { button.disabled = false; });
+  }
+
+  var RULE_OPS = { EQ: '=', NEQ: '≠', GT: '>', GTE: '≥', LT: '<', LTE: '≤', IN: '∈', NOT_IN: '∉', CONTAINS: '∋' };
+  /** An audience rule as one line: all → AND, any → OR, not → NOT, a condition as "field op value". */
+  function ruleText(rule, nested) {
+    var wrap = function (text) { return nested ? '(' + text + ')' : text; };
+    if (rule.all) return wrap(rule.all.map(function (r) { return ruleText(r, true); }).join(' AND '));
+    if (rule.any) return wrap(rule.any.map(function (r) { return ruleText(r, true); }).join(' OR '));
+    if (rule.not) return 'NOT (' + ruleText(rule.not, false) + ')';
+    var c = rule.condition;
+    var field = featureName(c.field);
+    if (c.op === 'EXISTS') return field + (c.value === false ? ' missing' : ' exists');
+    var value = Array.isArray(c.value) ? '{' + c.value.join(', ') + '}' : typeof c.value === 'string' ? '"' + c.value + '"' : String(c.value);
+    return field + ' ' + (RULE_OPS[c.op] || c.op) + ' ' + value;
+  }
+
+  /** Audiences: each with its size and rule; the chosen one's members as a paged table with CSV download. */
+  function renderAudiences(root, audiences) {
+    if (!audiences.length) return root.appendChild(section(t('audiences'), [el('p', { class: 'empty', text: t('audienceNone') })]));
+    var a = state.audience;
+    if (!a.id || !audiences.some(function (x) { return x.id === a.id; })) state.audience = a = { id: audiences[0].id, cursors: [null], page: 0 };
+    var chosen = audiences.find(function (x) { return x.id === a.id; });
+    root.appendChild(section(t('audiences'), [table([t('audienceName'), t('size'), t('rule'), t('updated'), ''], audiences.map(function (x) {
+      return [x.name, num(x.size, 0), el('code', { class: 'rule', text: ruleText(x.rule) }), new Date(x.updatedAt).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB'),
+        el('button', { type: 'button', 'data-audience': x.id, disabled: x.id === a.id, text: t('members'), onclick: function () {
+          state.audience = { id: x.id, cursors: [null], page: 0 };
+          show('audiences');
+        } })];
+    }), { 'data-table': 'audiences' })]));
+    var panel = usersPanel('audience-users', a, function (first, after) {
+      return gql(AUDIENCE_USERS_QUERY, { id: a.id, first: first, after: after }).then(function (d) {
+        if (!d.audience) throw new Error(t('audienceNone'));
+        return d.audience.users;
+      });
+    }, 'portrait-audience-' + chosen.name.replace(/[^\w\u4e00-\u9fff-]+/g, '_') + '.csv', function () { show('audiences'); });
+    root.appendChild(section(t('members') + ' · ' + chosen.name, [el('div', { class: 'row' }, [panel.csv]), panel.body]));
+  }
+
+  /** The service's health now and the daily reports, as the monitoring API gives them. */
+  function renderHealth(root, data) {
+    var h = data.systemHealth;
+    var zh = state.lang === 'zh';
+    root.appendChild(section(t('health', { minutes: h.windowMinutes }), [
+      el('p', {}, [t('status') + ': ', el('strong', { id: 'health-status', class: 'status-' + h.status, 'data-status': h.status, text: h.status })]),
+      table([t('figure'), t('value')], [
+        [t('operations'), num(h.operations, 0)], [t('errorRate'), pct(h.errorRate)], [t('p95'), num(h.p95LatencyMs, 1)],
+        [t('eventsPerSecond'), num(h.eventsPerSecond, 2)], [t('profileLag'), num(h.profileLagMs.p50, 1) + ' / ' + num(h.profileLagMs.p90, 1)],
+        [t('clusterDiversity'), num(h.clusterDiversity)],
+        [t('prediction'), h.prediction ? (h.prediction.ok ? t('ok') : t('failed')) + ' · ' + num(h.prediction.latencyMs, 1) + ' ms' : '–'],
+        [t('maxFeaturePsi'), num(h.maxFeaturePsi)],
+      ], { 'data-table': 'health-figures' }),
+      el('h3', { text: t('issues') }),
+      h.issues.length ? table([t('code'), t('issues'), t('value'), t('threshold')], h.issues.map(function (i) {
+        return [i.code, zh ? i.messageZh : i.messageEn, num(i.value), num(i.threshold)];
+      }), { 'data-table': 'health-issues' }) : el('p', { class: 'note', text: t('noIssues') }),
+      el('h3', { text: t('queues') }),
+      table(['kind', t('queued'), t('oldestWait')], h.queues.map(function (q) { return [q.kind, num(q.queued, 0), num(q.oldestAgeSeconds, 1)]; }), { 'data-table': 'health-queues' }),
+    ]));
+    var reports = data.dailyReports;
+    if (!reports.length) return root.appendChild(section(t('dailyReports'), [el('p', { class: 'empty', text: t('noReports') })]));
+    var days = reports.slice().reverse();
+    root.appendChild(section(t('dailyReports'), [
+      chart('daily-reports', {
+        tooltip: { trigger: 'axis' },
+        legend: { data: [t('errorRate'), t('clusterDiversity')] },
+        xAxis: { type: 'category', data: days.map(function (r) { return r.date; }) },
+        yAxis: { type: 'value', min: 0 },
+        series: [
+          { name: t('errorRate'), type: 'line', data: days.map(function (r) { return r.health.errorRate; }) },
+          { name: t('clusterDiversity'), type: 'line', data: days.map(function (r) { return r.health.clusterDiversity; }) },
+        ],
+      }, 260),
+      table([t('date'), t('rating'), t('status'), t('errorRate'), t('clusterDiversity'), t('recommendations'), t('summary')], reports.map(function (r) {
+        var sum = r.summary || {};
+        return [r.date, r.rating, r.health.status, pct(r.health.errorRate), num(r.health.clusterDiversity),
+          el('ul', {}, (zh ? r.recommendationsZh : r.recommendationsEn).map(function (x) { return el('li', { text: x }); })),
+          ['events', 'profilesUpdated', 'users', 'modelVersion'].filter(function (k) { return sum[k] !== undefined && sum[k] !== null; }).map(function (k) { return k + ' ' + sum[k]; }).join(' · ')];
+      }), { 'data-table': 'daily-reports' }),
+    ]));
   }
 
   /** A person: their profile and why the model places them where it does (User.segmentExplanation). */
@@ -632,6 +648,15 @@
         return tIn('labelName', name) + ' ' + tIn('tier', labels[name]);
       }).join(' · ') }) : null,
       p.rfm ? el('p', { text: t('rfm') + ': ' + p.rfm.code + ' · ' + (state.lang === 'zh' ? p.rfm.segmentNameZh : p.rfm.segmentNameEn) }) : null,
+    ]));
+    root.appendChild(el('div', { class: 'grid' }, [
+      section(t('audiences'), [person.audiences.length
+        ? el('ul', { 'data-list': 'person-audiences' }, person.audiences.map(function (a) { return el('li', { 'data-audience-id': a.id, text: a.name + ' (' + num(a.size, 0) + ')' }); }))
+        : el('p', { class: 'note', text: t('noAudiences') })]),
+      section(t('segmentHistory'), [table([t('segment'), t('model'), t('entered'), t('exited')], person.segmentHistory.map(function (h) {
+        var when = function (d) { return new Date(d).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-GB'); };
+        return [segmentName(h.segment), 'v' + h.segment.model.version, when(h.enteredAt), h.exitedAt ? when(h.exitedAt) : t('stillThere')];
+      }), { 'data-table': 'segment-history' })]),
     ]));
     root.appendChild(recentEvents(person.id));
     var why = person.segmentExplanation;
@@ -691,10 +716,18 @@
     { id: 'segments', load: function () { return activeModel(); }, render: function (root, model) { renderSegments(root, model); } },
     { id: 'priority', load: function () { return activeModel(); }, render: function (root, model) { renderPriority(root, model); } },
     { id: 'quality', load: function () {
-      return Promise.all([cached('quality', QUALITY_QUERY), activeModel()]);
-    }, render: function (root, data) { renderQuality(root, data[0].qualityReport, data[1]); } },
-    { id: 'models', load: function () { return cached('models', MODELS_QUERY).then(function (d) { return d.models; }); }, render: function (root, models) { renderModels(root, models); } },
+      return Promise.all([cached('quality', QUALITY_QUERY), activeModel(), cached('histograms', C.QUERIES.histograms)]);
+    }, render: function (root, data) { renderQuality(root, Object.assign({ histograms: data[2].featureHistograms }, data[0].qualityReport), data[1]); } },
+    { id: 'models', load: function () {
+      return cached('models', MODELS_QUERY).then(function (d) {
+        var pair = comparedPair(d.models);
+        if (!pair) return { models: d.models, comparison: null };
+        return gql(C.QUERIES.compare, { a: pair[0], b: pair[1] }).then(function (c) { return { models: d.models, comparison: c.compareModels }; });
+      });
+    }, render: function (root, data) { renderModels(root, data.models, data.comparison); } },
     { id: 'users', load: function () { return activeModel(); }, render: function (root, model) { renderUsers(root, model); } },
+    { id: 'audiences', load: function () { return gql(AUDIENCES_QUERY).then(function (d) { return d.audiences; }); }, render: function (root, audiences) { renderAudiences(root, audiences); } },
+    { id: 'health', load: function () { return gql(HEALTH_QUERY); }, render: function (root, data) { renderHealth(root, data); } },
     { id: 'person', load: function () {
       return state.personId ? gql(PERSON_QUERY, { id: state.personId }).then(function (d) { return d.user; }) : Promise.resolve(null);
     }, render: function (root, person) { renderPerson(root, person); } },

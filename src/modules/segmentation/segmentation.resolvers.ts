@@ -12,6 +12,7 @@ import { activateModel, findActiveModel, listModels } from './model-store.ts';
 import { listJobs } from '../jobs/job-queue.ts';
 import { predictSegment, predictSegments } from './predict.ts';
 import { listTrainingMembers } from './training-members.ts';
+import { compareModels } from './compare-models.ts';
 import { catalogueNaming } from './naming/catalogue-namer.ts';
 import { segmentFacts } from './naming/apply-naming.ts';
 import { renameSegments } from './naming/rename-segments.ts';
@@ -35,6 +36,7 @@ export const segmentationResolvers: Resolvers = {
     predictSegments: (_, { users }, { services }) => predictSegments(services.db, services.activeModels, users),
     features: () => [...ALL_FEATURES],
     featureCatalog: () => FEATURE_CATALOG.map((f) => ({ ...f })),
+    compareModels: (_, { a, b }, { services }) => compareModels(services.db, a, b),
   },
   Mutation: {
     retrain: async (_, { input }, { services, principal }) => {
