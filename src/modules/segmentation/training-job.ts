@@ -24,6 +24,7 @@ import { trainParamsSchema } from './model-report.ts';
 import type { SegmentNamer } from './naming/namer.ts';
 import { segmentFacts, trainingTextSummaries, withNaming } from './naming/apply-naming.ts';
 import { fromPrisma } from '../../db/sql.ts';
+import { latestTextModelVersion, learnTextModel, type TextModelCache } from '../text/text-models.ts';
 
 export const RETRAIN_JOB = 'retrain';
 const MAX_K = 50;
@@ -76,6 +77,8 @@ interface TrainDeps {
   now: () => Date;
   /** names, describes and gives strategies to the segments (the catalogue, or a configured language model) */
   namer: SegmentNamer;
+  /** the newest text model, cached (the version learned here is looked for at once) */
+  textModels: Pick<TextModelCache, 'invalidate'>;
 }
 
 /** The job's progress while the namer runs (a language model may take seconds): 0.92 when it starts, 0.97 when done. */
@@ -91,6 +94,11 @@ export async function trainAndSave(
 ): Promise<SegmentationModel> {
   const { signal, progress } = ctx;
   const now = deps.now();
+  // The text model first (topics from a sample of the corpus, naive Bayes on the rated reviews): the model records the
+  // version, and its accuracy shows as Model.textModel. Without reviews the newest stored version (if any) stands.
+  const learned = await learnTextModel(deps.db, deps.logger, { source: 'retrain', jobId: job.id, trainSentiment: true, seed: payload.seed, signal });
+  deps.textModels.invalidate();
+  const textModelVersion = learned?.version ?? ((await latestTextModelVersion(fromPrisma(deps.db))) || null);
   // One pass over the profiles reads the training features and the columns the segment descriptions need.
   const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
   // RFM features are scored against the population as it is now (one extra pass, which also refreshes the stats).
@@ -134,11 +142,18 @@ export async function trainAndSave(
     activate,
     createdBy: job.createdBy,
     jobId: job.id,
+    textModelVersion,
     completeJob,
     now,
     config: deps.config,
   });
-  deps.logger.info({ modelId: model.id, version: model.version, k: model.k, namedBy: naming.namedBy, timings: trained.report.timingsMs }, 'model trained');
+  deps.logger.info(
+    {
+      modelId: model.id, version: model.version, k: model.k, namedBy: naming.namedBy, timings: trained.report.timingsMs,
+      textModel: learned && { version: learned.version, ratedReviews: learned.ratedReviews, heldOutAccuracy: learned.heldOutAccuracy, lexiconAccuracy: learned.lexiconAccuracy, sentimentBlended: learned.sentimentBlended },
+    },
+    'model trained',
+  );
   return model;
 }
 

@@ -1,0 +1,143 @@
+// The rescore job (RESCORE_TOPICS_JOB), queued with a text model version whose topic ids differ from the previous
+// version's: every review with text is scored again with that version's topics and each user's topic sums are rebuilt
+// from their reviews, so profiles.topic_sums names the version's topics.
+//
+// User by user, in pages of PAGE users, each page one transaction: the profiles are locked first (in user id order,
+// as ingest locks them), then the users' reviews are read, scored, written back with the version, and the sums
+// rebuilt from all of them. An ingest that writes one of these users' reviews either committed before the lock (its
+// review is read here) or waits for it and adds its own review's shares to the rebuilt sums: a user's sums stay the sum
+// of the shares stored on their reviews. A review written meanwhile by a process still holding the older version (it
+// looks for a newer one every PORTRAIT_TEXT_MODEL_REFRESH_MS) is found by the sweeps that follow the pass, after twice
+// that interval. A newer version supersedes the job (its own job does the work). Restarted, the job starts over and
+// skips users whose reviews are all scored by its version.
+import { z } from 'zod';
+import type { Db } from '../../db/client.ts';
+import { fromPrisma, type Sql } from '../../db/sql.ts';
+import type { Logger } from '../../logger.ts';
+import type { JobHandler } from '../jobs/job-runner.ts';
+import { lockForUpdate, writeFields } from '../profiles/profile-store.ts';
+import { TopicModel } from '../../text/topics.ts';
+import { topicsOfText } from './review-text.ts';
+import { latestTextModelVersion } from './text-models.ts';
+
+const PAGE = 500;
+const SWEEPS = 3;
+const SLICE_MS = 20;
+
+const Payload = z.object({ version: z.number().int().min(1) });
+
+interface RescoreDeps {
+  db: Db;
+  logger: Pick<Logger, 'info'>;
+  /** PORTRAIT_TEXT_MODEL_REFRESH_MS: how stale another process's text model can be */
+  refreshMs: number;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(t);
+      reject(signal.reason);
+    }
+    signal.addEventListener('abort', abort, { once: true });
+  });
+}
+
+/** Scores the users' reviews with the topics and rebuilds their sums, in one transaction. Returns the reviews scored. */
+async function rescoreUsers(db: Db, userIds: readonly string[], topics: TopicModel, version: number): Promise<number> {
+  return db.$transaction(
+    async (tx) => {
+      const sql = fromPrisma(tx);
+      const locked = await lockForUpdate(sql, userIds);
+      const reviews = await sql.query<{ eventId: string; userId: string; text: string; topicVersion: number | null }>(
+        `SELECT event_id AS "eventId", user_id AS "userId", text, topic_version AS "topicVersion" FROM events
+         WHERE user_id = ANY($1::text[]) AND type = 'REVIEW' AND text IS NOT NULL AND btrim(text) <> ''`,
+        [userIds],
+      );
+      // users whose reviews are all scored by this version already are left alone
+      const stale = new Set(reviews.filter((r) => r.topicVersion !== version).map((r) => r.userId));
+      if (stale.size === 0) return 0;
+      const sums = new Map<string, Record<string, number>>([...stale].map((u) => [u, {}]));
+      const rows: { e: string; k: Record<string, number> }[] = [];
+      let sliceStart = performance.now();
+      for (const r of reviews) {
+        if (!stale.has(r.userId)) continue;
+        const shares = topicsOfText(r.text, topics);
+        rows.push({ e: r.eventId, k: shares });
+        const sum = sums.get(r.userId)!;
+        for (const [id, share] of Object.entries(shares)) sum[id] = (sum[id] ?? 0) + share;
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await yieldToLoop();
+          sliceStart = performance.now();
+        }
+      }
+      await sql.query(
+        `UPDATE events e SET topics = x.k, topic_version = $2
+         FROM json_to_recordset($1::json) AS x(e text, k jsonb) WHERE e.event_id = x.e`,
+        [JSON.stringify(rows), version],
+      );
+      await writeFields(
+        sql,
+        ['topicSums'],
+        locked.filter((l) => stale.has(l.profile.userId)).map((l) => ({ userId: l.profile.userId, topicSums: sums.get(l.profile.userId)! })),
+      );
+      return rows.length;
+    },
+    { timeout: 120_000, maxWait: 30_000 },
+  );
+}
+
+async function superseded(sql: Sql, version: number): Promise<number | null> {
+  const latest = await latestTextModelVersion(sql);
+  return latest > version ? latest : null;
+}
+
+export function rescoreTopicsHandler(deps: RescoreDeps): JobHandler {
+  return async (ctx) => {
+    const { version } = Payload.parse(ctx.job.payload);
+    const sql = fromPrisma(deps.db);
+    const [row] = await sql.query<{ topics: unknown }>('SELECT topics FROM text_models WHERE version = $1', [version]);
+    if (!row) return { outcome: `text model version ${version} does not exist` };
+    const topics = TopicModel.fromJSON(row.topics);
+    const total = (await sql.query<{ total: number }>('SELECT count(*)::int AS total FROM profiles WHERE text_reviews > 0'))[0]?.total ?? 0;
+    let users = 0;
+    let reviews = 0;
+    let after = '';
+    for (;;) {
+      ctx.signal.throwIfAborted();
+      const newer = await superseded(sql, version);
+      if (newer !== null) return { outcome: `superseded by text model version ${newer}`, users, reviews };
+      const page = await sql.query<{ userId: string }>(
+        'SELECT user_id AS "userId" FROM profiles WHERE text_reviews > 0 AND user_id > $1 ORDER BY user_id LIMIT $2',
+        [after, PAGE],
+      );
+      if (page.length === 0) break;
+      reviews += await rescoreUsers(deps.db, page.map((p) => p.userId), topics, version);
+      users += page.length;
+      after = page.at(-1)!.userId;
+      await ctx.progress(total > 0 ? Math.min(0.9, (0.9 * users) / total) : 0.9);
+    }
+    // Reviews scored meanwhile by processes that still held an older version.
+    let late = 0;
+    for (let sweep = 0; sweep < SWEEPS; sweep++) {
+      await sleep(2 * deps.refreshMs, ctx.signal);
+      if ((await superseded(sql, version)) !== null) break;
+      const stale = await sql.query<{ userId: string }>(
+        `SELECT DISTINCT user_id AS "userId" FROM events
+         WHERE type = 'REVIEW' AND text IS NOT NULL AND btrim(text) <> '' AND topic_version IS DISTINCT FROM $1 ORDER BY 1`,
+        [version],
+      );
+      if (stale.length === 0) break;
+      for (let i = 0; i < stale.length; i += PAGE) late += await rescoreUsers(deps.db, stale.slice(i, i + PAGE).map((s) => s.userId), topics, version);
+    }
+    deps.logger.info({ version, users, reviews: reviews + late, late }, 'reviews re-scored with the new topics');
+    return { outcome: `re-scored ${reviews + late} reviews of ${users} users with text model version ${version}`, rows: reviews + late };
+  };
+}
