@@ -99,10 +99,16 @@ describe('versioned text model', () => {
 
   it('re-scores every review and rebuilds the users\' topic sums with the new topics (a durable job)', async () => {
     const db = server.database.db;
-    const rescore = await db.job.findFirst({ where: { kind: 'text:rescore-topics' } });
+    const rescore = await db.job.findFirst({ where: { kind: 'text:rescore-topics' }, orderBy: { createdAt: 'asc' } });
     assert.ok(rescore, 'the new corpus topic queued a rescore job');
     const done = await waitForJob(db, rescore.id);
     assert.equal(done.status, 'SUCCEEDED', done.error ?? '');
+    // then a sweep for reviews scored by a process that still held the older version (none here)
+    const sweep = await db.job.findFirst({ where: { kind: 'text:rescore-topics', dedupeKey: `text:rescore-topics@${learned.version}#1` } });
+    assert.ok(sweep, 'the pass queued a sweep');
+    const swept = await waitForJob(db, sweep.id);
+    assert.equal(swept.status, 'SUCCEEDED', swept.error ?? '');
+    assert.match(JSON.stringify(swept.result), /re-scored 0 late reviews/);
     const stale = await db.$queryRawUnsafe<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM events WHERE type = 'REVIEW' AND text IS NOT NULL AND topic_version IS DISTINCT FROM $1`,
       learned.version,

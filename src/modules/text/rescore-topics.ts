@@ -7,8 +7,9 @@
 // rebuilt from all of them. An ingest that writes one of these users' reviews either committed before the lock (its
 // review is read here) or waits for it and adds its own review's shares to the rebuilt sums: a user's sums stay the sum
 // of the shares stored on their reviews. A review written meanwhile by a process still holding the older version (it
-// looks for a newer one every PORTRAIT_TEXT_MODEL_REFRESH_MS) is found by the sweeps that follow the pass, after twice
-// that interval. A newer version supersedes the job (its own job does the work). Restarted, the job starts over and
+// looks for a newer one every PORTRAIT_TEXT_MODEL_REFRESH_MS) is found by a sweep queued to run twice that interval
+// after the pass (a job of its own, so the runner is not held while it waits; a sweep that finds some queues one more,
+// up to SWEEPS). A newer version supersedes the job (its own job does the work). Restarted, the job starts over and
 // skips users whose reviews are all scored by its version.
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
@@ -18,13 +19,14 @@ import type { JobHandler } from '../jobs/job-runner.ts';
 import { lockForUpdate, writeFields } from '../profiles/profile-store.ts';
 import { TopicModel } from '../../text/topics.ts';
 import { topicsOfText } from './review-text.ts';
-import { latestTextModelVersion } from './text-models.ts';
+import { latestTextModelVersion, RESCORE_TOPICS_JOB } from './text-models.ts';
 
 const PAGE = 500;
 const SWEEPS = 3;
 const SLICE_MS = 20;
 
-const Payload = z.object({ version: z.number().int().min(1) });
+/** `sweep` 0: the pass over every user; 1..SWEEPS: the late reviews' sweeps. */
+const Payload = z.object({ version: z.number().int().min(1), sweep: z.number().int().min(0).max(SWEEPS).default(0) });
 
 interface RescoreDeps {
   db: Db;
@@ -35,18 +37,15 @@ interface RescoreDeps {
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      signal.removeEventListener('abort', abort);
-      resolve();
-    }
-    function abort() {
-      clearTimeout(t);
-      reject(signal.reason);
-    }
-    signal.addEventListener('abort', abort, { once: true });
+/** Queues the next sweep for late reviews, to run once every process has had time to load the version. */
+async function queueSweep(deps: RescoreDeps, version: number, sweep: number): Promise<void> {
+  await deps.db.job.upsert({
+    where: { dedupeKey: `${RESCORE_TOPICS_JOB}@${version}#${sweep}` },
+    create: {
+      kind: RESCORE_TOPICS_JOB, payload: { version, sweep }, dedupeKey: `${RESCORE_TOPICS_JOB}@${version}#${sweep}`,
+      createdBy: 'text model', runAfter: new Date(Date.now() + 2 * deps.refreshMs),
+    },
+    update: {},
   });
 }
 
@@ -101,11 +100,29 @@ async function superseded(sql: Sql, version: number): Promise<number | null> {
 
 export function rescoreTopicsHandler(deps: RescoreDeps): JobHandler {
   return async (ctx) => {
-    const { version } = Payload.parse(ctx.job.payload);
+    const { version, sweep } = Payload.parse(ctx.job.payload);
     const sql = fromPrisma(deps.db);
     const [row] = await sql.query<{ topics: unknown }>('SELECT topics FROM text_models WHERE version = $1', [version]);
     if (!row) return { outcome: `text model version ${version} does not exist` };
+    const newer = await superseded(sql, version);
+    if (newer !== null) return { outcome: `superseded by text model version ${newer}` };
     const topics = TopicModel.fromJSON(row.topics);
+    if (sweep > 0) {
+      // reviews scored meanwhile by processes that still held an older version
+      const stale = await sql.query<{ userId: string }>(
+        `SELECT DISTINCT user_id AS "userId" FROM events
+         WHERE type = 'REVIEW' AND text IS NOT NULL AND btrim(text) <> '' AND topic_version IS DISTINCT FROM $1 ORDER BY 1`,
+        [version],
+      );
+      let late = 0;
+      for (let i = 0; i < stale.length; i += PAGE) {
+        ctx.signal.throwIfAborted();
+        late += await rescoreUsers(deps.db, stale.slice(i, i + PAGE).map((s) => s.userId), topics, version);
+      }
+      if (late > 0 && sweep < SWEEPS) await queueSweep(deps, version, sweep + 1);
+      deps.logger.info({ version, sweep, late }, 'late reviews re-scored with the new topics');
+      return { outcome: `sweep ${sweep}: re-scored ${late} late reviews of ${stale.length} users with text model version ${version}`, rows: late };
+    }
     const total = (await sql.query<{ total: number }>('SELECT count(*)::int AS total FROM profiles WHERE text_reviews > 0'))[0]?.total ?? 0;
     let users = 0;
     let reviews = 0;
@@ -122,22 +139,10 @@ export function rescoreTopicsHandler(deps: RescoreDeps): JobHandler {
       reviews += await rescoreUsers(deps.db, page.map((p) => p.userId), topics, version);
       users += page.length;
       after = page.at(-1)!.userId;
-      await ctx.progress(total > 0 ? Math.min(0.9, (0.9 * users) / total) : 0.9);
+      await ctx.progress(total > 0 ? (0.99 * users) / total : 0.99);
     }
-    // Reviews scored meanwhile by processes that still held an older version.
-    let late = 0;
-    for (let sweep = 0; sweep < SWEEPS; sweep++) {
-      await sleep(2 * deps.refreshMs, ctx.signal);
-      if ((await superseded(sql, version)) !== null) break;
-      const stale = await sql.query<{ userId: string }>(
-        `SELECT DISTINCT user_id AS "userId" FROM events
-         WHERE type = 'REVIEW' AND text IS NOT NULL AND btrim(text) <> '' AND topic_version IS DISTINCT FROM $1 ORDER BY 1`,
-        [version],
-      );
-      if (stale.length === 0) break;
-      for (let i = 0; i < stale.length; i += PAGE) late += await rescoreUsers(deps.db, stale.slice(i, i + PAGE).map((s) => s.userId), topics, version);
-    }
-    deps.logger.info({ version, users, reviews: reviews + late, late }, 'reviews re-scored with the new topics');
-    return { outcome: `re-scored ${reviews + late} reviews of ${users} users with text model version ${version}`, rows: reviews + late };
+    await queueSweep(deps, version, 1);
+    deps.logger.info({ version, users, reviews }, 'reviews re-scored with the new topics');
+    return { outcome: `re-scored ${reviews} reviews of ${users} users with text model version ${version}; a sweep for late ones follows`, rows: reviews };
   };
 }
