@@ -21,8 +21,8 @@
 // Topic ids and the per-user sums (profiles.topic_sums): a user's sums are always the sums of the shares stored on
 // their reviews (events.topics), whichever version scored each. The aspect topics keep their ids in every version, so
 // the TEXT features (topic<Aspect>) and the feature list of a trained model never change. When a new version's topic
-// ids differ from the previous version's (a corpus topic added or dropped), a durable job (rescore-topics.ts) scores
-// every review again with it and rebuilds each user's sums from them, user by user under the profile lock.
+// ids differ from the previous version's (a corpus topic added or dropped), a durable job
+// (src/modules/profiles/rescore-topics.ts) scores every review again with it and rebuilds each user's sums from them, user by user under the profile lock.
 import type { Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
 import { fromPrisma } from '../../db/sql.ts';
