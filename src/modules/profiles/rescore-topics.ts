@@ -12,7 +12,7 @@
 // up to SWEEPS). A newer version supersedes the job (its own job does the work). Restarted, the job starts over and
 // skips users whose reviews are all scored by its version.
 import { z } from 'zod';
-import type { Db } from '../../db/client.ts';
+import { forLongStatements, type Db } from '../../db/client.ts';
 import { fromPrisma, type Sql } from '../../db/sql.ts';
 import type { Logger } from '../../logger.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
@@ -51,7 +51,8 @@ async function queueSweep(deps: RescoreDeps, version: number, sweep: number): Pr
 
 /** Scores the users' reviews with the topics and rebuilds their sums, in one transaction. Returns the reviews scored. */
 async function rescoreUsers(db: Db, userIds: readonly string[], topics: TopicModel, version: number): Promise<number> {
-  return db.$transaction(
+  // a job: bound by the job statement timeout, not the request one
+  return forLongStatements(db).$transaction(
     async (tx) => {
       const sql = fromPrisma(tx);
       const locked = await lockForUpdate(sql, userIds);

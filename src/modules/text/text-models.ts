@@ -22,8 +22,9 @@
 // their reviews (events.topics), whichever version scored each. The aspect topics keep their ids in every version, so
 // the TEXT features (topic<Aspect>) and the feature list of a trained model never change. When a new version's topic
 // ids differ from the previous version's (a corpus topic added or dropped), a durable job
-// (src/modules/profiles/rescore-topics.ts) scores every review again with it and rebuilds each user's sums from them, user by user under the profile lock.
-import type { Db } from '../../db/client.ts';
+// (src/modules/profiles/rescore-topics.ts) scores every review again with it and rebuilds each user's sums from them,
+// user by user under the profile lock.
+import { forLongStatements, type Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
 import { fromPrisma } from '../../db/sql.ts';
 import type { Logger } from '../../logger.ts';
@@ -283,7 +284,9 @@ export function trainSentiment(rated: Sampled['rated'], seed: number): Sentiment
  * Learns a new text model version from the review corpus and stores it; null when there are no reviews with text (no
  * version is made: the current one stays). Queues the rescore job when the topic ids changed.
  */
-export async function learnTextModel(db: Db, logger: Pick<Logger, 'info'>, options: LearnOptions): Promise<LearnedTextModel | null> {
+export async function learnTextModel(requestDb: Db, logger: Pick<Logger, 'info'>, options: LearnOptions): Promise<LearnedTextModel | null> {
+  // a job: the sample's cursor and the version's insert are bound by the job statement timeout, not the request one
+  const db = forLongStatements(requestDb);
   const seed = options.seed ?? 1;
   const sample = await sampleCorpus(db, seed, options.signal);
   if (sample.read === 0) return null;
