@@ -94,11 +94,13 @@ export async function trainAndSave(
 ): Promise<SegmentationModel> {
   const { signal, progress } = ctx;
   const now = deps.now();
-  // The text model first (topics from a sample of the corpus, naive Bayes on the rated reviews): the model records the
-  // version, and its accuracy shows as Model.textModel. Without reviews the newest stored version (if any) stands.
-  const learned = await learnTextModel(deps.db, deps.logger, { source: 'retrain', jobId: job.id, trainSentiment: true, seed: payload.seed, signal });
-  deps.textModels.invalidate();
-  const textModelVersion = learned?.version ?? ((await latestTextModelVersion(fromPrisma(deps.db))) || null);
+  // The text model (topics from a sample of the corpus, naive Bayes on the rated reviews) is learned alongside the
+  // training (its reading is mostly the database's work, the clustering a worker thread's) and awaited before the model
+  // is written, which records its version (Model.textModel). Without reviews the newest stored version (if any) stands.
+  const learning = learnTextModel(deps.db, deps.logger, { source: 'retrain', jobId: job.id, trainSentiment: true, seed: payload.seed, signal }).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
   // One pass over the profiles reads the training features and the columns the segment descriptions need.
   const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
   // RFM features are scored against the population as it is now (one extra pass, which also refreshes the stats).
@@ -132,6 +134,11 @@ export async function trainAndSave(
     return n ? withNaming(d, n) : d;
   });
   await progress(NAMING_PROGRESS.done);
+  const textOutcome = await learning;
+  if ('error' in textOutcome) throw textOutcome.error;
+  const learned = textOutcome.value;
+  deps.textModels.invalidate();
+  const textModelVersion = learned?.version ?? ((await latestTextModelVersion(fromPrisma(deps.db))) || null);
   signal.throwIfAborted();
   const model = await saveModel(deps.db, trained, {
     userIds: loaded.userIds,
