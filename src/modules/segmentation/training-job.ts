@@ -2,7 +2,7 @@
 // the JobRunner in any process) reads the profiles, trains in a worker thread, describes and names the segments and
 // writes the model.
 import { z } from 'zod';
-import type { Db } from '../../db/client.ts';
+import { forLongStatements, type Db } from '../../db/client.ts';
 import type { Job, SegmentationModel } from '../../generated/prisma/client.ts';
 import type { TrainInput } from '../../generated/graphql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
@@ -124,7 +124,8 @@ export async function trainAndSave(
   signal.throwIfAborted();
   // Before the model is written, so it never exists unnamed; off the request path (this is a job).
   // what each group's users write (their reviews' sums and a few examples), so names and descriptions can say it
-  const text = await trainingTextSummaries(fromPrisma(deps.db), loaded.userIds, trained.labels);
+  // one statement over every trained user's text sums: a job's statement, bound by the job timeout
+  const text = await trainingTextSummaries(fromPrisma(forLongStatements(deps.db)), loaded.userIds, trained.labels);
   const facts = trained.segments.flatMap((s) =>
     described[s.index] ? [segmentFacts({ ...s, description: described[s.index]!, text: text.get(s.index) ?? null })] : [],
   );
