@@ -2,10 +2,18 @@
 // the retrain-time steps (naive Bayes, embedding, topics) cost on a generated corpus.
 //
 //   npm run bench text
-//   node --import tsx bench/text.bench.ts [--reviews 100000] [--seed 7] [--repeat 3]
+//   node --import tsx --expose-gc bench/text.bench.ts [--reviews 100000] [--seed 7] [--repeat 3] [--no-service]
+//        [--ingest 100000] [--concurrency 2] [--no-page-views]
 //
 // Reviews are generated (test/fixtures/text/generate-reviews.ts: Chinese 55%, English 35%, mixed 10%, 10% of ratings
 // contradicting the text). Timed steps run --repeat times; the best run is reported (the machine is shared).
+//
+// Then, through the service (unless --no-service): --ingest REVIEW events (generated reviews, 70% with a rating), one
+// per user, sent through GraphQL `ingestEvents` in batches of 1,000 to the real service in a child process (as
+// bench/ingest.bench.ts), against the same number of PAGE_VIEW events for as many other users on the same run and
+// database (page views first, then the tables emptied, then reviews); then a retrain with BEHAVIOUR and TEXT on the
+// review users, through the job system in this process (as bench/retrain.bench.ts): wall time, peak RSS, and the text
+// model it learned (topics, naive Bayes held-out accuracy).
 import { performance } from 'node:perf_hooks';
 import { analyseReview } from '../src/text/analyse-review.ts';
 import { HashedTfIdf } from '../src/text/embedding.ts';
@@ -15,12 +23,26 @@ import { cutClauses, tokenize } from '../src/text/tokens.ts';
 import { createRng, sampleIndices } from '../src/compute/random.ts';
 import { generateReviews } from '../test/fixtures/text/generate-reviews.ts';
 import { readFlags } from './support/args.ts';
-import { fmt, printTable } from './support/table.ts';
+import { fmt, heading, ms, percentile, printTable, ratio, target } from './support/table.ts';
+import { startBenchDatabase } from './support/database.ts';
+import { startServiceChild } from './support/service.ts';
+import { gqlBody, postGraphQL } from './support/gql.ts';
+import { runBench, seconds } from './support/lifecycle.ts';
+import { connect } from '../src/db/client.ts';
+import { loadEnv } from '../src/config/env.ts';
+import { loadPortraitConfig } from '../src/config/portrait-config.ts';
+import { createLogger } from '../src/logger.ts';
+import { createServices } from '../src/app/services.ts';
+import { requestRetrain } from '../src/modules/segmentation/training-job.ts';
 
 const flags = readFlags();
 const N = flags.number('reviews', 100_000);
 const SEED = flags.number('seed', 7);
 const REPEAT = flags.number('repeat', 3);
+const INGEST_N = flags.number('ingest', 100_000);
+const CONCURRENCY = flags.number('concurrency', 2);
+const BATCH = 1_000;
+const TARGET_RATIO = 0.5;
 
 function best<T>(fn: () => T): { ms: number; value: T } {
   let bestMs = Infinity;
@@ -108,3 +130,133 @@ console.log(
     `${fmt((vsPolarity / nTest) * 100)}% against the true polarity (train ${fmt(trainIdx.length)}, test ${fmt(nTest)})`,
 );
 console.log(`topics: ${topics.value.topics.map((t) => t.id).join(', ')}`);
+
+if (flags.has('no-service')) process.exit(0);
+
+const INGEST = `mutation Ingest($events: [EventInput!]!) { ingestEvents(events: $events) { accepted rejected { index code message } } }`;
+interface IngestData {
+  ingestEvents: { accepted: number; rejected: { index: number; code: string; message: string }[] };
+}
+
+/** Sends the bodies with CONCURRENCY requests in flight; events/s and per-batch latencies. */
+async function sendAll(url: string, bodies: readonly string[], events: number) {
+  let next = 0;
+  let accepted = 0;
+  const latencies: number[] = [];
+  const worker = async () => {
+    for (let i = next++; i < bodies.length; i = next++) {
+      const t = performance.now();
+      const r = await postGraphQL<IngestData>(url, bodies[i]!);
+      latencies.push(performance.now() - t);
+      if (r.ingestEvents.rejected.length) throw new Error(`batch ${i}: rejected ${JSON.stringify(r.ingestEvents.rejected.slice(0, 3))}`);
+      accepted += r.ingestEvents.accepted;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const wall = seconds(t0);
+  if (accepted !== events) throw new Error(`accepted ${accepted} of ${events} events`);
+  return { perS: events / wall, wall, latencies };
+}
+
+const chunk = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, (i + 1) * n));
+
+await runBench('text', 60 * 60_000, async (defer) => {
+  heading(`GraphQL ingest: ${fmt(INGEST_N)} REVIEW events with text processing vs ${fmt(INGEST_N)} PAGE_VIEW events`);
+  const db0 = await startBenchDatabase('text');
+  defer('database', () => db0.stop());
+  console.log(`database: ${db0.description}`);
+  const service = await startServiceChild({ databaseUrl: db0.url });
+  defer('service', () => service.stop());
+
+  const start = Date.parse('2026-11-01T00:00:00Z');
+  const occurred = (i: number) => new Date(start + i * 1_000).toISOString();
+  const generated = generateReviews(INGEST_N, SEED + 1);
+  const reviewRng = createRng(SEED + 2);
+  const reviewEvents = generated.map((r, i) => ({
+    eventId: `r${i}`, userId: `t${i}`, type: 'REVIEW', occurredAt: occurred(i), text: r.text,
+    ...(reviewRng.next() < 0.7 ? { rating: r.rating } : {}),
+  }));
+  const viewEvents = Array.from({ length: INGEST_N }, (_, i) => ({
+    eventId: `v${i}`, userId: `p${i}`, type: 'PAGE_VIEW', occurredAt: occurred(i), itemId: `item${i % 500}`, durationSeconds: 30,
+  }));
+  const bodiesOf = (events: readonly object[]) => chunk(events, BATCH).map((b) => gqlBody(INGEST, { events: b }));
+  let reviewBodies: string[] | null = bodiesOf(reviewEvents);
+  let viewBodies: string[] | null = bodiesOf(viewEvents);
+  const chars = generated.reduce((a, r) => a + r.text.length, 0) / INGEST_N;
+  console.log(`reviews: ${fmt(chars)} characters on average, ${fmt(reviewEvents.filter((e) => 'rating' in e).length)} with a rating; one event per user; batches of ${fmt(BATCH)}, ${CONCURRENCY} in flight`);
+
+  // warm-up on other users (JIT, connections, the jieba dictionary in the service)
+  await sendAll(service.url, bodiesOf(generateReviews(5 * BATCH, SEED + 3).map((r, i) => ({ eventId: `w${i}`, userId: `w${i}`, type: 'REVIEW', occurredAt: occurred(i), text: r.text }))), 5 * BATCH);
+  await db0.withClient((c) => c.query('TRUNCATE users, profiles, events CASCADE'));
+
+  // --no-page-views: only the reviews (and the retrain), e.g. to measure the retrain again
+  const views = flags.has('no-page-views') ? null : await sendAll(service.url, viewBodies, INGEST_N);
+  if (views) console.log(`page views: ${fmt(views.perS)} events/s`);
+  await db0.withClient(async (c) => {
+    await c.query('TRUNCATE users, profiles, events CASCADE');
+    await c.query('CHECKPOINT');
+  });
+  const reviews = await sendAll(service.url, reviewBodies, INGEST_N);
+  console.log(`reviews: ${fmt(reviews.perS)} events/s`);
+  reviewBodies = viewBodies = null;
+  const scored = await db0.withClient(async (c) =>
+    (await c.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE type = 'REVIEW' AND sentiment IS NOT NULL AND language IS NOT NULL`)).rows[0]!.n,
+  );
+  if (Number(scored) !== INGEST_N) throw new Error(`${scored} of ${INGEST_N} reviews were scored`);
+  await service.stop();
+  const row = (name: string, x: typeof reviews) => [name, fmt(x.perS), `${fmt(x.wall)} s`, ms(percentile(x.latencies, 50)), ms(percentile(x.latencies, 99))];
+  printTable(
+    ['events', 'events/s', 'wall', 'batch p50', 'batch p99'],
+    [...(views ? [row('PAGE_VIEW', views)] : []), row('REVIEW (language, sentiment, topics, embedding)', reviews)],
+  );
+  if (views) {
+    const r = reviews.perS / views.perS;
+    console.log(`reviews / page views: ${ratio(r)}  ${target(`>= ${TARGET_RATIO}x`, r >= TARGET_RATIO)}`);
+  }
+
+  heading(`Retrain with BEHAVIOUR and TEXT on ${fmt(INGEST_N)} users (their reviews in the database)`);
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const env = loadEnv({ DATABASE_URL: db0.url, LOG_LEVEL: 'warn', NODE_ENV: 'production', PORTRAIT_ADMIN_KEY: 'bench-admin-key-0123456789abcdef' });
+  const database = connect(db0.url, 4);
+  defer('pool', () => database.close());
+  const services = createServices(
+    { db: database.db, pool: database.pool, env, portrait: loadPortraitConfig(env.PORTRAIT_CONFIG), logger: createLogger('warn') },
+    { jobs: { pollMs: 100, heartbeatMs: 5_000 } },
+  );
+  const runner = services.jobs!;
+  defer('runner', () => runner.stop());
+  const t = performance.now();
+  const job = await requestRetrain(database.db, { featureGroups: ['BEHAVIOUR', 'TEXT'], kMin: 2, kMax: 8, seed: 1 }, 'bench');
+  runner.start();
+  let maxRss = 0;
+  let done;
+  for (;;) {
+    maxRss = Math.max(maxRss, process.memoryUsage().rss);
+    done = await database.db.job.findUnique({ where: { id: job.id } });
+    if (done?.status === 'SUCCEEDED' || done?.status === 'FAILED') break;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  const wall = seconds(t);
+  if (done.status !== 'SUCCEEDED') throw new Error(`retrain failed: ${done.error}`);
+  await runner.stop();
+  const model = (await database.db.segmentationModel.findUnique({ where: { id: done.modelId! } }))!;
+  const text = (await database.db.textModel.findUnique({ where: { version: model.textModelVersion! } }))!;
+  const learnS = (text.createdAt.getTime() - done.startedAt!.getTime()) / 1000;
+  const topics = (text.topics as { topics: { id: string; source: string }[] }).topics;
+  const details = model.details as { kSelection: { chosenK: number } | null; timingsMs: Record<string, number> };
+  const peakRss = Math.max(maxRss, process.resourceUsage().maxRSS * 1024);
+  printTable(
+    ['measure', 'value'],
+    [
+      ['users / features', `${fmt(model.trainedOn)} x ${model.features.length}`],
+      ['k chosen', String(details.kSelection?.chosenK ?? model.k)],
+      ['text model learned (sample, topics, naive Bayes)', `${fmt(learnS)} s: ${fmt(text.sampleSize)} reviews for topics, ${topics.length} topics (${topics.filter((x) => x.source === 'corpus').length} from the corpus)`],
+      ['naive Bayes', `${fmt(text.ratedReviews)} rated reviews, held-out accuracy ${text.heldOutAccuracy?.toFixed(3) ?? 'n/a'} (lexicon ${text.lexiconAccuracy?.toFixed(3) ?? 'n/a'}), blended: ${text.sentimentBlended}`],
+      ...Object.entries(details.timingsMs).map(([stage, v]) => [`  worker: ${stage}`, `${(v / 1000).toFixed(2)} s`]),
+      ['wall time, enqueue -> SUCCEEDED', `${fmt(wall)} s`],
+      ['peak RSS (this process, incl. workers)', `${(peakRss / 2 ** 30).toFixed(2)} GB (before the retrain ${(rssBefore / 2 ** 30).toFixed(2)} GB)`],
+    ],
+  );
+});

@@ -5,9 +5,11 @@ import { RETRAIN_JOB, retrainHandler } from '../modules/segmentation/training-jo
 import { scheduleHandlers, type ScheduleDeps } from '../modules/schedules/schedule-handlers.ts';
 import { enqueueDueSchedules, scheduleJobKind } from '../modules/schedules/schedules.ts';
 import type { JobLanes } from '../modules/jobs/job-queue.ts';
+import { RESCORE_TOPICS_JOB } from '../modules/text/text-models.ts';
+import { rescoreTopicsHandler } from '../modules/profiles/rescore-topics.ts';
 
-/** What the handlers need: the schedules' dependencies (a superset of training's). */
-export type JobDeps = ScheduleDeps;
+/** What the handlers need: the schedules' dependencies (a superset of training's) and how stale a text model can be. */
+export type JobDeps = ScheduleDeps & { textModelRefreshMs: number };
 
 /**
  * Kinds that must not overlap, across every process: each of these trains a model (and may activate it), so two at
@@ -19,7 +21,11 @@ export const JOB_LANES: JobLanes = { [RETRAIN_JOB]: 'training', [scheduleJobKind
 const SCHEDULE_CHECK_MS = 15_000;
 
 export function jobHandlers(deps: JobDeps): Record<string, JobHandler> {
-  return { [RETRAIN_JOB]: retrainHandler(deps), ...scheduleHandlers(deps) };
+  return {
+    [RETRAIN_JOB]: retrainHandler(deps),
+    ...scheduleHandlers(deps),
+    [RESCORE_TOPICS_JOB]: rescoreTopicsHandler({ db: deps.db, logger: deps.logger, refreshMs: deps.textModelRefreshMs }),
+  };
 }
 
 /** Runs before each claim: queues the schedule slots that have come due (at most every SCHEDULE_CHECK_MS). */

@@ -26,6 +26,8 @@ import { chatNamer } from '../modules/segmentation/naming/chat-namer.ts';
 import type { SegmentNamer } from '../modules/segmentation/naming/namer.ts';
 import { ChangeHub } from '../modules/notifications/change-hub.ts';
 import { MembershipFeed } from '../modules/notifications/membership-feed.ts';
+import { TextModelCache } from '../modules/text/text-models.ts';
+import { fromPrisma } from '../db/sql.ts';
 
 export interface Services {
   db: Db;
@@ -47,6 +49,8 @@ export interface Services {
   users: UserLookup;
   /** names the segments of new models (and of stored ones, on renameSegments) */
   namer: SegmentNamer;
+  /** the newest text model version (topics, sentiment model) new reviews are scored with, cached */
+  textModels: TextModelCache;
   ingestEvents(events: readonly EventInput[]): Promise<IngestResult>;
   importUsers(users: readonly UserImportInput[]): Promise<ImportResult>;
   /** the job runner, when this process runs jobs (not started: the caller starts it) */
@@ -82,7 +86,8 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
   const namer = settings ? chatNamer(settings, { logger: deps.logger }) : catalogueNamer;
   const liveAudiences = new LiveAudiences(deps.portrait);
   const profilesChanged: ProfilesChanged = (sql, userIds, at) => liveAudiences.evaluate(sql, userIds, at);
-  const core = { ...deps, now, activeModels, placement, namer, profilesChanged, populationStats: new PopulationStatsCache() };
+  const textModels = new TextModelCache(fromPrisma(deps.db), deps.env.PORTRAIT_TEXT_MODEL_REFRESH_MS, deps.logger);
+  const core = { ...deps, now, activeModels, placement, namer, profilesChanged, textModels, populationStats: new PopulationStatsCache() };
   const monitor = new Monitor(deps.db, deps.portrait, deps.logger, now, activeModels, {
     url: deps.env.PORTRAIT_ALERT_URL ?? null,
     secret: deps.env.PORTRAIT_ALERT_SECRET ?? null,
@@ -99,7 +104,7 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
     ingestEvents: async (events) => {
       // profile lag: from the batch's arrival here to its events' profile updates being committed (when this returns)
       const arrived = performance.now();
-      const result = await ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, money: deps.portrait.money, placement, profilesChanged });
+      const result = await ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, money: deps.portrait.money, placement, profilesChanged, textModel: () => textModels.get() });
       monitor.operations.recordIngest(result.accepted, performance.now() - arrived);
       return result;
     },
@@ -113,8 +118,14 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
 }
 
 /** A job runner with every handler registered (a process that runs jobs has one; tests make more to "restart"). */
-export function createJobRunner(s: Pick<Services, 'db' | 'portrait' | 'logger' | 'now' | 'populationStats' | 'placement' | 'namer'>, opts: JobOptions = {}): JobRunner {
-  const deps: JobDeps = { db: s.db, config: s.portrait, logger: s.logger, now: s.now, populationStats: s.populationStats, placement: s.placement, namer: s.namer };
+export function createJobRunner(
+  s: Pick<Services, 'db' | 'env' | 'portrait' | 'logger' | 'now' | 'populationStats' | 'placement' | 'namer' | 'textModels'>,
+  opts: JobOptions = {},
+): JobRunner {
+  const deps: JobDeps = {
+    db: s.db, config: s.portrait, logger: s.logger, now: s.now, populationStats: s.populationStats, placement: s.placement, namer: s.namer,
+    textModels: s.textModels, textModelRefreshMs: s.env.PORTRAIT_TEXT_MODEL_REFRESH_MS,
+  };
   const { schedules, ...runnerOptions } = opts;
   return new JobRunner(deps.db, jobHandlers(deps), deps.logger, { lanes: JOB_LANES, ...runnerOptions, ...(schedules ? { beforeClaim: scheduleEnqueuer(deps) } : {}) });
 }

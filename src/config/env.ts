@@ -115,6 +115,11 @@ const EnvSchema = z.object({
     .optional(),
   PORTRAIT_NAMER_MODEL: z.string().max(200).optional(),
   PORTRAIT_NAMER_API_KEY: z.string().optional(),
+  /**
+   * How often a process looks for a newer text model version (topics, sentiment model) to score new reviews with; the
+   * topics rescore job waits twice this before its last sweep for reviews scored with an older version.
+   */
+  PORTRAIT_TEXT_MODEL_REFRESH_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** Per attempt; a timeout, a 429 or a 5xx is retried twice with backoff before the catalogue steps in. */
   PORTRAIT_NAMER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** on: the prompt may carry a few example reviews per segment (users' own words leave the service); off: aggregates only. */

@@ -34,7 +34,7 @@ import type { InterestTagsConfig, MoneyConfig } from '../../config/portrait-conf
 import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import type { ProfilesChanged } from '../profiles/profiles-changed.ts';
-import { analyseReviewText, type ReviewText } from '../text/review-text.ts';
+import { analyseReviewText, BUILT_IN_TEXT_MODEL, type ReviewText, type TextModelSnapshot } from '../text/review-text.ts';
 import { isRejection, MAX_EVENTS_PER_CALL, validateEvent, type EventRejectCode, type ValidEvent } from './validate-event.ts';
 
 interface RejectedEvent {
@@ -60,6 +60,8 @@ interface IngestOptions {
   placement?: Placement;
   /** Keeps what depends on the profiles (audiences) current, in the same transaction (wired at src/app/). */
   profilesChanged?: ProfilesChanged;
+  /** The text model version reviews are scored with (the newest, cached: src/modules/text/text-models.ts); the built-in one without. */
+  textModel?: () => Promise<TextModelSnapshot>;
 }
 
 // The batch goes over as one JSON parameter with one-letter keys and no nulls (see eventRows): ~40% fewer bytes for
@@ -72,11 +74,11 @@ interface IngestOptions {
 const INSERT_EVENTS_AND_USERS = `
   WITH inserted AS (
     INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties,
-                        rating, language, sentiment, topics, embedding)
-    SELECT x.e, x.u, x.t, to_timestamp(x.o / 1000), x.i, x.c, x.a, x.d, x.x, x.p, x.r, x.l, x.s, x.k, x.v
+                        rating, language, sentiment, topics, embedding, topic_version)
+    SELECT x.e, x.u, x.t, to_timestamp(x.o / 1000), x.i, x.c, x.a, x.d, x.x, x.p, x.r, x.l, x.s, x.k, x.v, x.n
     FROM json_to_recordset($1::json) AS x(
       e text, u text, t "EventType", o float8, i text, c text[], a numeric, d float8, x text, p jsonb,
-      r float8, l text, s float8, k jsonb, v real[])
+      r float8, l text, s float8, k jsonb, v real[], n int)
     ON CONFLICT (user_id, event_id) DO NOTHING
     RETURNING event_id, user_id),
   new_users AS (
@@ -110,6 +112,7 @@ const eventRows = (events: readonly AnalysedEvent[]): string =>
       s: e.review?.sentiment,
       k: e.review?.topics,
       v: e.review?.embedding,
+      n: e.review?.topicVersion ?? undefined,
     })),
   );
 
@@ -133,7 +136,7 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
     }
   });
   if (fresh.length === 0) return { accepted: 0, duplicates, rejected };
-  await analyseReviews(fresh);
+  await analyseReviews(fresh, fresh.some((e) => e.type === 'REVIEW') && opts.textModel ? await opts.textModel() : BUILT_IN_TEXT_MODEL);
 
   const json = eventRows(fresh);
   // A deleteUser that commits between this batch finding its user and checking the events' foreign key fails the
@@ -148,11 +151,11 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
 const ANALYSIS_SLICE_MS = 10;
 
 /** Fills in each REVIEW's analysis, yielding to the event loop every ANALYSIS_SLICE_MS so other requests keep moving. */
-async function analyseReviews(events: AnalysedEvent[]): Promise<void> {
+async function analyseReviews(events: AnalysedEvent[], model: TextModelSnapshot): Promise<void> {
   let sliceStart = performance.now();
   for (const e of events) {
     if (e.type !== 'REVIEW') continue;
-    e.review = analyseReviewText(e.text, e.rating);
+    e.review = analyseReviewText(e.text, e.rating, model);
     if (performance.now() - sliceStart > ANALYSIS_SLICE_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       sliceStart = performance.now();

@@ -29,6 +29,7 @@ import { scheduleJobKind } from './schedules.ts';
 import { writeDailyReport } from '../monitoring/daily-report.ts';
 import type { SegmentNamer } from '../segmentation/naming/namer.ts';
 import { recomputeVolatileAudiences } from '../audiences/audiences-service.ts';
+import { learnTextModel, type TextModelCache } from '../text/text-models.ts';
 
 const audienceOutcome = (a: { audiences: number; entered: number; exited: number }) =>
   `; ${a.audiences} time-dependent audience(s) re-evaluated (${a.entered} entered, ${a.exited} left)`;
@@ -41,6 +42,8 @@ export interface ScheduleDeps {
   populationStats: PopulationStatsCache;
   placement: Placement;
   namer: SegmentNamer;
+  /** the newest text model, cached (a version learned here is looked for at once) */
+  textModels: TextModelCache;
 }
 
 const PAGE = 5_000;
@@ -139,7 +142,13 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
       const rows = await refreshAll(deps, ctx, {});
       const audiences = await recomputeVolatileAudiences(deps.db, deps.now(), deps.config);
       const report = await writeDailyReport(deps.db, deps.config, deps.logger, deps.now());
-      return { rows, outcome: `population statistics over ${stats.population} users; refreshed ${rows} users${audienceOutcome(audiences)}; daily report ${report.date}: ${report.rating}` };
+      // topics learned again from today's corpus; the sentiment model stays the last retrain's
+      const text = await learnTextModel(deps.db, deps.logger, { source: ctx.job.kind, jobId: ctx.job.id, trainSentiment: false, signal: ctx.signal });
+      deps.textModels.invalidate();
+      const textOutcome = text
+        ? `; text model version ${text.version}: ${text.topics} topics (${text.corpusTopics} from the corpus) from ${text.sampleSize} reviews${text.rescoreQueued ? ', reviews to be re-scored' : ''}`
+        : '; no reviews to learn topics from';
+      return { rows, outcome: `population statistics over ${stats.population} users; refreshed ${rows} users${audienceOutcome(audiences)}; daily report ${report.date}: ${report.rating}${textOutcome}` };
     },
     [scheduleJobKind('weekly')]: async (ctx) => {
       const active = await findActiveModel(deps.db);

@@ -45,6 +45,8 @@ interface SaveContext {
   activate: boolean;
   createdBy: string | null;
   jobId: string | null;
+  /** the text model version learned at this training (Model.textModel); null when none was learned or stored */
+  textModelVersion?: number | null;
   /** true: the job succeeds in this transaction; false: it is only linked to the model (its handler goes on) */
   completeJob: boolean;
   now: Date;
@@ -56,7 +58,7 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
   // Long statements: on the job connections, bounded by DATABASE_JOB_STATEMENT_TIMEOUT_MS rather than a request's bound.
   return forLongStatements(db).$transaction(async (tx) => {
     const model = await tx.segmentationModel.create({
-      data: { ...columns, featureBins: json(ctx.featureBins), trainedOn: ctx.userIds.length, createdBy: ctx.createdBy, namedBy: ctx.naming.namedBy, namingFallback: ctx.naming.fallbackReason },
+      data: { ...columns, featureBins: json(ctx.featureBins), trainedOn: ctx.userIds.length, createdBy: ctx.createdBy, namedBy: ctx.naming.namedBy, namingFallback: ctx.naming.fallbackReason, textModelVersion: ctx.textModelVersion ?? null },
     });
     await tx.segment.createMany({
       data: trained.segments.map((s, i) => ({

@@ -2,7 +2,7 @@
 // the JobRunner in any process) reads the profiles, trains in a worker thread, describes and names the segments and
 // writes the model.
 import { z } from 'zod';
-import type { Db } from '../../db/client.ts';
+import { forLongStatements, type Db } from '../../db/client.ts';
 import type { Job, SegmentationModel } from '../../generated/prisma/client.ts';
 import type { TrainInput } from '../../generated/graphql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
@@ -24,6 +24,7 @@ import { trainParamsSchema } from './model-report.ts';
 import type { SegmentNamer } from './naming/namer.ts';
 import { segmentFacts, trainingTextSummaries, withNaming } from './naming/apply-naming.ts';
 import { fromPrisma } from '../../db/sql.ts';
+import { latestTextModelVersion, learnTextModel, type TextModelCache } from '../text/text-models.ts';
 
 export const RETRAIN_JOB = 'retrain';
 const MAX_K = 50;
@@ -76,6 +77,8 @@ interface TrainDeps {
   now: () => Date;
   /** names, describes and gives strategies to the segments (the catalogue, or a configured language model) */
   namer: SegmentNamer;
+  /** the newest text model, cached (the version learned here is looked for at once) */
+  textModels: Pick<TextModelCache, 'invalidate'>;
 }
 
 /** The job's progress while the namer runs (a language model may take seconds): 0.92 when it starts, 0.97 when done. */
@@ -91,6 +94,13 @@ export async function trainAndSave(
 ): Promise<SegmentationModel> {
   const { signal, progress } = ctx;
   const now = deps.now();
+  // The text model (topics from a sample of the corpus, naive Bayes on the rated reviews) is learned alongside the
+  // training (its reading is mostly the database's work, the clustering a worker thread's) and awaited before the model
+  // is written, which records its version (Model.textModel). Without reviews the newest stored version (if any) stands.
+  const learning = learnTextModel(deps.db, deps.logger, { source: 'retrain', jobId: job.id, trainSentiment: true, seed: payload.seed, signal }).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
   // One pass over the profiles reads the training features and the columns the segment descriptions need.
   const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
   // RFM features are scored against the population as it is now (one extra pass, which also refreshes the stats).
@@ -114,7 +124,8 @@ export async function trainAndSave(
   signal.throwIfAborted();
   // Before the model is written, so it never exists unnamed; off the request path (this is a job).
   // what each group's users write (their reviews' sums and a few examples), so names and descriptions can say it
-  const text = await trainingTextSummaries(fromPrisma(deps.db), loaded.userIds, trained.labels);
+  // one statement over every trained user's text sums: a job's statement, bound by the job timeout
+  const text = await trainingTextSummaries(fromPrisma(forLongStatements(deps.db)), loaded.userIds, trained.labels);
   const facts = trained.segments.flatMap((s) =>
     described[s.index] ? [segmentFacts({ ...s, description: described[s.index]!, text: text.get(s.index) ?? null })] : [],
   );
@@ -124,6 +135,11 @@ export async function trainAndSave(
     return n ? withNaming(d, n) : d;
   });
   await progress(NAMING_PROGRESS.done);
+  const textOutcome = await learning;
+  if ('error' in textOutcome) throw textOutcome.error;
+  const learned = textOutcome.value;
+  deps.textModels.invalidate();
+  const textModelVersion = learned?.version ?? ((await latestTextModelVersion(fromPrisma(deps.db))) || null);
   signal.throwIfAborted();
   const model = await saveModel(deps.db, trained, {
     userIds: loaded.userIds,
@@ -134,11 +150,18 @@ export async function trainAndSave(
     activate,
     createdBy: job.createdBy,
     jobId: job.id,
+    textModelVersion,
     completeJob,
     now,
     config: deps.config,
   });
-  deps.logger.info({ modelId: model.id, version: model.version, k: model.k, namedBy: naming.namedBy, timings: trained.report.timingsMs }, 'model trained');
+  deps.logger.info(
+    {
+      modelId: model.id, version: model.version, k: model.k, namedBy: naming.namedBy, timings: trained.report.timingsMs,
+      textModel: learned && { version: learned.version, ratedReviews: learned.ratedReviews, heldOutAccuracy: learned.heldOutAccuracy, lexiconAccuracy: learned.lexiconAccuracy, sentimentBlended: learned.sentimentBlended },
+    },
+    'model trained',
+  );
   return model;
 }
 

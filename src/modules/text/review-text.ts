@@ -4,15 +4,17 @@
 // ms; it runs before the ingest transaction opens, never while a profile row is locked, and ingest yields to the event
 // loop between reviews so a batch of long reviews does not stall other requests.
 //
-// Topics are, for now, the bilingual aspect vocabulary (src/text/aspects.ts: delivery/物流, quality/质量...): the
-// topic model fitted on no corpus, so a Chinese and an English review about slow delivery share a topic. A learned,
-// versioned topic model is not built yet; its topics would keep these ids for the aspect topics.
+// Topics and the supervised sentiment model come from a text model version (text-models.ts): the newest one learned
+// from the review corpus, or version 0, BUILT_IN_TEXT_MODEL, the bilingual aspect vocabulary alone (src/text/aspects.ts:
+// delivery/物流, quality/质量...) before anything was learned. The aspect topics keep their ids in every version, so a
+// Chinese and an English review about slow delivery share a topic whatever the version.
 //
 // The embedding is the offline hashed TF-IDF vector with no corpus fitted (every idf 1: signed hashing of the words,
 // sublinear tf, L2-normalised) in EMBEDDING_DIM dimensions. It is lexical and language-bound, so it is stored and
 // summed per user but is not a training feature (see features.ts).
 import { analyseReview } from '../../text/analyse-review.ts';
 import { HashedTfIdf } from '../../text/embedding.ts';
+import type { NaiveBayes } from '../../text/naive-bayes.ts';
 import { TopicModel, type Topic } from '../../text/topics.ts';
 
 export const EMBEDDING_DIM = 128;
@@ -20,13 +22,27 @@ export const EMBEDDING_DIM = 128;
 export const ANALYSED_CHARS = 1_000;
 const embedder = HashedTfIdf.fit([], { dim: EMBEDDING_DIM });
 
-/** The topic model reviews are scored against (the aspect topics). */
-export const REVIEW_TOPICS: TopicModel = TopicModel.fit([]);
-export const TOPIC_IDS: readonly string[] = REVIEW_TOPICS.topics.map((t) => t.id);
+/** What reviews are scored with: one text model version (text_models, see text-models.ts). */
+export interface TextModelSnapshot {
+  /** 0 for the built-in aspect vocabulary */
+  version: number;
+  topics: TopicModel;
+  /** the naive Bayes model blended into the sentiment of reviews without a rating; null when it is not (see text-models.ts) */
+  sentiment: NaiveBayes | null;
+}
 
-/** A topic by id; an id no longer in the model (stored by an older one) shows as itself, with no terms. */
-export function topicById(id: string): Topic {
-  return REVIEW_TOPICS.topic(id) ?? { id, label: { en: id, zh: id }, source: 'corpus', languages: [], terms: [{ term: id, weight: 1 }] };
+/** Version 0: the aspect topics alone, no supervised sentiment; what reviews are scored with before anything is learned. */
+export const BUILT_IN_TEXT_MODEL: TextModelSnapshot = { version: 0, topics: TopicModel.fit([]), sentiment: null };
+
+/**
+ * A topic by id, from the given version; an id it does not hold (a corpus topic of an older version, on a review not
+ * re-scored yet) shows with its founding term as label and term.
+ */
+export function topicById(id: string, model: TextModelSnapshot = BUILT_IN_TEXT_MODEL): Topic {
+  const found = model.topics.topic(id) ?? BUILT_IN_TEXT_MODEL.topics.topic(id);
+  if (found) return found;
+  const term = id.startsWith('corpus:') ? id.slice('corpus:'.length) || id : id;
+  return { id, label: { en: term, zh: term }, source: 'corpus', languages: [], terms: [{ term, weight: 1 }] };
 }
 
 export interface ReviewText {
@@ -36,6 +52,8 @@ export interface ReviewText {
   sentiment: number;
   /** topic id -> share of the review (summing to 1; empty when it names no topic) */
   topics: Record<string, number>;
+  /** the text model version the topics are from; null without text */
+  topicVersion: number | null;
   /** EMBEDDING_DIM numbers (zeros without text) */
   embedding: number[];
 }
@@ -50,17 +68,33 @@ function clip(text: string): string {
   return text.slice(0, end);
 }
 
-/** The stored analysis of a REVIEW with text or a rating; null when it has neither (nothing to score). */
-export function analyseReviewText(text: string | null, rating: number | null): ReviewText | null {
+/** A review text's topic shares under a topic model, as ingest stores them (for re-scoring stored reviews). */
+export function topicsOfText(text: string, topics: TopicModel): Record<string, number> {
+  return reviewTopics(analyseReview(clip(text)).tokens, topics);
+}
+
+/** A review's topic shares under a topic model, rounded as stored. */
+function reviewTopics(tokens: readonly string[], topics: TopicModel): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of topics.shares(tokens)) out[s.topicId] = round(s.share);
+  return out;
+}
+
+/**
+ * The stored analysis of a REVIEW with text or a rating; null when it has neither (nothing to score). The text model's
+ * naive Bayes, when it has one in use, is blended into the sentiment of a review with text and no rating (a rating says
+ * more than either model).
+ */
+export function analyseReviewText(text: string | null, rating: number | null, model: TextModelSnapshot = BUILT_IN_TEXT_MODEL): ReviewText | null {
   const hasText = text !== null && text.trim().length > 0;
   if (!hasText && rating === null) return null;
-  const a = analyseReview(hasText ? clip(text) : '', rating);
-  const topics: Record<string, number> = {};
-  for (const s of REVIEW_TOPICS.shares(a.tokens)) topics[s.topicId] = round(s.share);
+  const supervised = hasText && rating === null && model.sentiment ? { model: model.sentiment } : {};
+  const a = analyseReview(hasText ? clip(text) : '', rating, supervised);
   return {
     language: hasText ? a.language : null,
     sentiment: round(a.sentiment),
-    topics,
+    topics: reviewTopics(a.tokens, model.topics),
+    topicVersion: hasText ? model.version : null,
     embedding: Array.from(embedder.transform(a.tokens), round),
   };
 }

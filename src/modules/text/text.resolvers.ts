@@ -1,10 +1,27 @@
 import type { Resolvers } from '../../generated/graphql.ts';
+import { fromPrisma } from '../../db/sql.ts';
 import { topicById } from './review-text.ts';
+import { latestTextModelVersion, textModelView } from './text-models.ts';
 
-// Topics as the API shows them: a share names its topic by id, the topic model gives its label and terms.
+// Topics as the API shows them: a share names its topic by id, the text model in hand gives its label and terms.
 export const textResolvers: Resolvers = {
+  Query: {
+    topicModel: async (_, __, { services }) => {
+      const sql = fromPrisma(services.db);
+      return (await textModelView(sql, await latestTextModelVersion(sql)))!;
+    },
+  },
+  Model: {
+    textModel: (m, _, { services }) => textModelView(fromPrisma(services.db), m.textModelVersion),
+  },
+  TopicModel: {
+    sentiment: (v) => v,
+  },
+  TextModelReport: {
+    blended: (v) => v.sentimentBlended,
+  },
   TopicShare: {
-    topic: (s) => topicById(s.topicId),
+    topic: async (s, _, { services }) => topicById(s.topicId, await services.textModels.get()),
   },
   Topic: {
     label: (t, { locale }) => (locale === 'ZH' ? t.label.zh : t.label.en),

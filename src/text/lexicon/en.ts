@@ -166,6 +166,18 @@ const ENTRIES: readonly Entry[] = [
   ['disconnects', -1.1, 'usability'], ['freezes', -1.1, 'usability'], ['crashes', -1.2, 'usability'], ['crashed', -1.2, 'usability'],
   ['lag', -0.9, 'usability'], ['flickers', -1.1, 'usability'], ['flickering', -1.1, 'usability'], ['dim', -0.7, 'usability'],
   ['weak', -0.8, 'usability'], ['confusing', -0.9, 'usability'], ['unstable', -1, 'usability'],
+  // third pass (issue 13): general wording for screens, suction and signal, food, pain, tidy work, things that work
+  // "properly" (so a negator reaches it), hassle-free after-sales and faint praise ("nothing special")
+  ['bright', 0.8, 'appearance', ['screen', 'display', 'colours', 'colors', 'colour', 'color', 'light', 'picture']],
+  ['sharp', 0.8, 'usability', ['screen', 'display', 'picture', 'image', 'photos', 'knife', 'blade', 'camera']],
+  ['strong', 0.9, 'usability', ['suction', 'signal', 'battery', 'grip', 'magnet', 'motor', 'wifi', 'connection']],
+  ['neat', 0.8, 'quality'], ['tidy', 0.8, 'quality'], ['eco-friendly', 0.5], ['painless', 1, 'service'],
+  ['without any fuss', 1, 'service'], ['no fuss', 1, 'service'],
+  ['fuss', -0.6, 'service'], ['does what it says', 1.1, 'usability'],
+  ['exactly what it says', 1.1, 'usability'], ['properly', 0.6, 'usability'], ['stale', -1.2, 'quality'],
+  ['tasted off', -1.2, 'quality'], ['tastes off', -1.2, 'quality'], ['hurt', -1.1, 'quality'], ['hurts', -1.1, 'quality'],
+  ['painful', -1.2, 'quality'], ['disconnecting', -1.1, 'usability'], ['stopped', -1, 'durability'], ['spills', -1, 'usability'],
+  ['heavy', -0.5, 'usability'], ['nothing special', -0.5], ['weeks to arrive', -1.2, 'delivery'],
 ];
 
 export const EN_LEXICON: Lexicon = {

@@ -132,6 +132,17 @@ const ENTRIES: readonly Entry[] = [
   ['稳', 0.6, 'usability'], ['漏水', -1.2, 'usability'], ['发烫', -1, 'usability'], ['发热', -0.7, 'usability'],
   ['噪音', -0.9, 'usability'], ['吵', -1, 'usability'], ['异响', -1.1, 'usability'], ['死机', -1.3, 'usability'],
   ['闪退', -1.3, 'usability'], ['掉线', -1, 'usability'], ['断连', -1, 'usability'], ['晃动', -0.8, 'usability'],
+  // third pass (issue 13): general wording for performance (强/弱 of suction, signal, battery...), ease (顺利, 为难),
+  // appearance, price and after-sales, and words that are opinions only when negated or piled up (保温, 累)
+  ['强', 0.9, 'usability', ['吸力', '信号', '性能', '续航', '效果', '功能', '动力', '拉力', '防水', '抓地力']],
+  ['弱', -0.9, 'usability', ['吸力', '信号', '性能', '续航', '效果', '功能', '动力', '拉力', '防水', '抓地力']],
+  ['顺利', 1, 'service'], ['为难', -1, 'service'], ['刁难', -1.2, 'service'], ['没人管', -1.3, 'service'],
+  ['没人', -0.8, 'service'], ['看不懂', -0.8, 'usability'], ['保温', 0.8, 'usability'], ['累', -0.8, 'quality'],
+  ['累脚', -1, 'quality'], ['大气', 1, 'appearance'], ['有档次', 1.1, 'appearance'],
+  ['上档次', 1.1, 'appearance'], ['高档', 1, 'appearance'], ['标准', 0.6, 'size', SIZE_CONTEXT],
+  ['虚高', -1.2, 'price'], ['裂缝', -1.2, 'quality'], ['裂痕', -1.2, 'quality'], ['裂了', -1.2, 'quality'],
+  ['好多了', 1], ['再也不', -1.4], ['再也不会', -1.4], ['吸不起来', -1, 'usability'],
+  ['充不进电', -1.3, 'durability'], ['充不了电', -1.3, 'durability'],
 ];
 
 export const ZH_LEXICON: Lexicon = {

@@ -24,6 +24,8 @@ export const holdout = heldOut('holdout-reviews.json');
 export const holdout2 = heldOut('holdout-2-reviews.json');
 /** written after the second lexicon pass, scored once, never tuned on */
 export const holdout3 = heldOut('holdout-3-reviews.json');
+/** 215 sentences written and committed before the third lexicon pass (issue 13), scored before it: 182/215 */
+export const holdout4 = heldOut('holdout-4-reviews.json');
 
 /** The label a score reads as: within ±NEUTRAL_BAND of 0 is neutral. */
 export const NEUTRAL_BAND = 0.1;
