@@ -33,6 +33,7 @@ import { CHECK_WINDOW_MINUTES } from '../modules/monitoring/monitor.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerIde } from './ide.ts';
 import { registerDashboard } from './dashboard.ts';
+import { registerExport } from './export.ts';
 
 export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
 
@@ -116,6 +117,7 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
   const devKey = !production && services.env.usingDevAdminKey ? { devKey: services.env.PORTRAIT_ADMIN_KEY } : {};
   const ide = production ? undefined : registerIde(app, devKey);
   if (services.env.PORTRAIT_DASHBOARD === 'on') registerDashboard(app, devKey);
+  registerExport(app, services);
 
   if (services.env.PORTRAIT_CORS_ORIGINS.length > 0) {
     const origins = services.env.PORTRAIT_CORS_ORIGINS;
