@@ -39,6 +39,7 @@ import { registerSubscriptions } from './subscriptions.ts';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { MAX_PAGE_SIZE } from '../modules/users/users-service.ts';
 import { registerCharts } from './charts.ts';
+import { registerExport } from './export.ts';
 
 export const SCHEMA_PATH = resolve(import.meta.dirname, '..', '..', 'schema.graphql');
 
@@ -124,6 +125,7 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
   const devKey = !production && services.env.usingDevAdminKey ? { devKey: services.env.PORTRAIT_ADMIN_KEY } : {};
   const ide = production ? undefined : registerIde(app, devKey);
   if (services.env.PORTRAIT_DASHBOARD === 'on') registerDashboard(app, devKey);
+  registerExport(app, services);
 
   if (services.env.PORTRAIT_CORS_ORIGINS.length > 0) {
     const origins = services.env.PORTRAIT_CORS_ORIGINS;

@@ -55,7 +55,7 @@ export function userType(input: UserTypeInput, cfg: UserTypeConfig): UserType {
 }
 
 /** Behaviour preference codes, in the priority order used when more than maxPreferences apply. */
-const PREFERENCE_CODES = [
+export const PREFERENCE_CODES = [
   'FREQUENT_CLICKER',
   'EXPLORER',
   'FOCUSED',

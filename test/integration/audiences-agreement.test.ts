@@ -1,12 +1,13 @@
 // Audience membership, computed in SQL (set-wise on create, per batch on ingest and import), agrees with the rule
 // evaluated in TypeScript over what the API shows for each user (profile features, labels, RFM, interest tags,
-// segment), on thousands of random profiles and random rules, before and after live writes.
+// segment, lineage, behaviour preferences), on thousands of random profiles and random rules, before and after live writes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server.ts';
 import { importUsersOk, ingestEventsOk, type EventRow } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
 import { FIELDS } from '../../src/modules/audiences/fields.ts';
+import { PREFERENCE_CODES } from '../../src/rules/activity.ts';
 import type { UserImportInput } from '../../src/generated/graphql.ts';
 import { createRng } from '../../src/compute/random.ts';
 
@@ -51,7 +52,10 @@ function randomEvents(ids: readonly string[], perUser: number): EventRow[] {
         eventId: `ev-${++serial}`,
         userId,
         type,
-        occurredAt: new Date(NOW.getTime() - random() * 60 * DAY),
+        // skewed towards now, so the behaviour preferences' windows (1, 7, 30 days) see different rates (RISING, COOLING)
+        occurredAt: new Date(NOW.getTime() - random() ** 2 * 45 * DAY),
+        // a few items seen again and again (FOCUSED) or many seen once (EXPLORER)
+        ...(type !== 'SESSION_START' && type !== 'SESSION_END' && type !== 'REVIEW' && chance(0.7) ? { itemId: `item-${Math.floor(random() * (chance(0.5) ? 2 : 60))}` } : {}),
         ...(type === 'PAGE_VIEW' ? { categories: [pick(CATEGORIES)], durationSeconds: round(random() * 300) } : {}),
         ...(type === 'CLICK' && chance(0.5) ? { categories: [pick(CATEGORIES)] } : {}),
         ...(type === 'PURCHASE' ? { amount: round(random() * 800), categories: [pick(CATEGORIES)] } : {}),
@@ -81,10 +85,11 @@ interface ApiUser {
   age: number | null;
   gender: string | null;
   cityTier: number | null;
-  segment: { id: string } | null;
+  segment: { id: string; lineage: string } | null;
   audiences: { id: string }[];
   profile: Record<(typeof PROFILE_FIELDS)[number], number | null> & {
     interestTags: string[];
+    behaviourPreferences: string[];
     labels: { value: string; frequency: string; recency: string; engagement: string; ageGroup: string | null } | null;
     rfm: { recency: number; frequency: number; monetary: number; segment: string } | null;
     text: { reviews: number; sentiment: number | null; negativeShare: number | null; topics: { topic: { id: string }; share: number }[] };
@@ -93,8 +98,8 @@ interface ApiUser {
 
 const USERS_PAGE = `query($after: String) { users(first: 200, after: $after) {
   pageInfo { hasNextPage endCursor }
-  edges { node { id age gender cityTier segment { id } audiences { id }
-    profile { ${PROFILE_FIELDS.join(' ')} interestTags labels { value frequency recency engagement ageGroup } rfm { recency frequency monetary segment }
+  edges { node { id age gender cityTier segment { id lineage } audiences { id }
+    profile { ${PROFILE_FIELDS.join(' ')} interestTags behaviourPreferences labels { value frequency recency engagement ageGroup } rfm { recency frequency monetary segment }
       text { reviews sentiment negativeShare topics { topic { id } share } } } } } } }`;
 
 async function readUsers(server: TestServer): Promise<ApiUser[]> {
@@ -121,8 +126,13 @@ function valueOf(u: ApiUser, field: string): number | string | string[] | null {
       return u.gender;
     case 'segment':
       return u.segment?.id ?? null;
+    case 'lineage':
+      return u.segment?.lineage ?? null;
     case 'interestTags':
       return p.interestTags;
+    // none is no value: EXISTS asks for at least one
+    case 'behaviourPreferences':
+      return p.behaviourPreferences.length > 0 ? p.behaviourPreferences : null;
     case 'rfmRecency':
       return p.rfm?.recency ?? null;
     case 'rfmFrequency':
@@ -187,7 +197,13 @@ function randomRule(users: readonly ApiUser[], depth = 0): RuleJson {
   }
   const field = pick([...FIELDS.keys()]);
   const kind = FIELDS.get(field)!.kind;
-  const seen = () => valueOf(pick(users), field);
+  // recencyScore is a power (0.5 ** hours / half-life): PostgreSQL's pow and V8's differ in the last bit for about one
+  // value in eight, so a rule comparing with a user's exact score can tell them apart; the README says to compare it
+  // with GT / LT. Its values are drawn rounded, which no score equals, rather than exact.
+  const seen = () => {
+    const v = valueOf(pick(users), field);
+    return field === 'recencyScore' && typeof v === 'number' ? round(v, 4) + 0.00005 : v;
+  };
   const sample = (): number | string => {
     for (let i = 0; i < 20; i++) {
       const v = seen();
@@ -197,7 +213,8 @@ function randomRule(users: readonly ApiUser[], depth = 0): RuleJson {
   };
   switch (kind.type) {
     case 'tags':
-      return { condition: { field, op: 'CONTAINS', value: pick([...CATEGORIES, 'toys']) } };
+      if (kind.nullable && chance(0.3)) return { condition: { field, op: 'EXISTS', value: chance(0.5) } };
+      return { condition: { field, op: 'CONTAINS', value: kind.values ? pick(kind.values) : pick([...CATEGORIES, 'toys']) } };
     case 'number': {
       const op = pick(['EQ', 'NEQ', 'GT', 'GTE', 'LT', 'LTE', 'IN', 'NOT_IN', ...(kind.nullable ? ['EXISTS'] : [])]);
       if (op === 'EXISTS') return { condition: { field, op, value: chance(0.5) } };
@@ -246,7 +263,7 @@ describe('audience membership', () => {
   it('agrees with the rules evaluated over the API values, set-wise and live', async () => {
     const ids = Array.from({ length: USERS }, (_, i) => `u${String(i).padStart(5, '0')}`);
     await importUsersOk(server, randomImports(ids));
-    await ingestEventsOk(server, randomEvents(ids.filter(() => chance(0.3)), 12));
+    await ingestEventsOk(server, randomEvents(ids.filter(() => chance(0.3)), 30));
     // a model (segment conditions) and the population statistics (tiers and RFM)
     const retrain = await server.gql<{ retrain: { id: string } }>(`mutation { retrain(input: { k: 4, seed: 3 }) { id } }`);
     assert.equal(retrain.errors, undefined, JSON.stringify(retrain.errors));
@@ -255,9 +272,23 @@ describe('audience membership', () => {
     assert.equal((await waitForJob(server.database.db, daily.data!.runSchedule.id)).status, 'SUCCEEDED');
 
     const before = await readUsers(server);
+    // the preferences vary among the users, so their conditions below can disagree if the SQL is wrong
+    const codes = new Set(before.flatMap((u) => u.profile.behaviourPreferences));
+    assert.ok(codes.size >= 4, `preferences seen: ${[...codes].join(', ')}`);
+    const lineages = [...new Set(before.map((u) => u.segment?.lineage).filter((l) => l !== undefined))];
+    assert.ok(lineages.length >= 2, 'users are in several lineages');
+    // the new fields each at least once besides the random rules
+    const fixed: RuleJson[] = [
+      ...PREFERENCE_CODES.map((code): RuleJson => ({ condition: { field: 'behaviourPreferences', op: 'CONTAINS', value: code } })),
+      { condition: { field: 'behaviourPreferences', op: 'EXISTS', value: true } },
+      { not: { condition: { field: 'behaviourPreferences', op: 'EXISTS' } } },
+      { condition: { field: 'lineage', op: 'EQ', value: lineages[0]! } },
+      { condition: { field: 'lineage', op: 'NOT_IN', value: lineages.slice(0, 2) } },
+      { all: [{ condition: { field: 'lineage', op: 'NEQ', value: lineages[1]! } }, { condition: { field: 'behaviourPreferences', op: 'CONTAINS', value: 'FOCUSED' } }] },
+    ];
     const audiences: { id: string; rule: RuleJson }[] = [];
-    for (let i = 0; i < AUDIENCES; i++) {
-      const rule = randomRule(before);
+    for (let i = 0; i < AUDIENCES + fixed.length; i++) {
+      const rule = fixed[i - AUDIENCES] ?? randomRule(before);
       const r = await server.gql<{ createAudience: { id: string; size: number } }>(
         `mutation($input: AudienceInput!) { createAudience(input: $input) { id size } }`,
         { input: { name: `random ${i}`, rule } },

@@ -4,7 +4,9 @@
 // Statements select from `profiles p JOIN users u ... LEFT JOIN population_stats ps` (FIELD_SOURCE below), so every
 // expression can use the three aliases.
 import type { ProfileFeatures } from '../profiles/profile-view.ts';
-import { demographicSql, featureSql, interestTagsSql, segmentSql, type FeatureSqlContext } from '../profiles/profile-features-sql.ts';
+import { demographicSql, featureSql, interestTagsSql, lineageSql, segmentSql, type FeatureSqlContext } from '../profiles/profile-features-sql.ts';
+import { behaviourPreferencesSql } from '../events/behaviour-preferences-sql.ts';
+import { PREFERENCE_CODES } from '../../rules/activity.ts';
 import { joinPopulationStats, purchaseTierSql, RFM_GRID, rfmScoresSql, rfmSegmentSql, tierSql, type RfmInputsSql } from '../population/population-stats-sql.ts';
 import { RFM_SEGMENTS } from '../../rules/rfm.ts';
 import { ALL_FEATURES, isTextFeature, textFeatureSql, type FeatureName } from '../segmentation/features.ts';
@@ -20,17 +22,24 @@ export type FieldKind =
   | { type: 'category'; values: readonly string[]; nullable: boolean }
   /** an id (a uuid as text): EQ NEQ IN NOT_IN EXISTS */
   | { type: 'id' }
-  /** a set of strings (text[]): CONTAINS */
-  | { type: 'tags' };
+  /**
+   * a set of strings (text[]): CONTAINS; with `values`, a value must be one of them (compared as written, not
+   * lower-cased); `nullable`: the set is NULL when empty, and EXISTS asks whether it has any member
+   */
+  | { type: 'tags'; values?: readonly string[]; nullable?: boolean };
 
 export interface FieldDef {
   kind: FieldKind;
   /**
    * Changes without a profile write: with time (recency, days since purchase, decayed interests), with the daily
-   * population statistics (tiers, RFM) or with a model activation (segment). Audiences using one are re-evaluated by
-   * the hourly schedule.
+   * population statistics (tiers, RFM). Audiences using one are re-evaluated by the hourly schedule.
    */
   volatile: boolean;
+  /**
+   * Changes when a model is activated (segment, lineage): audiences using one are re-evaluated in the activation's
+   * transaction (activation.ts), so they need no schedule.
+   */
+  placement?: true;
   /** the field's value for the row (aliases p, u, ps); null when the user has none */
   sql(ctx: FeatureSqlContext): string;
 }
@@ -97,7 +106,10 @@ function buildRegistry(): ReadonlyMap<string, FieldDef> {
     sql: (ctx) => rfmSegmentSql('ps', rfmInputs(ctx), ctx.param(RFM_GRID, 'text[]')),
   });
   fields.set('interestTags', { kind: { type: 'tags' }, volatile: true, sql: (ctx) => interestTagsSql(ctx) });
-  fields.set('segment', { kind: { type: 'id' }, volatile: true, sql: (ctx) => segmentSql(ctx) });
+  fields.set('segment', { kind: { type: 'id' }, volatile: false, placement: true, sql: (ctx) => segmentSql(ctx) });
+  fields.set('lineage', { kind: { type: 'id' }, volatile: false, placement: true, sql: (ctx) => lineageSql(ctx) });
+  // the preferences count events in windows ending now, so they change with time alone
+  fields.set('behaviourPreferences', { kind: { type: 'tags', values: PREFERENCE_CODES, nullable: true }, volatile: true, sql: (ctx) => behaviourPreferencesSql(ctx) });
   return fields;
 }
 

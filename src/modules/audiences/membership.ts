@@ -13,7 +13,7 @@ import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { compileRule, Params } from './compile-rule.ts';
 import { FIELD_SOURCE } from './fields.ts';
-import { parseRule, type Rule } from './rule.ts';
+import { dependsOnPlacement, parseRule, type Rule } from './rule.ts';
 
 /** Bumps the generation (creating its row if a database lacks it) and holds its lock until the transaction ends. */
 export async function bumpGeneration(sql: Sql): Promise<void> {
@@ -53,6 +53,29 @@ export async function recomputeAudience(sql: Sql, audienceId: string, rule: Rule
     params.values,
   );
   return rows[0]!;
+}
+
+/**
+ * Called by a model activation (activateModel, a training that activates its model) in its own transaction, after
+ * every user was moved: recomputes, set-wise, each audience whose rule tests `segment` or `lineage`, so its entries and
+ * exits are recorded (and reach the membership_changes outbox through its trigger) with the activation, or not at
+ * all. The generation bump also makes live writers waiting on the activation evaluate again against the new segments.
+ * Lock order matches the live writers': the active model's row first (the activation holds it), then the generation.
+ */
+export async function recomputeAudiencesOnActivation(sql: Sql, now: Date, config: PortraitConfig): Promise<{ audiences: number; entered: number; exited: number }> {
+  const totals = { audiences: 0, entered: 0, exited: 0 };
+  await bumpGeneration(sql);
+  // read after the bump: no audience can be created or changed until this transaction ends
+  const rows = await sql.query<{ id: string; rule: unknown }>('SELECT id::text AS id, rule FROM audiences ORDER BY id');
+  for (const row of rows) {
+    const rule = parseRule(row.rule);
+    if (!dependsOnPlacement(rule)) continue;
+    const r = await recomputeAudience(sql, row.id, rule, now, config);
+    totals.audiences++;
+    totals.entered += r.entered;
+    totals.exited += r.exited;
+  }
+  return totals;
 }
 
 /** The live statement for one generation of the audiences: its SQL and the parameters after $1-$3. */

@@ -27,7 +27,7 @@ const OPS_BY_KIND: Record<FieldKind['type'], readonly ConditionOp[]> = {
   number: ['EQ', 'NEQ', 'GT', 'GTE', 'LT', 'LTE', 'IN', 'NOT_IN', 'EXISTS'],
   category: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'EXISTS'],
   id: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'EXISTS'],
-  tags: ['CONTAINS'],
+  tags: ['CONTAINS', 'EXISTS'],
 };
 const ALL_OPS: readonly ConditionOp[] = ['EQ', 'NEQ', 'GT', 'GTE', 'LT', 'LTE', 'IN', 'NOT_IN', 'CONTAINS', 'EXISTS'];
 
@@ -51,6 +51,10 @@ function scalar(kind: FieldKind, raw: unknown): { value: Scalar } | { problem: s
       return { problem: 'must be an id (a UUID)' };
     }
     case 'tags': {
+      if (kind.values) {
+        if (typeof raw === 'string' && kind.values.includes(raw)) return { value: raw };
+        return { problem: `must be one of ${kind.values.join(', ')}` };
+      }
       const r = boundedString.safeParse(raw);
       const problem = r.success ? checkText(r.data, 'a tag') : `must be a string of 1 to ${RULE_LIMITS.stringLength} characters`;
       // tags are compared in their canonical form, as events' categories are
@@ -68,7 +72,7 @@ function parseCondition(raw: unknown, path: string): Condition {
   }
   if (typeof op !== 'string' || !ALL_OPS.includes(op as ConditionOp)) throw badInput(`${path}.op`, `must be one of ${ALL_OPS.join(', ')}`);
   const kind = def.kind;
-  const allowed = OPS_BY_KIND[kind.type].filter((o) => o !== 'EXISTS' || kind.type === 'id' || ('nullable' in kind && kind.nullable));
+  const allowed = OPS_BY_KIND[kind.type].filter((o) => o !== 'EXISTS' || kind.type === 'id' || ('nullable' in kind && kind.nullable === true));
   if (!allowed.includes(op as ConditionOp)) throw badInput(`${path}.op`, `${op} does not fit ${field}; use ${allowed.join(', ')}`);
   const valuePath = `${path}.value`;
   // the JSON scalar hands over what PostgreSQL could not store (a NUL, a lone surrogate, deep nesting) as InvalidJson
@@ -143,3 +147,6 @@ export function ruleFields(rule: Rule): string[] {
 
 /** Whether the rule's outcome can change without a profile write (see FieldDef.volatile). */
 export const isVolatile = (rule: Rule): boolean => ruleFields(rule).some((f) => FIELDS.get(f)?.volatile === true);
+
+/** Whether the rule's outcome can change when a model is activated (see FieldDef.placement). */
+export const dependsOnPlacement = (rule: Rule): boolean => ruleFields(rule).some((f) => FIELDS.get(f)?.placement === true);

@@ -118,6 +118,11 @@ export function segmentSql(ctx: Pick<FeatureSqlContext, 'p'>): string {
   return `${profileColumn(ctx.p, 'segmentId')}::text`;
 }
 
+/** The lineage of the user's segment in the active model (text), null before any model. */
+export function lineageSql(ctx: Pick<FeatureSqlContext, 'p'>): string {
+  return `(SELECT s.lineage::text FROM segments s WHERE s.id = ${profileColumn(ctx.p, 'segmentId')})`;
+}
+
 /** A demographic column of the user's `users` row (alias `u`), as placement reads them with the profile. */
 export function demographicSql(u: string, field: 'age' | 'cityTier' | 'gender'): string {
   return `${u}.${{ age: 'age', cityTier: 'city_tier', gender: 'gender' }[field]}`;

@@ -15,6 +15,9 @@ import { assignFromTraining, assignRemaining, loadModel } from './assignment.ts'
 import { fromPrisma } from '../../db/sql.ts';
 import { writeTrainingMembers } from './training-members.ts';
 import { matchLineages } from './lineage.ts';
+// Activation moves every user at once, so it re-evaluates the audiences that test segments itself (a live writer's
+// per-user evaluation would not see it).
+import { recomputeAudiencesOnActivation } from '../audiences/membership.ts';
 
 /**
  * Activation is serialised across processes by this transaction-scoped advisory lock, taken before the active flag is
@@ -84,6 +87,7 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
       saved = await tx.segmentationModel.update({ where: { id: model.id }, data: { active: true } });
       const active = (await loadModel(sql, model.id))!;
       await assignFromTraining(sql, active, ctx.userIds, trained.labels, ctx.now, ctx.config);
+      await recomputeAudiencesOnActivation(sql, ctx.now, ctx.config);
     }
     if (ctx.jobId) {
       await tx.job.update({
@@ -106,6 +110,7 @@ export async function activateModel(db: Db, id: string, now: Date, config: Portr
     const activated = await tx.segmentationModel.update({ where: { id }, data: { active: true } });
     const sql = fromPrisma(tx);
     await assignRemaining(sql, (await loadModel(sql, id))!, now, config);
+    await recomputeAudiencesOnActivation(sql, now, config);
     return activated;
   }, LONG_TRANSACTION);
 }
