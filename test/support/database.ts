@@ -62,6 +62,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
           if (attempt === 5 || !(err instanceof Error && 'code' in err && err.code === '40P01')) throw err;
         }
       }
+      // The one-row tables the migrations seed. The audience generation must move past every value a running server
+      // may have compiled its live audiences at (it only ever grows in production); a restart from 0 could match a
+      // stale compilation naming audiences that no longer exist.
+      await database.pool.query(`INSERT INTO audience_generation (id, generation) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET generation = GREATEST(audience_generation.generation, EXCLUDED.generation)`, [Date.now()]);
+      await database.pool.query(`INSERT INTO webhook_fanout (id, txid, last_id) VALUES (1, '0'::xid8, 0) ON CONFLICT (id) DO NOTHING`);
     },
     async close() {
       await database.close();
