@@ -49,6 +49,7 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
       await seedDemo(services, { users: env.PORTRAIT_DEMO_USERS, now: services.now(), logger });
     }
     services.jobs?.start();
+    services.embeddings?.start();
     services.monitor.start();
     const server = await createHttpServer(services);
     const address = await server.app.listen({ port: env.PORT, host: env.HOST });
@@ -61,12 +62,14 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
       async stop() {
         await server.app.close(); // stops accepting, lets in-flight requests finish (Apollo drain plugin)
         await services.jobs?.stop(); // a running job goes back to the queue for the next process
+        await services.embeddings?.stop(); // a batch under way comes due again for the next process
         await services.monitor.stop(); // the last figures are written, alerts under way are sent
         await database.close();
       },
     };
   } catch (err) {
     await services.jobs?.stop();
+    await services.embeddings?.stop();
     await services.monitor.stop();
     await database.close();
     throw err;

@@ -8,14 +8,18 @@
 // topic model fitted on no corpus, so a Chinese and an English review about slow delivery share a topic. A learned,
 // versioned topic model is not built yet; its topics would keep these ids for the aspect topics.
 //
-// The embedding is the offline hashed TF-IDF vector with no corpus fitted (every idf 1: signed hashing of the words,
-// sublinear tf, L2-normalised) in EMBEDDING_DIM dimensions. It is lexical and language-bound, so it is stored and
-// summed per user but is not a training feature (see features.ts).
+// The embedding is, by default, the offline hashed TF-IDF vector with no corpus fitted (every idf 1: signed hashing of
+// the words, sublinear tf, L2-normalised) in EMBEDDING_DIM dimensions, computed here. It is lexical and language-bound,
+// so its reduced dimensions are not in the default TEXT group (see features.ts). With an embeddings endpoint
+// configured (embeddings-provider.ts) the review is stored with its embedding PENDING and the backfill fills it.
 import { analyseReview } from '../../text/analyse-review.ts';
 import { HashedTfIdf } from '../../text/embedding.ts';
 import { TopicModel, type Topic } from '../../text/topics.ts';
 
 export const EMBEDDING_DIM = 128;
+/** The model part of the offline embedding's space ("hashed-tfidf#128"). */
+export const OFFLINE_EMBEDDING_MODEL = 'hashed-tfidf';
+export const OFFLINE_EMBEDDING_SPACE = `${OFFLINE_EMBEDDING_MODEL}#${EMBEDDING_DIM}`;
 /** Reviews longer than this are scored on their beginning: the cost of the lexicon pass grows with the text. */
 export const ANALYSED_CHARS = 1_000;
 const embedder = HashedTfIdf.fit([], { dim: EMBEDDING_DIM });
@@ -36,8 +40,12 @@ export interface ReviewText {
   sentiment: number;
   /** topic id -> share of the review (summing to 1; empty when it names no topic) */
   topics: Record<string, number>;
-  /** EMBEDDING_DIM numbers (zeros without text) */
-  embedding: number[];
+  /**
+   * DONE: `embedding` holds the offline vector (EMBEDDING_DIM numbers) of OFFLINE_EMBEDDING_SPACE; PENDING: the
+   * configured endpoint will embed the text (the backfill); null: no text, nothing to embed
+   */
+  embeddingStatus: 'DONE' | 'PENDING' | null;
+  embedding: number[] | null;
 }
 
 // Six significant digits are more than a float4 column keeps, and keep the batch's JSON short.
@@ -50,8 +58,16 @@ function clip(text: string): string {
   return text.slice(0, end);
 }
 
-/** The stored analysis of a REVIEW with text or a rating; null when it has neither (nothing to score). */
-export function analyseReviewText(text: string | null, rating: number | null): ReviewText | null {
+/** The offline embedding of a review's text (its first ANALYSED_CHARS characters). */
+export function offlineEmbedding(text: string): number[] {
+  return Array.from(embedder.transform(analyseReview(clip(text)).tokens), round);
+}
+
+/**
+ * The stored analysis of a REVIEW with text or a rating; null when it has neither (nothing to score). `embedLater`:
+ * an embeddings endpoint is configured, so the text is left PENDING for the backfill instead of embedded here.
+ */
+export function analyseReviewText(text: string | null, rating: number | null, embedLater = false): ReviewText | null {
   const hasText = text !== null && text.trim().length > 0;
   if (!hasText && rating === null) return null;
   const a = analyseReview(hasText ? clip(text) : '', rating);
@@ -61,6 +77,7 @@ export function analyseReviewText(text: string | null, rating: number | null): R
     language: hasText ? a.language : null,
     sentiment: round(a.sentiment),
     topics,
-    embedding: Array.from(embedder.transform(a.tokens), round),
+    embeddingStatus: hasText ? (embedLater ? 'PENDING' : 'DONE') : null,
+    embedding: hasText && !embedLater ? Array.from(embedder.transform(a.tokens), round) : null,
   };
 }
