@@ -3,7 +3,6 @@
 import type { EventType } from '../../generated/prisma/enums.ts';
 import type { Profile } from './profile-store.ts';
 import { addMoney } from '../../rules/money.ts';
-import { OFFLINE_EMBEDDING_SPACE, type ReviewText } from '../text/review-text.ts';
 
 /** An event starts a new session when it is SESSION_START or comes more than this long after the user's previous event. */
 export const SESSION_GAP_MS = 60 * 60 * 1000;
@@ -19,6 +18,18 @@ export const TEXT_AGGREGATE_FIELDS = [
   'pendingEmbeddings', 'lastReviewAt',
 ] as const satisfies readonly (keyof Profile)[];
 
+/**
+ * What the text sums take from a scored review (the text module's ReviewText has this shape; declared here so the
+ * profiles module does not depend on the text module, which writes profiles through the profile store).
+ */
+export interface ScoredReview {
+  sentiment: number;
+  topics: Record<string, number>;
+  embeddingStatus: 'DONE' | 'PENDING' | null;
+  embedding: number[] | null;
+  embeddingSpace: string | null;
+}
+
 type Aggregates = Pick<Profile, (typeof AGGREGATE_FIELDS)[number] | (typeof TEXT_AGGREGATE_FIELDS)[number]>;
 
 interface AggregateEvent {
@@ -27,7 +38,7 @@ interface AggregateEvent {
   amount: number | null;
   durationSeconds: number | null;
   /** a REVIEW's analysis (null: not a review, or one with neither text nor rating) */
-  review: ReviewText | null;
+  review: ScoredReview | null;
 }
 
 /** The stored topic sums { topicId: sum of shares }; anything that is not a finite number is dropped. */
@@ -39,7 +50,7 @@ export function readTopicSums(value: unknown): Record<string, number> {
 }
 
 /** Adds one review's analysis to the text sums (sums, so the order reviews arrive in does not matter). */
-function addReview<A extends Aggregates>(next: A, review: ReviewText, at: Date): void {
+function addReview<A extends Aggregates>(next: A, review: ScoredReview, at: Date): void {
   next.textReviews += 1;
   next.sentimentSum += review.sentiment;
   if (review.sentiment < 0) next.negativeReviews += 1;
@@ -47,7 +58,7 @@ function addReview<A extends Aggregates>(next: A, review: ReviewText, at: Date):
   for (const [id, share] of Object.entries(review.topics)) topics[id] = (topics[id] ?? 0) + share;
   next.topicSums = topics;
   if (review.embeddingStatus === 'PENDING') next.pendingEmbeddings += 1;
-  else if (review.embedding) addEmbeddings(next, OFFLINE_EMBEDDING_SPACE, [review.embedding]);
+  else if (review.embedding && review.embeddingSpace) addEmbeddings(next, review.embeddingSpace, [review.embedding]);
   next.lastReviewAt = later(next.lastReviewAt, at);
 }
 

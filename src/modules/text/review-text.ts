@@ -46,6 +46,8 @@ export interface ReviewText {
    */
   embeddingStatus: 'DONE' | 'PENDING' | null;
   embedding: number[] | null;
+  /** the space of `embedding` (OFFLINE_EMBEDDING_SPACE; null without one) */
+  embeddingSpace: string | null;
 }
 
 // Six significant digits are more than a float4 column keeps, and keep the batch's JSON short.
@@ -79,5 +81,6 @@ export function analyseReviewText(text: string | null, rating: number | null, em
     topics,
     embeddingStatus: hasText ? (embedLater ? 'PENDING' : 'DONE') : null,
     embedding: hasText && !embedLater ? Array.from(embedder.transform(a.tokens), round) : null,
+    embeddingSpace: hasText && !embedLater ? OFFLINE_EMBEDDING_SPACE : null,
   };
 }
