@@ -136,7 +136,8 @@ async function drainOnSignal(service: ServiceProcess, databaseUrl: string, signa
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
       body: JSON.stringify({ query: INGEST, variables: { events: tenThousandEvents(signal) } }),
     });
-    await until('the ingest waits on the lock', async () => (await lock.waiting()).length > 0, 20_000);
+    // the ingest's own statement: the embedding backfill of the service may be waiting on the events table too
+    await until('the ingest waits on the lock', async () => (await lock.waiting('INSERT INTO events')).length > 0, 20_000);
     process.kill(sendTo, signal);
     await signalled(service);
     await lock.commit();
