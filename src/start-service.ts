@@ -49,6 +49,7 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
       await seedDemo(services, { users: env.PORTRAIT_DEMO_USERS, now: services.now(), logger });
     }
     services.jobs?.start();
+    services.embeddings?.start();
     services.monitor.start();
     services.webhooks?.start();
     const server = await createHttpServer(services);
@@ -63,6 +64,7 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
         await server.app.close(); // stops accepting, lets in-flight requests finish (Apollo drain plugin)
         await services.jobs?.stop(); // a running job goes back to the queue for the next process
         await services.webhooks?.stop(); // deliveries under way finish and are recorded
+        await services.embeddings?.stop(); // a batch under way comes due again for the next process
         await services.monitor.stop(); // the last figures are written, alerts under way are sent
         await database.close();
       },
@@ -70,6 +72,7 @@ export async function startService(env: Env = loadEnv(), logger: Logger = create
   } catch (err) {
     await services.jobs?.stop();
     await services.webhooks?.stop();
+    await services.embeddings?.stop();
     await services.monitor.stop();
     await database.close();
     throw err;

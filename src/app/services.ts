@@ -19,8 +19,10 @@ import { LiveAudiences } from '../modules/audiences/membership.ts';
 import type { ProfilesChanged } from '../modules/profiles/profiles-changed.ts';
 import { JOB_LANES, jobHandlers, scheduleEnqueuer, type JobDeps } from './job-handlers.ts';
 import { Monitor } from '../modules/monitoring/monitor.ts';
-import { namerSettings, webhookSettings } from '../config/env.ts';
+import { embeddingsSettings, namerSettings, webhookSettings } from '../config/env.ts';
 import { WebhookDeliverer } from '../modules/webhooks/webhook-deliverer.ts';
+import { offlineProvider, openAiEmbeddings, type EmbeddingsProvider } from '../modules/text/embeddings-provider.ts';
+import { EmbeddingBackfill } from '../modules/text/embedding-backfill.ts';
 import { catalogueNamer } from '../modules/segmentation/naming/catalogue-namer.ts';
 import { chatNamer } from '../modules/segmentation/naming/chat-namer.ts';
 import type { SegmentNamer } from '../modules/segmentation/naming/namer.ts';
@@ -55,6 +57,10 @@ export interface Services {
   importUsers(users: readonly UserImportInput[]): Promise<ImportResult>;
   /** the job runner, when this process runs jobs (not started: the caller starts it) */
   jobs: JobRunner | null;
+  /** what embeds reviews: the offline hashed embedding, or the configured endpoint */
+  embeddingsProvider: EmbeddingsProvider;
+  /** fills pending review embeddings, when this process runs jobs (not started: the caller starts it with the jobs) */
+  embeddings: EmbeddingBackfill | null;
   /** operation figures, system health and alerts (not started: the caller starts it) */
   monitor: Monitor;
   /** committed membership changes for this process's subscribers (connects on the first subscription; the HTTP server stops it) */
@@ -75,6 +81,8 @@ interface ServiceDeps {
 interface JobOptions extends JobRunnerOptions {
   /** also queue due schedule slots from this process */
   schedules?: boolean;
+  /** the embedding backfill's first and longest wait after a failure (embedding-backfill.ts; tests shorten them) */
+  embeddingRetryMs?: { first: number; max: number };
 }
 
 /** `jobs: false` builds a process that serves the API only. */
@@ -87,6 +95,17 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
   const liveAudiences = new LiveAudiences(deps.portrait);
   const profilesChanged: ProfilesChanged = (sql, userIds, at) => liveAudiences.evaluate(sql, userIds, at);
   const textModels = new TextModelCache(fromPrisma(deps.db), deps.env.PORTRAIT_TEXT_MODEL_REFRESH_MS, deps.logger);
+  const embeddingSettings = embeddingsSettings(deps.env);
+  const embeddingsProvider = embeddingSettings ? openAiEmbeddings(embeddingSettings) : offlineProvider;
+  const embeddings = opts.jobs
+    ? new EmbeddingBackfill(deps.pool, embeddingsProvider, deps.logger, {
+        placement,
+        profilesChanged,
+        now,
+        ...(opts.jobs.pollMs !== undefined ? { pollMs: opts.jobs.pollMs } : {}),
+        ...(opts.jobs.embeddingRetryMs ? { retryMs: opts.jobs.embeddingRetryMs.first, maxRetryMs: opts.jobs.embeddingRetryMs.max } : {}),
+      })
+    : null;
   const core = { ...deps, now, activeModels, placement, namer, profilesChanged, textModels, populationStats: new PopulationStatsCache() };
   const monitor = new Monitor(deps.db, deps.portrait, deps.logger, now, activeModels, {
     url: deps.env.PORTRAIT_ALERT_URL ?? null,
@@ -104,12 +123,19 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
     ingestEvents: async (events) => {
       // profile lag: from the batch's arrival here to its events' profile updates being committed (when this returns)
       const arrived = performance.now();
-      const result = await ingestEvents(deps.pool, events, { now: now(), interestTags: deps.portrait.interestTags, money: deps.portrait.money, placement, profilesChanged, textModel: () => textModels.get() });
+      const result = await ingestEvents(deps.pool, events, {
+        now: now(), interestTags: deps.portrait.interestTags, money: deps.portrait.money, placement, profilesChanged,
+        textModel: () => textModels.get(), embedLater: embeddingsProvider.remote,
+      });
       monitor.operations.recordIngest(result.accepted, performance.now() - arrived);
+      // reviews may be waiting for the endpoint: this process's backfill looks now rather than at its next poll
+      if (embeddingsProvider.remote && result.accepted > 0) embeddings?.poke();
       return result;
     },
     importUsers: (users) => importUsers(deps.db, users, { now: now(), money: deps.portrait.money, placement, profilesChanged }),
     jobs: opts.jobs ? createJobRunner(core, opts.jobs) : null,
+    embeddingsProvider,
+    embeddings,
     monitor,
     // its own connection, configured as the pool's (same server, credentials and timeouts)
     membershipFeed: new MembershipFeed(deps.pool.options, new ChangeHub(deps.env.PORTRAIT_SUBSCRIPTION_BUFFER), deps.logger),

@@ -60,7 +60,10 @@ interface PreprocessingFit {
 }
 
 /** Fits the preprocessing on the raw training rows (NaN = missing). The scaler is fitted after clipping, as the model sees the data. */
-export function fitPreprocessing(raw: Matrix, options: { winsorize: boolean; groups?: readonly string[] | null }): PreprocessingFit {
+export function fitPreprocessing(
+  raw: Matrix,
+  options: { winsorize: boolean; groups?: readonly string[] | null; groupWeights?: Readonly<Record<string, number>> | null },
+): PreprocessingFit {
   const groups = options.groups ?? null;
   if (groups && groups.length !== raw.cols) throw new RangeError(`pipeline: ${groups.length} feature groups for ${raw.cols} features`);
   const imputation = imputeMedian(raw, columnMedians(raw));
@@ -68,7 +71,7 @@ export function fitPreprocessing(raw: Matrix, options: { winsorize: boolean; gro
   const base = clip ? clip.matrix : imputation.matrix;
   const scaler = fitScaler(base);
   const unweighted = standardise(base, scaler, null);
-  const weights = groups ? groupWeights(unweighted, groups) : null;
+  const weights = groups ? groupWeights(unweighted, groups, options.groupWeights ?? {}) : null;
   return {
     preprocessing: { medians: imputation.medians, bounds: clip ? clip.bounds : null, scaler, weights },
     z: weights ? standardise(base, scaler, weights) : unweighted,
@@ -80,8 +83,9 @@ export function fitPreprocessing(raw: Matrix, options: { winsorize: boolean; gro
 /**
  * Weights that give every group the same total variance after standardising: a standardised feature has variance 1
  * (0 when it is constant in the training data), so each feature of a group with m varying features gets 1 / sqrt(m).
+ * A requested group weight w (`requested`, default 1) multiplies the group's total variance: sqrt(w / m) each.
  */
-function groupWeights(z: Matrix, groups: readonly string[]): number[] {
+function groupWeights(z: Matrix, groups: readonly string[], requested: Readonly<Record<string, number>>): number[] {
   const { rows, cols, data } = z;
   const varies = new Array<boolean>(cols).fill(false);
   for (let j = 0; j < cols; j++) {
@@ -95,7 +99,7 @@ function groupWeights(z: Matrix, groups: readonly string[]): number[] {
   }
   const m = new Map<string, number>();
   groups.forEach((g, j) => m.set(g, (m.get(g) ?? 0) + (varies[j] ? 1 : 0)));
-  return groups.map((g) => (rows > 0 && m.get(g)! > 0 ? 1 / Math.sqrt(m.get(g)!) : 1));
+  return groups.map((g) => Math.sqrt(requested[g] ?? 1) * (rows > 0 && m.get(g)! > 0 ? 1 / Math.sqrt(m.get(g)!) : 1));
 }
 
 /** Raw rows (NaN = missing) into the model's space: impute, clip, scale, clamp. */

@@ -124,6 +124,28 @@ const EnvSchema = z.object({
   PORTRAIT_NAMER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** on: the prompt may carry a few example reviews per segment (users' own words leave the service); off: aggregates only. */
   PORTRAIT_NAMER_EXAMPLES: onOff.default('off'),
+  /**
+   * The review embeddings: an OpenAI-compatible /embeddings endpoint (OpenAI, Ollama, vLLM, DashScope's compatible
+   * mode), with its model. Unset: the offline hashed TF-IDF vector, computed at ingest. Set: ingest writes each review
+   * with its embedding pending and the backfill (src/modules/text/embedding-backfill.ts) asks the endpoint.
+   */
+  PORTRAIT_EMBEDDINGS_BASE_URL: z
+    .string()
+    .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), 'must be an http:// or https:// URL')
+    .optional(),
+  PORTRAIT_EMBEDDINGS_MODEL: z.string().min(1).max(200).optional(),
+  PORTRAIT_EMBEDDINGS_API_KEY: z.string().optional(),
+  /** reviews per request */
+  PORTRAIT_EMBEDDINGS_BATCH: z.coerce.number().int().min(1).max(2048).default(64),
+  /** per request; a timeout, a 429 or a 5xx is retried with backoff (the reviews stay pending meanwhile) */
+  PORTRAIT_EMBEDDINGS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** sent as `dimensions` (models that can shorten their vectors, e.g. text-embedding-3-*); unset: the model's own */
+  PORTRAIT_EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(1).max(16_384).optional(),
+  /**
+   * on: the model is multilingual (a Chinese and an English review saying the same thing land close), so the reduced
+   * mean-embedding dimensions join the default TEXT feature group; off: they are used only when a request names them.
+   */
+  PORTRAIT_EMBEDDINGS_MULTILINGUAL: onOff.default('off'),
 });
 
 export type Env = Omit<z.infer<typeof EnvSchema>, 'HOST'> & {
@@ -160,6 +182,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if ((env.PORTRAIT_NAMER_BASE_URL === undefined) !== (env.PORTRAIT_NAMER_MODEL === undefined)) {
     throw new ConfigError('invalid environment:\n  PORTRAIT_NAMER_BASE_URL, PORTRAIT_NAMER_MODEL: set both (a language model names segments) or neither (the catalogue does)');
   }
+  if ((env.PORTRAIT_EMBEDDINGS_BASE_URL === undefined) !== (env.PORTRAIT_EMBEDDINGS_MODEL === undefined)) {
+    throw new ConfigError('invalid environment:\n  PORTRAIT_EMBEDDINGS_BASE_URL, PORTRAIT_EMBEDDINGS_MODEL: set both (an endpoint embeds reviews) or neither (the offline hashed embedding)');
+  }
+  if (env.PORTRAIT_EMBEDDINGS_MULTILINGUAL === 'on' && env.PORTRAIT_EMBEDDINGS_BASE_URL === undefined) {
+    throw new ConfigError('invalid environment:\n  PORTRAIT_EMBEDDINGS_MULTILINGUAL: on needs an embeddings endpoint (the offline hashed embedding is language-bound)');
+  }
   const host = { HOST: HOST ?? DEFAULT_HOST, hostDefaulted: HOST === undefined };
   // The published key counts as the development key however it arrives (unset, or written out in a compose file).
   if (!env.PORTRAIT_ADMIN_KEY || env.PORTRAIT_ADMIN_KEY === DEV_ADMIN_KEY) {
@@ -189,6 +217,29 @@ export function namerSettings(env: Env): NamerSettings | null {
     apiKey: env.PORTRAIT_NAMER_API_KEY ?? null,
     timeoutMs: env.PORTRAIT_NAMER_TIMEOUT_MS,
     examples: env.PORTRAIT_NAMER_EXAMPLES === 'on',
+  };
+}
+
+/** The configured embeddings endpoint, or null (the offline hashed embedding). */
+export interface EmbeddingsSettings {
+  baseUrl: string;
+  model: string;
+  apiKey: string | null;
+  batch: number;
+  timeoutMs: number;
+  /** the `dimensions` asked for (null: the model's own) */
+  dimensions: number | null;
+}
+
+export function embeddingsSettings(env: Env): EmbeddingsSettings | null {
+  if (env.PORTRAIT_EMBEDDINGS_BASE_URL === undefined || env.PORTRAIT_EMBEDDINGS_MODEL === undefined) return null;
+  return {
+    baseUrl: env.PORTRAIT_EMBEDDINGS_BASE_URL,
+    model: env.PORTRAIT_EMBEDDINGS_MODEL,
+    apiKey: env.PORTRAIT_EMBEDDINGS_API_KEY ?? null,
+    batch: env.PORTRAIT_EMBEDDINGS_BATCH,
+    timeoutMs: env.PORTRAIT_EMBEDDINGS_TIMEOUT_MS,
+    dimensions: env.PORTRAIT_EMBEDDINGS_DIMENSIONS ?? null,
   };
 }
 

@@ -81,7 +81,7 @@ describe('database outage', () => {
     const hold = await lockTable(url, 'events');
     try {
       const inFlight = gql(INGEST, { events: events(10_000, 'stop') });
-      await until('the ingest waits on the lock', async () => (await hold.waiting()).length > 0);
+      await until('the ingest waits on the lock', async () => (await hold.waiting('INSERT INTO events')).length > 0);
       await stopPostgres();
 
       const failed = await inFlight;
@@ -121,7 +121,7 @@ describe('database outage', () => {
     try {
       const inFlight = gql(INGEST, { events: events(1_000, 'terminated') });
       let pids: number[] = [];
-      await until('the ingest waits on the lock', async () => (pids = await hold.waiting()).length > 0);
+      await until('the ingest waits on the lock', async () => (pids = await hold.waiting('INSERT INTO events')).length > 0);
       await withClient(url, (c) => c.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]));
       const failed = await inFlight;
       assert.equal(failed.status, 503, JSON.stringify(failed.body));

@@ -181,9 +181,12 @@ describe('the user text profile', () => {
     assert.ok(profile.negativeReviews > 0 && profile.negativeReviews < 12);
     assert.equal(profile.lastReviewAt!.toISOString(), new Date(at(100)).toISOString());
     for (let d = 0; d < 128; d++) {
-      const sum = rows.reduce((s, r) => s + r.embedding[d]!, 0);
+      // a review with a rating and no text has no embedding
+      const sum = rows.reduce((s, r) => s + (r.embedding[d] ?? 0), 0);
       assert.ok(Math.abs(profile.embeddingSum[d]! - sum) < 1e-5, `embedding dim ${d}: ${profile.embeddingSum[d]} vs ${sum}`);
     }
+    assert.equal(profile.embeddedReviews, rows.filter((r) => r.embedding.length > 0).length);
+    assert.equal(profile.embeddingSpace, 'hashed-tfidf#128');
     // a batch without reviews leaves the text sums as they are
     await ingestEventsOk(server, [{ eventId: 'pv', userId: 'many', type: 'PAGE_VIEW', occurredAt: at(200) }]);
     assert.deepEqual({ ...(await text('many')), behaviourReviews: 12 }, t);

@@ -181,3 +181,63 @@ describe('a segmentation fused with TEXT', () => {
     assert.equal(placed.data!.b.segment.index, unhappySegment);
   });
 });
+
+describe('reduced embedding dimensions and group weights', () => {
+  it('leaves the language-bound embedding dimensions out of the default TEXT group, and checks group weights', async () => {
+    const r = await server.gql<{ featureCatalog: { name: string; group: string }[] }>(`{ featureCatalog { name group } }`);
+    assert.equal(r.data!.featureCatalog.find((f) => f.name === 'textEmbedding1')?.group, 'TEXT');
+    const bad = [
+      { groupWeights: [{ group: 'TEXT', weight: 2 }] },
+      { featureGroups: ['TEXT'], groupWeights: [{ group: 'BEHAVIOUR', weight: 2 }] },
+      { featureGroups: ['TEXT'], groupWeights: [{ group: 'TEXT', weight: 0 }] },
+      { featureGroups: ['TEXT'], groupWeights: [{ group: 'TEXT', weight: 101 }] },
+      { featureGroups: ['TEXT'], groupWeights: [{ group: 'TEXT', weight: 1 }, { group: 'TEXT', weight: 2 }] },
+    ];
+    for (const input of bad) {
+      const e = await server.gql(`mutation($input: TrainInput) { retrain(input: $input) { id } }`, { input });
+      assert.equal(e.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(input));
+    }
+    const id = await train({ featureGroups: ['TEXT'], k: 2, seed: 3, activate: false });
+    const m = await server.database.db.segmentationModel.findUniqueOrThrow({ where: { id } });
+    assert.ok(!m.features.some((f) => f.startsWith('textEmbedding')), m.features.join(', '));
+  });
+
+  it('trains on the embedding dimensions when named, with the projection and weights stored, and predictSegment agrees with live placement', async () => {
+    const id = await train({
+      featureGroups: ['BEHAVIOUR', 'TEXT'],
+      features: ['textEmbedding1', 'textEmbedding2', 'textEmbedding3', 'textEmbedding4'],
+      groupWeights: [{ group: 'TEXT', weight: 2 }],
+      k: 3,
+      seed: 5,
+    });
+    const m = await server.database.db.segmentationModel.findUniqueOrThrow({ where: { id } });
+    assert.ok(m.features.includes('textEmbedding4'));
+    const params = m.params as { groupWeights: Record<string, number> };
+    assert.deepEqual(params.groupWeights, { TEXT: 2 });
+    const details = m.details as { embedding: { space: string; mean: number[]; components: number[][] }; preprocessing: { weights: number[] } };
+    assert.equal(details.embedding.space, 'hashed-tfidf#128');
+    assert.equal(details.embedding.components.length, 4);
+    assert.ok(details.embedding.components.every((c) => c.length === 128));
+    // a TEXT feature weighs sqrt(2) times a BEHAVIOUR one over the square root of their groups' sizes
+    const w = (f: string) => details.preprocessing.weights[m.features.indexOf(f)]!;
+    assert.ok(w('textEmbedding1') > w('totalSpent'));
+
+    // a new review moves a user's mean embedding; live placement projects it with the stored projection
+    await ingestEventsOk(server, [{ eventId: 'p01-late', userId: 'p01', type: 'REVIEW', occurredAt: hoursAgo(1), text: 'Delivery was slow again' }]);
+    for (const p of people.slice(0, 12)) {
+      const u = await server.gql<{ user: { segment: { id: string }; segmentExplanation: { features: { feature: string; value: number | null }[] } } }>(
+        `query($id: ID!) { user(id: $id) { segment { id } segmentExplanation { features { feature value } } } }`,
+        { id: p.id },
+      );
+      assert.equal(u.errors, undefined, JSON.stringify(u.errors));
+      const values = u.data!.user.segmentExplanation.features.filter((f) => f.value !== null).map((f) => ({ name: f.feature, value: f.value! }));
+      assert.ok(values.some((v) => v.name === 'textEmbedding1' && v.value !== 0), `${p.id} has a mean embedding`);
+      const pr = await server.gql<{ predictSegment: { segment: { id: string } } }>(
+        `query($f: [FeatureValueInput!]!) { predictSegment(features: $f) { segment { id } } }`,
+        { f: values },
+      );
+      assert.equal(pr.errors, undefined, JSON.stringify(pr.errors));
+      assert.equal(pr.data!.predictSegment.segment.id, u.data!.user.segment.id, p.id);
+    }
+  });
+});

@@ -1,8 +1,8 @@
 // A local HTTP server in the test that speaks the OpenAI chat-completions shape (POST /v1/chat/completions), so the
 // language-model paths run against a real socket: each request is answered by the next scripted reply (the last one
 // repeats), and every request is recorded.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { answerStatus, startStubServer } from './stub-server.ts';
 
 export interface RecordedRequest {
   path: string;
@@ -51,43 +51,33 @@ export async function startChatStub(): Promise<ChatStub> {
   const requests: RecordedRequest[] = [];
   let replies: Reply[] = [];
   let served = 0;
-  const hanging = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const recorded: RecordedRequest = { path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as RecordedRequest['body'] };
-      requests.push(recorded);
-      const reply = replies[Math.min(served++, replies.length - 1)];
-      if (!reply || reply.kind === 'hang') {
-        hanging.add(res);
-        return;
-      }
-      if (reply.kind === 'status') {
+  const server = await startStubServer((req, body, res) => {
+    const recorded: RecordedRequest = { path: req.url ?? '', headers: req.headers, body: body as RecordedRequest['body'] };
+    requests.push(recorded);
+    const reply = replies[Math.min(served++, replies.length - 1)];
+    if (!reply || reply.kind === 'hang') return false;
+    if (reply.kind === 'status') {
+      if (reply.body === undefined) answerStatus(res, reply.status, reply.retryAfter);
+      else {
         res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.retryAfter ? { 'retry-after': reply.retryAfter } : {}) });
-        res.end(reply.body ?? JSON.stringify({ error: { message: `status ${reply.status}` } }));
-        return;
+        res.end(reply.body);
       }
-      void (reply.before?.() ?? Promise.resolve()).then(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: reply.content(recorded) }, finish_reason: 'stop' }] }));
-      });
+      return true;
+    }
+    void (reply.before?.() ?? Promise.resolve()).then(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: reply.content(recorded) }, finish_reason: 'stop' }] }));
     });
+    return true;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: server.baseUrl,
     requests,
     script(...r) {
       replies = r;
       served = 0;
       requests.length = 0;
     },
-    async close() {
-      for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }

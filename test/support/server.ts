@@ -49,10 +49,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       ...(opts.now ? { now: opts.now } : {}),
     },
     // Jobs run in the test server as they do in the service, polled often so tests wait little.
-    { jobs: opts.jobs === false ? false : { pollMs: 50, heartbeatMs: 500 } },
+    { jobs: opts.jobs === false ? false : { pollMs: 50, heartbeatMs: 500, embeddingRetryMs: { first: 50, max: 400 } } },
   );
   services.jobs?.start();
   services.webhooks?.start();
+  services.embeddings?.start();
   const server = await createHttpServer(services);
   const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${address}/graphql`;
@@ -75,6 +76,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       await server.app.close();
       await services.jobs?.stop();
       await services.webhooks?.stop();
+      await services.embeddings?.stop();
       await database.close();
     },
   };

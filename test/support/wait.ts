@@ -12,8 +12,8 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
 }
 
 export interface TableLock {
-  /** the backends of this database waiting on a lock */
-  waiting(): Promise<number[]>;
+  /** the backends of this database waiting on a lock (only those running a statement that contains `statement`, if given) */
+  waiting(statement?: string): Promise<number[]>;
   /** commits the locking transaction, letting the waiters through */
   commit(): Promise<void>;
   /** closes both sessions (a lock still held is released with them) */
@@ -32,8 +32,11 @@ export async function lockTable(url: string, table: string): Promise<TableLock> 
   await locker.query('BEGIN');
   await locker.query(`LOCK TABLE ${pg.escapeIdentifier(table)} IN ACCESS EXCLUSIVE MODE`);
   return {
-    async waiting() {
-      const r = await watcher.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    async waiting(statement) {
+      const r = await watcher.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND strpos(query, $1::text) > 0`,
+        [statement ?? ''],
+      );
       return r.rows.map((row) => row.pid);
     },
     async commit() {

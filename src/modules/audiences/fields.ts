@@ -9,7 +9,8 @@ import { behaviourPreferencesSql } from '../events/behaviour-preferences-sql.ts'
 import { PREFERENCE_CODES } from '../../rules/activity.ts';
 import { joinPopulationStats, purchaseTierSql, RFM_GRID, rfmScoresSql, rfmSegmentSql, tierSql, type RfmInputsSql } from '../population/population-stats-sql.ts';
 import { RFM_SEGMENTS } from '../../rules/rfm.ts';
-import { ALL_FEATURES, isTextFeature, textFeatureSql, type FeatureName } from '../segmentation/features.ts';
+import { ALL_FEATURES, isEmbeddingFeature, isTextFeature, textFeatureSql, type FeatureName } from '../segmentation/features.ts';
+import type { EmbeddingFeature } from '../segmentation/embedding-features.ts';
 import { profileColumn } from '../profiles/profile-store.ts';
 
 /** The rows every audience expression reads: a user's profile, its demographics and the population statistics. */
@@ -47,7 +48,7 @@ export interface FieldDef {
 const TIME_DEPENDENT: ReadonlySet<string> = new Set(['lastPurchaseDays', 'recencyScore'] satisfies (keyof ProfileFeatures)[]);
 
 /** A feature of the training catalogue (Query.features) as a rule field: every feature is one, under its name. */
-function featureField(name: FeatureName): FieldDef {
+function featureField(name: Exclude<FeatureName, EmbeddingFeature>): FieldDef {
   switch (name) {
     case 'age':
     case 'cityTier':
@@ -78,7 +79,8 @@ const rfmInputs = (ctx: FeatureSqlContext): RfmInputsSql => ({
 
 function buildRegistry(): ReadonlyMap<string, FieldDef> {
   const fields = new Map<string, FieldDef>();
-  for (const name of ALL_FEATURES) fields.set(name, featureField(name));
+  // the reduced embedding dimensions depend on a model's fitted projection: no rule field
+  for (const name of ALL_FEATURES) if (!isEmbeddingFeature(name)) fields.set(name, featureField(name));
   fields.set('gender', { kind: { type: 'category', values: ['M', 'F', 'OTHER'], nullable: true }, volatile: false, sql: () => demographicSql('u', 'gender') });
   for (const [field, metric] of Object.entries(PURCHASE_TIERED) as [keyof typeof PURCHASE_TIERED, (typeof PURCHASE_TIERED)[keyof typeof PURCHASE_TIERED]][]) {
     fields.set(field, {

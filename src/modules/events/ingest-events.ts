@@ -34,7 +34,7 @@ import type { InterestTagsConfig, MoneyConfig } from '../../config/portrait-conf
 import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import type { ProfilesChanged } from '../profiles/profiles-changed.ts';
-import { analyseReviewText, BUILT_IN_TEXT_MODEL, type ReviewText, type TextModelSnapshot } from '../text/review-text.ts';
+import { analyseReviewText, BUILT_IN_TEXT_MODEL, OFFLINE_EMBEDDING_SPACE, type ReviewText, type TextModelSnapshot } from '../text/review-text.ts';
 import { isRejection, MAX_EVENTS_PER_CALL, validateEvent, type EventRejectCode, type ValidEvent } from './validate-event.ts';
 
 interface RejectedEvent {
@@ -62,6 +62,11 @@ interface IngestOptions {
   profilesChanged?: ProfilesChanged;
   /** The text model version reviews are scored with (the newest, cached: src/modules/text/text-models.ts); the built-in one without. */
   textModel?: () => Promise<TextModelSnapshot>;
+  /**
+   * An embeddings endpoint is configured: reviews are written with their embedding PENDING, for the backfill
+   * (src/modules/text/embedding-backfill.ts), so ingest never waits for the endpoint. Otherwise ingest embeds offline.
+   */
+  embedLater?: boolean;
 }
 
 // The batch goes over as one JSON parameter with one-letter keys and no nulls (see eventRows): ~40% fewer bytes for
@@ -74,11 +79,12 @@ interface IngestOptions {
 const INSERT_EVENTS_AND_USERS = `
   WITH inserted AS (
     INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties,
-                        rating, language, sentiment, topics, embedding, topic_version)
-    SELECT x.e, x.u, x.t, to_timestamp(x.o / 1000), x.i, x.c, x.a, x.d, x.x, x.p, x.r, x.l, x.s, x.k, x.v, x.n
+                        rating, language, sentiment, topics, embedding, topic_version, embedding_status, embedding_space, embed_after)
+    SELECT x.e, x.u, x.t, to_timestamp(x.o / 1000), x.i, x.c, x.a, x.d, x.x, x.p, x.r, x.l, x.s, x.k, x.v, x.n, x.m,
+           CASE WHEN x.m = 'DONE' THEN $2::text END, CASE WHEN x.m = 'PENDING' THEN now() END
     FROM json_to_recordset($1::json) AS x(
       e text, u text, t "EventType", o float8, i text, c text[], a numeric, d float8, x text, p jsonb,
-      r float8, l text, s float8, k jsonb, v real[], n int)
+      r float8, l text, s float8, k jsonb, v real[], n int, m "EmbeddingStatus")
     ON CONFLICT (user_id, event_id) DO NOTHING
     RETURNING event_id, user_id),
   new_users AS (
@@ -111,8 +117,9 @@ const eventRows = (events: readonly AnalysedEvent[]): string =>
       l: e.review?.language ?? undefined,
       s: e.review?.sentiment,
       k: e.review?.topics,
-      v: e.review?.embedding,
+      v: e.review?.embedding ?? undefined,
       n: e.review?.topicVersion ?? undefined,
+      m: e.review?.embeddingStatus ?? undefined,
     })),
   );
 
@@ -136,7 +143,7 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
     }
   });
   if (fresh.length === 0) return { accepted: 0, duplicates, rejected };
-  await analyseReviews(fresh, fresh.some((e) => e.type === 'REVIEW') && opts.textModel ? await opts.textModel() : BUILT_IN_TEXT_MODEL);
+  await analyseReviews(fresh, fresh.some((e) => e.type === 'REVIEW') && opts.textModel ? await opts.textModel() : BUILT_IN_TEXT_MODEL, opts.embedLater ?? false);
 
   const json = eventRows(fresh);
   // A deleteUser that commits between this batch finding its user and checking the events' foreign key fails the
@@ -151,11 +158,11 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
 const ANALYSIS_SLICE_MS = 10;
 
 /** Fills in each REVIEW's analysis, yielding to the event loop every ANALYSIS_SLICE_MS so other requests keep moving. */
-async function analyseReviews(events: AnalysedEvent[], model: TextModelSnapshot): Promise<void> {
+async function analyseReviews(events: AnalysedEvent[], model: TextModelSnapshot, embedLater: boolean): Promise<void> {
   let sliceStart = performance.now();
   for (const e of events) {
     if (e.type !== 'REVIEW') continue;
-    e.review = analyseReviewText(e.text, e.rating, model);
+    e.review = analyseReviewText(e.text, e.rating, model, embedLater);
     if (performance.now() - sliceStart > ANALYSIS_SLICE_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       sliceStart = performance.now();
@@ -165,7 +172,7 @@ async function analyseReviews(events: AnalysedEvent[], model: TextModelSnapshot)
 
 async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEvent[], json: string, opts: IngestOptions & { now: Date }): Promise<number> {
   // Events already stored (by an earlier batch, or a concurrent one that committed first) are skipped here.
-  const inserted = await client.query<{ user_id: string; event_id: string }>(INSERT_EVENTS_AND_USERS, [json]);
+  const inserted = await client.query<{ user_id: string; event_id: string }>(INSERT_EVENTS_AND_USERS, [json, OFFLINE_EMBEDDING_SPACE]);
   if (inserted.rows.length === 0) return 0;
   const insertedIds = new Set(inserted.rows.map((r) => eventKey(r.user_id, r.event_id)));
 

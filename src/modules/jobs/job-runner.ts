@@ -5,6 +5,7 @@ import type { Db } from '../../db/client.ts';
 import type { Job } from '../../generated/prisma/client.ts';
 import type { Logger } from '../../logger.ts';
 import { PublicError } from '../../errors.ts';
+import { PollLoop } from '../../lib/poll-loop.ts';
 import { claimNext, complete, fail, heartbeat, recoverStalled, release, type JobLanes } from './job-queue.ts';
 
 export interface JobContext {
@@ -29,10 +30,9 @@ export interface JobRunnerOptions {
 
 export class JobRunner {
   readonly workerId = `worker-${randomUUID()}`;
-  private timer: NodeJS.Timeout | undefined;
-  private running: { job: Job; abort: AbortController; done: Promise<void> } | undefined;
+  private running: { job: Job; abort: AbortController } | undefined;
   private stopped = false;
-  private readonly pollMs: number;
+  private readonly loop: PollLoop;
   private readonly heartbeatMs: number;
   private readonly staleAfterMs: number;
   private readonly beforeClaim: (() => Promise<void>) | undefined;
@@ -44,55 +44,38 @@ export class JobRunner {
     private readonly logger: Logger,
     opts: JobRunnerOptions = {},
   ) {
-    this.pollMs = opts.pollMs ?? 1_000;
     this.heartbeatMs = opts.heartbeatMs ?? 5_000;
     this.staleAfterMs = opts.staleAfterMs ?? 60_000;
     this.beforeClaim = opts.beforeClaim;
     this.lanes = opts.lanes ?? {};
+    this.loop = new PollLoop(() => this.round(), opts.pollMs ?? 1_000, (err) => this.logger.error({ err }, 'job loop error'));
   }
 
   start(): void {
     this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Wakes the loop now (e.g. right after a job was queued by this process). */
   poke(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
+    this.loop.poke();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    const current = this.running;
-    if (current) {
-      current.abort.abort();
-      await current.done.catch(() => {});
-    }
+    this.running?.abort.abort();
+    await this.loop.stop();
   }
 
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), ms);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.stopped || this.running) return;
-    try {
-      const recovered = await recoverStalled(this.db, this.staleAfterMs);
-      if (recovered) this.logger.warn({ recovered }, 'requeued jobs whose worker stopped responding');
-      await this.beforeClaim?.();
-      const job = await claimNext(this.db, this.workerId, Object.keys(this.handlers), this.lanes);
-      if (job) {
-        await this.run(job);
-        this.schedule(0);
-        return;
-      }
-    } catch (err) {
-      if (!this.stopped) this.logger.error({ err }, 'job loop error');
-    }
-    if (!this.stopped) this.schedule(this.pollMs);
+  /** One claim: true when a job ran (the next claim comes at once). */
+  private async round(): Promise<boolean> {
+    const recovered = await recoverStalled(this.db, this.staleAfterMs);
+    if (recovered) this.logger.warn({ recovered }, 'requeued jobs whose worker stopped responding');
+    await this.beforeClaim?.();
+    const job = await claimNext(this.db, this.workerId, Object.keys(this.handlers), this.lanes);
+    if (!job) return false;
+    await this.run(job);
+    return true;
   }
 
   private async run(job: Job): Promise<void> {
@@ -133,7 +116,7 @@ export class JobRunner {
         clearInterval(beat);
       }
     })();
-    this.running = { job, abort, done };
+    this.running = { job, abort };
     try {
       await done;
     } finally {

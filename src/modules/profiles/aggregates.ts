@@ -3,7 +3,6 @@
 import type { EventType } from '../../generated/prisma/enums.ts';
 import type { Profile } from './profile-store.ts';
 import { addMoney } from '../../rules/money.ts';
-import type { ReviewText } from '../text/review-text.ts';
 
 /** An event starts a new session when it is SESSION_START or comes more than this long after the user's previous event. */
 export const SESSION_GAP_MS = 60 * 60 * 1000;
@@ -15,8 +14,21 @@ export const AGGREGATE_FIELDS = [
 ] as const satisfies readonly (keyof Profile)[];
 /** The profile columns that scored reviews change (only a batch with one needs to write them: the embedding sum is wide). */
 export const TEXT_AGGREGATE_FIELDS = [
-  'textReviews', 'sentimentSum', 'negativeReviews', 'topicSums', 'embeddingSum', 'lastReviewAt',
+  'textReviews', 'sentimentSum', 'negativeReviews', 'topicSums', 'embeddingSum', 'embeddingSpace', 'embeddedReviews',
+  'pendingEmbeddings', 'lastReviewAt',
 ] as const satisfies readonly (keyof Profile)[];
+
+/**
+ * What the text sums take from a scored review (the text module's ReviewText has this shape; declared here so the
+ * profiles module does not depend on the text module, which writes profiles through the profile store).
+ */
+export interface ScoredReview {
+  sentiment: number;
+  topics: Record<string, number>;
+  embeddingStatus: 'DONE' | 'PENDING' | null;
+  embedding: number[] | null;
+  embeddingSpace: string | null;
+}
 
 type Aggregates = Pick<Profile, (typeof AGGREGATE_FIELDS)[number] | (typeof TEXT_AGGREGATE_FIELDS)[number]>;
 
@@ -26,7 +38,7 @@ interface AggregateEvent {
   amount: number | null;
   durationSeconds: number | null;
   /** a REVIEW's analysis (null: not a review, or one with neither text nor rating) */
-  review: ReviewText | null;
+  review: ScoredReview | null;
 }
 
 /** The stored topic sums { topicId: sum of shares }; anything that is not a finite number is dropped. */
@@ -38,19 +50,34 @@ export function readTopicSums(value: unknown): Record<string, number> {
 }
 
 /** Adds one review's analysis to the text sums (sums, so the order reviews arrive in does not matter). */
-function addReview<A extends Aggregates>(next: A, review: ReviewText, at: Date): void {
+function addReview<A extends Aggregates>(next: A, review: ScoredReview, at: Date): void {
   next.textReviews += 1;
   next.sentimentSum += review.sentiment;
   if (review.sentiment < 0) next.negativeReviews += 1;
   const topics = readTopicSums(next.topicSums);
   for (const [id, share] of Object.entries(review.topics)) topics[id] = (topics[id] ?? 0) + share;
   next.topicSums = topics;
-  // An empty sum (no review yet) starts at zeros; so does one of another dimension (EMBEDDING_DIM changed), which
-  // cannot be added to.
-  const sum = next.embeddingSum.length === review.embedding.length ? [...next.embeddingSum] : new Array<number>(review.embedding.length).fill(0);
-  review.embedding.forEach((v, i) => (sum[i]! += v));
-  next.embeddingSum = sum;
+  if (review.embeddingStatus === 'PENDING') next.pendingEmbeddings += 1;
+  else if (review.embedding && review.embeddingSpace) addEmbeddings(next, review.embeddingSpace, [review.embedding]);
   next.lastReviewAt = later(next.lastReviewAt, at);
+}
+
+type EmbeddingSum = Pick<Profile, 'embeddingSum' | 'embeddingSpace' | 'embeddedReviews'>;
+
+/**
+ * Adds vectors of one space to a profile's embedding sum. A sum holds one space: a sum of another space (the operator
+ * changed the model; the backfill re-embeds the older reviews, embedding-backfill.ts) starts again from zeros.
+ * Returns whether it started again.
+ */
+export function addEmbeddings(next: EmbeddingSum, space: string, vectors: readonly (readonly number[])[]): boolean {
+  const restart = next.embeddingSpace !== space;
+  const dim = vectors[0]?.length ?? 0;
+  const sum = restart || next.embeddingSum.length !== dim ? new Array<number>(dim).fill(0) : [...next.embeddingSum];
+  for (const v of vectors) v.forEach((x, i) => (sum[i]! += x));
+  next.embeddingSum = sum;
+  next.embeddingSpace = space;
+  next.embeddedReviews = (restart ? 0 : next.embeddedReviews) + vectors.length;
+  return restart;
 }
 
 function startsSession(previousAt: Date | null, e: AggregateEvent): boolean {

@@ -54,6 +54,9 @@ const COLUMNS = {
   negativeReviews: ['negative_reviews', 'int'],
   topicSums: ['topic_sums', 'jsonb'],
   embeddingSum: ['embedding_sum', 'float8[]'],
+  embeddingSpace: ['embedding_space', 'text'],
+  embeddedReviews: ['embedded_reviews', 'int'],
+  pendingEmbeddings: ['pending_embeddings', 'int'],
   lastReviewAt: ['last_review_at', 'timestamptz'],
   segmentId: ['segment_id', 'uuid'],
   createdAt: ['created_at', 'timestamptz'],
@@ -76,8 +79,9 @@ export interface ProfileWithDemographics {
   gender: string | null;
 }
 
+// (text columns other than the user id, which emptyProfile sets, are nullable)
 const DEFAULTS: Record<SqlType, (userId: string, at: Date) => unknown> = {
-  text: (userId) => userId,
+  text: () => null,
   float8: () => 0,
   'float8[]': () => [],
   int: () => 0,
@@ -99,7 +103,7 @@ const WRITE_TYPE: Record<SqlType, string> = {
  */
 export function emptyProfile(userId: string, at: Date): Profile {
   const row = Object.fromEntries(FIELDS.map((f) => [f, DEFAULTS[COLUMNS[f][1]](userId, at)]));
-  return { ...(row as Profile), createdAt: at, updatedAt: at };
+  return { ...(row as Profile), userId, createdAt: at, updatedAt: at };
 }
 
 /** `alias.column AS "field"` for every column (uuid as text, so ids compare as strings; money as a number). */
@@ -272,6 +276,16 @@ export async function swapBaseline(sql: Sql, baselines: readonly Baseline[]): Pr
     [json],
   );
   return split(rows);
+}
+
+/** Adds to each user's count of reviews awaiting an embedding (pairs by position; negative to take away). */
+export async function addPendingEmbeddings(sql: Sql, userIds: readonly string[], deltas: readonly number[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await sql.query(
+    `UPDATE profiles p SET pending_embeddings = p.pending_embeddings + x.delta, updated_at = now()
+     FROM unnest($1::text[], $2::int[]) AS x(user_id, delta) WHERE p.user_id = x.user_id`,
+    [userIds, deltas],
+  );
 }
 
 /** Profiles by user id (absent ones are missing from the map). */

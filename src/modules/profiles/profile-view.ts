@@ -54,15 +54,25 @@ export interface TextProfileView {
   negativeShare: number | null;
   /** mean topic shares, largest first */
   topics: TopicShare[];
+  /** reviews awaiting an embedding from the configured endpoint (the backfill fills them) */
+  pendingEmbeddings: number;
+  /** reviews summed in the embedding sum, and the space it is in (null before any) */
+  embeddedReviews: number;
+  embeddingSpace: string | null;
 }
 
-export function textProfile(row: Pick<Profile, 'textReviews' | 'sentimentSum' | 'negativeReviews' | 'topicSums'>): TextProfileView {
+export function textProfile(
+  row: Pick<Profile, 'textReviews' | 'sentimentSum' | 'negativeReviews' | 'topicSums' | 'pendingEmbeddings' | 'embeddedReviews' | 'embeddingSpace'>,
+): TextProfileView {
   const n = row.textReviews;
   return {
     reviews: n,
     sentiment: n > 0 ? row.sentimentSum / n : null,
     negativeShare: n > 0 ? row.negativeReviews / n : null,
     topics: userTopicShares(new Map(Object.entries(readTopicSums(row.topicSums))), n),
+    pendingEmbeddings: row.pendingEmbeddings,
+    embeddedReviews: row.embeddedReviews,
+    embeddingSpace: row.embeddingSpace,
   };
 }
 

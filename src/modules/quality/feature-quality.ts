@@ -12,7 +12,7 @@ import { psiOverThreshold } from '../../rules/health.ts';
 import { sampleWithDemographics } from '../profiles/profile-store.ts';
 import { MAX_SAMPLE } from '../profiles/profile-statistics.ts';
 import { resolveFeatures, writeFeatures, type FeatureName } from '../segmentation/features.ts';
-import { readRfmCuts } from '../segmentation/model-row.ts';
+import { readEmbeddingProjection, readRfmCuts } from '../segmentation/model-row.ts';
 import { readFeatureBins } from '../segmentation/feature-bins.ts';
 
 export interface FeatureCorrelation {
@@ -38,9 +38,10 @@ async function sampledFeatures(
   const features: FeatureName[] = resolveFeatures(active?.features ?? null, 'activeModel.features');
   const rows = await sampleWithDemographics(fromPrisma(client), sample.sampleSeed, sample.sampleLimit);
   const rfmCuts = active ? readRfmCuts(active) : null;
+  const embedding = active ? readEmbeddingProjection(active) : null;
   const d = features.length;
   const data = matrix(rows.length, d);
-  rows.forEach((row, i) => writeFeatures(row, features, now, config, data.data, i * d, rfmCuts));
+  rows.forEach((row, i) => writeFeatures(row, features, now, config, data.data, i * d, rfmCuts, embedding));
   return { features, data };
 }
 

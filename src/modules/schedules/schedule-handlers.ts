@@ -18,7 +18,7 @@ import { readDecayState, storedDecayState } from '../profiles/category-weights.t
 import { countProfiles, pageWithDemographics, scanWithDemographics, writeFields, type PageFilter } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import { activateModel, findActiveModel } from '../segmentation/model-store.ts';
-import { readPipeline, readRfmCuts, readTrainParams } from '../segmentation/model-row.ts';
+import { readEmbeddingProjection, readPipeline, readRfmCuts, readTrainParams } from '../segmentation/model-row.ts';
 import { resolveFeatures, writeFeatures } from '../segmentation/features.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
 import { matrix } from '../../compute/matrix.ts';
@@ -94,6 +94,7 @@ async function guardScores(deps: ScheduleDeps, fresh: SegmentationModel, active:
   const freshFeatures = resolveFeatures(fresh.features);
   const activeFeatures = resolveFeatures(active.features);
   const [freshCuts, activeCuts] = [readRfmCuts(fresh), readRfmCuts(active)];
+  const [freshEmbedding, activeEmbedding] = [readEmbeddingProjection(fresh), readEmbeddingProjection(active)];
   const total = await countProfiles(sql);
   const freshData = new Float64Array(total * freshFeatures.length);
   const activeData = new Float64Array(total * activeFeatures.length);
@@ -102,8 +103,8 @@ async function guardScores(deps: ScheduleDeps, fresh: SegmentationModel, active:
     for (const row of page) {
       // profiles created after the count are left out, as in training
       if (n === total) break;
-      writeFeatures(row, freshFeatures, now, deps.config, freshData, n * freshFeatures.length, freshCuts);
-      writeFeatures(row, activeFeatures, now, deps.config, activeData, n * activeFeatures.length, activeCuts);
+      writeFeatures(row, freshFeatures, now, deps.config, freshData, n * freshFeatures.length, freshCuts, freshEmbedding);
+      writeFeatures(row, activeFeatures, now, deps.config, activeData, n * activeFeatures.length, activeCuts, activeEmbedding);
       n++;
     }
     if (n === total) break;

@@ -11,7 +11,8 @@ import { matrix } from '../../compute/matrix.ts';
 import { predictRows, type FittedPipeline } from '../../compute/pipeline.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';
 import { isFeatureName, writeFeatures, type FeatureName } from './features.ts';
-import { readPipeline, readRfmCuts } from './model-row.ts';
+import { readEmbeddingProjection, readPipeline, readRfmCuts } from './model-row.ts';
+import type { EmbeddingProjection } from './embedding-features.ts';
 
 /** A stored model parsed for placing users: its fitted pipeline, what its features need, its segment ids. */
 export interface ActiveModel {
@@ -20,6 +21,8 @@ export interface ActiveModel {
   features: FeatureName[];
   /** the population RFM cut points the model was trained with (when it uses RFM features) */
   rfmCuts: RfmCutPoints | null;
+  /** the reduced mean-embedding projection (when it uses embedding dimensions) */
+  embedding: EmbeddingProjection | null;
   /** segment ids by index */
   segmentIds: string[];
 }
@@ -44,7 +47,7 @@ export async function loadModel(sql: Sql, id: string): Promise<ActiveModel | nul
   if (!row) return null;
   const features = row.features.filter(isFeatureName);
   if (features.length !== row.features.length) throw new Error(`stored model ${row.id}: unknown features in ${row.features.join(', ')}`);
-  return { id: row.id, pipeline: readPipeline(row), features, rfmCuts: readRfmCuts(row), segmentIds: row.segmentIds };
+  return { id: row.id, pipeline: readPipeline(row), features, rfmCuts: readRfmCuts(row), embedding: readEmbeddingProjection(row), segmentIds: row.segmentIds };
 }
 
 /**
@@ -71,7 +74,7 @@ function placerFor(model: ActiveModel, now: Date, config: PortraitConfig): Segme
     place(rows: readonly ProfileWithDemographics[]): string[] {
       const d = model.features.length;
       const raw = matrix(rows.length, d);
-      rows.forEach((row, i) => writeFeatures(row, model.features, now, config, raw.data, i * d, model.rfmCuts));
+      rows.forEach((row, i) => writeFeatures(row, model.features, now, config, raw.data, i * d, model.rfmCuts, model.embedding));
       return Array.from(predictRows(model.pipeline, raw), (index) => model.segmentIds[index]!);
     },
   };

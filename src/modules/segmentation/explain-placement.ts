@@ -43,7 +43,7 @@ export async function explainSegments(sql: Sql, cache: ActiveModelCache, users: 
   const { mean, std } = model.pipeline.preprocessing.scaler;
   const raw = new Float64Array(model.features.length);
   return users.map((user) => {
-    writeFeatures(user, model.features, now, config, raw, 0, model.rfmCuts);
+    writeFeatures(user, model.features, now, config, raw, 0, model.rfmCuts, model.embedding);
     const e = explainPlacement(model.pipeline, raw);
     const units = (z: number, j: number) => z * std[j]! + mean[j]!;
     return {

@@ -21,6 +21,7 @@ import { scoreRfm, type RfmCutPoints, type RfmScore } from '../../rules/rfm.ts';
 import type { FeatureGroup } from '../../generated/graphql.ts';
 import { ASPECT_BY_ID, ASPECT_IDS, type AspectId } from '../../text/aspects.ts';
 import { readTopicSums } from '../profiles/aggregates.ts';
+import { EMBEDDING_FEATURES, embeddingFeature, isEmbeddingFeature, type EmbeddingFeature, type EmbeddingProjection } from './embedding-features.ts';
 
 type NumericKey = { [K in keyof ProfileFeatures]: ProfileFeatures[K] extends number | null ? K : never }[keyof ProfileFeatures];
 
@@ -39,20 +40,21 @@ const TOPIC_FEATURES: ReadonlyMap<TopicFeature, AspectId> = new Map(ASPECT_IDS.m
 const TEXT_FEATURES = ['reviewSentiment', 'negativeReviewShare', 'reviewCountLog', 'hasReviews', ...TOPIC_FEATURES.keys()] as const;
 type TextFeature = 'reviewSentiment' | 'negativeReviewShare' | 'reviewCountLog' | 'hasReviews' | TopicFeature;
 
-export type FeatureName = (typeof PROFILE_FEATURES)[number] | (typeof USER_FEATURES)[number] | (typeof RFM_FEATURES)[number] | TextFeature;
-export const ALL_FEATURES: readonly FeatureName[] = [...PROFILE_FEATURES, ...USER_FEATURES, ...RFM_FEATURES, ...TEXT_FEATURES];
+export type FeatureName = (typeof PROFILE_FEATURES)[number] | (typeof USER_FEATURES)[number] | (typeof RFM_FEATURES)[number] | TextFeature | EmbeddingFeature;
+export const ALL_FEATURES: readonly FeatureName[] = [...PROFILE_FEATURES, ...USER_FEATURES, ...RFM_FEATURES, ...TEXT_FEATURES, ...EMBEDDING_FEATURES];
 
+/** Every feature of each group; the TEXT group's reduced embedding dimensions join a group selection only on request. */
 const GROUP_FEATURES: Record<FeatureGroup, readonly FeatureName[]> = {
   BEHAVIOUR: PROFILE_FEATURES,
   RFM: RFM_FEATURES,
   DEMOGRAPHIC: USER_FEATURES,
-  TEXT: TEXT_FEATURES,
+  TEXT: [...TEXT_FEATURES, ...EMBEDDING_FEATURES],
 };
 const GROUP_OF: ReadonlyMap<FeatureName, FeatureGroup> = new Map(
   (Object.entries(GROUP_FEATURES) as [FeatureGroup, readonly FeatureName[]][]).flatMap(([g, fs]) => fs.map((f) => [f, g] as const)),
 );
 
-const DESCRIPTIONS: Record<Exclude<FeatureName, TopicFeature>, string> = {
+const DESCRIPTIONS: Record<Exclude<FeatureName, TopicFeature | EmbeddingFeature>, string> = {
   sessionsCount: 'Sessions (imported baseline plus tracked sessions)',
   avgSessionDuration: 'Average session length, seconds',
   pageViewsPerSession: 'Page views per session',
@@ -83,8 +85,10 @@ const DESCRIPTIONS: Record<Exclude<FeatureName, TopicFeature>, string> = {
 };
 
 const describe = (f: FeatureName): string => {
+  if (isEmbeddingFeature(f))
+    return `Mean review embedding on its principal component ${f.slice(-1)}, fitted at training (0 without an embedded review); in the TEXT group only with a multilingual embeddings endpoint (PORTRAIT_EMBEDDINGS_MULTILINGUAL) or when named`;
   const aspect = TOPIC_FEATURES.get(f as TopicFeature);
-  if (aspect === undefined) return DESCRIPTIONS[f as Exclude<FeatureName, TopicFeature>];
+  if (aspect === undefined) return DESCRIPTIONS[f as Exclude<FeatureName, TopicFeature | EmbeddingFeature>];
   const { label } = ASPECT_BY_ID.get(aspect)!;
   return `Mean share of the topic ${label.en} (${label.zh}) in the user's reviews (0 without reviews)`;
 };
@@ -119,11 +123,15 @@ export function resolveFeatures(names: readonly string[] | null | undefined, fie
 export function resolveFeatureSelection(
   names: readonly string[] | null | undefined,
   groups: readonly FeatureGroup[] | null | undefined,
+  options: { embeddingsInText?: boolean } = {},
 ): { features: FeatureName[]; groups: FeatureGroup[] | null } {
   if (groups == null) return { features: resolveFeatures(names), groups: null };
   if (new Set(groups).size !== groups.length) throw badInput('input.featureGroups', 'groups must not repeat');
   const listed = names == null ? [] : checkNames(names, 'input.features', false);
-  const features = [...new Set<FeatureName>([...listed, ...groups.flatMap((g) => GROUP_FEATURES[g])])];
+  // Language is not a voice: lexical embedding dimensions split a population by the language it writes in, so a
+  // group selection takes them only when the configured embeddings are multilingual (or the request names them).
+  const groupFeatures = (g: FeatureGroup) => GROUP_FEATURES[g].filter((f) => options.embeddingsInText || !isEmbeddingFeature(f));
+  const features = [...new Set<FeatureName>([...listed, ...groups.flatMap(groupFeatures)])];
   if (features.length === 0) throw badInput('input.featureGroups', 'at least one feature is needed');
   return { features, groups: features.map((f) => GROUP_OF.get(f)!) };
 }
@@ -153,7 +161,9 @@ function textFeature(p: Profile, f: TextFeature): number {
       return (readTopicSums(p.topicSums)[TOPIC_FEATURES.get(f)!] ?? 0) / n;
   }
 }
-export const isTextFeature = (f: FeatureName): f is TextFeature => GROUP_OF.get(f) === 'TEXT';
+/** A TEXT feature computed from the profile's text sums alone (the embedding dimensions also need a projection). */
+export const isTextFeature = (f: FeatureName): f is TextFeature => GROUP_OF.get(f) === 'TEXT' && !isEmbeddingFeature(f);
+export { isEmbeddingFeature };
 
 /**
  * textFeature as SQL over a profile row (`column` names a profile column), for audiences: the same definitions side by
@@ -176,7 +186,8 @@ export function textFeatureSql(f: TextFeature, column: (field: 'textReviews' | '
   }
 }
 /** Whether a model's features include a TEXT one. */
-export const usesText = (features: readonly string[]): boolean => features.some((f) => isFeatureName(f) && isTextFeature(f));
+export const usesText = (features: readonly string[]): boolean => features.some((f) => isFeatureName(f) && GROUP_OF.get(f) === 'TEXT');
+export const usesEmbedding = (features: readonly string[]): boolean => features.some(isEmbeddingFeature);
 
 interface FeatureSource {
   profile: Profile;
@@ -186,7 +197,7 @@ interface FeatureSource {
 
 /**
  * Writes the user's features into out[offset..]; a missing value (never purchased, unknown age) is NaN.
- * RFM features need the population's cut points (`rfmCuts`).
+ * RFM features need the population's cut points (`rfmCuts`), the embedding dimensions the model's projection.
  */
 export function writeFeatures(
   src: FeatureSource,
@@ -196,6 +207,7 @@ export function writeFeatures(
   out: Float64Array,
   offset = 0,
   rfmCuts: RfmCutPoints | null = null,
+  embedding: EmbeddingProjection | null = null,
 ): void {
   const p = profileFeatures(src.profile, now, config);
   let rfm: RfmScore | undefined;
@@ -222,7 +234,10 @@ export function writeFeatures(
         v = score().m;
         break;
       default:
-        v = isTextFeature(f) ? textFeature(src.profile, f) : p[f];
+        if (isEmbeddingFeature(f)) {
+          if (!embedding) throw new Error('embedding features need the fitted projection');
+          v = embeddingFeature(src.profile, f, embedding);
+        } else v = isTextFeature(f) ? textFeature(src.profile, f) : p[f];
     }
     out[offset + j] = v ?? Number.NaN;
   });

@@ -77,7 +77,7 @@ export async function fitSegmentation(raw: Matrix, features: string[], params: T
   if (params.k !== null && params.k > n) throw new RangeError(`k = ${params.k} is larger than the number of users (${n})`);
   if (params.kMin < 2 || params.kMax < params.kMin) throw new RangeError(`need 2 <= kMin <= kMax, got kMin ${params.kMin}, kMax ${params.kMax}`);
 
-  const pre = await stage('preprocess', 0.02, () => fitPreprocessing(raw, { winsorize: params.winsorize, groups: params.featureGroups ?? null }));
+  const pre = await stage('preprocess', 0.02, () => fitPreprocessing(raw, { winsorize: params.winsorize, groups: params.featureGroups ?? null, groupWeights: params.groupWeights ?? null }));
   const z = pre.z;
 
   const rng = createRng(params.seed);

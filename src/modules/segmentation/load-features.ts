@@ -7,6 +7,7 @@ import { matrix, type Matrix } from '../../compute/matrix.ts';
 import { countProfiles, scanWithDemographics } from '../profiles/profile-store.ts';
 import { writeFeatures, type FeatureName } from './features.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';
+import type { EmbeddingProjection } from './embedding-features.ts';
 
 interface FeatureMatrix {
   userIds: string[];
@@ -47,6 +48,7 @@ export async function loadFeatureMatrix(
   config: PortraitConfig,
   onProgress?: (fraction: number) => void,
   rfmCuts: RfmCutPoints | null = null,
+  embedding: EmbeddingProjection | null = null,
 ): Promise<FeatureMatrix> {
   const sql = fromPrisma(db);
   const total = await countProfiles(sql);
@@ -59,7 +61,7 @@ export async function loadFeatureMatrix(
     for (const row of page) {
       // Profiles created after the count was taken are left for the next training.
       if (userIds.length + skipped === total) break;
-      writeFeatures(row, features, now, config, data, userIds.length * d, rfmCuts);
+      writeFeatures(row, features, now, config, data, userIds.length * d, rfmCuts, embedding);
       // a skipped row's values are overwritten by the next row's
       if (!usableRow(data, userIds.length * d, d)) {
         skipped++;

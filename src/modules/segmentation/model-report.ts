@@ -30,6 +30,8 @@ export const trainParamsSchema = z.object({
    * variance (pipeline.ts groupWeights). Absent or null: every weight 1.
    */
   featureGroups: z.array(z.string()).nullable().optional(),
+  /** group -> weight from the request (TrainInput.groupWeights): the group's total variance is multiplied by it */
+  groupWeights: z.record(z.string(), z.number().positive()).nullable().optional(),
 });
 export type TrainParams = z.infer<typeof trainParamsSchema>;
 

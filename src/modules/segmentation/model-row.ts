@@ -23,6 +23,7 @@ import {
   type TrainParams,
 } from './model-report.ts';
 import type { TrainingResult } from './fit-segmentation.ts';
+import { embeddingProjectionSchema, type EmbeddingProjection } from './embedding-features.ts';
 
 const numbers = z.array(z.number());
 /** JSON writes an infinite fence (a column with no values) as null */
@@ -41,6 +42,8 @@ const detailsSchema = z.object({
   gmm: z.object({ weights: numbers, variances: z.array(numbers) }).nullable().default(null),
   dbscan: z.object({ eps: z.number(), core: z.array(numbers), coreLabels: z.array(z.number().int()) }).nullable().default(null),
   rfmCuts: rfmCutsSchema.nullable().default(null),
+  /** the reduced mean-embedding projection (embedding-features.ts); null when the model has no embedding feature */
+  embedding: embeddingProjectionSchema.nullable().default(null),
 });
 type Details = z.infer<typeof detailsSchema>;
 
@@ -95,6 +98,11 @@ export function readRfmCuts(row: { details: unknown }): RfmCutPoints | null {
   return details(row).rfmCuts;
 }
 
+/** The embedding projection a model was trained with (null when it uses no embedding dimension). */
+export function readEmbeddingProjection(row: { details: unknown }): EmbeddingProjection | null {
+  return details(row).embedding;
+}
+
 export const readReport = memo((row: { details: unknown }): ModelReport => {
   const d = details(row);
   const stored = typeof row.details === 'object' && row.details !== null ? row.details : {};
@@ -114,7 +122,7 @@ export const readSegmentStats = memo((segment: { stats: unknown }): FeatureStat[
 const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as InputJsonValue;
 
 /** The JSON columns of a new model row. */
-export function modelColumns(result: TrainingResult, rfmCuts: RfmCutPoints | null) {
+export function modelColumns(result: TrainingResult, rfmCuts: RfmCutPoints | null, embedding: EmbeddingProjection | null = null) {
   const { pipeline, report } = result;
   const { imputed, clipped, ...rest } = report;
   const bounds = pipeline.preprocessing.bounds;
@@ -136,6 +144,7 @@ export function modelColumns(result: TrainingResult, rfmCuts: RfmCutPoints | nul
       gmm: pipeline.clusterer.gmm,
       dbscan: pipeline.clusterer.dbscan,
       rfmCuts,
+      embedding,
       ...rest,
     }),
     segmentStats: result.segments.map((s) => json(s.stats)),

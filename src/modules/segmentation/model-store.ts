@@ -1,6 +1,7 @@
 // Writing and activating models. A trained model is written whole in one transaction — with its segments, who it was
 // trained on (training-members.ts), its segments' lineages (lineage.ts), the activation and every user's assignment
 // when asked, and the job's success — so a failure leaves the active model and the assignments exactly as they were.
+import type { EmbeddingProjection } from './embedding-features.ts';
 import { forLongStatements, type Db, type Tx } from '../../db/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
@@ -43,6 +44,8 @@ interface SaveContext {
   naming: { namedBy: string; fallbackReason: string | null };
   /** the RFM cut points the features were scored with, kept so live scoring matches */
   rfmCuts: RfmCutPoints | null;
+  /** the reduced mean-embedding projection the model's embedding dimensions use */
+  embedding?: EmbeddingProjection | null;
   /** the training sample's bins per feature, kept for feature drift (PSI) */
   featureBins: StoredFeatureBins;
   activate: boolean;
@@ -57,7 +60,7 @@ interface SaveContext {
 }
 
 export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContext): Promise<SegmentationModel> {
-  const { segmentStats, ...columns } = modelColumns(trained, ctx.rfmCuts);
+  const { segmentStats, ...columns } = modelColumns(trained, ctx.rfmCuts, ctx.embedding ?? null);
   // Long statements: on the job connections, bounded by DATABASE_JOB_STATEMENT_TIMEOUT_MS rather than a request's bound.
   return forLongStatements(db).$transaction(async (tx) => {
     const model = await tx.segmentationModel.create({

@@ -40,7 +40,7 @@ export const segmentationResolvers: Resolvers = {
   },
   Mutation: {
     retrain: async (_, { input }, { services, principal }) => {
-      const job = await requestRetrain(services.db, input, principal!.name);
+      const job = await requestRetrain(services.db, input, principal!.name, { embeddingsInText: services.env.PORTRAIT_EMBEDDINGS_MULTILINGUAL === 'on' });
       services.jobs?.poke();
       return job;
     },

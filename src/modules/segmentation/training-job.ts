@@ -7,12 +7,17 @@ import type { Job, SegmentationModel } from '../../generated/prisma/client.ts';
 import type { TrainInput } from '../../generated/graphql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { Logger } from '../../logger.ts';
-import { badInput } from '../../errors.ts';
+import { badInput, PublicError } from '../../errors.ts';
+
+/** Why a queued training cannot run on the data as it is (shown as the job's error). */
+class TrainingInputError extends PublicError {}
 import { selectColumns } from '../../compute/matrix.ts';
 import { enqueue } from '../jobs/job-queue.ts';
 import { toJsonValue } from '../../db/json.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
-import { isFeatureName, resolveFeatureSelection, usesRfm, type FeatureName } from './features.ts';
+import { isFeatureName, resolveFeatureSelection, usesEmbedding, usesRfm, type FeatureName } from './features.ts';
+import { fitEmbeddingProjection } from './embedding-features.ts';
+import type { FeatureGroup } from '../../generated/graphql.ts';
 import { computePopulationStats } from '../population/population-stats.ts';
 import { loadFeatureMatrix, skippedRowsWarning } from './load-features.ts';
 import { withSkippedRows } from './fit-segmentation.ts';
@@ -36,8 +41,27 @@ const retrainPayloadSchema = trainParamsSchema.extend({
 });
 export type RetrainPayload = z.infer<typeof retrainPayloadSchema>;
 
-/** Checks a TrainInput at the edge; every problem names its field. */
-export function parseTrainInput(input: TrainInput | null | undefined): RetrainPayload {
+const MAX_GROUP_WEIGHT = 100;
+
+/** Checks the requested group weights against the selected groups; group -> weight, or null without any. */
+function parseGroupWeights(input: TrainInput['groupWeights'], groups: readonly FeatureGroup[] | null | undefined): Record<string, number> | null {
+  if (input == null) return null;
+  if (groups == null) throw badInput('input.groupWeights', 'needs featureGroups (weights apply to the selected groups)');
+  const out: Record<string, number> = {};
+  for (const { group, weight } of input) {
+    if (!groups.includes(group)) throw badInput('input.groupWeights', `${group} is not among featureGroups (${groups.join(', ')})`);
+    if (group in out) throw badInput('input.groupWeights', `${group} is weighted twice`);
+    if (!(Number.isFinite(weight) && weight > 0 && weight <= MAX_GROUP_WEIGHT)) throw badInput('input.groupWeights', `the weight of ${group} must be above 0 and at most ${MAX_GROUP_WEIGHT}`);
+    out[group] = weight;
+  }
+  return out;
+}
+
+/**
+ * Checks a TrainInput at the edge; every problem names its field. `embeddingsInText`: the embeddings endpoint is
+ * multilingual, so a TEXT group selection takes the reduced embedding dimensions too (features.ts).
+ */
+export function parseTrainInput(input: TrainInput | null | undefined, opts: { embeddingsInText?: boolean } = {}): RetrainPayload {
   const i = input ?? {};
   const kMin = i.kMin ?? 2;
   const kMax = i.kMax ?? 10;
@@ -47,7 +71,8 @@ export function parseTrainInput(input: TrainInput | null | undefined): RetrainPa
   if (kMin > kMax) throw badInput('input.kMax', 'must not be below kMin');
   if (i.eps != null && !(Number.isFinite(i.eps) && i.eps > 0)) throw badInput('input.eps', 'must be a positive number');
   if (i.minSamples != null && i.minSamples < 1) throw badInput('input.minSamples', 'must be at least 1');
-  const { features, groups } = resolveFeatureSelection(i.features, i.featureGroups);
+  const { features, groups } = resolveFeatureSelection(i.features, i.featureGroups, opts);
+  const groupWeights = parseGroupWeights(i.groupWeights, i.featureGroups);
   return {
     algorithm: i.algorithm ?? 'KMEANS',
     k: i.k ?? null,
@@ -61,12 +86,13 @@ export function parseTrainInput(input: TrainInput | null | undefined): RetrainPa
     compare: i.compare ?? false,
     features,
     featureGroups: groups,
+    groupWeights,
     activate: i.activate ?? true,
   };
 }
 
-export async function requestRetrain(db: Db, input: TrainInput | null | undefined, createdBy: string): Promise<Job> {
-  const payload = parseTrainInput(input);
+export async function requestRetrain(db: Db, input: TrainInput | null | undefined, createdBy: string, opts: { embeddingsInText?: boolean } = {}): Promise<Job> {
+  const payload = parseTrainInput(input, opts);
   return enqueue(db, RETRAIN_JOB, toJsonValue(payload), createdBy);
 }
 
@@ -105,7 +131,10 @@ export async function trainAndSave(
   const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
   // RFM features are scored against the population as it is now (one extra pass, which also refreshes the stats).
   const rfmCuts = usesRfm(payload.features) ? (await computePopulationStats(deps.db, now, deps.config)).rfmCuts : null;
-  const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f), rfmCuts);
+  // the embedding dimensions project the users' mean embeddings on components fitted now, stored with the model
+  const embedding = usesEmbedding(payload.features) ? await fitEmbeddingProjection(fromPrisma(deps.db), payload.seed) : null;
+  if (usesEmbedding(payload.features) && !embedding) throw new TrainingInputError('embedding features need users with embedded reviews; none has one yet');
+  const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f), rfmCuts, embedding);
   signal.throwIfAborted();
   const pick = (names: readonly FeatureName[]) => selectColumns(loaded.matrix, names.map((f) => columns.indexOf(f)));
   const training = pick(payload.features);
@@ -146,6 +175,7 @@ export async function trainAndSave(
     descriptions,
     naming: { namedBy: naming.namedBy, fallbackReason: naming.fallbackReason },
     rfmCuts,
+    embedding,
     featureBins,
     activate,
     createdBy: job.createdBy,

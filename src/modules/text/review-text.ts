@@ -9,15 +9,19 @@
 // delivery/物流, quality/质量...) before anything was learned. The aspect topics keep their ids in every version, so a
 // Chinese and an English review about slow delivery share a topic whatever the version.
 //
-// The embedding is the offline hashed TF-IDF vector with no corpus fitted (every idf 1: signed hashing of the words,
-// sublinear tf, L2-normalised) in EMBEDDING_DIM dimensions. It is lexical and language-bound, so it is stored and
-// summed per user but is not a training feature (see features.ts).
+// The embedding is, by default, the offline hashed TF-IDF vector with no corpus fitted (every idf 1: signed hashing of
+// the words, sublinear tf, L2-normalised) in EMBEDDING_DIM dimensions, computed here. It is lexical and language-bound,
+// so its reduced dimensions are not in the default TEXT group (see features.ts). With an embeddings endpoint
+// configured (embeddings-provider.ts) the review is stored with its embedding PENDING and the backfill fills it.
 import { analyseReview } from '../../text/analyse-review.ts';
 import { HashedTfIdf } from '../../text/embedding.ts';
 import type { NaiveBayes } from '../../text/naive-bayes.ts';
 import { TopicModel, type Topic } from '../../text/topics.ts';
 
 export const EMBEDDING_DIM = 128;
+/** The model part of the offline embedding's space ("hashed-tfidf#128"). */
+export const OFFLINE_EMBEDDING_MODEL = 'hashed-tfidf';
+export const OFFLINE_EMBEDDING_SPACE = `${OFFLINE_EMBEDDING_MODEL}#${EMBEDDING_DIM}`;
 /** Reviews longer than this are scored on their beginning: the cost of the lexicon pass grows with the text. */
 export const ANALYSED_CHARS = 1_000;
 const embedder = HashedTfIdf.fit([], { dim: EMBEDDING_DIM });
@@ -54,8 +58,14 @@ export interface ReviewText {
   topics: Record<string, number>;
   /** the text model version the topics are from; null without text */
   topicVersion: number | null;
-  /** EMBEDDING_DIM numbers (zeros without text) */
-  embedding: number[];
+  /**
+   * DONE: `embedding` holds the offline vector (EMBEDDING_DIM numbers) of OFFLINE_EMBEDDING_SPACE; PENDING: the
+   * configured endpoint will embed the text (the backfill); null: no text, nothing to embed
+   */
+  embeddingStatus: 'DONE' | 'PENDING' | null;
+  embedding: number[] | null;
+  /** the space of `embedding` (OFFLINE_EMBEDDING_SPACE; null without one) */
+  embeddingSpace: string | null;
 }
 
 // Six significant digits are more than a float4 column keeps, and keep the batch's JSON short.
@@ -80,12 +90,18 @@ function reviewTopics(tokens: readonly string[], topics: TopicModel): Record<str
   return out;
 }
 
+/** The offline embedding of a review's text (its first ANALYSED_CHARS characters). */
+export function offlineEmbedding(text: string): number[] {
+  return Array.from(embedder.transform(analyseReview(clip(text)).tokens), round);
+}
+
 /**
  * The stored analysis of a REVIEW with text or a rating; null when it has neither (nothing to score). The text model's
  * naive Bayes, when it has one in use, is blended into the sentiment of a review with text and no rating (a rating says
- * more than either model).
+ * more than either model). `embedLater`: an embeddings endpoint is configured, so the text is left PENDING for the
+ * backfill instead of embedded here.
  */
-export function analyseReviewText(text: string | null, rating: number | null, model: TextModelSnapshot = BUILT_IN_TEXT_MODEL): ReviewText | null {
+export function analyseReviewText(text: string | null, rating: number | null, model: TextModelSnapshot = BUILT_IN_TEXT_MODEL, embedLater = false): ReviewText | null {
   const hasText = text !== null && text.trim().length > 0;
   if (!hasText && rating === null) return null;
   const supervised = hasText && rating === null && model.sentiment ? { model: model.sentiment } : {};
@@ -95,6 +111,8 @@ export function analyseReviewText(text: string | null, rating: number | null, mo
     sentiment: round(a.sentiment),
     topics: reviewTopics(a.tokens, model.topics),
     topicVersion: hasText ? model.version : null,
-    embedding: Array.from(embedder.transform(a.tokens), round),
+    embeddingStatus: hasText ? (embedLater ? 'PENDING' : 'DONE') : null,
+    embedding: hasText && !embedLater ? Array.from(embedder.transform(a.tokens), round) : null,
+    embeddingSpace: hasText && !embedLater ? OFFLINE_EMBEDDING_SPACE : null,
   };
 }
