@@ -10,12 +10,14 @@ import { migrate } from '../src/db/migrate.ts';
 import { connect } from '../src/db/client.ts';
 import { loadEnv } from '../src/config/env.ts';
 import { loadPortraitConfig } from '../src/config/portrait-config.ts';
-import { createLogger } from '../src/logger.ts';
+import { pino } from 'pino';
+import { DATABASE_TIMEOUT_DEFAULTS } from '../src/config/env.ts';
 import { createServices } from '../src/app/services.ts';
 import { requestRetrain } from '../src/modules/segmentation/training-job.ts';
 import { startBenchDatabase } from './support/database.ts';
 import { runBench, seconds } from './support/lifecycle.ts';
 import { heading, printTable, target } from './support/table.ts';
+import { CpuMeter, postmasterOf } from './support/cpu.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -88,15 +90,28 @@ await runBench('retrain', 60 * 60_000, async (defer) => {
   const rssBefore = process.memoryUsage().rss;
 
   const env = loadEnv({ DATABASE_URL: db0.url, LOG_LEVEL: 'info', NODE_ENV: 'production', PORTRAIT_ADMIN_KEY: 'bench-admin-key-0123456789abcdef' });
-  const database = connect(db0.url, 4);
+  // a loaded machine can keep a connection waiting for seconds: the bench measures, it does not time out
+  const database = connect(db0.url, 4, { ...DATABASE_TIMEOUT_DEFAULTS, connectTimeoutMs: 120_000 });
   defer('pool', () => database.close());
+  // the job's stage timings come in its 'model trained' log line
+  let stages: Record<string, number> = {};
+  const logger = pino({ level: 'info' }, {
+    write(line: string) {
+      const record = JSON.parse(line) as { msg?: string; level?: number; stages?: Record<string, number> };
+      if (record.msg === 'model trained' && record.stages) stages = record.stages;
+      else if ((record.level ?? 0) >= 40) process.stderr.write(line);
+    },
+  });
   const services = createServices(
-    { db: database.db, pool: database.pool, env, portrait: loadPortraitConfig(env.PORTRAIT_CONFIG), logger: createLogger('warn') },
+    { db: database.db, pool: database.pool, env, portrait: loadPortraitConfig(env.PORTRAIT_CONFIG), logger },
     { jobs: { pollMs: 100, heartbeatMs: 5_000 } },
   );
   const runner = services.jobs!;
   defer('runner', () => runner.stop());
 
+  const backend = await db0.withClient(async (c) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+  const cpu = new CpuMeter(process.pid, postmasterOf(backend));
+  const cpuBefore = cpu.snapshot();
   t = performance.now();
   const job = await requestRetrain(database.db, { kMin: 2, kMax: 10, seed: 1 }, 'bench');
   runner.start();
@@ -109,6 +124,7 @@ await runBench('retrain', 60 * 60_000, async (defer) => {
     await new Promise((r) => setTimeout(r, 250));
   }
   const wall = seconds(t);
+  const used = cpu.since(cpuBefore);
   if (done.status !== 'SUCCEEDED') throw new Error(`retrain failed: ${done.error}`);
   const model = (await database.db.segmentationModel.findUnique({ where: { id: done.modelId! } }))!;
   const details = model.details as { timingsMs: Record<string, number>; kSelection: { chosenK: number; reason: string } };
@@ -122,10 +138,14 @@ await runBench('retrain', 60 * 60_000, async (defer) => {
       ['users / features', `${model.trainedOn.toLocaleString('en')} x ${model.features.length}`],
       ['k chosen (2..10)', `${details.kSelection.chosenK} — ${details.kSelection.reason}`],
       ['silhouette (sampled)', `${metrics.silhouette.toFixed(4)} on ${metrics.sampleSize.toLocaleString('en')} rows`],
+      ...Object.entries(stages).map(([stage, msValue]) => [`  job: ${stage}`, `${(msValue / 1000).toFixed(2)} s`]),
       ...Object.entries(details.timingsMs).map(([stage, msValue]) => [`  worker: ${stage}`, `${(msValue / 1000).toFixed(2)} s`]),
       ['users assigned', assigned.toLocaleString('en')],
-      ['wall time, enqueue -> SUCCEEDED', `${wall.toFixed(1)} s  ${target('<= 120 s', wall <= 120)}`],
-      ['peak RSS (process, incl. workers)', `${(peakRss / 2 ** 30).toFixed(2)} GB  ${target('<= 1.5 GB', peakRss <= 1.5 * 2 ** 30)}`],
+      ['wall time, enqueue -> SUCCEEDED', `${wall.toFixed(1)} s  ${target('<= 20 s', wall <= 20)}`],
+      ['CPU: this process (job + worker threads)', used.server === null ? 'n/a' : `${used.server.toFixed(1)} s`],
+      ['CPU: PostgreSQL', used.postgres === null ? 'n/a' : `${used.postgres.toFixed(1)} s`],
+      ['CPU: other processes on the machine', used.others === null ? 'n/a' : `${used.others.toFixed(1)} s (${(used.others / used.wall).toFixed(1)} cores busy)`],
+      ['peak RSS (process, incl. workers)', `${(peakRss / 2 ** 30).toFixed(2)} GB  ${target('<= 1 GB', peakRss <= 2 ** 30)}`],
       ['RSS before the retrain', `${(rssBefore / 2 ** 30).toFixed(2)} GB`],
     ],
   );

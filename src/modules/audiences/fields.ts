@@ -5,10 +5,10 @@
 // expression can use the three aliases.
 import type { ProfileFeatures } from '../profiles/profile-view.ts';
 import { demographicSql, featureSql, interestTagsSql, segmentSql, type FeatureSqlContext } from '../profiles/profile-features-sql.ts';
-import { joinPopulationStats, purchaseTierSql, RFM_GRID, rfmScoresSql, rfmSegmentSql, tierSql, type RfmInputsSql } from '../population/population-stats-sql.ts';
+import { joinPopulationStats, purchaseTierSql, RFM_GRID, rfmSegmentSql, tierSql } from '../population/population-stats-sql.ts';
 import { RFM_SEGMENTS } from '../../rules/rfm.ts';
-import { ALL_FEATURES, isTextFeature, textFeatureSql, type FeatureName } from '../segmentation/features.ts';
-import { profileColumn } from '../profiles/profile-store.ts';
+import { ALL_FEATURES, isTextFeature, type FeatureName } from '../segmentation/features.ts';
+import { featureValueSql, rfmInputsSql } from '../segmentation/feature-sql.ts';
 
 /** The rows every audience expression reads: a user's profile, its demographics and the population statistics. */
 export const FIELD_SOURCE = `profiles p JOIN users u ON u.id = p.user_id ${joinPopulationStats('ps')}`;
@@ -39,19 +39,18 @@ const TIME_DEPENDENT: ReadonlySet<string> = new Set(['lastPurchaseDays', 'recenc
 
 /** A feature of the training catalogue (Query.features) as a rule field: every feature is one, under its name. */
 function featureField(name: FeatureName): FieldDef {
+  const sql = (ctx: FeatureSqlContext) => featureValueSql(name, ctx, 'ps');
   switch (name) {
     case 'age':
     case 'cityTier':
-      return { kind: { type: 'number', nullable: true }, volatile: false, sql: () => demographicSql('u', name) };
+      return { kind: { type: 'number', nullable: true }, volatile: false, sql };
     case 'rfmRecency':
     case 'rfmFrequency':
-    case 'rfmMonetary': {
-      const dim = ({ rfmRecency: 'r', rfmFrequency: 'f', rfmMonetary: 'm' } as const)[name];
-      return { kind: { type: 'number', nullable: true }, volatile: true, sql: (ctx) => rfmScoresSql('ps', rfmInputs(ctx))[dim] };
-    }
+    case 'rfmMonetary':
+      return { kind: { type: 'number', nullable: true }, volatile: true, sql };
     default:
-      if (isTextFeature(name)) return { kind: { type: 'number', nullable: false }, volatile: false, sql: (ctx) => textFeatureSql(name, (f) => profileColumn(ctx.p, f)) };
-      return { kind: { type: 'number', nullable: name === 'lastPurchaseDays' }, volatile: TIME_DEPENDENT.has(name), sql: (ctx) => featureSql(name, ctx) };
+      if (isTextFeature(name)) return { kind: { type: 'number', nullable: false }, volatile: false, sql };
+      return { kind: { type: 'number', nullable: name === 'lastPurchaseDays' }, volatile: TIME_DEPENDENT.has(name), sql };
   }
 }
 
@@ -60,12 +59,6 @@ const TIERS = ['LOW', 'MEDIUM', 'HIGH'] as const;
 const PURCHASE_TIERS = ['NONE', ...TIERS] as const;
 const PURCHASE_TIERED = { 'labels.value': 'totalSpent', 'labels.frequency': 'purchaseFrequency' } as const;
 const TIERED = { 'labels.recency': 'recencyScore', 'labels.engagement': 'engagementScore' } as const;
-
-const rfmInputs = (ctx: FeatureSqlContext): RfmInputsSql => ({
-  recencyDays: featureSql('lastPurchaseDays', ctx),
-  frequency: featureSql('purchaseFrequency', ctx),
-  monetary: featureSql('totalSpent', ctx),
-});
 
 function buildRegistry(): ReadonlyMap<string, FieldDef> {
   const fields = new Map<string, FieldDef>();
@@ -94,7 +87,7 @@ function buildRegistry(): ReadonlyMap<string, FieldDef> {
   fields.set('rfm.segment', {
     kind: { type: 'category', values: RFM_SEGMENTS, nullable: true },
     volatile: true,
-    sql: (ctx) => rfmSegmentSql('ps', rfmInputs(ctx), ctx.param(RFM_GRID, 'text[]')),
+    sql: (ctx) => rfmSegmentSql('ps', rfmInputsSql(ctx), ctx.param(RFM_GRID, 'text[]')),
   });
   fields.set('interestTags', { kind: { type: 'tags' }, volatile: true, sql: (ctx) => interestTagsSql(ctx) });
   fields.set('segment', { kind: { type: 'id' }, volatile: true, sql: (ctx) => segmentSql(ctx) });

@@ -24,6 +24,7 @@ import { trainParamsSchema } from './model-report.ts';
 import type { SegmentNamer } from './naming/namer.ts';
 import { segmentFacts, trainingTextSummaries, withNaming } from './naming/apply-naming.ts';
 import { fromPrisma } from '../../db/sql.ts';
+import { lapTimer } from '../../lib/laps.ts';
 
 export const RETRAIN_JOB = 'retrain';
 const MAX_K = 50;
@@ -91,11 +92,16 @@ export async function trainAndSave(
 ): Promise<SegmentationModel> {
   const { signal, progress } = ctx;
   const now = deps.now();
+  // wall time per stage, logged with the model (the benchmark prints them)
+  const stages: Record<string, number> = {};
+  const lap = lapTimer(stages);
   // One pass over the profiles reads the training features and the columns the segment descriptions need.
   const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
   // RFM features are scored against the population as it is now (one extra pass, which also refreshes the stats).
   const rfmCuts = usesRfm(payload.features) ? (await computePopulationStats(deps.db, now, deps.config)).rfmCuts : null;
+  lap('population statistics');
   const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f), rfmCuts);
+  lap('read profiles');
   signal.throwIfAborted();
   const pick = (names: readonly FeatureName[]) => selectColumns(loaded.matrix, names.map((f) => columns.indexOf(f)));
   const training = pick(payload.features);
@@ -109,12 +115,19 @@ export async function trainAndSave(
     loaded.skipped,
     skippedRowsWarning,
   );
+  lap('train (worker)');
   const described = describeSegments(description, loaded.genders, trained.labels, trained.k, deps.config);
   await progress(NAMING_PROGRESS.start);
   signal.throwIfAborted();
   // Before the model is written, so it never exists unnamed; off the request path (this is a job).
   // what each group's users write (their reviews' sums and a few examples), so names and descriptions can say it
-  const text = await trainingTextSummaries(fromPrisma(deps.db), loaded.userIds, trained.labels);
+  // (only users who wrote a review count in those sums: the others are not sent)
+  const text = await trainingTextSummaries(
+    fromPrisma(deps.db),
+    Array.from(loaded.reviewers, (i) => loaded.userIds[i]!),
+    Array.from(loaded.reviewers, (i) => trained.labels[i]!),
+  );
+  lap('describe + text sums');
   const facts = trained.segments.flatMap((s) =>
     described[s.index] ? [segmentFacts({ ...s, description: described[s.index]!, text: text.get(s.index) ?? null })] : [],
   );
@@ -124,6 +137,7 @@ export async function trainAndSave(
     return n ? withNaming(d, n) : d;
   });
   await progress(NAMING_PROGRESS.done);
+  lap('naming');
   signal.throwIfAborted();
   const model = await saveModel(deps.db, trained, {
     userIds: loaded.userIds,
@@ -137,8 +151,13 @@ export async function trainAndSave(
     completeJob,
     now,
     config: deps.config,
+    timings: stages,
   });
-  deps.logger.info({ modelId: model.id, version: model.version, k: model.k, namedBy: naming.namedBy, timings: trained.report.timingsMs }, 'model trained');
+  lap('save');
+  deps.logger.info(
+    { modelId: model.id, version: model.version, k: model.k, namedBy: naming.namedBy, timings: trained.report.timingsMs, stages },
+    'model trained',
+  );
   return model;
 }
 
