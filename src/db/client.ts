@@ -42,6 +42,7 @@ function createPool(url: string, max: number, statementTimeoutMs: number, connec
 }
 
 const jobClients = new WeakMap<Db, Db>();
+const jobPools = new WeakMap<Db, pg.Pool>();
 
 /**
  * The client to run long statements on (training writes, model activation): the same database with the job statement
@@ -52,6 +53,17 @@ export function forLongStatements(db: Db): Db {
   return jobClients.get(db) ?? db;
 }
 
+/**
+ * The node-postgres pool behind forLongStatements(db), for what Prisma cannot do: streaming a whole table out with
+ * COPY (the training matrix, src/modules/segmentation/load-features.ts). Every Db is made by connect(), so one is
+ * always registered.
+ */
+export function poolForLongStatements(db: Db): pg.Pool {
+  const pool = jobPools.get(db);
+  if (!pool) throw new Error('poolForLongStatements: this client was not made by connect()');
+  return pool;
+}
+
 export function connect(url: string, poolSize: number, timeouts: DatabaseTimeouts = DATABASE_TIMEOUT_DEFAULTS): Database {
   const pool = createPool(url, poolSize, timeouts.statementTimeoutMs, timeouts.connectTimeoutMs, APPLICATION_NAME);
   // Long jobs run one at a time per process; two connections leave room for an activation requested meanwhile.
@@ -59,6 +71,8 @@ export function connect(url: string, poolSize: number, timeouts: DatabaseTimeout
   const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   const jobDb = new PrismaClient({ adapter: new PrismaPg(jobPool) });
   jobClients.set(db, jobDb);
+  jobPools.set(db, jobPool);
+  jobPools.set(jobDb, jobPool);
   return {
     db,
     pool,

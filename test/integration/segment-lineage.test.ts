@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
 import { fromPrisma } from '../../src/db/sql.ts';
-import { writeTrainingMembers } from '../../src/modules/segmentation/training-members.ts';
+import { stageTrainingLabels, writeTrainingMembers } from '../../src/modules/segmentation/training-members.ts';
 
 const FEATURES = ['totalSpent', 'sessionsCount'];
 const PER_GROUP = 40;
@@ -245,7 +245,10 @@ describe('segment lineage and membership history', () => {
     const page = ['g2-06', 'g2-05', 'g2-07'].sort();
     const segment = first[0]!.id;
     await server.database.pool.query('DELETE FROM segment_training_members WHERE user_id = ANY($1::text[])', [page]);
-    await writeTrainingMembers(fromPrisma(server.database.db), [segment], page, [0, 0, 0]);
+    await server.database.db.$transaction(async (tx) => {
+      await stageTrainingLabels(fromPrisma(tx), [segment], page, [0, 0, 0]);
+      await writeTrainingMembers(fromPrisma(tx));
+    });
     const { rows } = await server.database.pool.query<{ user_id: string }>(
       'SELECT user_id FROM segment_training_members WHERE user_id = ANY($1::text[]) ORDER BY user_id', [page]);
     assert.deepEqual(rows.map((r) => r.user_id), ['g2-06', 'g2-07']);

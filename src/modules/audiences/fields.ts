@@ -7,11 +7,11 @@ import type { ProfileFeatures } from '../profiles/profile-view.ts';
 import { demographicSql, featureSql, interestTagsSql, lineageSql, segmentSql, type FeatureSqlContext } from '../profiles/profile-features-sql.ts';
 import { behaviourPreferencesSql } from '../events/behaviour-preferences-sql.ts';
 import { PREFERENCE_CODES } from '../../rules/activity.ts';
-import { joinPopulationStats, purchaseTierSql, RFM_GRID, rfmScoresSql, rfmSegmentSql, tierSql, type RfmInputsSql } from '../population/population-stats-sql.ts';
+import { joinPopulationStats, purchaseTierSql, RFM_GRID, rfmSegmentSql, tierSql } from '../population/population-stats-sql.ts';
 import { RFM_SEGMENTS } from '../../rules/rfm.ts';
-import { ALL_FEATURES, isEmbeddingFeature, isTextFeature, textFeatureSql, type FeatureName } from '../segmentation/features.ts';
+import { ALL_FEATURES, isEmbeddingFeature, isTextFeature, type FeatureName } from '../segmentation/features.ts';
 import type { EmbeddingFeature } from '../segmentation/embedding-features.ts';
-import { profileColumn } from '../profiles/profile-store.ts';
+import { featureValueSql, rfmInputsSql } from '../segmentation/feature-sql.ts';
 
 /** The rows every audience expression reads: a user's profile, its demographics and the population statistics. */
 export const FIELD_SOURCE = `profiles p JOIN users u ON u.id = p.user_id ${joinPopulationStats('ps')}`;
@@ -49,19 +49,18 @@ const TIME_DEPENDENT: ReadonlySet<string> = new Set(['lastPurchaseDays', 'recenc
 
 /** A feature of the training catalogue (Query.features) as a rule field: every feature is one, under its name. */
 function featureField(name: Exclude<FeatureName, EmbeddingFeature>): FieldDef {
+  const sql = (ctx: FeatureSqlContext) => featureValueSql(name, ctx, 'ps');
   switch (name) {
     case 'age':
     case 'cityTier':
-      return { kind: { type: 'number', nullable: true }, volatile: false, sql: () => demographicSql('u', name) };
+      return { kind: { type: 'number', nullable: true }, volatile: false, sql };
     case 'rfmRecency':
     case 'rfmFrequency':
-    case 'rfmMonetary': {
-      const dim = ({ rfmRecency: 'r', rfmFrequency: 'f', rfmMonetary: 'm' } as const)[name];
-      return { kind: { type: 'number', nullable: true }, volatile: true, sql: (ctx) => rfmScoresSql('ps', rfmInputs(ctx))[dim] };
-    }
+    case 'rfmMonetary':
+      return { kind: { type: 'number', nullable: true }, volatile: true, sql };
     default:
-      if (isTextFeature(name)) return { kind: { type: 'number', nullable: false }, volatile: false, sql: (ctx) => textFeatureSql(name, (f) => profileColumn(ctx.p, f)) };
-      return { kind: { type: 'number', nullable: name === 'lastPurchaseDays' }, volatile: TIME_DEPENDENT.has(name), sql: (ctx) => featureSql(name, ctx) };
+      if (isTextFeature(name)) return { kind: { type: 'number', nullable: false }, volatile: false, sql };
+      return { kind: { type: 'number', nullable: name === 'lastPurchaseDays' }, volatile: TIME_DEPENDENT.has(name), sql };
   }
 }
 
@@ -70,12 +69,6 @@ const TIERS = ['LOW', 'MEDIUM', 'HIGH'] as const;
 const PURCHASE_TIERS = ['NONE', ...TIERS] as const;
 const PURCHASE_TIERED = { 'labels.value': 'totalSpent', 'labels.frequency': 'purchaseFrequency' } as const;
 const TIERED = { 'labels.recency': 'recencyScore', 'labels.engagement': 'engagementScore' } as const;
-
-const rfmInputs = (ctx: FeatureSqlContext): RfmInputsSql => ({
-  recencyDays: featureSql('lastPurchaseDays', ctx),
-  frequency: featureSql('purchaseFrequency', ctx),
-  monetary: featureSql('totalSpent', ctx),
-});
 
 function buildRegistry(): ReadonlyMap<string, FieldDef> {
   const fields = new Map<string, FieldDef>();
@@ -105,7 +98,7 @@ function buildRegistry(): ReadonlyMap<string, FieldDef> {
   fields.set('rfm.segment', {
     kind: { type: 'category', values: RFM_SEGMENTS, nullable: true },
     volatile: true,
-    sql: (ctx) => rfmSegmentSql('ps', rfmInputs(ctx), ctx.param(RFM_GRID, 'text[]')),
+    sql: (ctx) => rfmSegmentSql('ps', rfmInputsSql(ctx), ctx.param(RFM_GRID, 'text[]')),
   });
   fields.set('interestTags', { kind: { type: 'tags' }, volatile: true, sql: (ctx) => interestTagsSql(ctx) });
   fields.set('segment', { kind: { type: 'id' }, volatile: false, placement: true, sql: (ctx) => segmentSql(ctx) });

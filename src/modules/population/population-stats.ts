@@ -1,15 +1,14 @@
 // The population the portrait compares each user with: label tier cut points (25th / 75th percentiles of total spent,
-// orders, recency and engagement) and RFM quintile cut points. Computed from one streamed pass over the profiles,
-// stored in one row, read through a short cache.
-import type { Db } from '../../db/client.ts';
+// orders, recency and engagement) and RFM quintile cut points. Computed by one SQL aggregate over the profiles
+// (percentile_cont), stored in one row, read through a short cache.
+import { forLongStatements, type Db } from '../../db/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { z } from 'zod';
 import { toJsonValue } from '../../db/json.ts';
-import { labelThresholds, type LabelThresholds } from '../../rules/labels.ts';
-import { rfmCutPoints, type RfmCutPoints } from '../../rules/rfm.ts';
+import type { LabelThresholds } from '../../rules/labels.ts';
+import type { RfmCutPoints } from '../../rules/rfm.ts';
 import { fromPrisma } from '../../db/sql.ts';
-import { countProfiles, scanWithDemographics } from '../profiles/profile-store.ts';
-import { profileFeatures } from '../profiles/profile-view.ts';
+import { featureSql, type SqlParam } from '../profiles/profile-features-sql.ts';
 
 interface PopulationStats {
   labelThresholds: LabelThresholds;
@@ -19,7 +18,6 @@ interface PopulationStats {
 }
 
 const ID = 'current';
-const PAGE = 20_000;
 
 // The stored JSON, parsed at the boundary. Cut points can be NaN for an empty population, which JSON stores as null.
 const cut = z.number().nullable().transform((v) => v ?? Number.NaN);
@@ -28,30 +26,73 @@ const StoredThresholds = z.object({ totalSpent: tierCuts, purchaseFrequency: tie
 const quintiles = z.tuple([cut, cut, cut, cut]);
 const StoredRfmCuts = z.object({ recencyDays: quintiles, frequency: quintiles, monetary: quintiles, n: z.number().int() }) satisfies z.ZodType<RfmCutPoints, unknown>;
 
+/** One aggregate statement: the cut points by percentile_cont (numpy's "linear" quantile), no profile leaves the database. */
+function statisticsStatement(now: Date, config: PortraitConfig): { text: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const param: SqlParam = (value, type) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+  const ctx = { p: 'p', now: param(now, 'timestamptz'), param, config };
+  const f = (name: Parameters<typeof featureSql>[0]) => `(${featureSql(name, ctx)})::float8`;
+  const tiers = param([config.labels.tierQuantiles.low, config.labels.tierQuantiles.high], 'float8[]');
+  const quintiles = param([0.2, 0.4, 0.6, 0.8], 'float8[]');
+  // labels.ts: value and frequency are tiered among buyers (isBuyer); rfm.ts: quintiles among purchasers (a last order)
+  const text = `
+    WITH f AS (
+      SELECT ${f('totalSpent')} AS spent, ${f('purchaseFrequency')} AS orders, ${f('recencyScore')} AS recency,
+             ${f('engagementScore')} AS engagement, ${f('lastPurchaseDays')} AS days
+      FROM profiles p)
+    SELECT count(*)::int AS population,
+      percentile_cont(${tiers}) WITHIN GROUP (ORDER BY spent) FILTER (WHERE spent > 0 OR orders > 0) AS "spentTiers",
+      percentile_cont(${tiers}) WITHIN GROUP (ORDER BY orders) FILTER (WHERE spent > 0 OR orders > 0) AS "ordersTiers",
+      percentile_cont(${tiers}) WITHIN GROUP (ORDER BY recency) AS "recencyTiers",
+      percentile_cont(${tiers}) WITHIN GROUP (ORDER BY engagement) AS "engagementTiers",
+      percentile_cont(${quintiles}) WITHIN GROUP (ORDER BY days) FILTER (WHERE days IS NOT NULL) AS "rfmDays",
+      percentile_cont(${quintiles}) WITHIN GROUP (ORDER BY orders) FILTER (WHERE days IS NOT NULL) AS "rfmOrders",
+      percentile_cont(${quintiles}) WITHIN GROUP (ORDER BY spent) FILTER (WHERE days IS NOT NULL) AS "rfmSpent",
+      (count(*) FILTER (WHERE days IS NOT NULL))::int AS "rfmN"
+    FROM f`;
+  return { text, params };
+}
+
+type Cuts = number[] | null;
+interface StatisticsRow {
+  population: number;
+  spentTiers: Cuts;
+  ordersTiers: Cuts;
+  recencyTiers: Cuts;
+  engagementTiers: Cuts;
+  rfmDays: Cuts;
+  rfmOrders: Cuts;
+  rfmSpent: Cuts;
+  rfmN: number;
+}
+
+/** Tier cut points: NaN for an empty population (rules/tiers.ts quantileSorted). */
+const tierPair = (c: Cuts) => ({ low: c?.[0] ?? Number.NaN, high: c?.[1] ?? Number.NaN });
+/** RFM quintile cuts: 0 for an empty population (rules/rfm.ts cuts). */
+const quintileCuts = (c: Cuts): [number, number, number, number] => [c?.[0] ?? 0, c?.[1] ?? 0, c?.[2] ?? 0, c?.[3] ?? 0];
+
+/**
+ * The population statistics of every profile at `now`, computed by the database in one aggregate (the same cut points
+ * labelThresholds and rfmCutPoints give over the same values: percentile_cont interpolates as numpy's "linear"), and
+ * stored.
+ */
 export async function computePopulationStats(db: Db, now: Date, config: PortraitConfig): Promise<PopulationStats> {
-  // One pass over the profiles, keeping five numbers per user (profiles created during the pass are left out).
-  const sql = fromPrisma(db);
-  const total = await countProfiles(sql);
-  const [spent, orders, recency, engagement, days] = Array.from({ length: 5 }, () => new Float64Array(total));
-  let n = 0;
-  for await (const page of scanWithDemographics(sql, PAGE)) {
-    for (const row of page) {
-      if (n === total) break;
-      const p = profileFeatures(row.profile, now, config);
-      spent![n] = p.totalSpent;
-      orders![n] = p.purchaseFrequency;
-      recency![n] = p.recencyScore;
-      engagement![n] = p.engagementScore;
-      days![n] = p.lastPurchaseDays ?? Number.NaN;
-      n++;
-    }
-    if (n === total) break;
-  }
-  const cut = (a: Float64Array) => a.subarray(0, n);
+  const { text, params } = statisticsStatement(now, config);
+  // a job's statement: a million profiles take longer than a request's bound
+  const [row] = await fromPrisma(forLongStatements(db)).query<StatisticsRow>(text, params);
+  const r = row!;
   const stats: PopulationStats = {
-    labelThresholds: labelThresholds({ totalSpent: cut(spent!), purchaseFrequency: cut(orders!), recencyScore: cut(recency!), engagementScore: cut(engagement!) }, config.labels),
-    rfmCuts: rfmCutPoints(cut(days!), cut(orders!), cut(spent!)),
-    population: n,
+    labelThresholds: {
+      totalSpent: tierPair(r.spentTiers),
+      purchaseFrequency: tierPair(r.ordersTiers),
+      recencyScore: tierPair(r.recencyTiers),
+      engagementScore: tierPair(r.engagementTiers),
+    },
+    rfmCuts: { recencyDays: quintileCuts(r.rfmDays), frequency: quintileCuts(r.rfmOrders), monetary: quintileCuts(r.rfmSpent), n: r.rfmN },
+    population: r.population,
     computedAt: now,
   };
   const data = {

@@ -183,6 +183,17 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
 }
 
 /**
+ * Stores the segments staged in a table of (user_id, segment_id) rows (a temporary table of the caller's transaction)
+ * in one UPDATE, so the history trigger also runs once over the whole set; unchanged ones are not rewritten.
+ */
+export async function writeStagedSegments(sql: Sql, table: 'training_labels'): Promise<void> {
+  await sql.query(
+    `UPDATE profiles p SET segment_id = t.segment_id FROM ${table} t
+     WHERE p.user_id = t.user_id AND p.segment_id IS DISTINCT FROM t.segment_id`,
+  );
+}
+
+/**
  * Recounts the session totals from the event log, for users whose events arrived out of order or ended a session
  * without a duration (aggregates.ts applyEvents `recount`): a late event can split a session or join two, and a
  * duration derived from timestamps needs the session's first event, so only the timeline can say. The session rule

@@ -5,7 +5,7 @@
 // node-postgres transaction as well as inside Prisma transactions (imports, model activation, schedules).
 import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import { pageWithDemographics, writeSegments, type ProfileWithDemographics } from '../profiles/profile-store.ts';
+import { pageWithDemographics, writeSegments, writeStagedSegments, type ProfileWithDemographics } from '../profiles/profile-store.ts';
 import type { Placement, SegmentPlacer } from '../profiles/placement.ts';
 import { matrix } from '../../compute/matrix.ts';
 import { predictRows, type FittedPipeline } from '../../compute/pipeline.ts';
@@ -88,9 +88,12 @@ export function livePlacement(cache: ActiveModelCache, config: PortraitConfig, n
   };
 }
 
-/** Assigns the training rows from their training labels (no recomputation), then anyone the training did not see. */
-export async function assignFromTraining(sql: Sql, model: ActiveModel, userIds: string[], labels: ArrayLike<number>, now: Date, config: PortraitConfig): Promise<void> {
-  await writeSegments(sql, userIds, Array.from(userIds, (_, i) => model.segmentIds[labels[i]!]!));
+/**
+ * Assigns the training rows from their staged training labels (training-members.ts stageTrainingLabels; no
+ * recomputation), then anyone the training did not see.
+ */
+export async function assignFromTraining(sql: Sql, model: ActiveModel, now: Date, config: PortraitConfig): Promise<void> {
+  await writeStagedSegments(sql, 'training_labels');
   await assignRemaining(sql, model, now, config);
 }
 

@@ -1,11 +1,14 @@
-// Reads the training matrix from PostgreSQL in keyset pages, so memory holds the matrix (8 bytes per value), the
-// user ids, and one page of rows at a time — never the whole table as objects.
-import type { Db } from '../../db/client.ts';
-import { fromPrisma } from '../../db/sql.ts';
+// Reads the training matrix from PostgreSQL in one streamed COPY: the database computes every feature (feature-sql.ts,
+// the same definitions as writeFeatures) and sends binary rows, which are parsed straight into one Float64Array. Memory
+// holds the matrix (8 bytes per value), the user ids and one network chunk — no per-row objects, no text numbers.
+import { to as copyTo } from 'pg-copy-streams';
+import { poolForLongStatements, type Db } from '../../db/client.ts';
+import { readCopyBinary } from '../../db/copy-binary.ts';
+import { sqlLiteral } from '../../db/sql-literal.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { matrix, type Matrix } from '../../compute/matrix.ts';
-import { countProfiles, scanWithDemographics } from '../profiles/profile-store.ts';
-import { writeFeatures, type FeatureName } from './features.ts';
+import { usesRfm, type FeatureName } from './features.ts';
+import { featureValueSql } from './feature-sql.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';
 import type { EmbeddingProjection } from './embedding-features.ts';
 
@@ -14,6 +17,8 @@ interface FeatureMatrix {
   matrix: Matrix;
   /** the users' gender, for segment descriptions (not a numeric feature) */
   genders: (string | null)[];
+  /** the rows (indices into userIds) of users who wrote a review: the only ones the segments' text summaries read */
+  reviewers: Int32Array;
   /** profiles left out because a feature is infinite or beyond MAX_FEATURE_MAGNITUDE (see usableRow) */
   skipped: number;
 }
@@ -38,7 +43,27 @@ function usableRow(data: Float64Array, offset: number, d: number): boolean {
 export const skippedRowsWarning = (skipped: number): string =>
   `${skipped} profile(s) left out of training: a feature was infinite or beyond ${MAX_FEATURE_MAGNITUDE}`;
 
-const PAGE = 20_000;
+/** Progress is reported every this many rows. */
+const PROGRESS_ROWS = 50_000;
+/** Leading columns of every row: user id, gender, has reviews. */
+const LEAD = 3;
+
+/**
+ * The COPY statement: one row per profile in user id order. COPY takes no parameters, so the instant, the configured
+ * numbers and the RFM cut points go in as literals (numbers as their exact shortest decimals).
+ */
+function copyStatement(features: readonly FeatureName[], now: Date, config: PortraitConfig, rfmCuts: RfmCutPoints | null, embedding: EmbeddingProjection | null): string {
+  const ctx = { p: 'p', now: sqlLiteral(now, 'timestamptz'), param: sqlLiteral, config };
+  // the population statistics the RFM scores read, as the one row population-stats-sql.ts expects
+  const cuts = rfmCuts ? `${sqlLiteral(JSON.stringify(rfmCuts), 'text')}::jsonb` : 'NULL::jsonb';
+  const columns = features.map((f) => `(${featureValueSql(f, ctx, 'ps', embedding)})::float8`);
+  return `COPY (
+    SELECT p.user_id, u.gender, (CASE WHEN p.text_reviews > 0 THEN 1 ELSE 0 END)::float8, ${columns.join(', ')}
+    FROM profiles p JOIN users u ON u.id = p.user_id
+    CROSS JOIN (SELECT 'current'::text AS id, ${cuts} AS rfm_cuts) ps
+    ORDER BY p.user_id
+  ) TO STDOUT WITH (FORMAT binary)`;
+}
 
 /** Every profile (ordered by user id) as a row of the given features. `onProgress` gets the fraction read. */
 export async function loadFeatureMatrix(
@@ -50,28 +75,46 @@ export async function loadFeatureMatrix(
   rfmCuts: RfmCutPoints | null = null,
   embedding: EmbeddingProjection | null = null,
 ): Promise<FeatureMatrix> {
-  const sql = fromPrisma(db);
-  const total = await countProfiles(sql);
-  const d = features.length;
-  const data = new Float64Array(total * d);
-  const userIds: string[] = [];
-  const genders: (string | null)[] = [];
-  let skipped = 0;
-  for await (const page of scanWithDemographics(sql, PAGE)) {
-    for (const row of page) {
-      // Profiles created after the count was taken are left for the next training.
-      if (userIds.length + skipped === total) break;
-      writeFeatures(row, features, now, config, data, userIds.length * d, rfmCuts, embedding);
+  if (usesRfm(features) && !rfmCuts) throw new Error('RFM features need the population cut points');
+  const client = await poolForLongStatements(db).connect();
+  let failure: Error | undefined;
+  try {
+    const [{ n: total }] = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM profiles')).rows as [{ n: number }];
+    const d = features.length;
+    const data = new Float64Array(total * d);
+    const userIds: string[] = [];
+    const genders: (string | null)[] = [];
+    // the few distinct genders, one string each rather than one per row
+    const genderNames = new Map<string, string>();
+    const reviewers: number[] = [];
+    let skipped = 0;
+    let seen = 0;
+    await readCopyBinary(client.query(copyTo(copyStatement(features, now, config, rfmCuts, embedding))), LEAD + d, (row) => {
+      // Profiles created after the count was taken are left for the next training (assignment places them).
+      if (seen === total) return;
+      seen++;
+      const n = userIds.length;
+      const offset = n * d;
+      for (let j = 0; j < d; j++) data[offset + j] = row.float8(LEAD + j);
+      if (seen % PROGRESS_ROWS === 0) onProgress?.(seen / total);
       // a skipped row's values are overwritten by the next row's
-      if (!usableRow(data, userIds.length * d, d)) {
+      if (!usableRow(data, offset, d)) {
         skipped++;
-        continue;
+        return;
       }
-      userIds.push(row.profile.userId);
-      genders.push(row.gender);
-    }
-    onProgress?.(total ? (userIds.length + skipped) / total : 1);
-    if (userIds.length + skipped === total) break;
+      userIds.push(row.text(0)!);
+      const gender = row.text(1);
+      genders.push(gender === null ? null : genderNames.get(gender) ?? (genderNames.set(gender, gender), gender));
+      if (row.float8(2) > 0) reviewers.push(n);
+    });
+    onProgress?.(1);
+    const m = matrix(userIds.length, d, userIds.length === total ? data : data.slice(0, userIds.length * d));
+    return { userIds, genders, reviewers: Int32Array.from(reviewers), skipped, matrix: m };
+  } catch (err) {
+    failure = err instanceof Error ? err : new Error(String(err));
+    throw err;
+  } finally {
+    // a COPY that failed half-way leaves the connection in an unknown state: it is discarded
+    client.release(failure);
   }
-  return { userIds, genders, skipped, matrix: matrix(userIds.length, d, userIds.length === total ? data : data.slice(0, userIds.length * d)) };
 }

@@ -14,11 +14,12 @@ import type { RfmCutPoints } from '../../rules/rfm.ts';
 import type { StoredFeatureBins } from './feature-bins.ts';
 import { assignFromTraining, assignRemaining, loadModel } from './assignment.ts';
 import { fromPrisma } from '../../db/sql.ts';
-import { writeTrainingMembers } from './training-members.ts';
+import { stageTrainingLabels, writeTrainingMembers } from './training-members.ts';
 import { matchLineages } from './lineage.ts';
 // Activation moves every user at once, so it re-evaluates the audiences that test segments itself (a live writer's
 // per-user evaluation would not see it).
 import { recomputeAudiencesOnActivation } from '../audiences/membership.ts';
+import { lapTimer } from '../../lib/laps.ts';
 
 /**
  * Activation is serialised across processes by this transaction-scoped advisory lock, taken before the active flag is
@@ -57,11 +58,14 @@ interface SaveContext {
   completeJob: boolean;
   now: Date;
   config: PortraitConfig;
+  /** filled with the wall time of the save's steps, as `save: <step>` (ms) */
+  timings?: Record<string, number>;
 }
 
 export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContext): Promise<SegmentationModel> {
   const { segmentStats, ...columns } = modelColumns(trained, ctx.rfmCuts, ctx.embedding ?? null);
   // Long statements: on the job connections, bounded by DATABASE_JOB_STATEMENT_TIMEOUT_MS rather than a request's bound.
+  const lap = lapTimer(ctx.timings ?? {}, 'save: ');
   return forLongStatements(db).$transaction(async (tx) => {
     const model = await tx.segmentationModel.create({
       data: { ...columns, featureBins: json(ctx.featureBins), trainedOn: ctx.userIds.length, createdBy: ctx.createdBy, namedBy: ctx.naming.namedBy, namingFallback: ctx.naming.fallbackReason, textModelVersion: ctx.textModelVersion ?? null },
@@ -78,19 +82,26 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
     });
     const sql = fromPrisma(tx);
     const segmentIds = (await tx.segment.findMany({ where: { modelId: model.id }, orderBy: { index: 'asc' }, select: { id: true } })).map((s) => s.id);
-    await writeTrainingMembers(sql, segmentIds, ctx.userIds, trained.labels);
+    lap('model and segments');
+    await stageTrainingLabels(sql, segmentIds, ctx.userIds, trained.labels);
+    lap('stage labels');
+    await writeTrainingMembers(sql);
+    lap('training members');
     // Lineages are matched against the model active when this one is written; an activation holds the lock from here,
     // so the model it matched is the one it replaces.
     if (ctx.activate) await lockActivation(tx);
     const previous = await tx.segmentationModel.findFirst({ where: { active: true }, select: { id: true } });
     if (previous) await matchLineages(sql, segmentIds, previous.id);
+    lap('lineage');
     let saved = model;
     if (ctx.activate) {
       await tx.segmentationModel.updateMany({ where: { active: true }, data: { active: false } });
       saved = await tx.segmentationModel.update({ where: { id: model.id }, data: { active: true } });
       const active = (await loadModel(sql, model.id))!;
-      await assignFromTraining(sql, active, ctx.userIds, trained.labels, ctx.now, ctx.config);
+      await assignFromTraining(sql, active, ctx.now, ctx.config);
+      lap('assign everyone');
       await recomputeAudiencesOnActivation(sql, ctx.now, ctx.config);
+      lap('audiences at activation');
     }
     if (ctx.jobId) {
       await tx.job.update({

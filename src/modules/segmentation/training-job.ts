@@ -30,6 +30,7 @@ import type { SegmentNamer } from './naming/namer.ts';
 import { segmentFacts, trainingTextSummaries, withNaming } from './naming/apply-naming.ts';
 import { fromPrisma } from '../../db/sql.ts';
 import { latestTextModelVersion, learnTextModel, type TextModelCache } from '../text/text-models.ts';
+import { lapTimer } from '../../lib/laps.ts';
 
 export const RETRAIN_JOB = 'retrain';
 const MAX_K = 50;
@@ -127,14 +128,19 @@ export async function trainAndSave(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
+  // wall time per stage, logged with the model (the benchmark prints them)
+  const stages: Record<string, number> = {};
+  const lap = lapTimer(stages);
   // One pass over the profiles reads the training features and the columns the segment descriptions need.
   const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
   // RFM features are scored against the population as it is now (one extra pass, which also refreshes the stats).
   const rfmCuts = usesRfm(payload.features) ? (await computePopulationStats(deps.db, now, deps.config)).rfmCuts : null;
+  lap('population statistics');
   // the embedding dimensions project the users' mean embeddings on components fitted now, stored with the model
   const embedding = usesEmbedding(payload.features) ? await fitEmbeddingProjection(fromPrisma(deps.db), payload.seed) : null;
   if (usesEmbedding(payload.features) && !embedding) throw new TrainingInputError('embedding features need users with embedded reviews; none has one yet');
   const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f), rfmCuts, embedding);
+  lap('read profiles');
   signal.throwIfAborted();
   const pick = (names: readonly FeatureName[]) => selectColumns(loaded.matrix, names.map((f) => columns.indexOf(f)));
   const training = pick(payload.features);
@@ -148,13 +154,20 @@ export async function trainAndSave(
     loaded.skipped,
     skippedRowsWarning,
   );
+  lap('train (worker)');
   const described = describeSegments(description, loaded.genders, trained.labels, trained.k, deps.config);
   await progress(NAMING_PROGRESS.start);
   signal.throwIfAborted();
   // Before the model is written, so it never exists unnamed; off the request path (this is a job).
   // what each group's users write (their reviews' sums and a few examples), so names and descriptions can say it
-  // one statement over every trained user's text sums: a job's statement, bound by the job timeout
-  const text = await trainingTextSummaries(fromPrisma(forLongStatements(deps.db)), loaded.userIds, trained.labels);
+  // (only users who wrote a review count in those sums: the others are not sent); a job's statement, bound by the job
+  // timeout
+  const text = await trainingTextSummaries(
+    fromPrisma(forLongStatements(deps.db)),
+    Array.from(loaded.reviewers, (i) => loaded.userIds[i]!),
+    Array.from(loaded.reviewers, (i) => trained.labels[i]!),
+  );
+  lap('describe + text sums');
   const facts = trained.segments.flatMap((s) =>
     described[s.index] ? [segmentFacts({ ...s, description: described[s.index]!, text: text.get(s.index) ?? null })] : [],
   );
@@ -169,6 +182,7 @@ export async function trainAndSave(
   const learned = textOutcome.value;
   deps.textModels.invalidate();
   const textModelVersion = learned?.version ?? ((await latestTextModelVersion(fromPrisma(deps.db))) || null);
+  lap('naming + text model');
   signal.throwIfAborted();
   const model = await saveModel(deps.db, trained, {
     userIds: loaded.userIds,
@@ -184,10 +198,12 @@ export async function trainAndSave(
     completeJob,
     now,
     config: deps.config,
+    timings: stages,
   });
+  lap('save');
   deps.logger.info(
     {
-      modelId: model.id, version: model.version, k: model.k, namedBy: naming.namedBy, timings: trained.report.timingsMs,
+      modelId: model.id, version: model.version, k: model.k, namedBy: naming.namedBy, timings: trained.report.timingsMs, stages,
       textModel: learned && { version: learned.version, ratedReviews: learned.ratedReviews, heldOutAccuracy: learned.heldOutAccuracy, lexiconAccuracy: learned.lexiconAccuracy, sentimentBlended: learned.sentimentBlended },
     },
     'model trained',

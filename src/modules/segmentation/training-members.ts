@@ -6,24 +6,39 @@ import type { Sql } from '../../db/sql.ts';
 import { checkPageSize, type UserPage } from '../users/users-service.ts';
 import { decodeCursor, encodeCursor } from '../users/cursor.ts';
 
-const PAGE = 20_000;
+/** Rows per statement when staging: keeps each statement's parameters to a few megabytes. */
+const STAGE_PAGE = 100_000;
 
-// Users erased while the model trained are left out (their ids are not kept, and the foreign key would fail the
-// save). The join reads only the page's range of the users index: training rows come in user id order, so a page is
-// one contiguous range (joined plainly, the planner scans the whole users table for every page).
+// The training's labels, staged once in a temporary table of the saving transaction (dropped at its end), so that the
+// training members and the assignment are each one set-wise statement rather than one round trip per page.
+const CREATE_STAGE = `
+  CREATE TEMPORARY TABLE training_labels (user_id text NOT NULL, segment_id uuid NOT NULL) ON COMMIT DROP`;
+const STAGE = `
+  INSERT INTO training_labels (user_id, segment_id)
+  SELECT x.user_id, ($3::uuid[])[x.label + 1] FROM unnest($1::text[], $2::int[]) AS x(user_id, label)`;
+
+/**
+ * Stages each training row's segment for writeTrainingMembers and assignFromTraining, inside the caller's transaction:
+ * `labels[i]` is the index (into `segmentIds`) of `userIds[i]`'s segment.
+ */
+export async function stageTrainingLabels(sql: Sql, segmentIds: readonly string[], userIds: readonly string[], labels: ArrayLike<number>): Promise<void> {
+  await sql.query(CREATE_STAGE);
+  for (let i = 0; i < userIds.length; i += STAGE_PAGE) {
+    const users = userIds.slice(i, i + STAGE_PAGE);
+    await sql.query(STAGE, [users, Array.from({ length: users.length }, (_, j) => labels[i + j]!), segmentIds]);
+  }
+  // the planner's row estimate for the two statements that read it
+  await sql.query('ANALYZE training_labels');
+}
+
+// Users erased while the model trained are left out (their ids are not kept, and the foreign key would fail the save).
 const INSERT_MEMBERS = `
   INSERT INTO segment_training_members (segment_id, user_id)
-  SELECT x.segment_id, x.user_id FROM unnest($1::uuid[], $2::text[]) AS x(segment_id, user_id)
-  JOIN users u ON u.id = x.user_id
-   AND u.id >= (SELECT min(v) FROM unnest($2::text[]) v) AND u.id <= (SELECT max(v) FROM unnest($2::text[]) v)`;
+  SELECT t.segment_id, t.user_id FROM training_labels t JOIN users u ON u.id = t.user_id`;
 
-/** Stores each training row's segment: `labels[i]` is the index (into `segmentIds`) of `userIds[i]`'s segment. */
-export async function writeTrainingMembers(sql: Sql, segmentIds: readonly string[], userIds: readonly string[], labels: ArrayLike<number>): Promise<void> {
-  for (let i = 0; i < userIds.length; i += PAGE) {
-    const users = userIds.slice(i, i + PAGE);
-    const segments = users.map((_, j) => segmentIds[labels[i + j]!]!);
-    await sql.query(INSERT_MEMBERS, [segments, users]);
-  }
+/** Stores who the model was trained on, by segment, from the staged labels (stageTrainingLabels): one statement. */
+export async function writeTrainingMembers(sql: Sql): Promise<void> {
+  await sql.query(INSERT_MEMBERS);
 }
 
 /** A segment's training members in user id order, keyset-paginated like Query.users. */
