@@ -4,6 +4,8 @@
 // 32-bit length (-1: NULL) followed by that many bytes, every integer big-endian. float8 is an IEEE double,
 // big-endian; text is UTF-8.
 import type { Readable } from 'node:stream';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
@@ -86,4 +88,23 @@ export async function readCopyBinary(stream: Readable, fields: number, onRow: (r
   }
   if (!ended) throw new Error('COPY binary: the stream ended before its trailer');
   return rows;
+}
+
+/**
+ * Runs `statement` (a COPY ... TO STDOUT WITH (FORMAT binary)) on `client` and reads its rows (readCopyBinary).
+ *
+ * node-postgres arms its read timeout (the pool's query_timeout) for every query and clears it from the query's
+ * callback, which a COPY TO stream never calls: left alone, the timer would keep the process alive for the whole bound
+ * and then fire on a connection the pool has since lent to someone else, failing the stream long after it ended.
+ * Giving the stream a callback before the query starts lets pg wrap it with the clearing, and calling it when the copy
+ * ends (or fails) disarms the timer; while the copy runs, the timeout still bounds it.
+ */
+export async function copyOutBinary(client: pg.PoolClient, statement: string, fields: number, onRow: (row: CopyRow) => void): Promise<number> {
+  const stream = Object.assign(copyTo(statement), { callback: (_err?: Error) => {} });
+  client.query(stream);
+  try {
+    return await readCopyBinary(stream, fields, onRow);
+  } finally {
+    stream.callback();
+  }
 }

@@ -10,7 +10,10 @@ import { fromPrisma } from '../../src/db/sql.ts';
 import { scanWithDemographics, type ProfileWithDemographics } from '../../src/modules/profiles/profile-store.ts';
 import { profileFeatures } from '../../src/modules/profiles/profile-view.ts';
 import { loadFeatureMatrix } from '../../src/modules/segmentation/load-features.ts';
-import { ALL_FEATURES, writeFeatures } from '../../src/modules/segmentation/features.ts';
+import { ALL_FEATURES as EVERY_FEATURE, isEmbeddingFeature, writeFeatures } from '../../src/modules/segmentation/features.ts';
+
+// the reduced embedding dimensions need a model's fitted projection (text-segmentation.test.ts covers them)
+const ALL_FEATURES = EVERY_FEATURE.filter((f) => !isEmbeddingFeature(f));
 import { computePopulationStats } from '../../src/modules/population/population-stats.ts';
 import { labelThresholds } from '../../src/rules/labels.ts';
 import { rfmCutPoints } from '../../src/rules/rfm.ts';
@@ -89,5 +92,16 @@ describe('training reads by COPY and population statistics by SQL', () => {
       if (!((Number.isNaN(a) && Number.isNaN(b)) || a === b || Math.abs(a - b) <= 1e-14 * Math.abs(b)))
         assert.fail(`row ${Math.floor(i / d)} (${loaded.userIds[Math.floor(i / d)]}), ${ALL_FEATURES[i % d]}: COPY read ${a}, writeFeatures ${b}`);
     }
+  });
+
+  it('leaves no read-timeout timer behind, which would hold the process up for the whole job bound', async () => {
+    // node-postgres arms its read timeout (the job pool's: half an hour) for every query and clears it from the query's
+    // callback, which a COPY TO stream never calls: before copyOutBinary, every training left a timer that kept the
+    // process alive (a test file never ended) and later fired on a connection lent to someone else.
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const loaded = await loadFeatureMatrix(server.database.db, ['totalSpent', 'sessionsCount'], NOW, server.services.portrait);
+    assert.equal(loaded.userIds.length, USERS);
+    assert.ok(timers() <= before, `timers before ${before}, after ${timers()}`);
   });
 });

@@ -1,9 +1,8 @@
 // Reads the training matrix from PostgreSQL in one streamed COPY: the database computes every feature (feature-sql.ts,
 // the same definitions as writeFeatures) and sends binary rows, which are parsed straight into one Float64Array. Memory
 // holds the matrix (8 bytes per value), the user ids and one network chunk — no per-row objects, no text numbers.
-import { to as copyTo } from 'pg-copy-streams';
 import { poolForLongStatements, type Db } from '../../db/client.ts';
-import { readCopyBinary } from '../../db/copy-binary.ts';
+import { copyOutBinary } from '../../db/copy-binary.ts';
 import { sqlLiteral } from '../../db/sql-literal.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { matrix, type Matrix } from '../../compute/matrix.ts';
@@ -89,7 +88,7 @@ export async function loadFeatureMatrix(
     const reviewers: number[] = [];
     let skipped = 0;
     let seen = 0;
-    await readCopyBinary(client.query(copyTo(copyStatement(features, now, config, rfmCuts, embedding))), LEAD + d, (row) => {
+    await copyOutBinary(client, copyStatement(features, now, config, rfmCuts, embedding), LEAD + d, (row) => {
       // Profiles created after the count was taken are left for the next training (assignment places them).
       if (seen === total) return;
       seen++;
