@@ -6,7 +6,7 @@ import { scheduleHandlers, type ScheduleDeps } from '../modules/schedules/schedu
 import { enqueueDueSchedules, scheduleJobKind } from '../modules/schedules/schedules.ts';
 import type { JobLanes } from '../modules/jobs/job-queue.ts';
 import { RESCORE_TOPICS_JOB } from '../modules/text/text-models.ts';
-import { rescoreTopicsHandler } from '../modules/profiles/rescore-topics.ts';
+import { rescoreTopicsHandler } from '../modules/text/rescore-topics.ts';
 
 /** What the handlers need: the schedules' dependencies (a superset of training's) and how stale a text model can be. */
 export type JobDeps = ScheduleDeps & { textModelRefreshMs: number };

@@ -28,6 +28,8 @@ import { chatNamer } from '../modules/segmentation/naming/chat-namer.ts';
 import type { SegmentNamer } from '../modules/segmentation/naming/namer.ts';
 import { ChangeHub } from '../modules/notifications/change-hub.ts';
 import { MembershipFeed } from '../modules/notifications/membership-feed.ts';
+import type { ActivationHook } from '../modules/segmentation/model-store.ts';
+import { recomputeAudiencesOnActivation } from '../modules/audiences/membership.ts';
 import { TextModelCache } from '../modules/text/text-models.ts';
 import { fromPrisma } from '../db/sql.ts';
 
@@ -51,6 +53,8 @@ export interface Services {
   users: UserLookup;
   /** names the segments of new models (and of stored ones, on renameSegments) */
   namer: SegmentNamer;
+  /** what a model activation also changes in its transaction: the audiences testing segments or lineages */
+  onActivate: ActivationHook;
   /** the newest text model version (topics, sentiment model) new reviews are scored with, cached */
   textModels: TextModelCache;
   ingestEvents(events: readonly EventInput[]): Promise<IngestResult>;
@@ -106,7 +110,10 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
         ...(opts.jobs.embeddingRetryMs ? { retryMs: opts.jobs.embeddingRetryMs.first, maxRetryMs: opts.jobs.embeddingRetryMs.max } : {}),
       })
     : null;
-  const core = { ...deps, now, activeModels, placement, namer, profilesChanged, textModels, populationStats: new PopulationStatsCache() };
+  const core = {
+    ...deps, now, activeModels, placement, namer, profilesChanged, textModels, populationStats: new PopulationStatsCache(),
+    onActivate: recomputeAudiencesOnActivation,
+  };
   const monitor = new Monitor(deps.db, deps.portrait, deps.logger, now, activeModels, {
     url: deps.env.PORTRAIT_ALERT_URL ?? null,
     secret: deps.env.PORTRAIT_ALERT_SECRET ?? null,
@@ -145,12 +152,12 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
 
 /** A job runner with every handler registered (a process that runs jobs has one; tests make more to "restart"). */
 export function createJobRunner(
-  s: Pick<Services, 'db' | 'env' | 'portrait' | 'logger' | 'now' | 'populationStats' | 'placement' | 'namer' | 'textModels'>,
+  s: Pick<Services, 'db' | 'env' | 'portrait' | 'logger' | 'now' | 'populationStats' | 'placement' | 'namer' | 'textModels' | 'onActivate'>,
   opts: JobOptions = {},
 ): JobRunner {
   const deps: JobDeps = {
     db: s.db, config: s.portrait, logger: s.logger, now: s.now, populationStats: s.populationStats, placement: s.placement, namer: s.namer,
-    textModels: s.textModels, textModelRefreshMs: s.env.PORTRAIT_TEXT_MODEL_REFRESH_MS,
+    textModels: s.textModels, textModelRefreshMs: s.env.PORTRAIT_TEXT_MODEL_REFRESH_MS, onActivate: s.onActivate,
   };
   const { schedules, ...runnerOptions } = opts;
   return new JobRunner(deps.db, jobHandlers(deps), deps.logger, { lanes: JOB_LANES, ...runnerOptions, ...(schedules ? { beforeClaim: scheduleEnqueuer(deps) } : {}) });

@@ -17,7 +17,7 @@ import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { readDecayState, storedDecayState } from '../profiles/category-weights.ts';
 import { countProfiles, pageWithDemographics, scanWithDemographics, writeFields, type PageFilter } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
-import { activateModel, findActiveModel } from '../segmentation/model-store.ts';
+import { activateModel, findActiveModel, type ActivationHook } from '../segmentation/model-store.ts';
 import { readEmbeddingProjection, readPipeline, readRfmCuts, readTrainParams } from '../segmentation/model-row.ts';
 import { resolveFeatures, writeFeatures } from '../segmentation/features.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
@@ -44,6 +44,8 @@ export interface ScheduleDeps {
   namer: SegmentNamer;
   /** the newest text model, cached (a version learned here is looked for at once) */
   textModels: TextModelCache;
+  /** what an activation also changes in its transaction (model-store.ts ActivationHook) */
+  onActivate: ActivationHook;
 }
 
 const PAGE = 5_000;
@@ -171,7 +173,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
         : better
           ? `silhouette ${fmt(fresh)} is within ${margin} of the active model's ${fmt(current)} or better${on}`
           : `silhouette ${fmt(fresh)} is worse than the active model's ${fmt(current)} by more than ${margin}${on}`;
-      if (better) await activateModel(deps.db, model.id, deps.now(), deps.config);
+      if (better) await activateModel(deps.db, model.id, deps.now(), deps.config, deps.onActivate);
       deps.logger.info({ modelId: model.id, activated: better, reason }, 'weekly retrain');
       return { rows: model.trainedOn, outcome: better ? 'ACTIVATED' : 'KEPT_INACTIVE', reason, modelId: model.id, silhouette: fresh, activeSilhouette: current };
     },

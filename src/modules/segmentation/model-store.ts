@@ -13,12 +13,9 @@ import type { SegmentDescription } from './describe-segments.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';
 import type { StoredFeatureBins } from './feature-bins.ts';
 import { assignFromTraining, assignRemaining, loadModel } from './assignment.ts';
-import { fromPrisma } from '../../db/sql.ts';
+import { fromPrisma, type Sql } from '../../db/sql.ts';
 import { stageTrainingLabels, writeTrainingMembers } from './training-members.ts';
 import { matchLineages } from './lineage.ts';
-// Activation moves every user at once, so it re-evaluates the audiences that test segments itself (a live writer's
-// per-user evaluation would not see it).
-import { recomputeAudiencesOnActivation } from '../audiences/membership.ts';
 import { lapTimer } from '../../lib/laps.ts';
 
 /**
@@ -35,6 +32,13 @@ async function lockActivation(tx: Tx): Promise<void> {
 
 /** Bulk writes of a million assignments take a while; they still happen all-or-nothing. */
 const LONG_TRANSACTION = { timeout: 30 * 60_000, maxWait: 60_000 };
+
+/**
+ * What else must change in the activation's transaction, because every user moves at once: the audiences that test
+ * segments or lineages (a live writer's per-user evaluation would not see the move). Given by the composition root
+ * (src/app/services.ts), so segmentation does not reach into the audiences module that reads its features.
+ */
+export type ActivationHook = (sql: Sql, now: Date, config: PortraitConfig) => Promise<unknown>;
 
 const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as InputJsonValue;
 
@@ -58,6 +62,8 @@ interface SaveContext {
   completeJob: boolean;
   now: Date;
   config: PortraitConfig;
+  /** run in the transaction when the model is activated (see ActivationHook) */
+  onActivate: ActivationHook;
   /** filled with the wall time of the save's steps, as `save: <step>` (ms) */
   timings?: Record<string, number>;
 }
@@ -100,7 +106,7 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
       const active = (await loadModel(sql, model.id))!;
       await assignFromTraining(sql, active, ctx.now, ctx.config);
       lap('assign everyone');
-      await recomputeAudiencesOnActivation(sql, ctx.now, ctx.config);
+      await ctx.onActivate(sql, ctx.now, ctx.config);
       lap('audiences at activation');
     }
     if (ctx.jobId) {
@@ -114,7 +120,7 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
 }
 
 /** Makes a stored model the active one and moves every user to its segment in it, in one transaction. */
-export async function activateModel(db: Db, id: string, now: Date, config: PortraitConfig): Promise<SegmentationModel> {
+export async function activateModel(db: Db, id: string, now: Date, config: PortraitConfig, onActivate: ActivationHook): Promise<SegmentationModel> {
   return forLongStatements(db).$transaction(async (tx) => {
     await lockActivation(tx);
     const target = await tx.segmentationModel.findUnique({ where: { id } });
@@ -124,7 +130,7 @@ export async function activateModel(db: Db, id: string, now: Date, config: Portr
     const activated = await tx.segmentationModel.update({ where: { id }, data: { active: true } });
     const sql = fromPrisma(tx);
     await assignRemaining(sql, (await loadModel(sql, id))!, now, config);
-    await recomputeAudiencesOnActivation(sql, now, config);
+    await onActivate(sql, now, config);
     return activated;
   }, LONG_TRANSACTION);
 }

@@ -46,7 +46,7 @@ export const segmentationResolvers: Resolvers = {
     },
     activateModel: async (_, { id }, { services }) => {
       if (!isUuid(id)) throw notFound(`model ${id}`);
-      return activateModel(services.db, id, services.now(), services.portrait);
+      return activateModel(services.db, id, services.now(), services.portrait, services.onActivate);
     },
     renameSegments: (_, { modelId }, { services }) => renameSegments(services.db, services.namer, modelId),
   },

@@ -23,7 +23,7 @@ import { loadFeatureMatrix, skippedRowsWarning } from './load-features.ts';
 import { withSkippedRows } from './fit-segmentation.ts';
 import { runTrainingInWorker } from './training-thread.ts';
 import { describeSegments, DESCRIPTION_COLUMNS } from './describe-segments.ts';
-import { saveModel } from './model-store.ts';
+import { saveModel, type ActivationHook } from './model-store.ts';
 import { trainingBins } from './feature-bins.ts';
 import { trainParamsSchema } from './model-report.ts';
 import type { SegmentNamer } from './naming/namer.ts';
@@ -106,6 +106,8 @@ interface TrainDeps {
   namer: SegmentNamer;
   /** the newest text model, cached (the version learned here is looked for at once) */
   textModels: Pick<TextModelCache, 'invalidate'>;
+  /** what an activation also changes in its transaction (model-store.ts ActivationHook) */
+  onActivate: ActivationHook;
 }
 
 /** The job's progress while the namer runs (a language model may take seconds): 0.92 when it starts, 0.97 when done. */
@@ -198,6 +200,7 @@ export async function trainAndSave(
     completeJob,
     now,
     config: deps.config,
+    onActivate: deps.onActivate,
     timings: stages,
   });
   lap('save');

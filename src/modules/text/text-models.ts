@@ -22,7 +22,7 @@
 // their reviews (events.topics), whichever version scored each. The aspect topics keep their ids in every version, so
 // the TEXT features (topic<Aspect>) and the feature list of a trained model never change. When a new version's topic
 // ids differ from the previous version's (a corpus topic added or dropped), a durable job
-// (src/modules/profiles/rescore-topics.ts) scores every review again with it and rebuilds each user's sums from them,
+// (src/modules/text/rescore-topics.ts) scores every review again with it and rebuilds each user's sums from them,
 // user by user under the profile lock.
 import { forLongStatements, type Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';

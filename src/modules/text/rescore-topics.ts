@@ -16,10 +16,10 @@ import { forLongStatements, type Db } from '../../db/client.ts';
 import { fromPrisma, type Sql } from '../../db/sql.ts';
 import type { Logger } from '../../logger.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
-import { lockForUpdate, writeFields } from './profile-store.ts';
+import { lockForUpdate, writeFields } from '../profiles/profile-store.ts';
 import { TopicModel } from '../../text/topics.ts';
-import { topicsOfText } from '../text/review-text.ts';
-import { latestTextModelVersion, RESCORE_TOPICS_JOB } from '../text/text-models.ts';
+import { topicsOfText } from './review-text.ts';
+import { latestTextModelVersion, RESCORE_TOPICS_JOB } from './text-models.ts';
 
 const PAGE = 500;
 const SWEEPS = 3;
