@@ -114,7 +114,8 @@ describe('the embedding backfill', () => {
   it('ingests quickly while the endpoint is down, then fills every embedding when it is back; sums equal the events\' embeddings', async () => {
     stub.script({ kind: 'status', status: 503 });
     const events = [];
-    for (let u = 0; u < 5; u++) for (let r = 0; r < 3; r++) events.push(review(`e-${u}-${r}`, `eu${u}`, `review ${r} by user ${u}: 物流${'快'.repeat(r + u)}`));
+    // every user's reviews reuse the same eventIds (an eventId is unique per user): each must get its own text's vector
+    for (let u = 0; u < 5; u++) for (let r = 0; r < 3; r++) events.push(review(`e-${r}`, `eu${u}`, `review ${r} by user ${u}: 物流${'快'.repeat(r + u)}`));
     events.push(review('e-rating', 'eu0', null, 4));
     const t0 = performance.now();
     const result = await ingestEvents(server, events);

@@ -68,17 +68,19 @@ interface Claimed {
 
 const CLAIM = `
   WITH due AS (
-    SELECT event_id FROM events
+    SELECT user_id, event_id FROM events
     WHERE embedding_status = 'PENDING' AND embed_after <= now()
-    ORDER BY embed_after, event_id LIMIT $1::int
+    ORDER BY embed_after, user_id, event_id LIMIT $1::int
     FOR UPDATE SKIP LOCKED)
   UPDATE events e SET embed_after = now() + make_interval(secs => $2::float8 / 1000)
-  FROM due WHERE e.event_id = due.event_id
+  FROM due WHERE e.user_id = due.user_id AND e.event_id = due.event_id
   RETURNING e.event_id AS "eventId", e.user_id AS "userId", COALESCE(e.text, '') AS text`;
 
+// Reviews are named by their key, (user_id, event_id): an eventId is unique per user only (docs/scaling.md).
 const POSTPONE = `
-  UPDATE events SET embed_after = now() + make_interval(secs => $2::float8 / 1000)
-  WHERE event_id = ANY($1::text[]) AND embedding_status = 'PENDING'`;
+  UPDATE events e SET embed_after = now() + make_interval(secs => $2::float8 / 1000)
+  FROM unnest($1::text[], $3::text[]) AS k(u, e)
+  WHERE e.user_id = k.u AND e.event_id = k.e AND e.embedding_status = 'PENDING'`;
 
 const ATTEMPT = `
   UPDATE events SET
@@ -87,14 +89,14 @@ const ATTEMPT = `
     embedding_status = CASE WHEN embedding_attempts + 1 >= $3::int THEN 'FAILED' ELSE 'PENDING' END::"EmbeddingStatus",
     embed_after = CASE WHEN embedding_attempts + 1 >= $3::int THEN NULL
                        ELSE now() + make_interval(secs => $4::float8 * power(2, embedding_attempts) / 1000) END
-  WHERE event_id = $1::text AND embedding_status = 'PENDING'
+  WHERE user_id = $5::text AND event_id = $1::text AND embedding_status = 'PENDING'
   RETURNING user_id AS "userId", embedding_status::text AS status`;
 
 const WRITE_EVENTS = `
   UPDATE events e SET embedding = x.v, embedding_status = 'DONE', embedding_space = $2::text,
          embedding_error = NULL, embed_after = NULL
-  FROM json_to_recordset($1::json) AS x(e text, v real[])
-  WHERE e.event_id = x.e`;
+  FROM json_to_recordset($1::json) AS x(u text, e text, v real[])
+  WHERE e.user_id = x.u AND e.event_id = x.e`;
 
 /** The users' reviews of another space (already DONE) go back to PENDING; returns how many per user. */
 const REQUEUE_USERS = `
@@ -166,13 +168,13 @@ export class EmbeddingBackfill {
     } catch (err) {
       if (signal?.aborted) {
         // shutting down: the reviews come due again at once for the next worker
-        await this.pool.query(POSTPONE, [rows.map((r) => r.eventId), 0]);
+        await this.pool.query(POSTPONE, [rows.map((r) => r.userId), 0, rows.map((r) => r.eventId)]);
         throw err;
       }
       if (!(err instanceof EmbeddingsError)) throw err;
       if (err.transient) {
         const wait = Math.min(this.maxRetryMs, this.retryMs * 2 ** this.failuresInARow++);
-        await this.pool.query(POSTPONE, [rows.map((r) => r.eventId), wait]);
+        await this.pool.query(POSTPONE, [rows.map((r) => r.userId), wait, rows.map((r) => r.eventId)]);
         round.postponed = rows.length;
         this.logger.warn({ reviews: rows.length, retryInMs: wait, problem: err.message, detail: err.detail }, 'embeddings endpoint unavailable: reviews stay pending');
       } else if (rows.length > 1) {
@@ -184,7 +186,7 @@ export class EmbeddingBackfill {
           } catch (one) {
             if (!(one instanceof EmbeddingsError) || signal?.aborted) throw one;
             if (one.transient) {
-              await this.pool.query(POSTPONE, [[row.eventId], this.retryMs]);
+              await this.pool.query(POSTPONE, [[row.userId], this.retryMs, [row.eventId]]);
               round.postponed++;
             } else if (await this.recordAttempt(row, one.message)) round.failed++;
             else round.attempted++;
@@ -199,7 +201,7 @@ export class EmbeddingBackfill {
   /** Counts an unusable answer against one review; true when that made it FAILED. */
   private async recordAttempt(row: Claimed, problem: string): Promise<boolean> {
     return pgTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ userId: string; status: string }>(ATTEMPT, [row.eventId, problem.slice(0, 500), MAX_ATTEMPTS, this.retryMs]);
+      const { rows } = await client.query<{ userId: string; status: string }>(ATTEMPT, [row.eventId, problem.slice(0, 500), MAX_ATTEMPTS, this.retryMs, row.userId]);
       const failed = rows[0]?.status === 'FAILED';
       if (failed) {
         await addPendingEmbeddings(fromPool(client), [row.userId], [-1]);
@@ -217,16 +219,19 @@ export class EmbeddingBackfill {
       pgTransaction(this.pool, async (client) => {
         const sql = fromPool(client);
         // still ours: another worker may have embedded them after our lease ran out
-        const pending = await sql.query<{ eventId: string }>(
-          `SELECT event_id AS "eventId" FROM events WHERE event_id = ANY($1::text[]) AND embedding_status = 'PENDING' ORDER BY event_id FOR UPDATE`,
-          [rows.map((r) => r.eventId)],
+        const pending = await sql.query<{ userId: string; eventId: string }>(
+          `SELECT e.user_id AS "userId", e.event_id AS "eventId" FROM events e
+           JOIN unnest($1::text[], $2::text[]) AS k(u, e) ON e.user_id = k.u AND e.event_id = k.e
+           WHERE e.embedding_status = 'PENDING' ORDER BY e.user_id, e.event_id FOR UPDATE OF e`,
+          [rows.map((r) => r.userId), rows.map((r) => r.eventId)],
         );
-        const mine = new Set(pending.map((p) => p.eventId));
+        const key = (userId: string, eventId: string) => JSON.stringify([userId, eventId]);
+        const mine = new Set(pending.map((p) => key(p.userId, p.eventId)));
         const byUser = new Map<string, number[][]>();
-        const written: { e: string; v: number[] }[] = [];
+        const written: { u: string; e: string; v: number[] }[] = [];
         rows.forEach((r, i) => {
-          if (!mine.has(r.eventId)) return;
-          written.push({ e: r.eventId, v: vectors[i]! });
+          if (!mine.has(key(r.userId, r.eventId))) return;
+          written.push({ u: r.userId, e: r.eventId, v: vectors[i]! });
           const list = byUser.get(r.userId);
           if (list) list.push(vectors[i]!);
           else byUser.set(r.userId, [vectors[i]!]);
@@ -270,26 +275,30 @@ export class EmbeddingBackfill {
     const { model, dimension } = this.provider;
     const other = dimension !== null ? 'embedding_space IS DISTINCT FROM $2::text' : 'NOT starts_with(COALESCE(embedding_space, \'\'), $2::text)';
     const target = dimension !== null ? spaceOf(model, dimension) : `${model}#`;
-    let after = '';
+    // keyset over the events' key (user_id, event_id)
+    let after: [string, string] = ['', ''];
     let total = 0;
     for (;;) {
       const page = await pgTransaction(this.pool, async (client) => {
         const sql: Sql = fromPool(client);
-        const counts = await sql.query<{ userId: string; n: number; last: string }>(
+        const counts = await sql.query<{ userId: string; n: number; lastUser: string; lastEvent: string }>(
           `WITH page AS (
-             SELECT event_id FROM events
-             WHERE event_id > $1::text AND embedding_status = 'DONE' AND ${other}
-             ORDER BY event_id LIMIT $3::int FOR UPDATE SKIP LOCKED),
+             SELECT user_id, event_id FROM events
+             WHERE (user_id, event_id) > ($1::text, $4::text) AND embedding_status = 'DONE' AND ${other}
+             ORDER BY user_id, event_id LIMIT $3::int FOR UPDATE SKIP LOCKED),
+           last AS (SELECT user_id, event_id FROM page ORDER BY user_id DESC, event_id DESC LIMIT 1),
            moved AS (
              UPDATE events e SET embedding_status = 'PENDING', embed_after = now(), embedding_attempts = 0, embedding_error = NULL
-             FROM page WHERE e.event_id = page.event_id
+             FROM page WHERE e.user_id = page.user_id AND e.event_id = page.event_id
              RETURNING e.user_id)
-           SELECT user_id AS "userId", count(*)::int AS n, (SELECT max(event_id) FROM page) AS last
+           SELECT user_id AS "userId", count(*)::int AS n,
+                  (SELECT user_id FROM last) AS "lastUser", (SELECT event_id FROM last) AS "lastEvent"
            FROM moved GROUP BY user_id ORDER BY user_id`,
-          [after, target, REQUEUE_PAGE],
+          [after[0], target, REQUEUE_PAGE, after[1]],
         );
         await addPendingEmbeddings(sql, counts.map((c) => c.userId), counts.map((c) => c.n));
-        return { moved: counts.reduce((s, c) => s + c.n, 0), last: counts[0]?.last ?? null };
+        const last: [string, string] | null = counts[0] ? [counts[0].lastUser, counts[0].lastEvent] : null;
+        return { moved: counts.reduce((s, c) => s + c.n, 0), last };
       });
       total += page.moved;
       if (page.moved < REQUEUE_PAGE || page.last === null) return total;
