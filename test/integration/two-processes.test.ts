@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { gqlAt as gql, jobsSettled, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
+import { gqlAt as gql, jobsSettled, startServicePair, type ServiceProcess } from '../support/service-process.ts';
 import { TEST_ADMIN_KEY } from '../support/server.ts';
 import { until } from '../support/wait.ts';
 import { collect, subscriptionClient } from '../support/subscriptions.ts';
@@ -17,6 +17,7 @@ const PER_BATCH = 400;
 
 let database: TestDatabase;
 let services: ServiceProcess[] = [];
+let stop = async (): Promise<void> => {};
 const urls: string[] = [];
 
 /** Every job the processes' logs say they started, by job id, with the pids that started it. */
@@ -32,16 +33,14 @@ function startedJobs(): Map<string, number[]> {
 
 before(async () => {
   database = await createTestDatabase();
-  const env = { DATABASE_URL: database.url, PORTRAIT_ADMIN_KEY: TEST_ADMIN_KEY, PORTRAIT_DEMO: 'off', NODE_ENV: 'test' };
-  services = [startServiceProcess({ via: 'node', env }), startServiceProcess({ via: 'node', env })];
-  urls.push(...(await Promise.all(services.map((s) => s.url))));
-  // both processes enqueue the schedule slots they find due at start (hourly, daily, weekly); wait until they ran
-  await until('the start-up schedule runs finish', () => jobsSettled(database.pool), 120_000);
+  const pair = await startServicePair(database);
+  services = pair.services;
+  urls.push(...pair.urls);
+  stop = pair.stop;
 });
 
 after(async () => {
-  for (const s of services) s.child.kill('SIGTERM');
-  await Promise.all(services.map((s) => s.exit));
+  await stop();
   await database.close();
 });
 

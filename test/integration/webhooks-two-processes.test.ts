@@ -4,8 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { gqlAt as gql, jobsSettled, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
-import { TEST_ADMIN_KEY } from '../support/server.ts';
+import { gqlAt as gql, startServicePair } from '../support/service-process.ts';
 import { until } from '../support/wait.ts';
 import { signatureValid, startReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -14,28 +13,18 @@ const BATCH = 25;
 
 let database: TestDatabase;
 let receiver: WebhookReceiver;
-let services: ServiceProcess[] = [];
+let pair: Awaited<ReturnType<typeof startServicePair>> | undefined;
 const urls: string[] = [];
 
 before(async () => {
   database = await createTestDatabase();
   receiver = await startReceiver();
-  const env = {
-    DATABASE_URL: database.url,
-    PORTRAIT_ADMIN_KEY: TEST_ADMIN_KEY,
-    PORTRAIT_DEMO: 'off',
-    NODE_ENV: 'test',
-    PORTRAIT_WEBHOOK_POLL_MS: '20',
-    PORTRAIT_WEBHOOK_CONCURRENCY: '4',
-  };
-  services = [startServiceProcess({ via: 'node', env }), startServiceProcess({ via: 'node', env })];
-  urls.push(...(await Promise.all(services.map((s) => s.url))));
-  await until('the start-up schedule runs finish', () => jobsSettled(database.pool), 120_000);
+  pair = await startServicePair(database, { PORTRAIT_WEBHOOK_POLL_MS: '20', PORTRAIT_WEBHOOK_CONCURRENCY: '4' });
+  urls.push(...pair.urls);
 });
 
 after(async () => {
-  for (const s of services) s.child.kill('SIGTERM');
-  await Promise.all(services.map((s) => s.exit));
+  await pair?.stop();
   await receiver.close();
   await database.close();
 });

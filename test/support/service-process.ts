@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { TEST_ADMIN_KEY } from './server.ts';
+import { until } from './wait.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -79,4 +80,27 @@ export async function gqlAt<T>(url: string, query: string, variables: Record<str
 export async function jobsSettled(pool: pg.Pool): Promise<boolean> {
   const r = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`);
   return r.rows[0]!.n === 0;
+}
+
+/**
+ * Two service processes on one database, as behind a load balancer (the admin key, no demo, NODE_ENV test, plus `env`),
+ * resolved once both serve and the schedule slots both enqueue at start (hourly, daily, weekly) have run. `stop` sends
+ * both SIGTERM and waits for them to end.
+ */
+export async function startServicePair(
+  database: { url: string; pool: pg.Pool },
+  env: Record<string, string> = {},
+): Promise<{ services: ServiceProcess[]; urls: string[]; stop(): Promise<void> }> {
+  const all = { DATABASE_URL: database.url, PORTRAIT_ADMIN_KEY: TEST_ADMIN_KEY, PORTRAIT_DEMO: 'off', NODE_ENV: 'test', ...env };
+  const services = [startServiceProcess({ via: 'node', env: all }), startServiceProcess({ via: 'node', env: all })];
+  const urls = await Promise.all(services.map((s) => s.url));
+  await until('the start-up schedule runs finish', () => jobsSettled(database.pool), 120_000);
+  return {
+    services,
+    urls,
+    async stop() {
+      for (const s of services) s.child.kill('SIGTERM');
+      await Promise.all(services.map((s) => s.exit));
+    },
+  };
 }
