@@ -1,7 +1,7 @@
 // GET /export/segments/<lineage>.csv and GET /export/audiences/<id>.csv: members as CSV, streamed
 // (src/modules/exports/export-members.ts). Authenticated as /graphql is (Authorization: Bearer <key>, READ or above);
 // refusals are short JSON bodies { error, message } with 400, 401, 403, 404 or 503.
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../app/services.ts';
 import { authenticate, type Principal } from '../modules/auth/api-keys.ts';
@@ -49,9 +49,9 @@ export function registerExport(app: FastifyInstance, services: Services): void {
       return refuse(reply, 503, 'SERVICE_UNAVAILABLE', `At most ${MAX_CONCURRENT_EXPORTS} exports run at once; try again shortly`);
     }
     running++;
-    let chunks: AsyncGenerator<string, void, undefined> | null;
+    let body: Readable | null;
     try {
-      chunks = await openExport(services.pool, target, columns.columns, services.now(), services.portrait);
+      body = await openExport(services.pool, target, columns.columns, services.now(), services.portrait);
     } catch (err) {
       running--;
       const unavailable = unavailableError(err);
@@ -62,12 +62,10 @@ export function registerExport(app: FastifyInstance, services: Services): void {
       void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return refuse(reply, 503, unavailable.code, unavailable.message);
     }
-    if (!chunks) {
+    if (!body) {
       running--;
       return refuse(reply, 404, 'NOT_FOUND', kind === 'segment' ? `No segment of the active model has lineage ${id}` : `No audience ${id}`);
     }
-    // one page buffered ahead at most: the next FETCH waits until the socket has taken the last one
-    const body = Readable.from(chunks, { highWaterMark: 1 });
     body.on('error', (err) => services.logger.error({ err, target }, 'an export failed mid-stream; the response was cut short'));
     // ended, failed or destroyed (the client went away): the slot is free again
     body.once('close', () => running--);

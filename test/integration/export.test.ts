@@ -117,7 +117,7 @@ describe('CSV export', () => {
       assert.equal(res.headers.get('content-disposition'), `attachment; filename="segment-${s.lineage}.csv"`);
       const rows = parseCsv(await res.text());
       checkRows(rows, s.members);
-      // ordered by user id, as the cursor reads them
+      // ordered by user id, as COPY writes them
       const ids = rows.slice(1).map((r) => r[0]!);
       assert.deepEqual(ids, [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
       total += rows.length - 1;
@@ -200,7 +200,7 @@ describe('CSV export', () => {
     }
   });
 
-  it('a client that leaves mid-stream ends the cursor and frees its connection', async () => {
+  it('a client that leaves mid-stream ends the COPY and frees its connection', async () => {
     const created = await server.gql<{ createAudience: { id: string } }>(
       `mutation { createAudience(input: { name: "everyone", rule: { condition: { field: "sessionsCount", op: GTE, value: 0 } } }) { id } }`,
     );
@@ -221,10 +221,11 @@ describe('CSV export', () => {
     const sized = await server.gql<{ audience: { size: number } }>(`query($id: ID!) { audience(id: $id) { size } }`, { id });
     const size = sized.data!.audience.size;
     assert.ok(size > 300_000);
-    // the export's backend while its transaction is open: between FETCHes (held back by the client) or in one
+    // the export's backend while its COPY runs (held back by the client, which does not read)
     const exporting = async () => {
       const rows = await server.database.db.$queryRawUnsafe<{ n: number }[]>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'FETCH % FROM portrait_export' AND state <> 'idle'`,
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'COPY (/* portrait_export */%' AND pid <> pg_backend_pid()`,
       );
       return rows[0]!.n;
     };
@@ -237,7 +238,7 @@ describe('CSV export', () => {
           res.on('data', (chunk: Buffer) => {
             bytes += chunk.length;
             if (bytes > 64 * 1024 && !res.isPaused()) {
-              // stop reading: the server fills its buffers and stops fetching, its transaction still open
+              // stop reading: the server's buffers fill and COPY waits on the socket, its transaction still open
               res.pause();
               setTimeout(() => {
                 exporting().then((n) => {
