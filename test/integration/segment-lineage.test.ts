@@ -254,6 +254,28 @@ describe('segment lineage and membership history', () => {
     assert.deepEqual(rows.map((r) => r.user_id), ['g2-06', 'g2-07']);
   });
 
+  it('erases the training membership of a user deleted while a save is writing it (no foreign key, a set-wise lock)', async () => {
+    const page = ['g2-08', 'g2-09'];
+    const segment = first[0]!.id;
+    await server.database.pool.query('DELETE FROM segment_training_members WHERE user_id = ANY($1::text[])', [page]);
+    let erased: Promise<unknown> | undefined;
+    let erasedEarly = false;
+    await server.database.db.$transaction(async (tx) => {
+      await stageTrainingLabels(fromPrisma(tx), [segment], page, [0, 0]);
+      await writeTrainingMembers(fromPrisma(tx));
+      // the save holds its users: the erasure waits for the commit instead of missing the uncommitted rows
+      erased = gqlOk(`mutation { deleteUser(id: "g2-08") }`).then(() => {
+        erasedEarly = true;
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(erasedEarly, false, 'the erasure waited for the save');
+    });
+    await erased;
+    const { rows } = await server.database.pool.query<{ user_id: string }>(
+      'SELECT user_id FROM segment_training_members WHERE user_id = ANY($1::text[]) ORDER BY user_id', [page]);
+    assert.deepEqual(rows.map((r) => r.user_id), ['g2-09']);
+  });
+
   it('reads the history of many users in one query', async () => {
     let historyQueries = 0;
     const original = server.database.db.$queryRawUnsafe.bind(server.database.db);
@@ -307,5 +329,25 @@ describe('predictSegments', () => {
     assert.match(repeated.errors![0]!.message, /users\[2\].*repeated/);
     const huge = await server.gql(`query { predictSegments(users: [[{ name: "totalSpent", value: 1e309 }]]) { segment { id } } }`);
     assert.ok(huge.errors?.every((e) => e.extensions?.code !== 'INTERNAL_SERVER_ERROR'), JSON.stringify(huge.errors));
+  });
+});
+
+describe('a deleted segment', () => {
+  // Nothing in the service deletes segments; an operator deleting a model by hand takes its segments along. Without a
+  // foreign key on profiles.segment_id (migration bulk_placement), a trigger does what ON DELETE SET NULL did.
+  it('unplaces its users and closes their stays, as the foreign key did', async () => {
+    const { activeModel } = await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`);
+    const placed = await count('SELECT count(*) AS n FROM profiles WHERE segment_id IS NOT NULL');
+    assert.ok(placed > 0);
+    const open = await count('SELECT count(*) AS n FROM segment_memberships WHERE exited_at IS NULL');
+    await server.database.pool.query('DELETE FROM segmentation_models WHERE id = $1::uuid', [activeModel.id]);
+    assert.equal(await count('SELECT count(*) AS n FROM profiles WHERE segment_id IS NOT NULL'), 0);
+    // every placed user had one open stay; they are closed, with a `left` change each
+    assert.equal(open, placed);
+    assert.equal(await count('SELECT count(*) AS n FROM segment_memberships WHERE exited_at IS NULL'), 0);
+    assert.equal(await count(`SELECT count(*) AS n FROM membership_changes WHERE kind = 'SEGMENT' AND NOT entered AND txid = (SELECT max(txid) FROM membership_changes)`), placed);
+    // and the next placement opens a stay again (a stay left open would meet the one-open-stay index)
+    await train({ k: 3, seed: 9 });
+    assert.equal(await count('SELECT count(*) AS n FROM segment_memberships WHERE exited_at IS NULL'), placed);
   });
 });

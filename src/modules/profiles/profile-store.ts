@@ -184,13 +184,29 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
 
 /**
  * Stores the segments staged in a table of (user_id, segment_id) rows (a temporary table of the caller's transaction)
- * in one UPDATE, so the history trigger also runs once over the whole set; unchanged ones are not rewritten.
+ * set-wise, unchanged ones not rewritten, with the history of the moves.
+ *
+ * The history trigger on profiles (record_segment_moves) is told to stand aside for this one UPDATE
+ * (portrait.bulk_placement, local to the transaction): over a million rows its transition tables held two copies of
+ * every wide profile row only to find who moved. The UPDATE returns exactly that (who, to which segment, from which),
+ * and the trigger's rule, record_segment_moves_of (migration bulk_placement), records it. The rows returned are the
+ * ones the UPDATE wrote and now locks, so a user erased meanwhile is not among them.
  */
 export async function writeStagedSegments(sql: Sql, table: 'training_labels'): Promise<void> {
+  await sql.query(`SELECT set_config('portrait.bulk_placement', 'on', true)`);
+  // as a FROM item: a void result is no column for Prisma's raw reader to decode
   await sql.query(
-    `UPDATE profiles p SET segment_id = t.segment_id FROM ${table} t
-     WHERE p.user_id = t.user_id AND p.segment_id IS DISTINCT FROM t.segment_id`,
+    `WITH moved AS (
+       UPDATE profiles p SET segment_id = t.segment_id
+       FROM (SELECT t.user_id, t.segment_id, p0.segment_id AS old_segment
+             FROM ${table} t JOIN profiles p0 ON p0.user_id = t.user_id
+             WHERE p0.segment_id IS DISTINCT FROM t.segment_id) t
+       WHERE p.user_id = t.user_id
+       RETURNING p.user_id, p.segment_id, t.old_segment)
+     SELECT 1 AS recorded FROM (SELECT array_agg(user_id) AS u, array_agg(segment_id) AS s, array_agg(old_segment) AS o FROM moved) m,
+       LATERAL record_segment_moves_of(m.u, m.s, m.o)`,
   );
+  await sql.query(`SELECT set_config('portrait.bulk_placement', 'off', true)`);
 }
 
 /**

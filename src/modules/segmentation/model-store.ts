@@ -34,6 +34,14 @@ async function lockActivation(tx: Tx): Promise<void> {
 const LONG_TRANSACTION = { timeout: 30 * 60_000, maxWait: 60_000 };
 
 /**
+ * Memory for the sorts and hash joins of a save or an activation (staged labels against profiles and users: a
+ * million rows each), for this transaction only: at the server's default (4 MB) they spill to disk in batches.
+ */
+async function bulkWorkMem(tx: Tx): Promise<void> {
+  await tx.$executeRawUnsafe(`SET LOCAL work_mem = '64MB'`);
+}
+
+/**
  * What else must change in the activation's transaction, because every user moves at once: the audiences that test
  * segments or lineages (a live writer's per-user evaluation would not see the move). Given by the composition root
  * (src/app/services.ts), so segmentation does not reach into the audiences module that reads its features.
@@ -73,6 +81,7 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
   // Long statements: on the job connections, bounded by DATABASE_JOB_STATEMENT_TIMEOUT_MS rather than a request's bound.
   const lap = lapTimer(ctx.timings ?? {}, 'save: ');
   return forLongStatements(db).$transaction(async (tx) => {
+    await bulkWorkMem(tx);
     const model = await tx.segmentationModel.create({
       data: { ...columns, featureBins: json(ctx.featureBins), trainedOn: ctx.userIds.length, createdBy: ctx.createdBy, namedBy: ctx.naming.namedBy, namingFallback: ctx.naming.fallbackReason, textModelVersion: ctx.textModelVersion ?? null },
     });
@@ -122,6 +131,7 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
 /** Makes a stored model the active one and moves every user to its segment in it, in one transaction. */
 export async function activateModel(db: Db, id: string, now: Date, config: PortraitConfig, onActivate: ActivationHook): Promise<SegmentationModel> {
   return forLongStatements(db).$transaction(async (tx) => {
+    await bulkWorkMem(tx);
     await lockActivation(tx);
     const target = await tx.segmentationModel.findUnique({ where: { id } });
     if (!target) throw notFound(`model ${id}`);

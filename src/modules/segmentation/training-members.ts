@@ -31,10 +31,14 @@ export async function stageTrainingLabels(sql: Sql, segmentIds: readonly string[
   await sql.query('ANALYZE training_labels');
 }
 
-// Users erased while the model trained are left out (their ids are not kept, and the foreign key would fail the save).
+// Users erased while the model trained are left out (their ids are not kept). The rows have no foreign key (its
+// per-row check doubled this write): the users written are locked instead, once and set-wise, so an erasure that
+// comes while the save runs waits for it and then finds the rows to delete (the trigger on users, migration
+// bulk_placement); one that came before is not joined.
 const INSERT_MEMBERS = `
   INSERT INTO segment_training_members (segment_id, user_id)
-  SELECT t.segment_id, t.user_id FROM training_labels t JOIN users u ON u.id = t.user_id`;
+  SELECT t.segment_id, t.user_id FROM training_labels t JOIN users u ON u.id = t.user_id
+  FOR KEY SHARE OF u`;
 
 /** Stores who the model was trained on, by segment, from the staged labels (stageTrainingLabels): one statement. */
 export async function writeTrainingMembers(sql: Sql): Promise<void> {
@@ -49,9 +53,12 @@ export async function listTrainingMembers(db: Db, segmentId: string, args: { fir
     where: { segmentId, ...(afterId !== undefined ? { userId: { gt: afterId } } : {}) },
     orderBy: { userId: 'asc' },
     take: first + 1,
-    include: { user: true },
+    select: { userId: true },
   });
-  const page = rows.slice(0, first).map((r) => r.user);
+  const ids = rows.slice(0, first).map((r) => r.userId);
+  // members are erased with their user (the trigger on users), so every id has its user
+  const users = new Map((await db.user.findMany({ where: { id: { in: ids } } })).map((u) => [u.id, u]));
+  const page = ids.flatMap((id) => users.get(id) ?? []);
   return {
     edges: page.map((node) => ({ node, cursor: encodeCursor(node.id) })),
     pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(page.at(-1)!.id) : null },
