@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
-import { fromPrisma } from '../../src/db/sql.ts';
+import { fromPool, fromPrisma } from '../../src/db/sql.ts';
+import { writeSegments } from '../../src/modules/profiles/profile-store.ts';
 import { stageTrainingLabels, writeTrainingMembers } from '../../src/modules/segmentation/training-members.ts';
 
 const FEATURES = ['totalSpent', 'sessionsCount'];
@@ -217,8 +218,9 @@ describe('segment lineage and membership history', () => {
     const client = await server.database.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('UPDATE profiles SET segment_id = $2 WHERE user_id = $1', [userId, a!.id]);
-      await client.query('UPDATE profiles SET segment_id = $2 WHERE user_id = $1', [userId, b!.id]);
+      // through the profile store, the one writer of segment_id, which records each move
+      await writeSegments(fromPool(client), [userId], [a!.id]);
+      await writeSegments(fromPool(client), [userId], [b!.id]);
       await client.query('COMMIT');
     } finally {
       client.release();

@@ -10,6 +10,8 @@ import { collect, rawConnect, subscriptionClient } from '../support/subscription
 import { FEED_APPLICATION_NAME, MembershipFeed } from '../../src/modules/notifications/membership-feed.ts';
 import { ChangeHub } from '../../src/modules/notifications/change-hub.ts';
 import { createLogger } from '../../src/logger.ts';
+import { fromPool } from '../../src/db/sql.ts';
+import { writeSegments } from '../../src/modules/profiles/profile-store.ts';
 
 const CHANGES = `subscription($targets: [ID!]) { membershipChanges(targetIds: $targets) { userId kind targetId entered at } }`;
 interface Change { userId: string; kind: string; targetId: string; entered: boolean; at: string }
@@ -128,9 +130,10 @@ describe('membership outbox', () => {
     const client = await server.database.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('UPDATE profiles SET segment_id = $2 WHERE user_id = $1', [userId, richSide.id]);
-      await client.query('UPDATE profiles SET segment_id = NULL WHERE user_id = $1', [userId]);
-      await client.query('UPDATE profiles SET segment_id = $2 WHERE user_id = $1', [userId, richSide.id]);
+      // through the profile store, the one writer of segment_id, which records each move (back and forth here)
+      await writeSegments(fromPool(client), [userId], [richSide.id]);
+      await writeSegments(fromPool(client), [userId], [other.id]);
+      await writeSegments(fromPool(client), [userId], [richSide.id]);
       await client.query('COMMIT');
     } finally {
       client.release();

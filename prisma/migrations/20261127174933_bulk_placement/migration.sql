@@ -13,7 +13,7 @@ ALTER TABLE "segment_memberships" DROP CONSTRAINT "segment_memberships_user_id_f
 -- time in per-row work that a set-wise statement does once: the foreign-key checks above (one SPI query and one row
 -- lock per written row: profiles.segment_id -> segments, training members and stays -> users), and the history
 -- trigger's transition tables, which hold two copies of every updated profile row (the wide row, not the two columns
--- the trigger reads) only to find who moved. What the constraints did is kept:
+-- the trigger reads) only to find who moved. What the constraints and the trigger did is kept:
 
 -- Erasure: deleting users deletes their training memberships and stays, once per statement (what ON DELETE CASCADE
 -- did per row). Writers of these rows hold a lock that a user's deletion waits for: the profile row they update
@@ -30,8 +30,8 @@ CREATE TRIGGER "users_erase_segment_rows" AFTER DELETE ON "users"
 REFERENCING OLD TABLE AS old_users FOR EACH STATEMENT EXECUTE FUNCTION "erase_segment_rows"();
 
 -- A deleted segment unplaces its users (what ON DELETE SET NULL did; segments are not deleted today, but a model
--- deleted by hand takes its segments along) and closes their open stays: record_segment_moves, which the UPDATE
--- fires, cannot see the segment any more to know its lineage, and a stay left open would block the user's next one.
+-- deleted by hand takes its segments along) and closes their open stays (the segment is gone, so the history rule
+-- could not tell its lineage; a stay left open would block the user's next one).
 CREATE FUNCTION "unplace_deleted_segments"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   WITH unplaced AS (
@@ -76,32 +76,9 @@ BEGIN
 END
 $$;
 
--- The trigger hands its moves to the rule. It stands aside when portrait.bulk_placement is on (local to a
--- transaction, set for one UPDATE by profile-store.ts writeStagedSegments): over a million rows its transition tables
--- held two copies of every wide profile row only to find who moved; the bulk placement returns exactly that from its
--- UPDATE and hands it to the rule itself.
-CREATE OR REPLACE FUNCTION "record_segment_moves"() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  moved_users text[];
-  moved_to uuid[];
-  moved_from uuid[];
-BEGIN
-  IF current_setting('portrait.bulk_placement', true) = 'on' THEN
-    RETURN NULL;
-  END IF;
-  -- most UPDATEs of profiles (an ingest's aggregates, a recount, an import) move nobody: a hashed set difference
-  -- finds that in one pass over each transition table (migration cheaper_history_trigger)
-  IF NOT EXISTS (
-    SELECT "user_id", "segment_id" FROM old_profiles
-    EXCEPT
-    SELECT "user_id", "segment_id" FROM new_profiles) THEN
-    RETURN NULL;
-  END IF;
-  SELECT array_agg(n."user_id"), array_agg(n."segment_id"), array_agg(o."segment_id")
-  INTO moved_users, moved_to, moved_from
-  FROM old_profiles o JOIN new_profiles n ON n."user_id" = o."user_id"
-  WHERE o."segment_id" IS DISTINCT FROM n."segment_id";
-  PERFORM record_segment_moves_of(moved_users, moved_to, moved_from);
-  RETURN NULL;
-END
-$$;
+-- The writers of profiles.segment_id hand their moves to the rule themselves (src/modules/profiles/profile-store.ts:
+-- an UPDATE ... RETURNING of who moved, to which segment and from which, in the same statement), so the trigger that
+-- found the moves goes. Its transition tables held two copies of every updated profile row, of every UPDATE of
+-- profiles (each ingest batch, a recount, a text rescore, a million rows at an activation), only to find who moved.
+DROP TRIGGER "profiles_record_segment_moves" ON "profiles";
+DROP FUNCTION "record_segment_moves"();

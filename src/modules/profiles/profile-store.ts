@@ -148,9 +148,22 @@ export async function lockForUpdate(sql: Sql, userIds: readonly string[]): Promi
   return split(rows);
 }
 
+// Segment history. profiles.segment_id is written only by the three functions below, and each records the moves it
+// made in the same statement: its UPDATE returns who moved, to which segment and from which (the old value read by a
+// self-join: the rows are locked by the caller, or by the UPDATE itself), and hands them to the history rule,
+// record_segment_moves_of (migration bulk_placement). A trigger on profiles did this before; its transition tables
+// held two copies of every updated wide row of every UPDATE of profiles (each ingest batch, and a million at an
+// activation) only to find who moved. The architecture test keeps other writers of segment_id out.
+const RECORD_MOVES = `
+  SELECT 1 AS recorded
+  FROM (SELECT array_agg(user_id) AS u, array_agg(segment_id) AS s, array_agg(old_segment) AS o
+        FROM moved WHERE segment_id IS DISTINCT FROM old_segment) m,
+       LATERAL record_segment_moves_of(m.u, m.s, m.o)
+  WHERE m.u IS NOT NULL`;
+
 /**
  * Writes the given fields of each row in one statement (a JSON record set typed by the column map); `updated_at`
- * moves to now. Rows are matched by userId.
+ * moves to now. Rows are matched by userId. Writing `segmentId` records the moves (see above).
  */
 export async function writeFields<F extends Exclude<ProfileField, 'userId' | 'updatedAt' | 'createdAt'>>(
   sql: Sql,
@@ -160,22 +173,41 @@ export async function writeFields<F extends Exclude<ProfileField, 'userId' | 'up
   if (rows.length === 0) return;
   const set = fields.map((f) => `${COLUMNS[f][0]} = x."${f}"`).join(', ');
   const types = ['"userId" text', ...fields.map((f) => `"${f}" ${WRITE_TYPE[COLUMNS[f][1]]}`)].join(', ');
+  const json = JSON.stringify(rows.map((r) => Object.fromEntries([['userId', r.userId], ...fields.map((f) => [f, r[f]])])));
+  if (!fields.includes('segmentId' as F)) {
+    await sql.query(
+      `UPDATE profiles p SET ${set}, updated_at = now()
+       FROM json_to_recordset($1::json) AS x(${types})
+       WHERE p.user_id = x."userId"`,
+      [json],
+    );
+    return;
+  }
   await sql.query(
-    `UPDATE profiles p SET ${set}, updated_at = now()
-     FROM json_to_recordset($1::json) AS x(${types})
-     WHERE p.user_id = x."userId"`,
-    [JSON.stringify(rows.map((r) => Object.fromEntries([['userId', r.userId], ...fields.map((f) => [f, r[f]])])))],
+    `WITH moved AS (
+       UPDATE profiles p SET ${set}, updated_at = now()
+       FROM (SELECT x.*, p0.segment_id AS old_segment
+             FROM json_to_recordset($1::json) AS x(${types}) JOIN profiles p0 ON p0.user_id = x."userId") x
+       WHERE p.user_id = x."userId"
+       RETURNING p.user_id, p.segment_id, x.old_segment)
+     ${RECORD_MOVES}`,
+    [json],
   );
 }
 
 const WRITE_SEGMENTS = `
-  UPDATE profiles p SET segment_id = x.segment_id
-  FROM unnest($1::text[], $2::uuid[]) AS x(user_id, segment_id)
-  WHERE p.user_id = x.user_id AND p.segment_id IS DISTINCT FROM x.segment_id`;
+  WITH moved AS (
+    UPDATE profiles p SET segment_id = x.segment_id
+    FROM (SELECT x.user_id, x.segment_id, p0.segment_id AS old_segment
+          FROM unnest($1::text[], $2::uuid[]) AS x(user_id, segment_id) JOIN profiles p0 ON p0.user_id = x.user_id
+          WHERE p0.segment_id IS DISTINCT FROM x.segment_id) x
+    WHERE p.user_id = x.user_id
+    RETURNING p.user_id, p.segment_id, x.old_segment)
+  ${RECORD_MOVES}`;
 
 const SEGMENT_PAGE = 20_000;
 
-/** Stores each user's segment (pairs by position); unchanged ones are not rewritten. */
+/** Stores each user's segment (pairs by position), recording the moves; unchanged ones are not rewritten. */
 export async function writeSegments(sql: Sql, userIds: readonly string[], segmentIds: readonly string[]): Promise<void> {
   for (let i = 0; i < userIds.length; i += SEGMENT_PAGE) {
     await sql.query(WRITE_SEGMENTS, [userIds.slice(i, i + SEGMENT_PAGE), segmentIds.slice(i, i + SEGMENT_PAGE)]);
@@ -184,17 +216,10 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
 
 /**
  * Stores the segments staged in a table of (user_id, segment_id) rows (a temporary table of the caller's transaction)
- * set-wise, unchanged ones not rewritten, with the history of the moves.
- *
- * The history trigger on profiles (record_segment_moves) is told to stand aside for this one UPDATE
- * (portrait.bulk_placement, local to the transaction): over a million rows its transition tables held two copies of
- * every wide profile row only to find who moved. The UPDATE returns exactly that (who, to which segment, from which),
- * and the trigger's rule, record_segment_moves_of (migration bulk_placement), records it. The rows returned are the
- * ones the UPDATE wrote and now locks, so a user erased meanwhile is not among them.
+ * in one statement, recording the moves; unchanged ones are not rewritten. The rows the UPDATE returns are the ones it
+ * wrote and now locks, so a user erased meanwhile is not among the moves.
  */
 export async function writeStagedSegments(sql: Sql, table: 'training_labels'): Promise<void> {
-  await sql.query(`SELECT set_config('portrait.bulk_placement', 'on', true)`);
-  // as a FROM item: a void result is no column for Prisma's raw reader to decode
   await sql.query(
     `WITH moved AS (
        UPDATE profiles p SET segment_id = t.segment_id
@@ -203,10 +228,8 @@ export async function writeStagedSegments(sql: Sql, table: 'training_labels'): P
              WHERE p0.segment_id IS DISTINCT FROM t.segment_id) t
        WHERE p.user_id = t.user_id
        RETURNING p.user_id, p.segment_id, t.old_segment)
-     SELECT 1 AS recorded FROM (SELECT array_agg(user_id) AS u, array_agg(segment_id) AS s, array_agg(old_segment) AS o FROM moved) m,
-       LATERAL record_segment_moves_of(m.u, m.s, m.o)`,
+     ${RECORD_MOVES}`,
   );
-  await sql.query(`SELECT set_config('portrait.bulk_placement', 'off', true)`);
 }
 
 /**
