@@ -2,7 +2,8 @@
 // - nothing below the composition root imports it or the transport layers: src/modules, src/compute, src/rules,
 //   src/db, src/lib and src/config never import src/app, src/graphql or src/http;
 // - pure code stays pure: src/compute and src/rules import no module, database or transport code;
-// - no loop between module folders (src/modules/<domain>).
+// - no loop between module folders (src/modules/<domain>);
+// - profiles.segment_id is written only by the profile store (below).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -82,5 +83,20 @@ describe('the import graph of src/', () => {
     };
     for (const m of edges.keys()) if (!state.has(m)) visit(m, []);
     assert.deepEqual(loops, []);
+  });
+});
+
+// profiles.segment_id has one writer, src/modules/profiles/profile-store.ts: its functions record each move in the
+// membership history in the statement that makes it (no trigger does; migration bulk_placement). A write of
+// segment_id anywhere else in src/ would move users without history or outbox rows; this finds one.
+/** an UPDATE of profiles that sets segment_id, or Prisma writing segmentId on a profile */
+const WRITES = [/UPDATE\s+profiles\b[^;`]*?\bSET\b[^;`]*?\bsegment_id\s*=/is, /profile\.(?:update|updateMany|upsert|create|createMany)\([^;]*segmentId/s];
+
+describe('writers of profiles.segment_id', () => {
+  it('are all in profile-store.ts, which records the moves', () => {
+    const files = sourceFiles(SRC);
+    assert.ok(files.length > 50);
+    const writers = files.filter((f) => WRITES.some((w) => w.test(readFileSync(f, 'utf8')))).map((f) => relative(SRC, f));
+    assert.deepEqual(writers, [join('modules', 'profiles', 'profile-store.ts')]);
   });
 });
