@@ -186,7 +186,7 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
  * Stores the segments staged in a table of (user_id, segment_id) rows (a temporary table of the caller's transaction)
  * in one UPDATE, so the history trigger also runs once over the whole set; unchanged ones are not rewritten.
  */
-export async function writeStagedSegments(sql: Sql, table: 'training_labels'): Promise<void> {
+export async function writeStagedSegments(sql: Sql, table: 'training_labels' | 'placed_segments'): Promise<void> {
   await sql.query(
     `UPDATE profiles p SET segment_id = t.segment_id FROM ${table} t
      WHERE p.user_id = t.user_id AND p.segment_id IS DISTINCT FROM t.segment_id`,
