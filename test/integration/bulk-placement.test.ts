@@ -145,4 +145,40 @@ describe('bulk placement', () => {
     assert.deepEqual(emptied.categoryWeights, { weights: {}, counts: {} });
     assert.equal(emptied.weightsAt, null);
   });
+
+  it('a refresh waits for a concurrent writer of a profile and keeps what it wrote', async () => {
+    const db = server.database.db;
+    clock = new Date(clock.getTime() + DAY);
+    const writer = await server.database.pool.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(`SELECT 1 FROM profiles WHERE user_id = 'bulk-0002' FOR UPDATE`);
+      const run = (await gqlOk<{ runSchedule: { id: string } }>(`mutation { runSchedule(name: DAILY) { id } }`)).runSchedule;
+      // the refresh reaches the locked profile and waits for it (a refresh that read the state first and wrote it
+      // later would overwrite what the writer commits now)
+      const until = Date.now() + 60_000;
+      for (;;) {
+        const [w] = await db.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name LIKE 'portrait%'`);
+        if (w!.n > 0) break;
+        if (Date.now() > until) assert.fail('the refresh never waited for the locked profile');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const at = new Date(clock.getTime() - DAY);
+      await writer.query(
+        `UPDATE profiles SET category_weights = '{"weights": {"toys": 5}, "counts": {"toys": 3}}', weights_at = $1 WHERE user_id = 'bulk-0002'`,
+        [at],
+      );
+      await writer.query('COMMIT');
+      const done = await waitForJob(db, run.id, 120_000);
+      assert.equal(done.status, 'SUCCEEDED', done.error ?? '');
+      const row = await db.profile.findUniqueOrThrow({ where: { userId: 'bulk-0002' }, select: { categoryWeights: true, weightsAt: true } });
+      const expected = storedDecayState(decayTo(readDecayState({ weights: { toys: 5 }, counts: { toys: 3 } }, at), clock, server.services.portrait.interestTags.dailyDecay));
+      assert.equal(row.weightsAt?.toISOString(), clock.toISOString());
+      assert.deepEqual((row.categoryWeights as { counts: object }).counts, { toys: 3 });
+      const toys = (row.categoryWeights as { weights: { toys: number } }).weights.toys;
+      assert.ok(Math.abs(toys - expected.categoryWeights.weights.toys!) <= 1e-15 * toys, `toys ${toys}`);
+    } finally {
+      writer.release();
+    }
+  });
 });
