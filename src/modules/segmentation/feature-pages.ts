@@ -33,7 +33,7 @@ interface PageRow {
   data: Uint8Array | null;
 }
 
-function where(selection: FeatureSelection): { sql: string; params: unknown[] } {
+function selectionSql(selection: FeatureSelection): { sql: string; params: unknown[] } {
   if ('userIds' in selection) return { sql: 'WHERE q.user_id = ANY($1::text[])', params: [selection.userIds] };
   if ('sampleSeed' in selection)
     return { sql: `ORDER BY md5(q.user_id || ':' || $1::text), q.user_id LIMIT $2::int`, params: [String(selection.sampleSeed), selection.limit] };
@@ -46,12 +46,12 @@ function where(selection: FeatureSelection): { sql: string; params: unknown[] } 
   return { sql: `WHERE q.user_id > $1::text${filter} ORDER BY q.user_id LIMIT $2::int`, params };
 }
 
-/** The page statement for these models; the selection's parameters are $1.. (see `where`). */
+/** The page statement for these models; the selection's parameters are $1.. (see selectionSql). */
 function pageStatement(models: readonly ModelFeatures[], now: Date, config: PortraitConfig, selection: FeatureSelection): { text: string; params: unknown[] } {
   const parts = models.map((m, i) => featureColumnsSql(m, now, config, `ps${i}`));
   // NULL (a missing value) travels as NaN, which the pipeline imputes like the COPY read's NULL
   const packed = parts.flatMap((p) => p.columns).map((c) => `float8send(COALESCE(${c}, 'NaN'::float8))`);
-  const { sql, params } = where(selection);
+  const { sql, params } = selectionSql(selection);
   return {
     text: `SELECT array_agg(p.user_id ORDER BY p.user_id) AS "userIds",
                   string_agg(${packed.length ? packed.join(' || ') : "''::bytea"}, ''::bytea ORDER BY p.user_id) AS data
