@@ -3,6 +3,9 @@
 // its segments, activate it and reassign every user — through the job system, as `retrain` runs it.
 // Prints wall time per stage, CPU seconds of this process and of PostgreSQL, and the process's peak RSS (the worker
 // threads live in this process, so it counts them). `--daily` then runs the daily schedule on the same users.
+// `--activation` then places every user in the active model as an activation does (everyone unplaced first), with the
+// previous implementation (pages of profile objects placed in JavaScript, one UPDATE a page) and the current one
+// (features computed in SQL a page at a time, staged, one UPDATE), side by side, each in a rolled-back transaction.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -21,6 +24,9 @@ import { startBenchDatabase } from './support/database.ts';
 import { runBench, seconds } from './support/lifecycle.ts';
 import { heading, printTable, target } from './support/table.ts';
 import { CpuMeter, postmasterOf } from './support/cpu.ts';
+import { fromPrisma, type Sql } from '../src/db/sql.ts';
+import { pageWithDemographics, writeSegments } from '../src/modules/profiles/profile-store.ts';
+import { ActiveModelCache, assignRemaining, livePlacement, loadModel, type ActiveModel } from '../src/modules/segmentation/assignment.ts';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,6 +34,9 @@ const arg = (name: string, fallback: number) => {
 };
 const USERS = arg('users', 1_000_000);
 const DAY = 86_400_000;
+
+/** Ends a measured transaction, which rolls it back. */
+class RolledBack extends Error {}
 
 /** Five shopper personas' profile aggregates, with noise: tab-separated COPY rows for users and profiles. */
 function* rows(now: number): Generator<[string, string]> {
@@ -107,15 +116,17 @@ await runBench('retrain', 60 * 60_000, async (defer) => {
       else if ((record.level ?? 0) >= 40) process.stderr.write(line);
     },
   });
+  const config = loadPortraitConfig(env.PORTRAIT_CONFIG);
   const services = createServices(
-    { db: database.db, pool: database.pool, env, portrait: loadPortraitConfig(env.PORTRAIT_CONFIG), logger },
+    { db: database.db, pool: database.pool, env, portrait: config, logger },
     { jobs: { pollMs: 100, heartbeatMs: 5_000 } },
   );
   const runner = services.jobs!;
   defer('runner', () => runner.stop());
 
-  const backend = await db0.withClient(async (c) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
-  const cpu = new CpuMeter(process.pid, postmasterOf(backend));
+  // the postmaster is found as the parent of a backend, read while that backend lives (it exits with its connection)
+  const postmaster = await db0.withClient(async (c) => postmasterOf((await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
+  const cpu = new CpuMeter(process.pid, postmaster);
   const cpuBefore = cpu.snapshot();
   /** Waits for a job to end, sampling this process's RSS; returns the job row and the highest RSS seen. */
   const finish = async (id: string) => {
@@ -158,29 +169,102 @@ await runBench('retrain', 60 * 60_000, async (defer) => {
     ],
   );
 
-  if (!process.argv.includes('--daily')) return;
-  // The daily schedule on the same users: population statistics, every profile refreshed and re-placed, the
-  // time-dependent audiences, the daily report.
-  heading(`Daily schedule: ${USERS.toLocaleString('en')} users`);
-  global.gc?.();
-  const dailyCpu = cpu.snapshot();
-  t = performance.now();
-  const daily = await enqueue(database.db, scheduleJobKind('daily'), {}, 'bench');
-  runner.poke();
-  const { row: dailyDone, maxRss: dailyRss } = await finish(daily.id);
-  const dailyWall = seconds(t);
-  const dailyUsed = cpu.since(dailyCpu);
-  if (dailyDone.status !== 'SUCCEEDED') throw new Error(`daily failed: ${dailyDone.error}`);
-  const dailyPeak = Math.max(dailyRss, process.resourceUsage().maxRSS * 1024);
-  printTable(
-    ['measure', 'value'],
-    [
-      ['outcome', String((dailyDone.result as { outcome?: string } | null)?.outcome ?? '')],
-      ['wall time, enqueue -> SUCCEEDED', `${dailyWall.toFixed(1)} s`],
-      ['CPU: this process', dailyUsed.server === null ? 'n/a' : `${dailyUsed.server.toFixed(1)} s`],
-      ['CPU: PostgreSQL', dailyUsed.postgres === null ? 'n/a' : `${dailyUsed.postgres.toFixed(1)} s`],
-      ['CPU: other processes on the machine', dailyUsed.others === null ? 'n/a' : `${dailyUsed.others.toFixed(1)} s`],
-      ['peak RSS (process, whole run so far)', `${(dailyPeak / 2 ** 30).toFixed(2)} GB`],
-    ],
-  );
+  if (process.argv.includes('--daily')) await benchDaily();
+  if (process.argv.includes('--activation')) await benchActivation();
+
+  async function benchDaily() {
+    // The daily schedule on the same users: population statistics, every profile refreshed and re-placed, the
+    // time-dependent audiences, the daily report.
+    heading(`Daily schedule: ${USERS.toLocaleString('en')} users`);
+    global.gc?.();
+    const dailyRssBefore = process.memoryUsage().rss;
+    const dailyCpu = cpu.snapshot();
+    t = performance.now();
+    const daily = await enqueue(database.db, scheduleJobKind('daily'), {}, 'bench');
+    runner.poke();
+    const { row: dailyDone, maxRss: dailyRss } = await finish(daily.id);
+    const dailyWall = seconds(t);
+    const dailyUsed = cpu.since(dailyCpu);
+    if (dailyDone.status !== 'SUCCEEDED') throw new Error(`daily failed: ${dailyDone.error}`);
+    const dailyPeak = Math.max(dailyRss, process.resourceUsage().maxRSS * 1024);
+    printTable(
+      ['measure', 'value'],
+      [
+        ['outcome', String((dailyDone.result as { outcome?: string } | null)?.outcome ?? '')],
+        ['wall time, enqueue -> SUCCEEDED', `${dailyWall.toFixed(1)} s`],
+        ['CPU: this process', dailyUsed.server === null ? 'n/a' : `${dailyUsed.server.toFixed(1)} s`],
+        ['CPU: PostgreSQL', dailyUsed.postgres === null ? 'n/a' : `${dailyUsed.postgres.toFixed(1)} s`],
+        ['CPU: other processes on the machine', dailyUsed.others === null ? 'n/a' : `${dailyUsed.others.toFixed(1)} s`],
+        ['peak RSS during the daily (sampled every 250 ms)', `${(dailyRss / 2 ** 30).toFixed(2)} GB (${(dailyRssBefore / 2 ** 30).toFixed(2)} GB before it)`],
+        ['peak RSS (process, whole run so far)', `${(dailyPeak / 2 ** 30).toFixed(2)} GB`],
+      ],
+    );
+  }
+
+  /** assignRemaining as it was before feature pages: profile objects a page at a time, placed in JavaScript. */
+  async function previousAssignRemaining(sql: Sql, active: ActiveModel, at: Date) {
+    const placer = (await livePlacement(new ActiveModelCache(), config, () => at)(sql))!;
+    let after = '';
+    for (;;) {
+      const page = await pageWithDemographics(sql, after, 20_000, { notInSegments: active.segmentIds });
+      if (page.length === 0) return;
+      await writeSegments(sql, page.map((r) => r.profile.userId), placer.place(page));
+      after = page.at(-1)!.profile.userId;
+    }
+  }
+
+  async function benchActivation() {
+    heading(`Placing every user in the active model, as an activation does: ${USERS.toLocaleString('en')} users`);
+    const at = new Date();
+    const variants: [string, (sql: Sql, active: ActiveModel) => Promise<void>][] = [
+      ['before: profile objects, placed in JS, UPDATE a page', (sql, active) => previousAssignRemaining(sql, active, at)],
+      ['now: features in SQL by pages, staged, one UPDATE', (sql, active) => assignRemaining(sql, active, at, config)],
+    ];
+    const rows: string[][] = [];
+    const checksums: string[] = [];
+    for (const [name, run] of variants) {
+      // the previous variant's rolled-back rows are dead tuples the next one would scan past
+      await database.pool.query('VACUUM profiles');
+      global.gc?.();
+      await database.jobDb.$transaction(async (tx) => {
+        const sql = fromPrisma(tx);
+        // everyone unplaced (not measured), so everyone is placed and every profile row is written, as at an activation
+        await sql.query('UPDATE profiles SET segment_id = NULL');
+        const active = (await loadModel(sql, model.id))!;
+        const rssBefore = process.memoryUsage().rss;
+        let peak = rssBefore;
+        const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+        const before = cpu.snapshot();
+        const t0 = performance.now();
+        try {
+          await run(sql, active);
+        } finally {
+          clearInterval(sampler);
+        }
+        const wall = seconds(t0);
+        const used = cpu.since(before);
+        peak = Math.max(peak, process.memoryUsage().rss);
+        const [check] = await sql.query<{ unplaced: number; sum: string }>(
+          `SELECT count(*) FILTER (WHERE segment_id IS NULL)::int AS unplaced, md5(string_agg(user_id || ':' || segment_id::text, ',' ORDER BY user_id)) AS sum FROM profiles`,
+        );
+        if (check!.unplaced !== 0) throw new Error(`${name}: ${check!.unplaced} users left unplaced`);
+        checksums.push(check!.sum);
+        rows.push([
+          name,
+          `${wall.toFixed(1)} s`,
+          used.server === null ? 'n/a' : `${used.server.toFixed(1)} s`,
+          used.postgres === null ? 'n/a' : `${used.postgres.toFixed(1)} s`,
+          used.others === null ? 'n/a' : `${used.others.toFixed(1)} s`,
+          `${((peak - rssBefore) / 2 ** 20).toFixed(0)} MB`,
+        ]);
+        throw new RolledBack();
+      }, { timeout: 60 * 60_000, maxWait: 60_000 }).catch((err: unknown) => {
+        if (!(err instanceof RolledBack)) throw err;
+      });
+    }
+    printTable(['placement', 'wall', 'CPU: this process', 'CPU: PostgreSQL', 'CPU: others', 'RSS growth (sampled)'], rows);
+    const same = checksums.every((c) => c === checksums[0]);
+    console.log(`same segment for every user in both: ${same ? 'yes' : 'NO'}`);
+    if (!same) throw new Error('the two placements disagree');
+  }
 });

@@ -12,6 +12,7 @@
 import type { Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
 import type pg from 'pg';
+import { PRUNE_BELOW } from '../../rules/decay.ts';
 import type { Profile as ProfileRow, User } from '../../generated/prisma/client.ts';
 
 // 'money' is numeric(20, 4) in the database (exact; src/rules/money.ts) and a number here: read as float8 (the
@@ -219,7 +220,7 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
  * in one statement, recording the moves; unchanged ones are not rewritten. The rows the UPDATE returns are the ones it
  * wrote and now locks, so a user erased meanwhile is not among the moves.
  */
-export async function writeStagedSegments(sql: Sql, table: 'training_labels'): Promise<void> {
+export async function writeStagedSegments(sql: Sql, table: 'training_labels' | 'placed_segments'): Promise<void> {
   await sql.query(
     `WITH moved AS (
        UPDATE profiles p SET segment_id = t.segment_id
@@ -374,6 +375,60 @@ export async function pageWithDemographics(sql: Sql, after: string, limit: numbe
       params,
     ),
   );
+}
+
+// decayTo (src/rules/decay.ts) over the stored state, in SQL: each weight times dailyDecay^(days since weights_at),
+// those below PRUNE_BELOW dropped with their counts, weights_at moved to now. A state that readDecayState would not
+// accept (not objects of numbers) becomes the empty state with no instant, as the JavaScript refresh stored it.
+// Parameters: $3 now, $4 dailyDecay, $5 PRUNE_BELOW.
+const WELL_FORMED = `(jsonb_typeof(p.category_weights -> 'weights') = 'object' AND jsonb_typeof(p.category_weights -> 'counts') = 'object'
+  AND NOT EXISTS (SELECT 1 FROM jsonb_each(p.category_weights -> 'weights') e WHERE jsonb_typeof(e.value) <> 'number')
+  AND NOT EXISTS (SELECT 1 FROM jsonb_each(p.category_weights -> 'counts') e WHERE jsonb_typeof(e.value) <> 'number'))`;
+// the factor as decayFactor computes it: whole milliseconds (weights_at keeps milliseconds) over a day, in float8
+const DECAY_FACTOR = `power($4::float8, ((extract(epoch FROM $3::timestamptz) - extract(epoch FROM p.weights_at)) * 1000)::float8 / 86400000)`;
+const DECAYED_STATE = `jsonb_build_object(
+    'weights', (SELECT COALESCE(jsonb_object_agg(w.key, w.weight), '{}') FROM (
+                 SELECT e.key, e.value::text::float8 * ${DECAY_FACTOR} AS weight FROM jsonb_each(p.category_weights -> 'weights') e) w
+               WHERE w.weight >= $5::float8),
+    'counts', (SELECT COALESCE(jsonb_object_agg(c.key, c.value), '{}') FROM jsonb_each(p.category_weights -> 'counts') c
+               WHERE NOT EXISTS (SELECT 1 FROM jsonb_each(p.category_weights -> 'weights') e
+                                 WHERE e.key = c.key AND e.value::text::float8 * ${DECAY_FACTOR} < $5::float8)))`;
+
+/**
+ * Locks the next page of profiles after `after` (in user id order, as every writer locks) matching `filter`, brings
+ * their interest state to `now` in SQL (see DECAYED_STATE; states already at or after `now` are left as they are),
+ * and returns the page's user ids: one statement, computed on each row's latest version, so a concurrent writer's
+ * change is never lost. The rows stay locked until the caller's transaction ends, for it to re-place them.
+ */
+export async function lockPageAndDecayInterests(
+  sql: Sql,
+  after: string,
+  limit: number,
+  filter: Pick<PageFilter, 'receivedSince'>,
+  now: Date,
+  dailyDecay: number,
+): Promise<string[]> {
+  const params: unknown[] = [after, limit, now, dailyDecay, PRUNE_BELOW];
+  let since = '';
+  if (filter.receivedSince) {
+    params.push(filter.receivedSince);
+    since = ` AND p.user_id IN (SELECT e.user_id FROM events e WHERE e.received_at > $6::timestamptz)`;
+  }
+  const [row] = await sql.query<{ userIds: string[] | null }>(
+    `WITH page AS (
+       SELECT p.user_id FROM profiles p WHERE p.user_id > $1::text${since} ORDER BY p.user_id LIMIT $2::int FOR UPDATE),
+     decayed AS (
+       UPDATE profiles p SET
+         category_weights = CASE WHEN ${WELL_FORMED} THEN ${DECAYED_STATE} ELSE '{"weights": {}, "counts": {}}'::jsonb END,
+         weights_at = CASE WHEN ${WELL_FORMED} THEN $3::timestamptz END,
+         updated_at = now()
+       FROM page
+       WHERE p.user_id = page.user_id AND p.weights_at IS NOT NULL AND (p.weights_at < $3::timestamptz OR NOT ${WELL_FORMED})
+       RETURNING p.user_id)
+     SELECT array_agg(user_id ORDER BY user_id) AS "userIds" FROM page`,
+    params,
+  );
+  return row?.userIds ?? [];
 }
 
 /** Every profile with its demographics, page by page in user id order (bounded memory). */

@@ -14,8 +14,8 @@ import type { Matrix } from '../../compute/matrix.ts';
 import { predictRows, transformRows, type FittedPipeline } from '../../compute/pipeline.ts';
 import { silhouetteSampled } from '../../compute/metrics/silhouette.ts';
 
-/** Rows the silhouette is computed on (as the training metric's sample). */
-const GUARD_SILHOUETTE_SAMPLE = 10_000;
+/** Rows the silhouette is computed on (as the training metric's sample); the schedule reads this many users. */
+export const GUARD_SILHOUETTE_SAMPLE = 10_000;
 
 interface GuardInput {
   /** the current users as raw rows of the new model's features (NaN = missing) */

@@ -9,20 +9,20 @@
 //         than the configured margin, both scored on today's profiles in one space (retrain-guard.ts); otherwise it
 //         is kept, inactive, and the reason recorded.
 import type { Db } from '../../db/client.ts';
-import { fromPrisma } from '../../db/sql.ts';
+import { poolForLongStatements } from '../../db/client.ts';
+import { fromPool, fromPrisma, pgTransaction } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { Logger } from '../../logger.ts';
-import { decayTo } from '../../rules/decay.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
-import { readDecayState, storedDecayState } from '../profiles/category-weights.ts';
-import { countProfiles, pageWithDemographics, scanWithDemographics, writeFields, type PageFilter } from '../profiles/profile-store.ts';
+import { countProfiles, lockPageAndDecayInterests, type PageFilter } from '../profiles/profile-store.ts';
 import type { Placement } from '../profiles/placement.ts';
 import { activateModel, findActiveModel, type ActivationHook } from '../segmentation/model-store.ts';
 import { readEmbeddingProjection, readPipeline, readRfmCuts, readTrainParams } from '../segmentation/model-row.ts';
-import { resolveFeatures, writeFeatures } from '../segmentation/features.ts';
+import { resolveFeatures } from '../segmentation/features.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
-import { matrix } from '../../compute/matrix.ts';
-import { scoreOnCurrentSample, type GuardScores } from './retrain-guard.ts';
+import { ActiveModelCache, placeUsers } from '../segmentation/assignment.ts';
+import { readFeaturePage } from '../segmentation/feature-pages.ts';
+import { GUARD_SILHOUETTE_SAMPLE, scoreOnCurrentSample, type GuardScores } from './retrain-guard.ts';
 import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/training-job.ts';
 import { computePopulationStats, type PopulationStatsCache } from '../population/population-stats.ts';
 import { scheduleJobKind } from './schedules.ts';
@@ -48,81 +48,63 @@ export interface ScheduleDeps {
   onActivate: ActivationHook;
 }
 
-const PAGE = 5_000;
+/**
+ * Profiles per refresh transaction: their rows stay locked while the page is decayed, read, placed and written (a
+ * concurrent ingest of one of them waits that long), so pages are kept to a fraction of a second.
+ */
+const PAGE = 10_000;
 /** How far before the previous hourly run's start its successor looks for arrived events (see the hourly handler). */
 const ARRIVAL_MARGIN_MS = 5 * 60_000;
 
 /**
- * Pages through the profiles matching `filter` (or all), each page in one transaction: the interest state brought to
- * `now` (faded categories pruned) and the segment re-placed (features such as recency move with time), written in
- * one statement. Returns the number of users.
+ * Pages through the profiles matching `filter` (or all), each page in one transaction on the job connections: the
+ * rows locked in user id order and their interest state brought to `now` (faded categories pruned) in one SQL
+ * statement, then the page re-placed in the active model (features such as recency move with time) from features
+ * computed in SQL, predicted in one pipeline pass and written in one statement. No profile becomes an object here.
+ * Returns the number of users.
  */
-async function refreshAll(deps: ScheduleDeps, ctx: JobContext, filter: PageFilter): Promise<number> {
+async function refreshAll(deps: ScheduleDeps, activeModels: ActiveModelCache, ctx: JobContext, filter: PageFilter): Promise<number> {
   const now = deps.now();
   const total = await countProfiles(fromPrisma(deps.db), filter);
+  const pool = poolForLongStatements(deps.db);
   let after = '';
   let done = 0;
   for (;;) {
     ctx.signal.throwIfAborted();
-    const page = await deps.db.$transaction(async (tx) => {
-      const sql = fromPrisma(tx);
-      const placer = await deps.placement(sql);
-      const rows = await pageWithDemographics(sql, after, PAGE, filter);
-      const updated = rows.map((row) => {
-        const state = decayTo(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), now, deps.config.interestTags.dailyDecay);
-        return { ...row, profile: { ...row.profile, ...storedDecayState(state) } };
-      });
-      if (placer) {
-        const segments = placer.place(updated);
-        updated.forEach((row, i) => (row.profile.segmentId = segments[i]!));
-      }
-      await writeFields(sql, ['categoryWeights', 'weightsAt', 'segmentId'], updated.map((r) => r.profile));
-      return rows;
-    }, { timeout: 120_000, maxWait: 30_000 });
-    if (page.length === 0) return done;
-    done += page.length;
-    after = page.at(-1)!.profile.userId;
+    const userIds = await pgTransaction(pool, async (client) => {
+      const sql = fromPool(client);
+      // the active model first, share-locked as live placement locks it: an activation waits for this page
+      const model = await activeModels.get(sql, { lock: true });
+      const page = await lockPageAndDecayInterests(sql, after, PAGE, filter, now, deps.config.interestTags.dailyDecay);
+      if (model) await placeUsers(sql, model, now, deps.config, page);
+      return page;
+    });
+    if (userIds.length === 0) return done;
+    done += userIds.length;
+    after = userIds.at(-1)!;
     await ctx.progress(total ? (0.9 * done) / total : 0.9);
   }
 }
 
 /**
- * Scores the new and the active model on the profiles as they are now (one pass; each profile becomes a row of each
- * model's features, with each model's own RFM cuts, so the rows stay aligned).
+ * Scores the new and the active model on the profiles as they are now: a seeded sample of them (as many as the
+ * silhouette is computed on), each user read as a row of each model's features with each model's own RFM cuts and
+ * embedding projection, in one statement, so the rows stay aligned.
  */
 async function guardScores(deps: ScheduleDeps, fresh: SegmentationModel, active: SegmentationModel, seed: number): Promise<GuardScores> {
-  const now = deps.now();
-  const sql = fromPrisma(deps.db);
-  const freshFeatures = resolveFeatures(fresh.features);
-  const activeFeatures = resolveFeatures(active.features);
-  const [freshCuts, activeCuts] = [readRfmCuts(fresh), readRfmCuts(active)];
-  const [freshEmbedding, activeEmbedding] = [readEmbeddingProjection(fresh), readEmbeddingProjection(active)];
-  const total = await countProfiles(sql);
-  const freshData = new Float64Array(total * freshFeatures.length);
-  const activeData = new Float64Array(total * activeFeatures.length);
-  let n = 0;
-  for await (const page of scanWithDemographics(sql, PAGE)) {
-    for (const row of page) {
-      // profiles created after the count are left out, as in training
-      if (n === total) break;
-      writeFeatures(row, freshFeatures, now, deps.config, freshData, n * freshFeatures.length, freshCuts, freshEmbedding);
-      writeFeatures(row, activeFeatures, now, deps.config, activeData, n * activeFeatures.length, activeCuts, activeEmbedding);
-      n++;
-    }
-    if (n === total) break;
-  }
-  return scoreOnCurrentSample({
-    freshRaw: matrix(n, freshFeatures.length, freshData.subarray(0, n * freshFeatures.length)),
-    fresh: readPipeline(fresh),
-    activeRaw: matrix(n, activeFeatures.length, activeData.subarray(0, n * activeFeatures.length)),
-    active: readPipeline(active),
-    seed,
+  const features = (m: SegmentationModel) => ({ features: resolveFeatures(m.features), rfmCuts: readRfmCuts(m), embedding: readEmbeddingProjection(m) });
+  const sample = await readFeaturePage(fromPrisma(deps.db), [features(fresh), features(active)], deps.now(), deps.config, {
+    sampleSeed: seed,
+    limit: GUARD_SILHOUETTE_SAMPLE,
   });
+  return scoreOnCurrentSample({ freshRaw: sample.raw[0]!, fresh: readPipeline(fresh), activeRaw: sample.raw[1]!, active: readPipeline(active), seed });
 }
 
 const fmt = (v: number | null) => (v === null ? 'none' : v.toFixed(4));
 
 export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler> {
+  // the active model parsed once per model, for the refresh's bulk placement
+  const activeModels = new ActiveModelCache();
   return {
     [scheduleJobKind('hourly')]: async (ctx) => {
       const previous = await deps.db.job.findFirst({
@@ -135,14 +117,14 @@ export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler>
       // reaches back a margin before it (refreshing a user twice is harmless). The first run looks back one hour.
       const from = previous?.startedAt ?? ctx.job.startedAt ?? deps.now();
       const since = new Date(from.getTime() - (previous ? ARRIVAL_MARGIN_MS : 3_600_000));
-      const rows = await refreshAll(deps, ctx, { receivedSince: since });
+      const rows = await refreshAll(deps, activeModels, ctx, { receivedSince: since });
       const audiences = await recomputeVolatileAudiences(deps.db, deps.now(), deps.config);
       return { rows, outcome: `refreshed ${rows} users with events received since ${since.toISOString()}${audienceOutcome(audiences)}` };
     },
     [scheduleJobKind('daily')]: async (ctx) => {
       const stats = await computePopulationStats(deps.db, deps.now(), deps.config);
       deps.populationStats.invalidate();
-      const rows = await refreshAll(deps, ctx, {});
+      const rows = await refreshAll(deps, activeModels, ctx, {});
       const audiences = await recomputeVolatileAudiences(deps.db, deps.now(), deps.config);
       const report = await writeDailyReport(deps.db, deps.config, deps.logger, deps.now());
       // topics learned again from today's corpus; the sentiment model stays the last retrain's

@@ -5,7 +5,7 @@
 // node-postgres transaction as well as inside Prisma transactions (imports, model activation, schedules).
 import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import { pageWithDemographics, writeSegments, writeStagedSegments, type ProfileWithDemographics } from '../profiles/profile-store.ts';
+import { writeSegments, writeStagedSegments, type ProfileWithDemographics } from '../profiles/profile-store.ts';
 import type { Placement, SegmentPlacer } from '../profiles/placement.ts';
 import { matrix } from '../../compute/matrix.ts';
 import { predictRows, type FittedPipeline } from '../../compute/pipeline.ts';
@@ -13,6 +13,7 @@ import type { RfmCutPoints } from '../../rules/rfm.ts';
 import { isFeatureName, writeFeatures, type FeatureName } from './features.ts';
 import { readEmbeddingProjection, readPipeline, readRfmCuts } from './model-row.ts';
 import type { EmbeddingProjection } from './embedding-features.ts';
+import { readFeaturePage } from './feature-pages.ts';
 
 /** A stored model parsed for placing users: its fitted pipeline, what its features need, its segment ids. */
 export interface ActiveModel {
@@ -97,16 +98,46 @@ export async function assignFromTraining(sql: Sql, model: ActiveModel, now: Date
   await assignRemaining(sql, model, now, config);
 }
 
+/** Profiles per page read, predicted and staged: ~1.5 MB of features at 9 features, a few ms of prediction. */
 const PAGE = 20_000;
 
-/** Every user not yet in one of the model's segments (new since training, or everyone on re-activation). */
+/** The segment ids of a page's predicted segment indices (the model's segments by index). */
+const segmentIdsOf = (model: ActiveModel, labels: Int32Array): string[] => Array.from(labels, (index) => model.segmentIds[index]!);
+
+// The bulk placement's segments, staged in a temporary table of the caller's transaction so that the profiles are
+// updated by one set-wise statement at the end (and the history trigger runs once over the whole set). Dropped by the
+// function that creates it, so the transaction may place again.
+const CREATE_PLACED = 'CREATE TEMPORARY TABLE placed_segments (user_id text NOT NULL, segment_id uuid NOT NULL) ON COMMIT DROP';
+const STAGE_PLACED = 'INSERT INTO placed_segments (user_id, segment_id) SELECT x.user_id, x.segment_id FROM unnest($1::text[], $2::uuid[]) AS x(user_id, segment_id)';
+
+/**
+ * Every user not yet in one of the model's segments (new since training, or everyone on re-activation), in bulk:
+ * pages of features computed in SQL (feature-pages.ts), predicted by the model's pipeline a page at a time, staged,
+ * then one UPDATE. The features are those of live placement (feature-sql.ts mirrors writeFeatures), so each user gets
+ * the segment the live placement would give (test/integration/bulk-placement.test.ts compares them).
+ */
 export async function assignRemaining(sql: Sql, model: ActiveModel, now: Date, config: PortraitConfig): Promise<void> {
-  const placer = placerFor(model, now, config);
+  await sql.query(CREATE_PLACED);
   let after = '';
   for (;;) {
-    const page = await pageWithDemographics(sql, after, PAGE, { notInSegments: model.segmentIds });
-    if (page.length === 0) return;
-    await writeSegments(sql, page.map((r) => r.profile.userId), placer.place(page));
-    after = page.at(-1)!.profile.userId;
+    const page = await readFeaturePage(sql, [model], now, config, { after, limit: PAGE, notInSegments: model.segmentIds });
+    if (page.userIds.length === 0) break;
+    await sql.query(STAGE_PLACED, [page.userIds, segmentIdsOf(model, predictRows(model.pipeline, page.raw[0]!))]);
+    after = page.userIds.at(-1)!;
   }
+  // the planner's row estimate for the UPDATE's join
+  await sql.query('ANALYZE placed_segments');
+  await writeStagedSegments(sql, 'placed_segments');
+  await sql.query('DROP TABLE placed_segments');
+}
+
+/**
+ * Re-places the given users in the model from their current profiles, in bulk (features computed in SQL, as
+ * assignRemaining): for a writer that holds the users' rows locked, so the profiles cannot change between the read
+ * and the write. Unchanged segments are not rewritten.
+ */
+export async function placeUsers(sql: Sql, model: ActiveModel, now: Date, config: PortraitConfig, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  const page = await readFeaturePage(sql, [model], now, config, { userIds });
+  await writeSegments(sql, page.userIds, segmentIdsOf(model, predictRows(model.pipeline, page.raw[0]!)));
 }

@@ -47,19 +47,38 @@ const PROGRESS_ROWS = 50_000;
 /** Leading columns of every row: user id, gender, has reviews. */
 const LEAD = 3;
 
+/** What a stored or training model needs to have its features computed in SQL. */
+export interface ModelFeatures {
+  readonly features: readonly FeatureName[];
+  /** the population RFM cut points the model scores with (when it uses RFM features) */
+  readonly rfmCuts: RfmCutPoints | null;
+  /** the reduced mean-embedding projection (when it uses embedding dimensions) */
+  readonly embedding: EmbeddingProjection | null;
+}
+
 /**
- * The COPY statement: one row per profile in user id order. COPY takes no parameters, so the instant, the configured
- * numbers and the RFM cut points go in as literals (numbers as their exact shortest decimals).
+ * A model's features as float8 expressions over `p` (profiles) and `u` (users), and the one-row source of the
+ * population statistics its RFM scores read (aliased `ps`, as population-stats-sql.ts expects), to cross join. Every
+ * value goes in as a literal (numbers as their exact shortest decimals): COPY takes no parameters, and the same text
+ * serves a parameterised statement. Callers reading several models in one statement give each its own `ps`.
  */
-function copyStatement(features: readonly FeatureName[], now: Date, config: PortraitConfig, rfmCuts: RfmCutPoints | null, embedding: EmbeddingProjection | null): string {
+export function featureColumnsSql(model: ModelFeatures, now: Date, config: PortraitConfig, ps = 'ps'): { columns: string[]; stats: string } {
+  if (usesRfm(model.features) && !model.rfmCuts) throw new Error('RFM features need the population cut points');
   const ctx = { p: 'p', now: sqlLiteral(now, 'timestamptz'), param: sqlLiteral, config };
-  // the population statistics the RFM scores read, as the one row population-stats-sql.ts expects
-  const cuts = rfmCuts ? `${sqlLiteral(JSON.stringify(rfmCuts), 'text')}::jsonb` : 'NULL::jsonb';
-  const columns = features.map((f) => `(${featureValueSql(f, ctx, 'ps', embedding)})::float8`);
+  const cuts = model.rfmCuts ? `${sqlLiteral(JSON.stringify(model.rfmCuts), 'text')}::jsonb` : 'NULL::jsonb';
+  return {
+    columns: model.features.map((f) => `(${featureValueSql(f, ctx, ps, model.embedding)})::float8`),
+    stats: `(SELECT 'current'::text AS id, ${cuts} AS rfm_cuts) ${ps}`,
+  };
+}
+
+/** The COPY statement: one row per profile in user id order. */
+function copyStatement(model: ModelFeatures, now: Date, config: PortraitConfig): string {
+  const { columns, stats } = featureColumnsSql(model, now, config);
   return `COPY (
     SELECT p.user_id, u.gender, (CASE WHEN p.text_reviews > 0 THEN 1 ELSE 0 END)::float8, ${columns.join(', ')}
     FROM profiles p JOIN users u ON u.id = p.user_id
-    CROSS JOIN (SELECT 'current'::text AS id, ${cuts} AS rfm_cuts) ps
+    CROSS JOIN ${stats}
     ORDER BY p.user_id
   ) TO STDOUT WITH (FORMAT binary)`;
 }
@@ -88,7 +107,7 @@ export async function loadFeatureMatrix(
     const reviewers: number[] = [];
     let skipped = 0;
     let seen = 0;
-    await copyOutBinary(client, copyStatement(features, now, config, rfmCuts, embedding), LEAD + d, (row) => {
+    await copyOutBinary(client, copyStatement({ features, rfmCuts, embedding }, now, config), LEAD + d, (row) => {
       // Profiles created after the count was taken are left for the next training (assignment places them).
       if (seen === total) return;
       seen++;
