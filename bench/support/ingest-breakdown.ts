@@ -24,7 +24,7 @@ const STEPS: [string, RegExp][] = [
   ['BEGIN', /^\s*BEGIN/i],
   ['INSERT events + new users and profiles', /INSERT INTO events/],
   ['INSERT missing profiles', /INSERT INTO profiles/],
-  ['SET CONSTRAINTS events_user_id_fkey IMMEDIATE', /SET CONSTRAINTS/],
+  ['lock users FOR KEY SHARE', /FOR KEY SHARE/],
   ['SELECT profiles FOR UPDATE', /FOR UPDATE/],
   ['UPDATE profiles (json_to_recordset)', /UPDATE profiles p SET\s+sessions_count = x/],
   ['write segments (late events)', /UPDATE profiles p SET segment_id/],

@@ -13,7 +13,7 @@
 //   BEGIN
 //   INSERT events ON CONFLICT DO NOTHING, and in the same statement the users (with their profiles) of the events
 //     that went in (a replayed batch creates nothing)
-//   check the events' user foreign key now
+//   lock the batch's other users against deletion: FOR KEY SHARE, one row per user
 //   share-lock the active model against activation (placement: one indexed lookup), then lock the profiles (the
 //     profile store returns them with what placement needs)
 //   apply the events and place each user in memory
@@ -21,11 +21,12 @@
 //   (only with late events or session ends without a duration: recount their sessions from the log, re-place those users)
 //   re-evaluate the users' audiences (one statement, src/modules/audiences/membership.ts)
 //   COMMIT
-// The events go in before their users, so events.user_id -> users is DEFERRABLE INITIALLY DEFERRED
-// (prisma/migrations/20261122141010_deferrable_event_user_fk).
+// events.user_id has no foreign key (prisma/migrations/20261127174000_events_user_delete_trigger): its check took a lock
+// on the user for every event, where the lock statement above takes one per user. A trigger on users deletes a
+// deleted user's events, as the cascade did.
 import type pg from 'pg';
 import type { EventInput } from '../../generated/graphql.ts';
-import { violatesForeignKey, withRetry } from '../../db/retry.ts';
+import { withRetry } from '../../db/retry.ts';
 import { fromPool, pgTransaction } from '../../db/sql.ts';
 import { badInput } from '../../errors.ts';
 import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS, TEXT_AGGREGATE_FIELDS } from '../profiles/aggregates.ts';
@@ -91,7 +92,17 @@ const INSERT_EVENTS_AND_USERS = `
     INSERT INTO users (id) SELECT DISTINCT user_id FROM inserted ON CONFLICT DO NOTHING RETURNING id),
   new_profiles AS (
     INSERT INTO profiles (user_id) SELECT id FROM new_users)
-  SELECT user_id, event_id FROM inserted`;
+  SELECT user_id, event_id FROM inserted
+  UNION ALL SELECT id, NULL FROM new_users`;
+
+// The users that existed before the batch (those it created are its own until it commits), locked as the foreign key
+// check locked them: FOR KEY SHARE conflicts only with deleting the user (or changing its id), not with other batches
+// or demographics updates. A deleteUser that comes later waits for this batch, then deletes its events with the rest
+// (the trigger's DELETE runs after the wait, on a new snapshot); one that committed earlier leaves its row missing here.
+const LOCK_USERS = 'SELECT count(*)::int AS n FROM (SELECT 1 FROM users WHERE id = ANY($1::text[]) FOR KEY SHARE) l';
+
+/** A user of the batch was deleted after the batch's INSERT found it: running the batch again creates it anew. */
+class UserDeletedUnderBatch extends Error {}
 
 /** An event's key: ids are checked printable (checkId), so NUL cannot occur in either part. */
 const eventKey = (userId: string, eventId: string): string => `${userId}\u0000${eventId}`;
@@ -146,10 +157,10 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
   await analyseReviews(fresh, fresh.some((e) => e.type === 'REVIEW') && opts.textModel ? await opts.textModel() : BUILT_IN_TEXT_MODEL, opts.embedLater ?? false);
 
   const json = eventRows(fresh);
-  // A deleteUser that commits between this batch finding its user and checking the events' foreign key fails the
-  // check; run again, the batch creates the user anew (as for any user's first events).
+  // A deleteUser that commits between this batch finding its user and locking it; run again, the batch creates the
+  // user anew (as for any user's first events).
   const accepted = await withRetry(() => pgTransaction(pool, (client) => writeBatch(client, fresh, json, { ...opts, now })), {
-    alsoRetry: violatesForeignKey('events_user_id_fkey'),
+    alsoRetry: (err) => err instanceof UserDeletedUnderBatch,
   });
   return { accepted, duplicates: duplicates + fresh.length - accepted, rejected };
 }
@@ -172,9 +183,14 @@ async function analyseReviews(events: AnalysedEvent[], model: TextModelSnapshot,
 
 async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEvent[], json: string, opts: IngestOptions & { now: Date }): Promise<number> {
   // Events already stored (by an earlier batch, or a concurrent one that committed first) are skipped here.
-  const inserted = await client.query<{ user_id: string; event_id: string }>(INSERT_EVENTS_AND_USERS, [json, OFFLINE_EMBEDDING_SPACE]);
+  const inserted = await client.query<{ user_id: string; event_id: string | null }>(INSERT_EVENTS_AND_USERS, [json, OFFLINE_EMBEDDING_SPACE]);
   if (inserted.rows.length === 0) return 0;
-  const insertedIds = new Set(inserted.rows.map((r) => eventKey(r.user_id, r.event_id)));
+  const insertedIds = new Set<string>();
+  const created = new Set<string>();
+  for (const r of inserted.rows) {
+    if (r.event_id === null) created.add(r.user_id);
+    else insertedIds.add(eventKey(r.user_id, r.event_id));
+  }
 
   const byUser = new Map<string, AnalysedEvent[]>();
   for (const e of candidates) {
@@ -185,9 +201,13 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEv
   }
   for (const list of byUser.values()) list.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
   const userIds = [...byUser.keys()].sort();
-  // Check the events' user foreign key now rather than at COMMIT: it takes the KEY SHARE locks on the users before the
-  // profile locks, as an immediate check did, so a concurrent deleteUser waits for this batch instead of deadlocking.
-  await client.query('SET CONSTRAINTS events_user_id_fkey IMMEDIATE');
+  // The users before the profiles: a deleteUser locks the user, then (cascade) the profile, so taking the two in the
+  // same order means the two wait for each other instead of deadlocking.
+  const existing = userIds.filter((id) => !created.has(id));
+  if (existing.length) {
+    const n = (await client.query<{ n: number }>(LOCK_USERS, [existing])).rows[0]?.n ?? 0;
+    if (n !== existing.length) throw new UserDeletedUnderBatch(`${existing.length - n} of the batch's users were deleted under it`);
+  }
   const sql = fromPool(client);
   // The active model before the profiles: an activation locks the model's row, then moves users, so taking the two
   // in the same order here means the two wait for each other instead of deadlocking.
