@@ -92,8 +92,19 @@ const INSERT_EVENTS_AND_USERS = `
     INSERT INTO users (id) SELECT DISTINCT user_id FROM inserted ON CONFLICT DO NOTHING RETURNING id),
   new_profiles AS (
     INSERT INTO profiles (user_id) SELECT id FROM new_users)
-  SELECT user_id, event_id FROM inserted
-  UNION ALL SELECT id, NULL FROM new_users`;
+  SELECT 'count' AS kind, NULL AS user_id, NULL AS event_id, count(*)::int AS n FROM inserted
+  UNION ALL SELECT 'user', id, NULL, NULL FROM new_users
+  UNION ALL SELECT 'event', user_id, event_id, NULL FROM inserted WHERE (SELECT count(*) FROM inserted) < $3`;
+
+/**
+ * A row of INSERT_EVENTS_AND_USERS: how many events went in; a user the statement created; and, only when some events
+ * were already stored (a re-sent batch, a concurrent copy), each event that went in. Nearly every batch is all new, so
+ * it answers with a count instead of 1,000 keys for the driver to parse and the service to look up.
+ */
+type InsertRow =
+  | { kind: 'count'; user_id: null; event_id: null; n: number }
+  | { kind: 'user'; user_id: string; event_id: null; n: null }
+  | { kind: 'event'; user_id: string; event_id: string; n: null };
 
 // The users that existed before the batch (those it created are its own until it commits), locked as the foreign key
 // check locked them: FOR KEY SHARE conflicts only with deleting the user (or changing its id), not with other batches
@@ -183,18 +194,25 @@ async function analyseReviews(events: AnalysedEvent[], model: TextModelSnapshot,
 
 async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEvent[], json: string, opts: IngestOptions & { now: Date }): Promise<number> {
   // Events already stored (by an earlier batch, or a concurrent one that committed first) are skipped here.
-  const inserted = await client.query<{ user_id: string; event_id: string | null }>(INSERT_EVENTS_AND_USERS, [json, OFFLINE_EMBEDDING_SPACE]);
-  if (inserted.rows.length === 0) return 0;
-  const insertedIds = new Set<string>();
+  // Named: prepared once per connection, so later batches skip parsing and planning it.
+  const inserted = await client.query<InsertRow>({
+    name: 'ingest-insert-events',
+    text: INSERT_EVENTS_AND_USERS,
+    values: [json, OFFLINE_EMBEDDING_SPACE, candidates.length],
+  });
+  let accepted = 0;
   const created = new Set<string>();
+  const insertedIds = new Set<string>();
   for (const r of inserted.rows) {
-    if (r.event_id === null) created.add(r.user_id);
+    if (r.kind === 'count') accepted = r.n;
+    else if (r.kind === 'user') created.add(r.user_id);
     else insertedIds.add(eventKey(r.user_id, r.event_id));
   }
+  if (accepted === 0) return 0;
+  const went = accepted === candidates.length ? candidates : candidates.filter((e) => insertedIds.has(eventKey(e.userId, e.eventId)));
 
   const byUser = new Map<string, AnalysedEvent[]>();
-  for (const e of candidates) {
-    if (!insertedIds.has(eventKey(e.userId, e.eventId))) continue;
+  for (const e of went) {
     const list = byUser.get(e.userId);
     if (list) list.push(e);
     else byUser.set(e.userId, [e]);
@@ -205,7 +223,7 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEv
   // same order means the two wait for each other instead of deadlocking.
   const existing = userIds.filter((id) => !created.has(id));
   if (existing.length) {
-    const n = (await client.query<{ n: number }>(LOCK_USERS, [existing])).rows[0]?.n ?? 0;
+    const n = (await client.query<{ n: number }>({ name: 'ingest-lock-users', text: LOCK_USERS, values: [existing] })).rows[0]?.n ?? 0;
     if (n !== existing.length) throw new UserDeletedUnderBatch(`${existing.length - n} of the batch's users were deleted under it`);
   }
   const sql = fromPool(client);
@@ -226,7 +244,7 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEv
     const segments = placer.place(updated);
     updated.forEach((row, i) => (row.profile.segmentId = segments[i]!));
   }
-  const scored = candidates.some((e) => e.review !== null && insertedIds.has(eventKey(e.userId, e.eventId)));
+  const scored = went.some((e) => e.review !== null);
   await writeFields(
     sql,
     [...AGGREGATE_FIELDS, ...(scored ? TEXT_AGGREGATE_FIELDS : []), 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])],
@@ -239,5 +257,5 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEv
     if (placer) await writeSegments(sql, recounted.map((r) => r.profile.userId), placer.place(recounted));
   }
   await opts.profilesChanged?.(sql, userIds, opts.now);
-  return insertedIds.size;
+  return accepted;
 }
