@@ -61,7 +61,7 @@ describe('User.events', () => {
     // the batch travels as PostgreSQL array literals (src/db/array-literals.ts): quotes, backslashes, commas, braces,
     // the word NULL, newlines and non-ASCII text must come back unchanged, and amounts exactly
     const tricky = {
-      eventId: 'q-1', userId: 'quinn', type: 'REVIEW', occurredAt: at(10), itemId: 'sku-"7"\\x',
+      eventId: 'q-1', userId: 'quinn', type: 'REVIEW' as const, occurredAt: at(10), itemId: 'sku-"7"\\x',
       categories: ['a,b', 'say "hi"', 'back\\slash', '{x}', 'null', '汉字 ok'],
       text: 'He said "great" \\ {not, a list}\nNULL\n好评', rating: 4,
       properties: { note: 'a "quoted" \\ value', list: ['{', '}', ','], nested: { n: 1.25 } },
