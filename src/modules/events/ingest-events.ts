@@ -90,7 +90,8 @@ const INSERT_EVENTS_AND_USERS = `
     ON CONFLICT (user_id, event_id) DO NOTHING
     RETURNING event_id, user_id),
   new_users AS (
-    INSERT INTO users (id) SELECT DISTINCT user_id FROM inserted ON CONFLICT DO NOTHING RETURNING id),
+    -- in id order: two batches that both create the same users wait for one another instead of deadlocking
+    INSERT INTO users (id) SELECT DISTINCT user_id FROM inserted ORDER BY user_id ON CONFLICT DO NOTHING RETURNING id),
   new_profiles AS (
     INSERT INTO profiles (user_id) SELECT id FROM new_users)
   SELECT 'count' AS kind, NULL AS user_id, NULL AS event_id, count(*)::int AS n FROM inserted
