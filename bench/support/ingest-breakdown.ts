@@ -26,7 +26,7 @@ const STEPS: [string, RegExp][] = [
   ['INSERT missing profiles', /INSERT INTO profiles/],
   ['lock users FOR KEY SHARE', /FOR KEY SHARE/],
   ['SELECT profiles FOR UPDATE', /FOR UPDATE/],
-  ['UPDATE profiles (json_to_recordset)', /UPDATE profiles p SET\s+sessions_count = x/],
+  ['UPDATE profiles (unnest)', /UPDATE profiles p SET\s+sessions_count = x/],
   ['write segments (late events)', /UPDATE profiles p SET segment_id/],
   ['recount sessions (late events)', /lag\(occurred_at\)/],
   ['placement: active model share lock', /FROM segmentation_models WHERE active/],
