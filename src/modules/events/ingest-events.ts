@@ -117,8 +117,29 @@ const LOCK_USERS = 'SELECT count(*)::int AS n FROM (SELECT 1 FROM users WHERE id
 /** A user of the batch was deleted after the batch's INSERT found it: running the batch again creates it anew. */
 class UserDeletedUnderBatch extends Error {}
 
-/** An event's key: ids are checked printable (checkId), so NUL cannot occur in either part. */
-const eventKey = (userId: string, eventId: string): string => `${userId}\u0000${eventId}`;
+/**
+ * A set of event keys (userId, eventId), as a set of event ids per user: a Set of joined strings cost ~1.5 ms more per
+ * 1,000 events (each joined string is built, then flattened to be hashed).
+ */
+class EventKeys {
+  private readonly byUser = new Map<string, Set<string>>();
+
+  /** Adds the key; false when it was there already. */
+  add(userId: string, eventId: string): boolean {
+    const ids = this.byUser.get(userId);
+    if (!ids) {
+      this.byUser.set(userId, new Set([eventId]));
+      return true;
+    }
+    if (ids.has(eventId)) return false;
+    ids.add(eventId);
+    return true;
+  }
+
+  has(userId: string, eventId: string): boolean {
+    return this.byUser.get(userId)?.has(eventId) ?? false;
+  }
+}
 
 /** A valid event with its review's analysis (review-text.ts), made before the transaction opens. */
 type AnalysedEvent = ValidEvent & { review: ReviewText | null };
@@ -159,17 +180,17 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
   const rejected: RejectedEvent[] = [];
   const fresh: AnalysedEvent[] = [];
   // An eventId is unique per user (the key of events is (user_id, event_id): docs/scaling.md).
-  const seen = new Set<string>();
+  const seen = new EventKeys();
   let duplicates = 0;
   inputs.forEach((input, index) => {
     const v = validateEvent(input, now, opts.money);
     if (isRejection<EventRejectCode>(v)) {
       rejected.push({ index, eventId: input.eventId || null, code: v.code, message: v.message });
-    } else if (seen.has(eventKey(v.userId, v.eventId))) {
+    } else if (!seen.add(v.userId, v.eventId)) {
       duplicates++;
     } else {
-      seen.add(eventKey(v.userId, v.eventId));
-      fresh.push({ ...v, review: null });
+      // in place: a spread copy of every event cost more than validating it (~2.5 ms per 1,000)
+      fresh.push(Object.assign(v, { review: null }));
     }
   });
   if (fresh.length === 0) return { accepted: 0, duplicates, rejected };
@@ -210,14 +231,14 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEv
   });
   let accepted = 0;
   const created = new Set<string>();
-  const insertedIds = new Set<string>();
+  const insertedIds = new EventKeys();
   for (const r of inserted.rows) {
     if (r.kind === 'count') accepted = r.n;
     else if (r.kind === 'user') created.add(r.user_id);
-    else insertedIds.add(eventKey(r.user_id, r.event_id));
+    else insertedIds.add(r.user_id, r.event_id);
   }
   if (accepted === 0) return 0;
-  const went = accepted === candidates.length ? candidates : candidates.filter((e) => insertedIds.has(eventKey(e.userId, e.eventId)));
+  const went = accepted === candidates.length ? candidates : candidates.filter((e) => insertedIds.has(e.userId, e.eventId));
 
   const byUser = new Map<string, AnalysedEvent[]>();
   for (const e of went) {
