@@ -9,25 +9,21 @@ function quoted(s: string): string {
   return s.includes('"') || s.includes('\\') ? `"${s.replace(/["\\]/g, '\\$&')}"` : `"${s}"`;
 }
 
-/** `{"a","b",NULL}`: null and undefined are NULL elements. */
-export function textArray(values: readonly (string | null | undefined)[]): string {
+/** The literal of a one-dimensional array: each element written by `element`, null and undefined as NULL. */
+function arrayLiteral<T>(values: readonly (T | null | undefined)[], element: (v: T) => string): string {
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    out += (i === 0 ? '' : ',') + (v == null ? 'NULL' : quoted(v));
+    out += (i === 0 ? '' : ',') + (v === null || v === undefined ? 'NULL' : element(v));
   }
   return `${out}}`;
 }
+
+/** `{"a","b",NULL}`: null and undefined are NULL elements. */
+export const textArray = (values: readonly (string | null | undefined)[]): string => arrayLiteral(values, quoted);
 
 /**
  * `{1.5,2,NULL}`: each number as the shortest decimal that reads back as the same double (float8in and numeric_in
  * read it exactly, as they read JSON numbers); null and undefined are NULL elements.
  */
-export function numberArray(values: readonly (number | null | undefined)[]): string {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    out += (i === 0 ? '' : ',') + (v == null ? 'NULL' : String(v));
-  }
-  return `${out}}`;
-}
+export const numberArray = (values: readonly (number | null | undefined)[]): string => arrayLiteral(values, String);
