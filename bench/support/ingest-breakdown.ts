@@ -24,9 +24,9 @@ const STEPS: [string, RegExp][] = [
   ['BEGIN', /^\s*BEGIN/i],
   ['INSERT events + new users and profiles', /INSERT INTO events/],
   ['INSERT missing profiles', /INSERT INTO profiles/],
-  ['SET CONSTRAINTS events_user_id_fkey IMMEDIATE', /SET CONSTRAINTS/],
+  ['lock users FOR KEY SHARE', /FOR KEY SHARE/],
   ['SELECT profiles FOR UPDATE', /FOR UPDATE/],
-  ['UPDATE profiles (json_to_recordset)', /UPDATE profiles p SET\s+sessions_count = x/],
+  ['UPDATE profiles (unnest)', /UPDATE profiles p SET\s+sessions_count = x/],
   ['write segments (late events)', /UPDATE profiles p SET segment_id/],
   ['recount sessions (late events)', /lag\(occurred_at\)/],
   ['placement: active model share lock', /FROM segmentation_models WHERE active/],
@@ -87,13 +87,14 @@ export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions
   pool.on('acquire', (client) => {
     if (timed.has(client)) return;
     timed.add(client);
-    const query = client.query.bind(client) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
-    const timedQuery = async (text: string, values?: unknown[]) => {
+    // A statement is its text, or a config object with it (named, prepared statements).
+    const query = client.query.bind(client) as (statement: string | pg.QueryConfig, values?: unknown[]) => Promise<pg.QueryResult>;
+    const timedQuery = async (statement: string | pg.QueryConfig, values?: unknown[]) => {
       const at = performance.now();
       try {
-        return await query(text, values);
+        return await query(statement, values);
       } finally {
-        log.push({ step: stepOf(text), ms: performance.now() - at, at });
+        log.push({ step: stepOf(typeof statement === 'string' ? statement : statement.text), ms: performance.now() - at, at });
       }
     };
     Object.assign(client, { query: timedQuery });

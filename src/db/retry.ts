@@ -1,8 +1,8 @@
 // Retries a transaction that failed for a reason running it again from the start can cure:
 // - a deadlock or a serialization conflict (PostgreSQL aborted it to let another one through), expected when concurrent
 //   batches touch the same users;
-// - a race the caller names (`alsoRetry`), e.g. ingestEvents losing its user to a concurrent deleteUser between
-//   creating the user and checking its events' foreign key: run again, the batch creates the user anew.
+// - a race the caller names (`alsoRetry`), e.g. ingestEvents losing one of its users to a concurrent deleteUser between
+//   finding the user and locking it: run again, the batch creates the user anew.
 // The transaction must be all-or-nothing (it is rolled back before the retry), so running it again is safe.
 import { z } from 'zod';
 
@@ -12,7 +12,7 @@ const TRANSIENT_STATES = new Set(['40P01', '40001']);
 const TRANSIENT_MESSAGE = /deadlock detected|could not serialize access|40P01|40001|P2034/;
 
 /** The fields of a node-postgres DatabaseError we look at. */
-const PgErrorFields = z.object({ code: z.string(), constraint: z.string().optional() });
+const PgErrorFields = z.object({ code: z.string() });
 
 function pgError(err: unknown): z.infer<typeof PgErrorFields> | null {
   const parsed = PgErrorFields.safeParse(err);
@@ -24,12 +24,6 @@ function isTransient(err: unknown): boolean {
   const code = pgError(err)?.code;
   return (code !== undefined && (TRANSIENT_STATES.has(code) || code === 'P2034')) || TRANSIENT_MESSAGE.test(err.message);
 }
-
-/** A foreign key violation of the named constraint (SQLSTATE 23503), as node-postgres reports it. */
-export const violatesForeignKey = (constraint: string) => (err: unknown): boolean => {
-  const e = pgError(err);
-  return e?.code === '23503' && e.constraint === constraint;
-};
 
 interface RetryOptions {
   attempts?: number;

@@ -154,6 +154,16 @@ describe('ingestEvents', () => {
     assert.deepEqual(await ingest(batch), { accepted: 0, duplicates: 3, rejected: [] });
     assert.deepEqual(await profile('u1'), before);
     assert.deepEqual(await counts(), { users: 1, events: 2, profiles: 1 });
+    // part stored, part new: only the new events count, in the answer and in the profile
+    const mixed = [
+      { eventId: 'r2', userId: 'u1', type: 'PAGE_VIEW', occurredAt: at(1) },
+      { eventId: 'r3', userId: 'u1', type: 'PURCHASE', occurredAt: at(2), amount: 5 },
+      { eventId: 'r1', userId: 'u1', type: 'PURCHASE', occurredAt: at(0), amount: 10 },
+    ];
+    assert.deepEqual(await ingest(mixed), { accepted: 1, duplicates: 2, rejected: [] });
+    const after = await profile('u1');
+    assert.deepEqual([after?.eventCount, after?.totalSpent, after?.avgOrderValue, after?.pageViews], [3, 15, 7.5, 1]);
+    assert.deepEqual(await counts(), { users: 1, events: 3, profiles: 1 });
   });
 
   it('keeps eventIds unique per user: the same eventId under another user is another event', async () => {

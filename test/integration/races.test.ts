@@ -81,15 +81,15 @@ describe('ingestEvents racing deleteUser', () => {
     const event = (eventId: string) => ({ eventId, userId: 'racer', type: 'CLICK', occurredAt: new Date(Date.now() - 60_000).toISOString() });
     assert.deepEqual(await gqlOk(INGEST, { e: [event('r1')] }), { ingestEvents: { accepted: 1 } });
 
-    // The deleting transaction holds the user's row while the batch checks its events' foreign key, then deletes
-    // the user and commits: the check then finds no user (the window a concurrent deleteUser hits by chance).
+    // The deleting transaction holds the user's row while the batch locks its users, then deletes the user and
+    // commits: the batch's lock then finds no user (the window a concurrent deleteUser hits by chance).
     const deleter = new pg.Client({ connectionString: server.database.url });
     await deleter.connect();
     try {
       await deleter.query('BEGIN');
       await deleter.query(`SELECT 1 FROM users WHERE id = 'racer' FOR UPDATE`);
       const batch = server.gql<{ ingestEvents: { accepted: number } }>(INGEST, { e: [event('r2')] });
-      // wait until the batch is blocked on the user's row lock (its foreign key check)
+      // wait until the batch is blocked on the user's row lock (FOR KEY SHARE)
       await waitForLockWaiters(deleter, 1);
       await deleter.query(`DELETE FROM users WHERE id = 'racer'`);
       await deleter.query('COMMIT');
@@ -103,6 +103,39 @@ describe('ingestEvents racing deleteUser', () => {
     assert.deepEqual(events, [{ eventId: 'r2' }]);
     const profile = await server.database.db.profile.findUniqueOrThrow({ where: { userId: 'racer' } });
     assert.equal(profile.eventCount, 1);
+  });
+
+  it('a deleteUser that waits for a batch deletes the events that batch wrote', async () => {
+    // events has no foreign key to users: the batch's user lock and the delete trigger on users stand in for it
+    // (migration events_user_delete_trigger). Here the batch takes its user lock first, then waits on the user's
+    // profile, held by this test; the deleteUser sent meanwhile waits for the batch's user lock. Once the batch
+    // commits, the delete must remove the batch's events too, or they would outlive their user.
+    const INGEST = `mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }`;
+    const event = (eventId: string) => ({ eventId, userId: 'waiter', type: 'CLICK', occurredAt: new Date(Date.now() - 60_000).toISOString() });
+    assert.deepEqual(await gqlOk(INGEST, { e: [event('w1')] }), { ingestEvents: { accepted: 1 } });
+
+    const holder = new pg.Client({ connectionString: server.database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM profiles WHERE user_id = 'waiter' FOR UPDATE`);
+      const batch = server.gql<{ ingestEvents: { accepted: number } }>(INGEST, { e: [event('w2'), event('w3')] });
+      await waitForLockWaiters(holder, 1); // the batch, on the profile
+      const deleted = server.gql<{ deleteUser: boolean }>(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: 'waiter' });
+      await waitForLockWaiters(holder, 2); // and the delete, on the batch's user lock
+      await holder.query('COMMIT');
+      const [b, d] = await Promise.all([batch, deleted]);
+      assert.equal(b.errors, undefined, JSON.stringify(b.errors));
+      assert.deepEqual(b.data, { ingestEvents: { accepted: 2 } });
+      assert.equal(d.errors, undefined, JSON.stringify(d.errors));
+      assert.deepEqual(d.data, { deleteUser: true });
+    } finally {
+      await holder.end();
+    }
+    const db = server.database.db;
+    assert.equal(await db.event.count({ where: { userId: 'waiter' } }), 0, 'no event outlives its user');
+    assert.equal(await db.profile.count({ where: { userId: 'waiter' } }), 0);
+    assert.equal(await db.user.count({ where: { id: 'waiter' } }), 0);
   });
 });
 

@@ -57,6 +57,27 @@ describe('User.events', () => {
     assert.deepEqual(first.edges[0]!.node, { eventId: 'a-4', type: 'PURCHASE', occurredAt: at(3).replace('.000Z', '.000Z'), amount: 42, categories: [] });
   });
 
+  it('gives back every value as sent, whatever characters it holds', async () => {
+    // the batch travels as PostgreSQL array literals (src/db/array-literals.ts): quotes, backslashes, commas, braces,
+    // the word NULL, newlines and non-ASCII text must come back unchanged, and amounts exactly
+    const tricky = {
+      eventId: 'q-1', userId: 'quinn', type: 'REVIEW' as const, occurredAt: at(10), itemId: 'sku-"7"\\x',
+      categories: ['a,b', 'say "hi"', 'back\\slash', '{x}', 'null', '汉字 ok'],
+      text: 'He said "great" \\ {not, a list}\nNULL\n好评', rating: 4,
+      properties: { note: 'a "quoted" \\ value', list: ['{', '}', ','], nested: { n: 1.25 } },
+    };
+    await ingestEventsOk(server, [tricky, { eventId: 'q-2', userId: 'quinn', type: 'PURCHASE', occurredAt: at(11), amount: 0.1 }]);
+    const r = await server.gql<{ user: { events: { edges: { node: Record<string, unknown> }[] } } }>(
+      `query($id: ID!) { user(id: $id) { events(first: 5) { edges { node { eventId itemId categories text properties amount } } } } }`,
+      { id: 'quinn' },
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    assert.deepEqual(r.data!.user.events.edges.map((e) => e.node), [
+      { eventId: 'q-2', itemId: null, categories: [], text: null, properties: null, amount: 0.1 },
+      { eventId: 'q-1', itemId: tricky.itemId, categories: tricky.categories, text: tricky.text, properties: tricky.properties, amount: null },
+    ]);
+  });
+
   it('answers every user of a list with their own events', async () => {
     const r = await server.gql<{ users: { edges: { node: { id: string; events: Page } }[] } }>(
       `{ users(first: 10) { edges { node { id events(first: 3) { edges { node { eventId } } pageInfo { hasNextPage } } } } } }`);

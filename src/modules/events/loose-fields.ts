@@ -29,21 +29,34 @@ const daysIn = (year: number, month: number): number =>
  * Anything else gives an InvalidDateTime (never throws).
  */
 export function parseDateTime(value: unknown): Date {
-  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : typeof value;
+  // Called for every event of a batch: the message text is built only for the items that are rejected.
+  const shown = () => (typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : typeof value);
   const m = typeof value === 'string' ? ISO.exec(value) : null;
-  if (!m) return new InvalidDateTime(`must be an ISO-8601 date-time with a zone, e.g. 2026-01-31T08:30:00Z; got ${shown}`);
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
-  if (m[8] === undefined) return new InvalidDateTime(`has no zone (add Z for UTC or an offset such as +08:00); got ${shown}`);
+  if (!m) return new InvalidDateTime(`must be an ISO-8601 date-time with a zone, e.g. 2026-01-31T08:30:00Z; got ${shown()}`);
+  if (m[8] === undefined) return new InvalidDateTime(`has no zone (add Z for UTC or an offset such as +08:00); got ${shown()}`);
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6] ?? 0);
   const offsetHours = Number(m[10] ?? 0);
   const offsetMinutes = Number(m[11] ?? 0);
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
-    return new InvalidDateTime(`is not a real date and time; got ${shown}`);
+    return new InvalidDateTime(`is not a real date and time; got ${shown()}`);
   }
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(hour, minute, second, Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)));
+  const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  let utc: number;
+  if (year >= 100) {
+    utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  } else {
+    // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear takes them as given
+    const d = new Date(0);
+    d.setUTCFullYear(year, month - 1, day);
+    utc = d.setUTCHours(hour, minute, second, ms);
+  }
   const offsetMs = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-  return new Date(d.getTime() - offsetMs);
+  return new Date(utc - offsetMs);
 }
 
 /**

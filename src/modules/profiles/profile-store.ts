@@ -11,13 +11,14 @@
 // the trigger record_segment_moves (see src/modules/segmentation/segment-history.ts) does it, whichever writer runs.
 import type { Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
+import { numberArray, textArray } from '../../db/array-literals.ts';
 import type pg from 'pg';
 import { PRUNE_BELOW } from '../../rules/decay.ts';
 import type { Profile as ProfileRow, User } from '../../generated/prisma/client.ts';
 
 // 'money' is numeric(20, 4) in the database (exact; src/rules/money.ts) and a number here: read as float8 (the
-// nearest double of a value with at most 4 decimals, which prints as that value) and written from JSON numbers that
-// the writers have rounded, which numeric parses exactly.
+// nearest double of a value with at most 4 decimals, which prints as that value) and written as the shortest decimal
+// of the numbers the writers have rounded, which numeric parses exactly.
 type SqlType = 'text' | 'float8' | 'float8[]' | 'int' | 'timestamptz' | 'jsonb' | 'uuid' | 'money';
 
 /** The columns kept as exact decimals in the database and as numbers in the service. */
@@ -92,11 +93,8 @@ const DEFAULTS: Record<SqlType, (userId: string, at: Date) => unknown> = {
   money: () => 0,
 };
 
-/** How a column is read into the service's type, and the type its JSON values are written as. */
+/** How a column is read into the service's type (writes: UNNEST_TYPE below). */
 const READ_CAST: Partial<Record<SqlType, string>> = { uuid: '::text', money: '::float8' };
-const WRITE_TYPE: Record<SqlType, string> = {
-  text: 'text', float8: 'float8', 'float8[]': 'float8[]', int: 'int', timestamptz: 'timestamptz', jsonb: 'jsonb', uuid: 'uuid', money: 'numeric',
-};
 
 /**
  * The profile of a user with no profile row (every writer creates one, so this is a fallback for reads): the column
@@ -163,8 +161,41 @@ const RECORD_MOVES = `
   WHERE m.u IS NOT NULL`;
 
 /**
- * Writes the given fields of each row in one statement (a JSON record set typed by the column map); `updated_at`
- * moves to now. Rows are matched by userId. Writing `segmentId` records the moves (see above).
+ * A column of values as one array literal, the parameter writeFields unnests: jsonb and float8[] values travel as text
+ * elements, cast row by row (an array of arrays must be rectangular in PostgreSQL), timestamps as ISO text, money as
+ * the shortest decimal of the writers' rounded numbers (numeric reads it exactly).
+ */
+function columnLiteral(type: SqlType, values: readonly unknown[]): string {
+  const fail = (v: unknown): never => {
+    throw new TypeError(`profile store: ${String(v)} is not a ${type} value`);
+  };
+  switch (type) {
+    case 'text':
+    case 'uuid':
+      return textArray(values.map((v) => (v === null || typeof v === 'string' ? v : fail(v))));
+    case 'float8':
+    case 'int':
+    case 'money':
+      return numberArray(values.map((v) => (v === null || typeof v === 'number' ? v : fail(v))));
+    case 'timestamptz':
+      return textArray(values.map((v) => (v === null ? null : v instanceof Date ? v.toISOString() : fail(v))));
+    case 'jsonb':
+      return textArray(values.map((v) => (v === null ? null : JSON.stringify(v))));
+    case 'float8[]':
+      return textArray(values.map((v) => (v === null ? null : Array.isArray(v) && v.every((x) => typeof x === 'number') ? numberArray(v) : fail(v))));
+  }
+}
+
+/** The array type a column's literal is sent as, and the cast that turns each unnested element into the column's type. */
+const UNNEST_TYPE: Record<SqlType, [string, string]> = {
+  text: ['text[]', ''], float8: ['float8[]', ''], 'float8[]': ['text[]', '::float8[]'], int: ['int[]', ''], timestamptz: ['timestamptz[]', ''],
+  jsonb: ['text[]', '::jsonb'], uuid: ['uuid[]', ''], money: ['numeric[]', ''],
+};
+
+/**
+ * Writes the given fields of each row in one statement (one array parameter per field, unnested into rows: PostgreSQL
+ * reads them several times faster than a JSON record set, src/db/array-literals.ts); `updated_at` moves to now. Rows
+ * are matched by userId. Writing `segmentId` records the moves (see above).
  */
 export async function writeFields<F extends Exclude<ProfileField, 'userId' | 'updatedAt' | 'createdAt'>>(
   sql: Sql,
@@ -172,15 +203,16 @@ export async function writeFields<F extends Exclude<ProfileField, 'userId' | 'up
   rows: readonly (Pick<Profile, F> & { userId: string })[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const set = fields.map((f) => `${COLUMNS[f][0]} = x."${f}"`).join(', ');
-  const types = ['"userId" text', ...fields.map((f) => `"${f}" ${WRITE_TYPE[COLUMNS[f][1]]}`)].join(', ');
-  const json = JSON.stringify(rows.map((r) => Object.fromEntries([['userId', r.userId], ...fields.map((f) => [f, r[f]])])));
+  const set = fields.map((f, j) => `${COLUMNS[f][0]} = x.c${j}${UNNEST_TYPE[COLUMNS[f][1]][1]}`).join(', ');
+  const arrays = ['$1::text[]', ...fields.map((f, j) => `$${j + 2}::${UNNEST_TYPE[COLUMNS[f][1]][0]}`)].join(', ');
+  const names = ['user_id', ...fields.map((_, j) => `c${j}`)].join(', ');
+  const params = [textArray(rows.map((r) => r.userId)), ...fields.map((f) => columnLiteral(COLUMNS[f][1], rows.map((r) => r[f])))];
   if (!fields.includes('segmentId' as F)) {
     await sql.query(
       `UPDATE profiles p SET ${set}, updated_at = now()
-       FROM json_to_recordset($1::json) AS x(${types})
-       WHERE p.user_id = x."userId"`,
-      [json],
+       FROM unnest(${arrays}) AS x(${names})
+       WHERE p.user_id = x.user_id`,
+      params,
     );
     return;
   }
@@ -188,11 +220,11 @@ export async function writeFields<F extends Exclude<ProfileField, 'userId' | 'up
     `WITH moved AS (
        UPDATE profiles p SET ${set}, updated_at = now()
        FROM (SELECT x.*, p0.segment_id AS old_segment
-             FROM json_to_recordset($1::json) AS x(${types}) JOIN profiles p0 ON p0.user_id = x."userId") x
-       WHERE p.user_id = x."userId"
+             FROM unnest(${arrays}) AS x(${names}) JOIN profiles p0 ON p0.user_id = x.user_id) x
+       WHERE p.user_id = x.user_id
        RETURNING p.user_id, p.segment_id, x.old_segment)
      ${RECORD_MOVES}`,
-    [json],
+    params,
   );
 }
 

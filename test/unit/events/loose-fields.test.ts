@@ -14,6 +14,10 @@ describe('parseDateTime', () => {
     assert.equal(iso('2026-01-31T08:30:00.123456+08:00'), '2026-01-31T00:30:00.123Z');
     assert.equal(iso('2026-01-31T08:30:00-0530'), '2026-01-31T14:00:00.000Z');
     assert.equal(iso('2024-02-29t23:59:59z'), '2024-02-29T23:59:59.000Z');
+    // years 0-99 are those years (Date.UTC alone would read them as 1900-1999), year 0 a leap year as 2000 is
+    assert.equal(iso('0099-12-31T23:59:59.999Z'), '0099-12-31T23:59:59.999Z');
+    assert.equal(iso('0000-02-29T12:00:00+01:00'), '0000-02-29T11:00:00.000Z');
+    assert.equal(iso('0100-01-01T00:00:00Z'), '0100-01-01T00:00:00.000Z');
   });
 
   it('returns a marker for impossible calendar fields, a missing zone and non-strings, never a shifted date', () => {
