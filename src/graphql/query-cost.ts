@@ -35,6 +35,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type ValueNode,
   type VariableDefinitionNode,
 } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
@@ -48,6 +49,8 @@ interface QueryCost {
   cost: number;
   /** the most deeply multiplied list: its path and the page sizes that multiply it (outermost first) */
   costliestList: { path: string; pageSizes: number[] } | null;
+  /** whether a page size came from a variable: if not, the cost is the document's whatever the variables */
+  readsVariables: boolean;
 }
 
 type Variables = Record<string, unknown>;
@@ -56,11 +59,26 @@ function fieldDefinition(parent: GraphQLCompositeType, name: string): GraphQLFie
   return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
 }
 
-/** The page size a field asks for (at most maxPageSize), or 1 when it takes no page argument (or a null one). */
-function pageSize(node: FieldNode, definition: GraphQLField<unknown, unknown> | undefined, variables: Variables, maxPageSize: number): number {
+const hasVariable = (node: ValueNode): boolean =>
+  node.kind === Kind.VARIABLE ||
+  (node.kind === Kind.LIST && node.values.some(hasVariable)) ||
+  (node.kind === Kind.OBJECT && node.fields.some((f) => hasVariable(f.value)));
+
+/**
+ * The page size a field asks for (at most maxPageSize), or 1 when it takes no page argument (or a null one).
+ * `onVariable` is called when the size depends on a variable.
+ */
+function pageSize(
+  node: FieldNode,
+  definition: GraphQLField<unknown, unknown> | undefined,
+  variables: Variables,
+  maxPageSize: number,
+  onVariable: () => void,
+): number {
   for (const argument of definition?.args ?? []) {
     if (!PAGE_ARGUMENTS.has(argument.name)) continue;
     const given = node.arguments?.find((a) => a.name.value === argument.name);
+    if (given && hasVariable(given.value)) onVariable();
     const value = given ? valueFromAST(given.value, argument.type, variables) : argument.defaultValue;
     if (typeof value === 'number' && Number.isFinite(value) && value > 1) return Math.min(value, maxPageSize);
   }
@@ -78,6 +96,10 @@ function queryCost(
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const fragmentCosts = new Map<string, number>();
   let costliestList: QueryCost['costliestList'] = null;
+  let readsVariables = false;
+  const onVariable = () => {
+    readsVariables = true;
+  };
   const product = (sizes: number[]) => sizes.reduce((a, b) => a * b, 1);
 
   const selectionCost = (set: SelectionSetNode, parent: GraphQLCompositeType, path: string, sizes: number[]): number => {
@@ -93,7 +115,7 @@ function queryCost(
         const definition = fieldDefinition(parent, name);
         const childType = definition ? getNamedType(definition.type) : undefined;
         if (!childType || !isCompositeType(childType)) continue; // validation has refused such documents already
-        const size = pageSize(selection, definition, variables, maxPageSize);
+        const size = pageSize(selection, definition, variables, maxPageSize, onVariable);
         const key = selection.alias?.value ?? name; // the response key, which tells aliased copies apart
         const fieldPath = path ? `${path}.${key}` : key;
         const fieldSizes = size > 1 ? [...sizes, size] : sizes;
@@ -125,7 +147,7 @@ function queryCost(
 
   const root = schema.getRootType(operation.operation);
   const cost = root ? selectionCost(operation.selectionSet, root, '', []) : 0;
-  return { cost: Math.round(cost), costliestList };
+  return { cost: Math.round(cost), costliestList, readsVariables };
 }
 
 const format = (n: number) => n.toLocaleString('en-US');
@@ -186,6 +208,15 @@ function scalarDefinitions(schema: GraphQLSchema, definitions: readonly Variable
 }
 
 /**
+ * Operations known to be within a cost limit whatever their variables (no page size comes from a variable), by the
+ * largest page size they were costed with. Apollo keeps each parsed document (and so its operation nodes) across
+ * requests, so a query sent again (user(id) with another id) skips the coercion and the walk: they were most of this
+ * check's cost per request. Only costs within the limit are kept, so a refusal is worked out afresh each time, with
+ * the same precedence as before (variables that do not coerce are left to execution).
+ */
+const withinLimit = new WeakMap<OperationDefinitionNode, { maxCost: number; maxPageSize: number }>();
+
+/**
  * Refuses an operation whose variables nest too deep (BAD_USER_INPUT) or whose cost exceeds maxCost
  * (GRAPHQL_VALIDATION_FAILED): for HTTP requests in the plugin below, for WebSocket subscriptions in
  * src/http/subscriptions.ts.
@@ -202,10 +233,15 @@ export function checkOperationLimits(
       extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
     });
   }
+  const known = withinLimit.get(operation);
+  if (known && known.maxCost === limits.maxCost && known.maxPageSize === limits.maxPageSize) return;
   const coerced = getVariableValues(schema, scalarDefinitions(schema, operation.variableDefinitions ?? []), variables, { maxErrors: 1 });
   if (coerced.errors) return; // execution refuses them with BAD_USER_INPUT before any resolver runs
   const found = queryCost(schema, document, operation, coerced.coerced, limits.maxPageSize);
-  if (found.cost <= limits.maxCost) return;
+  if (found.cost <= limits.maxCost) {
+    if (!found.readsVariables) withinLimit.set(operation, { maxCost: limits.maxCost, maxPageSize: limits.maxPageSize });
+    return;
+  }
   throw new GraphQLError(costMessage(limits.maxCost, found), {
     extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 }, cost: found.cost, maxCost: limits.maxCost },
   });

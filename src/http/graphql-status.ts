@@ -9,6 +9,8 @@
 //     came back null because of an unexpected error (a database outage, a bug) produced no data at all: it is answered
 //     as a failed request, 500 with its errors and no `data` (a body without `data` must carry a 4xx/5xx status).
 //     A partly successful operation keeps its data and 200.
+// Every response Apollo sends is `cache-control: no-store` (answers are per caller and change with every event), as
+// Apollo's cache-control plugin said before it was turned off in server.ts, and as the refusals of graphql-response.ts say.
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 
 const INTERNAL = 'INTERNAL_SERVER_ERROR';
@@ -20,6 +22,7 @@ export function responseStatusPlugin(): ApolloServerPlugin<BaseContext> {
         // Registered first among the plugins, so the request log and the metrics (also willSendResponse) see the
         // final status and body.
         async willSendResponse({ response }) {
+          response.http.headers.set('cache-control', 'no-store');
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           if (!('data' in result) || !result.errors?.some((e) => e.extensions?.code === INTERNAL)) return;

@@ -15,7 +15,11 @@ import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import { buildResolvers } from '../graphql/resolvers.ts';
 import { createErrorFormatter, unavailableStatusPlugin } from '../graphql/errors.ts';
@@ -91,6 +95,13 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
       unavailableStatusPlugin<Context>(),
       // Apollo's default landing page loads from a CDN; the IDE below is served from node_modules instead
       ApolloServerPluginLandingPageDisabled(),
+      // Installed by default, these two cost every request and serve nothing here. Cache control wraps every field
+      // resolver of every query to merge @cacheControl hints, which this schema has none of, so each response was
+      // `cache-control: no-store` anyway (graphql-status.ts now sets it); on user(id) the wrapping was the largest
+      // single cost of executing the fields (bench/user-read.bench.ts --profile). Inline tracing only serves federated
+      // subgraphs, which this is not.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
     ],
   });
   await apollo.start();

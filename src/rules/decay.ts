@@ -158,18 +158,32 @@ function allowedSet(categories: readonly string[]): ReadonlySet<string> {
   return set;
 }
 
-/** Interest tags at `now` (see the module comment for the rule and cold-start default). */
+/**
+ * Interest tags at `now` (see the module comment for the rule and cold-start default). The same arithmetic and pruning
+ * as decayTo, without building the decayed state: this runs on every profile read (user(id)), where copying the state
+ * into maps and back into objects was most of the view's cost.
+ */
 export function interestTags(
   state: DecayState,
   now: Date,
   cfg: Pick<InterestTagsConfig, 'categories' | 'maxTags' | 'minFrequency' | 'minWeight' | 'dailyDecay' | 'coldStartTags'>,
 ): string[] {
   if (state.at === null) return [...cfg.coldStartTags];
-  const s = decayTo(state, now, cfg.dailyDecay);
-  const allowed = new Set(cfg.categories);
-  return Object.entries(s.weights)
-    .filter(([c, w]) => allowed.has(c) && (s.counts[c] ?? 0) >= cfg.minFrequency && w >= cfg.minWeight)
-    .sort(([a, wa], [b, wb]) => wb - wa || (s.counts[b] ?? 0) - (s.counts[a] ?? 0) || (a < b ? -1 : a > b ? 1 : 0))
+  checkDecay(cfg.dailyDecay);
+  const t = checkDate(now, 'now');
+  // decayTo leaves the state alone (no factor, no pruning) when `now` is not after `at`
+  const decays = t > state.at.getTime();
+  const f = decays ? decayFactor(cfg.dailyDecay, state.at.getTime(), t) : 1;
+  const allowed = allowedSet(cfg.categories);
+  const kept: { c: string; w: number; n: number }[] = [];
+  for (const [c, stored] of Object.entries(state.weights)) {
+    const w = decays ? stored * f : stored;
+    if (decays && w < PRUNE_BELOW) continue; // pruned by decayTo, count and all
+    const n = state.counts[c] ?? 0;
+    if (allowed.has(c) && n >= cfg.minFrequency && w >= cfg.minWeight) kept.push({ c, w, n });
+  }
+  return kept
+    .sort((a, b) => b.w - a.w || b.n - a.n || (a.c < b.c ? -1 : a.c > b.c ? 1 : 0))
     .slice(0, cfg.maxTags)
-    .map(([c]) => c);
+    .map((k) => k.c);
 }

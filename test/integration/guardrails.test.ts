@@ -102,6 +102,19 @@ describe('query guardrails', () => {
     assertRefused(viaFragment, 'GRAPHQL_VALIDATION_FAILED', /The costliest list is users\.edges\.node\.segment\.users \(first: 500 inside first: 500/);
   });
 
+  it('costs a page size given as a variable on every request, also after the same document passed with a small one', async () => {
+    // Documents whose cost cannot change with their variables are checked once (query-cost.ts): this one can.
+    const nested = `query Again($n: Int) { users(first: $n) { edges { node { id segment { users(first: $n) { totalCount } } } } } }`;
+    for (const n of [5, 5]) {
+      const small = await post(nested, { n });
+      assert.equal(small.status, 200, JSON.stringify(small.body));
+    }
+    assertRefused(await post(nested, { n: 500 }), 'GRAPHQL_VALIDATION_FAILED', /^Query cost [\d,]+ exceeds the limit of 250,000\./);
+    // a literal page size over the limit is refused every time, not only the first
+    const pages = Array.from({ length: 4 }, (_, i) => `p${i}: ${FULL_PAGE}`).join(' ');
+    for (let i = 0; i < 2; i++) assertRefused(await post(`query CostlyAgain { ${pages} }`), 'GRAPHQL_VALIDATION_FAILED', /^Query cost 311,500 exceeds/);
+  });
+
   it('reports every violated limit without calling it a syntax error', async () => {
     const fields = Array.from({ length: 20 }, (_, i) => `u${i}: user(id: "u${i}") { id }`).join(' ');
     const directives = Array.from({ length: DEFAULT_LIMITS.maxDirectives + 1 }, () => '@include(if: true)').join(' ');

@@ -62,6 +62,8 @@ describe('authentication comes first', () => {
     const res = await fetch(`${server.url}?query=${encodeURIComponent('{ viewer { role } }')}`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { data: { viewer: { role: 'ADMIN' } } });
+    // answers are per caller and change with every event: no cache may keep them (GET ones included)
+    assert.equal(res.headers.get('cache-control'), 'no-store');
     const noKey = await fetch(`${server.url}?query=${encodeURIComponent('{ viewer { role } }')}`);
     assert.equal(noKey.status, 401);
   });

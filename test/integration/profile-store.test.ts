@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { fromPrisma } from '../../src/db/sql.ts';
-import { emptyProfile, findProfiles, lockForUpdate, writeFields } from '../../src/modules/profiles/profile-store.ts';
+import { emptyProfile, findProfiles, findUsersWithProfiles, lockForUpdate, writeFields } from '../../src/modules/profiles/profile-store.ts';
 
 let database: TestDatabase;
 before(async () => {
@@ -43,5 +43,33 @@ describe('profile store', () => {
     assert.equal(p.totalSpent, 12.5);
     assert.deepEqual(p.lastPurchaseAt, new Date('2026-01-01T00:00:00Z'));
     assert.deepEqual(p.categoryWeights, { weights: { books: 1 }, counts: { books: 1 } });
+  });
+
+  it('reads users with their profiles for user(id) exactly as Prisma and the store read them, every column set', async () => {
+    // every column away from its default; timestamps before and after 1970 (read as epoch milliseconds there)
+    await database.db.user.create({ data: { id: 'hot', age: 41, gender: 'f', cityTier: 3, createdAt: new Date('1969-07-20T20:17:40.123Z') } });
+    await database.db.user.create({ data: { id: 'hot-no-profile', gender: 'm' } });
+    await database.pool.query(
+      `INSERT INTO profiles (user_id, sessions_count, total_session_duration, page_views, total_dwell_seconds, clicks, cart_adds,
+         reviews, purchase_count, total_spent, event_count, last_purchase_at, first_event_at, last_event_at, base_sessions,
+         base_session_duration, base_page_views, base_purchase_count, base_total_spent, base_last_purchase_at, category_weights,
+         weights_at, text_reviews, sentiment_sum, negative_reviews, topic_sums, embedding_sum, embedding_space, embedded_reviews,
+         pending_embeddings, last_review_at, created_at, updated_at)
+       VALUES ('hot', 3.5, 120.25, 17, 45.5, 9, 2, 1, 2, 1234.5678, 31, '2026-03-01T10:00:00.999Z', '1969-12-31T23:59:59.001Z',
+         '2026-03-02T11:12:13.456Z', 1, 30, 4, 1, 99.99, '2025-12-31T23:59:59.999Z', '{"weights":{"books":1.5},"counts":{"books":3}}',
+         '2026-03-02T11:12:13.456Z', 2, -0.25, 1, '{"t1":0.75}', '{0.5,-1.25,3}', 'hashed#3', 2, 1, '2026-03-02T00:00:00.001Z',
+         '1970-01-01T00:00:00.000Z', '2026-03-03T00:00:00.500Z')`,
+    );
+    const rows = await findUsersWithProfiles(database.pool, ['hot', 'hot-no-profile', 'nobody']);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    assert.deepEqual([...byId.keys()].sort(), ['hot', 'hot-no-profile']);
+    for (const id of ['hot', 'hot-no-profile']) {
+      const user = await database.db.user.findUniqueOrThrow({ where: { id } });
+      const profile = (await findProfiles(fromPrisma(database.db), [id])).get(id) ?? null;
+      assert.deepEqual(byId.get(id), { ...user, profile });
+    }
+    const hot = byId.get('hot')!.profile!;
+    assert.deepEqual([hot.firstEventAt, hot.lastPurchaseAt], [new Date('1969-12-31T23:59:59.001Z'), new Date('2026-03-01T10:00:00.999Z')]);
+    assert.deepEqual([hot.totalSpent, hot.embeddingSum, hot.categoryWeights], [1234.5678, [0.5, -1.25, 3], { weights: { books: 1.5 }, counts: { books: 3 } }]);
   });
 });

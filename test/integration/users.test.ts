@@ -2,6 +2,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { ingestEventsOk, type EventRow } from '../support/seed.ts';
+import { UserLookup } from '../../src/modules/users/user-lookup.ts';
 
 const USERS = `query($first: Int, $after: String) { users(first: $first, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id profile { eventCount } } } } }`;
@@ -68,6 +69,19 @@ describe('users', () => {
     const r = await server.gql<{ user: null }>(`{ user(id: "nobody") { id } }`);
     assert.equal(r.errors, undefined);
     assert.equal(r.data!.user, null);
+  });
+
+  it('answers every one of many concurrent lookups with its own user, across several batches', async () => {
+    await seed(30);
+    // 1,300 lookups in one turn: more than one batch's 500 (user-lookup.ts), with repeated and unknown ids
+    const lookup = new UserLookup(server.database.pool);
+    const ids = Array.from({ length: 1300 }, (_, i) => (i % 7 === 0 ? `nobody-${i}` : `user-${String(i % 30).padStart(3, '0')}`));
+    const rows = await Promise.all(ids.map((id) => lookup.load(id)));
+    assert.deepEqual(rows.map((r) => r?.id ?? null), ids.map((id) => (id.startsWith('nobody') ? null : id)));
+    assert.ok(rows.every((r) => r === null || r.profile?.eventCount === 1));
+    // and a later lookup sees the rows as they are then (the lookup keeps no cache)
+    await server.database.db.user.update({ where: { id: 'user-001' }, data: { age: 33 } });
+    assert.equal((await lookup.load('user-001'))?.age, 33);
   });
 
   it('deleteUser erases the user, its events and its profile', async () => {

@@ -1,6 +1,6 @@
 // API keys: random secrets shown once at creation; only their SHA-256 hash is stored. A key of 32 random bytes does
 // not need a slow hash (there is nothing to brute-force), and a fast one keeps every request cheap.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/client.ts';
 import type { ApiKey } from '../../generated/prisma/client.ts';
 import type { Role } from '../../generated/prisma/enums.ts';
@@ -17,7 +17,9 @@ export interface Principal {
   name: string;
 }
 
-export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+// crypto.hash is the one-shot form of createHash(...).update(...).digest(...) (the same digest), about a fifth of its
+// cost: every request hashes its key, the bootstrap admin key included.
+export const hashKey = (key: string): string => hash('sha256', key, 'hex');
 
 function generateKey(): string {
   return `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;

@@ -62,13 +62,21 @@ function fieldRole(operation: OperationDefinitionNode, field: string): Role {
   }
 }
 
+// The role an operation needs depends on its document alone, and Apollo keeps each parsed document (with its
+// operation nodes) across requests: a query sent again is looked up, not walked (the walk was a visible share of a
+// small request's CPU, bench/user-read.bench.ts --profile).
+const roles = new WeakMap<OperationDefinitionNode, Role>();
+
 /** The highest role any root field of the operation needs (an unknown mutation or subscription field needs ADMIN). */
 function requiredRole(operation: OperationDefinitionNode, document: DocumentNode): Role {
+  const known = roles.get(operation);
+  if (known) return known;
   let role: Role = 'READ';
   for (const field of rootFields(operation.selectionSet.selections, document)) {
     const needed = fieldRole(operation, field);
     if (RANK[needed] > RANK[role]) role = needed;
   }
+  roles.set(operation, role);
   return role;
 }
 

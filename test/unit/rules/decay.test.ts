@@ -8,6 +8,7 @@ import {
   knownCategories,
   type DecayState,
 } from '../../../src/rules/decay.ts';
+import { createRng } from '../../../src/compute/random.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -140,6 +141,35 @@ describe('interest tags', () => {
   test('categories that are not configured never become tags', () => {
     const s = repeat(EMPTY_DECAY_STATE, ['unicorns'], 0, 5);
     assert.deepEqual(interestTags(s, at(0), cfg), []);
+  });
+
+  test('equal to the rule applied to the state decayed by decayTo, on random states, thresholds and instants', () => {
+    // interestTags reads the weights in place rather than through decayTo; this is the definition it must keep.
+    const reference = (state: DecayState, now: Date, c: typeof cfg): string[] => {
+      if (state.at === null) return [...c.coldStartTags];
+      const s = decayTo(state, now, c.dailyDecay);
+      return Object.entries(s.weights)
+        .filter(([k, w]) => c.categories.includes(k) && (s.counts[k] ?? 0) >= c.minFrequency && w >= c.minWeight)
+        .sort(([a, wa], [b, wb]) => wb - wa || (s.counts[b] ?? 0) - (s.counts[a] ?? 0) || (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, c.maxTags)
+        .map(([k]) => k);
+    };
+    const rng = createRng(7);
+    const names = [...cfg.categories, 'unicorns'];
+    for (let trial = 0; trial < 500; trial++) {
+      const weights: Record<string, number> = {};
+      const counts: Record<string, number> = {};
+      for (const name of names) {
+        if (rng.next() < 0.4) continue;
+        // weights from 1e-8 (below PRUNE_BELOW once decayed) to 10; some equal weights and counts to exercise the ties
+        weights[name] = rng.next() < 0.2 ? 2 : 10 ** (rng.next() * 9 - 8);
+        counts[name] = rng.int(6);
+      }
+      const state: DecayState = { weights, counts, at: at(rng.int(20)) };
+      const c = { ...cfg, minWeight: rng.next() < 0.2 ? 0 : rng.next(), minFrequency: rng.int(4), maxTags: 1 + rng.int(10) };
+      const now = at(rng.int(60) - 10 + rng.next()); // before `at` (clock skew) too
+      assert.deepEqual(interestTags(state, now, c), reference(state, now, c), `trial ${trial}`);
+    }
   });
 
   test('knownCategories normalises, filters and de-duplicates event categories', () => {
