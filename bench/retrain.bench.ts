@@ -230,6 +230,8 @@ await runBench('retrain', 60 * 60_000, async (defer) => {
         const sql = fromPrisma(tx);
         // everyone unplaced (not measured), so everyone is placed and every profile row is written, as at an activation
         await sql.query('UPDATE profiles SET segment_id = NULL');
+        // and their stays closed, as the profile store would record the exits (a raw UPDATE records no history)
+        await sql.query('UPDATE segment_memberships SET exited_at = now() WHERE exited_at IS NULL');
         const active = (await loadModel(sql, model.id))!;
         const rssBefore = process.memoryUsage().rss;
         let peak = rssBefore;
