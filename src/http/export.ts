@@ -51,7 +51,7 @@ export function registerExport(app: FastifyInstance, services: Services): void {
     running++;
     let body: Readable | null;
     try {
-      body = await openExport(services.pool, target, columns.columns, services.now(), services.portrait);
+      body = await openExport(services.pool, target, columns.columns, services.now(), services.portrait, services.env.DATABASE_JOB_STATEMENT_TIMEOUT_MS);
     } catch (err) {
       running--;
       const unavailable = unavailableError(err);

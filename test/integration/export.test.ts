@@ -9,6 +9,8 @@ import { importUsersOk } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
 import { until } from '../support/wait.ts';
 import { createRng } from '../../src/compute/random.ts';
+import { connect } from '../../src/db/client.ts';
+import { openExport } from '../../src/modules/exports/export-members.ts';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const rng = createRng(9);
@@ -260,5 +262,32 @@ describe('CSV export', () => {
     const res = await get(`/export/audiences/${id}.csv?columns=`);
     assert.equal(res.status, 200);
     assert.equal(parseCsv(await res.text()).length - 1, size);
+  });
+  it('outlasts the request pool\'s statement bound: one COPY runs as long as a slow client takes to read it', async () => {
+    const [{ id }] = (await server.database.pool.query<{ id: string }>(`SELECT id::text AS id FROM audiences WHERE name = 'everyone'`)).rows as [{ id: string }];
+    const size = Number((await server.database.pool.query<{ n: string }>('SELECT count(*) AS n FROM audience_members WHERE audience_id = $1::uuid', [id])).rows[0]!.n);
+    assert.ok(size > 300_000, 'the previous test made the big audience');
+    // a pool whose statements are bounded at 300 ms, as a request pool is at DATABASE_STATEMENT_TIMEOUT_MS
+    const short = connect(server.database.url, 2, { statementTimeoutMs: 300, connectTimeoutMs: 5_000, jobStatementTimeoutMs: 60_000 });
+    try {
+      const body = await openExport(short.pool, { kind: 'audience', id }, ['sessionsCount'], NOW, server.services.portrait, 60_000);
+      assert.ok(body);
+      let bytes = 0;
+      let lines = 0;
+      let paused = false;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+        if (!paused && bytes > 64 * 1024) {
+          // a reader that stops for longer than the pool's bound (and its client read timeout, a second more)
+          paused = true;
+          await new Promise((r) => setTimeout(r, 1_600));
+        }
+      }
+      assert.ok(paused);
+      assert.equal(lines - 1, size, 'every member arrived after the pause');
+    } finally {
+      await short.close();
+    }
   });
 });

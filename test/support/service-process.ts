@@ -94,7 +94,11 @@ export async function startServicePair(
   const all = { DATABASE_URL: database.url, PORTRAIT_ADMIN_KEY: TEST_ADMIN_KEY, PORTRAIT_DEMO: 'off', NODE_ENV: 'test', ...env };
   const services = [startServiceProcess({ via: 'node', env: all }), startServiceProcess({ via: 'node', env: all })];
   const urls = await Promise.all(services.map((s) => s.url));
-  await until('the start-up schedule runs finish', () => jobsSettled(database.pool), 120_000);
+  // A process enqueues its start-up slots after it starts serving: settled alone can hold before any was enqueued,
+  // and a weekly retrain would then run into the caller's first test.
+  const scheduled = async () =>
+    (await database.pool.query<{ n: number }>(`SELECT count(DISTINCT kind)::int AS n FROM jobs WHERE kind IN ('schedule:hourly', 'schedule:daily', 'schedule:weekly')`)).rows[0]!.n === 3;
+  await until('the start-up schedule runs finish', async () => (await scheduled()) && jobsSettled(database.pool), 120_000);
   return {
     services,
     urls,

@@ -106,6 +106,12 @@ export async function openExport(
   columns: readonly string[],
   now: Date,
   config: PortraitConfig,
+  /**
+   * The bound on the whole file (DATABASE_JOB_STATEMENT_TIMEOUT_MS): one COPY statement runs for as long as the client
+   * takes to read it (backpressure), so the request pool's statement bound, meant for one query, would cut a large
+   * file or a slow reader short.
+   */
+  timeoutMs: number,
 ): Promise<Readable | null> {
   if (!isUuid(target.kind === 'segment' ? target.lineage : target.id)) return null;
   const client = await pool.connect();
@@ -123,6 +129,7 @@ export async function openExport(
   try {
     // one snapshot for the lookup and the rows
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query(`SET LOCAL statement_timeout = ${Math.trunc(timeoutMs)}`);
     if (!(await exists(client, target))) {
       await client.query('ROLLBACK');
       release();
@@ -135,7 +142,8 @@ export async function openExport(
 
   // node-postgres arms its read timeout for every query and clears it from the query's callback, which a COPY TO
   // stream never calls; the callback given here is the one copyOutBinary (src/db/copy-binary.ts) explains and calls.
-  const copy = Object.assign(copyTo(exportStatement(target, columns, now, config)), { callback: (_err?: Error) => {} });
+  // The client's own read timeout (query_timeout) gets the same bound, a second later, as the pool's does.
+  const copy = Object.assign(copyTo(exportStatement(target, columns, now, config)), { callback: (_err?: Error) => {}, query_timeout: timeoutMs + 1_000 });
   const body = crlfRecords(line(['userId', ...columns]));
   let copied = false;
   copy.on('error', (err) => {

@@ -149,8 +149,9 @@ export async function lockForUpdate(sql: Sql, userIds: readonly string[]): Promi
 
 // Segment history. profiles.segment_id is written only by the three functions below, and each records the moves it
 // made in the same statement: its UPDATE returns who moved, to which segment and from which (the old value read by a
-// self-join: the rows are locked by the caller, or by the UPDATE itself), and hands them to the history rule,
-// record_segment_moves_of (migration bulk_placement). A trigger on profiles did this before; its transition tables
+// self-join, which under READ COMMITTED is the statement's snapshot: callers hold the rows' locks, lockForUpdate, or
+// the active model's, which every live placer waits for, so no other writer moves them in between), and hands them to
+// the history rule, record_segment_moves_of (migration bulk_placement). A trigger on profiles did this before; its transition tables
 // held two copies of every updated wide row of every UPDATE of profiles (each ingest batch, and a million at an
 // activation) only to find who moved. The architecture test keeps other writers of segment_id out.
 const RECORD_MOVES = `
