@@ -11,6 +11,8 @@ import { claimNext, enqueue } from '../../src/modules/jobs/job-queue.ts';
 import { JobRunner } from '../../src/modules/jobs/job-runner.ts';
 import { RETRAIN_JOB } from '../../src/modules/segmentation/training-job.ts';
 import { scheduleJobKind } from '../../src/modules/schedules/schedules.ts';
+import { ActiveModelCache } from '../../src/modules/segmentation/assignment.ts';
+import { fromPool } from '../../src/db/sql.ts';
 
 const logLines: string[] = [];
 let server: TestServer;
@@ -209,6 +211,28 @@ describe('activation', () => {
 
   const activeModels = () => server.database.db.segmentationModel.findMany({ where: { active: true }, select: { id: true } });
   const activate = (id: string) => server.gql<{ activateModel: { id: string; active: boolean } }>(`mutation($id: ID!) { activateModel(id: $id) { id active } }`, { id });
+
+  it('finds the new active model when its lock waited for the activation (live placement during an activation)', async () => {
+    await activate(models[0]!);
+    // an activation in flight: the flags moved, not committed
+    const activation = await server.database.pool.connect();
+    const placer = await server.database.pool.connect();
+    try {
+      await activation.query('BEGIN');
+      await activation.query('UPDATE segmentation_models SET active = false WHERE active');
+      await activation.query('UPDATE segmentation_models SET active = true WHERE id = $1::uuid', [models[1]]);
+      // what an ingest batch does first: the active model, share-locked
+      await placer.query('BEGIN');
+      const found = new ActiveModelCache().get(fromPool(placer), { lock: true });
+      await new Promise((r) => setTimeout(r, 300));
+      await activation.query('COMMIT');
+      assert.equal((await found)?.id, models[1], 'the batch places users in the model just activated, not in none');
+      await placer.query('COMMIT');
+    } finally {
+      activation.release();
+      placer.release();
+    }
+  });
 
   it('serialises concurrent activations: each succeeds, and one model is active', async () => {
     for (let round = 0; round < 4; round++) {

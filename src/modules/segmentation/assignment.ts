@@ -60,9 +60,12 @@ export async function loadModel(sql: Sql, id: string): Promise<ActiveModel | nul
 export class ActiveModelCache {
   private cached: ActiveModel | null = null;
   async get(sql: Sql, opts: { lock?: boolean } = {}): Promise<ActiveModel | null> {
-    const [active] = await sql.query<{ id: string }>(
-      `SELECT id::text AS id FROM segmentation_models WHERE active LIMIT 1${opts.lock ? ' FOR SHARE' : ''}`,
-    );
+    const statement = `SELECT id::text AS id FROM segmentation_models WHERE active LIMIT 1${opts.lock ? ' FOR SHARE' : ''}`;
+    let [active] = await sql.query<{ id: string }>(statement);
+    // Under READ COMMITTED, a lock that waited for an activation re-checks the row it found, the old model, which is
+    // no longer active, and cannot see the new one (not in the statement's snapshot): nothing comes back although a
+    // model is active. A new statement sees it (its activation has committed), so ask once more.
+    if (!active && opts.lock) [active] = await sql.query<{ id: string }>(statement);
     if (!active) return null;
     if (this.cached?.id !== active.id) this.cached = await loadModel(sql, active.id);
     return this.cached;
