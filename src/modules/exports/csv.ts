@@ -1,31 +1,7 @@
 import { Transform } from 'node:stream';
 
-// CSV cells, lines and record ends for the exports (RFC 4180: comma-separated, CRLF line ends, a field quoted when it holds a
-// comma, a quote, CR or LF, quotes doubled inside). Written here rather than with a CSV library because the formula
-// guard below must apply to text cells only, which only the caller knows: a negative number is a number, while a
-// user id such as `=HYPERLINK(...)` is text a spreadsheet would run.
-
-/** What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): = + - @ TAB CR. */
-const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]/;
-
-export type Cell = string | number | readonly string[] | null;
-
-/** A text cell: prefixed with a single quote when a spreadsheet would read it as a formula, then quoted if needed. */
-export function textCell(value: string): string {
-  const safe = FORMULA_START.test(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-/** Any cell: null is empty, a number as JavaScript prints it (as the API's JSON does), a list joined with `;`. */
-export function cell(value: Cell): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return textCell(value);
-  return textCell(value.join(';'));
-}
-
-export const line = (cells: readonly Cell[]): string => `${cells.map(cell).join(',')}\r\n`;
+// Record ends for the exports: PostgreSQL writes the CSV (export-members.ts, COPY ... WITH (FORMAT csv, HEADER):
+// fields quoted when they hold a comma, a quote, CR or LF, quotes doubled), and this makes it RFC 4180's CRLF.
 
 const LF = 0x0a;
 const QUOTE = 0x22;
@@ -33,13 +9,13 @@ const CRLF = Buffer.from('\r\n');
 
 /**
  * PostgreSQL's COPY ... WITH (FORMAT csv) ends records with LF; RFC 4180 asks for CRLF. This passes COPY's bytes
- * through with `header` first and each record end made CRLF, leaving a line break inside a quoted field as it is.
+ * through with each record end made CRLF, leaving a line break inside a quoted field as it is.
  * A quote byte only ever occurs in a quoted field (COPY quotes any field that holds one, doubling it), so the quote
  * state is the parity of the quote bytes seen, carried across chunks; UTF-8 never uses either byte inside a character.
  */
-export function crlfRecords(header: string): Transform {
+export function crlfRecords(): Transform {
   let quoted = false;
-  const body = new Transform({
+  return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       const parts: Buffer[] = [];
       let from = 0;
@@ -63,6 +39,4 @@ export function crlfRecords(header: string): Transform {
       done(null, Buffer.concat(parts));
     },
   });
-  body.push(header);
-  return body;
 }

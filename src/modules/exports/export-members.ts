@@ -9,14 +9,14 @@
 // them: the same names, the same numbers (float8 prints the shortest decimal that reads back as the same double, as
 // JavaScript does; only the notation of very large or small numbers differs, 1e+20 for 100000000000000000000).
 import type { Readable } from 'node:stream';
-import type pg from 'pg';
+import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { FIELDS, FIELD_SOURCE } from '../audiences/fields.ts';
 import { sqlLiteral } from '../../db/sql-literal.ts';
 import { profileColumn } from '../profiles/profile-store.ts';
 import { isUuid } from '../../db/uuid.ts';
-import { crlfRecords, line } from './csv.ts';
+import { crlfRecords } from './csv.ts';
 
 /** The columns of an export that names none: what a marketer reaches people with first. */
 export const DEFAULT_COLUMNS: readonly string[] = ['totalSpent', 'purchaseFrequency', 'lastPurchaseDays', 'sessionsCount', 'engagementScore'];
@@ -68,11 +68,11 @@ async function exists(client: pg.PoolClient, target: ExportTarget): Promise<bool
 
 /**
  * A text value guarded against spreadsheet formulas (OWASP "CSV injection"): prefixed with a single quote when it
- * starts with = + - @ TAB or CR, as csv.ts's textCell does for the header.
+ * starts with = + - @ TAB or CR.
  */
 const guarded = (expr: string) => `regexp_replace((${expr})::text, E'^([-=+@\\t\\r])', '''\\1')`;
 
-/** The statement that writes the file's rows (the header is the caller's), every value a literal: COPY takes no parameters. */
+/** The statement that writes the whole file, header row first, every value a literal: COPY takes no parameters. */
 export function exportStatement(target: ExportTarget, columns: readonly string[], now: Date, config: PortraitConfig): string {
   const ctx = { p: 'p', now: sqlLiteral(now, 'timestamptz'), param: sqlLiteral, config };
   const exprs = columns.map((c) => {
@@ -90,8 +90,10 @@ export function exportStatement(target: ExportTarget, columns: readonly string[]
         return expr;
     }
   });
-  const select = `SELECT ${guarded('p.user_id')}${exprs.map((e) => `, ${e}`).join('')} FROM ${membersOf(target)} ORDER BY p.user_id`;
-  return `COPY (/* ${EXPORT_MARKER} */ ${select}) TO STDOUT WITH (FORMAT csv)`;
+  // the header row is COPY's too: the columns named as the API names them (parseColumns admits only rule field names)
+  const named = [`${guarded('p.user_id')} AS "userId"`, ...exprs.map((e, j) => `${e} AS ${pg.escapeIdentifier(columns[j]!)}`)];
+  const select = `SELECT ${named.join(', ')} FROM ${membersOf(target)} ORDER BY p.user_id`;
+  return `COPY (/* ${EXPORT_MARKER} */ ${select}) TO STDOUT WITH (FORMAT csv, HEADER)`;
 }
 
 /**
@@ -144,7 +146,7 @@ export async function openExport(
   // stream never calls; the callback given here is the one copyOutBinary (src/db/copy-binary.ts) explains and calls.
   // The client's own read timeout (query_timeout) gets the same bound, a second later, as the pool's does.
   const copy = Object.assign(copyTo(exportStatement(target, columns, now, config)), { callback: (_err?: Error) => {}, query_timeout: timeoutMs + 1_000 });
-  const body = crlfRecords(line(['userId', ...columns]));
+  const body = crlfRecords();
   let copied = false;
   copy.on('error', (err) => {
     copy.callback();

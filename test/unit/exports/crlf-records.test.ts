@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { crlfRecords } from '../../../src/modules/exports/csv.ts';
 
+// COPY's header row comes first, as WITH (HEADER) writes it
 async function through(chunks: Buffer[]): Promise<string> {
-  const body = crlfRecords('h1,h2\r\n');
-  Readable.from(chunks).pipe(body);
+  const body = crlfRecords();
+  Readable.from([Buffer.from('h1,h2\n'), ...chunks]).pipe(body);
   const out: Buffer[] = [];
   for await (const c of body) out.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
   return Buffer.concat(out).toString('utf8');
