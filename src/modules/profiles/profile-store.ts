@@ -229,15 +229,18 @@ export async function writeFields<F extends Exclude<ProfileField, 'userId' | 'up
   );
 }
 
-const WRITE_SEGMENTS = `
+/** Moves users to segments given as rows (user_id, segment_id) of `source` (a table or a set-returning call), recording the moves; unchanged ones are not rewritten. */
+const moveSegmentsFrom = (source: string) => `
   WITH moved AS (
     UPDATE profiles p SET segment_id = x.segment_id
     FROM (SELECT x.user_id, x.segment_id, p0.segment_id AS old_segment
-          FROM unnest($1::text[], $2::uuid[]) AS x(user_id, segment_id) JOIN profiles p0 ON p0.user_id = x.user_id
+          FROM ${source} AS x(user_id, segment_id) JOIN profiles p0 ON p0.user_id = x.user_id
           WHERE p0.segment_id IS DISTINCT FROM x.segment_id) x
     WHERE p.user_id = x.user_id
     RETURNING p.user_id, p.segment_id, x.old_segment)
   ${RECORD_MOVES}`;
+
+const WRITE_SEGMENTS = moveSegmentsFrom('unnest($1::text[], $2::uuid[])');
 
 const SEGMENT_PAGE = 20_000;
 
@@ -254,16 +257,7 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
  * wrote and now locks, so a user erased meanwhile is not among the moves.
  */
 export async function writeStagedSegments(sql: Sql, table: 'training_labels' | 'placed_segments'): Promise<void> {
-  await sql.query(
-    `WITH moved AS (
-       UPDATE profiles p SET segment_id = t.segment_id
-       FROM (SELECT t.user_id, t.segment_id, p0.segment_id AS old_segment
-             FROM ${table} t JOIN profiles p0 ON p0.user_id = t.user_id
-             WHERE p0.segment_id IS DISTINCT FROM t.segment_id) t
-       WHERE p.user_id = t.user_id
-       RETURNING p.user_id, p.segment_id, t.old_segment)
-     ${RECORD_MOVES}`,
-  );
+  await sql.query(moveSegmentsFrom(table));
 }
 
 /**
