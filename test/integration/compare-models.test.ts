@@ -158,5 +158,7 @@ describe('featureHistograms', () => {
     assert.equal(await errorCode(HIST, { f: ['totalSpent'], b: 101 }), 'BAD_USER_INPUT');
     assert.equal(await errorCode(HIST, { f: ['totalSpent', 'totalSpent'] }), 'BAD_USER_INPUT');
     assert.equal(await errorCode(HIST, { f: Array.from({ length: 51 }, () => 'totalSpent') }), 'BAD_USER_INPUT');
+    // a review-embedding dimension when the active model has no embedding projection (it was a 500)
+    assert.equal(await errorCode(HIST, { f: ['textEmbedding1'] }), 'BAD_USER_INPUT');
   });
 });

@@ -1,14 +1,18 @@
 // Histograms of numeric features over every profiled user, counted in PostgreSQL: one scan computes every requested
-// feature with the SQL the audiences use (src/modules/audiences/fields.ts: each feature as the API computes it), one
-// aggregate finds each feature's range, and width_bucket counts the users per equal-width bucket. No profile row
-// reaches this process; the answer is (features x buckets) numbers.
+// feature with the SQL training and the audiences use (segmentation/feature-sql.ts: each feature as the API computes
+// it, embedding dimensions in the active model's projection), one aggregate finds each feature's range, and
+// width_bucket counts the users per equal-width bucket. No profile row reaches this process; the answer is
+// (features x buckets) numbers.
 import type { Db } from '../../db/client.ts';
 import { fromPrisma } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { badInput } from '../../errors.ts';
-import { FIELDS, FIELD_SOURCE } from '../audiences/fields.ts';
+import { FIELD_SOURCE } from '../audiences/fields.ts';
 import { Params } from '../audiences/compile-rule.ts';
 import { resolveFeatures } from '../segmentation/features.ts';
+import { isEmbeddingFeature } from '../segmentation/embedding-features.ts';
+import { featureValueSql } from '../segmentation/feature-sql.ts';
+import { readEmbeddingProjection } from '../segmentation/model-row.ts';
 import { findActiveModel } from '../segmentation/model-store.ts';
 
 export const MAX_HISTOGRAM_FEATURES = 50;
@@ -34,13 +38,16 @@ export async function featureHistograms(
   const buckets = args.buckets ?? 20;
   if (!Number.isInteger(buckets) || buckets < 1 || buckets > MAX_BUCKETS) throw badInput('buckets', `must be an integer from 1 to ${MAX_BUCKETS}`);
   if (args.features && args.features.length > MAX_HISTOGRAM_FEATURES) throw badInput('features', `at most ${MAX_HISTOGRAM_FEATURES} features`);
-  const features = args.features
-    ? resolveFeatures(args.features, 'features')
-    : resolveFeatures((await findActiveModel(db))?.features ?? null, 'activeModel.features');
+  const active = await findActiveModel(db);
+  const features = args.features ? resolveFeatures(args.features, 'features') : resolveFeatures(active?.features ?? null, 'activeModel.features');
+  // the reduced review-embedding dimensions exist in the active model's projection only
+  const embedding = active ? readEmbeddingProjection(active) : null;
+  const unprojected = features.find((f) => isEmbeddingFeature(f) && !embedding);
+  if (unprojected) throw badInput('features', `${unprojected} is a dimension of the active model's review embeddings, and the active model has none: train one with it first`);
 
   const params = new Params([now, buckets]);
   const ctx = { p: 'p', now: '$1::timestamptz', param: params.add, config };
-  const raw = features.map((f, i) => `(${FIELDS.get(f)!.sql(ctx)})::float8 AS r${i}`);
+  const raw = features.map((f, i) => `(${featureValueSql(f, ctx, 'ps', embedding)})::float8 AS r${i}`);
   // one column per feature, picked by the feature's position below; a value that is not finite (none should be) counts as missing: width_bucket needs finite bounds
   const finite = features.map((_, i) => `CASE WHEN abs(r${i}) < 'Infinity'::float8 THEN r${i} END AS f${i}`);
   const ranges = features.map((_, i) => `min(f${i}) AS lo${i}, max(f${i}) AS hi${i}, count(f${i})::int AS n${i}`);
