@@ -200,6 +200,11 @@ describe('reduced embedding dimensions and group weights', () => {
     const id = await train({ featureGroups: ['TEXT'], k: 2, seed: 3, activate: false });
     const m = await server.database.db.segmentationModel.findUniqueOrThrow({ where: { id } });
     assert.ok(!m.features.some((f) => f.startsWith('textEmbedding')), m.features.join(', '));
+    // a feature named beside the groups joins its own group, which a weight may then name
+    const joined = await server.gql(`mutation($input: TrainInput) { retrain(input: $input) { id } }`, {
+      input: { featureGroups: ['TEXT'], features: ['totalSpent'], groupWeights: [{ group: 'BEHAVIOUR', weight: 2 }], k: 2, seed: 3, activate: false },
+    });
+    assert.equal(joined.errors, undefined, JSON.stringify(joined.errors));
   });
 
   it('trains on the embedding dimensions when named, with the projection and weights stored, and predictSegment agrees with live placement', async () => {

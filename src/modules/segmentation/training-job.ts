@@ -50,7 +50,7 @@ function parseGroupWeights(input: TrainInput['groupWeights'], groups: readonly F
   if (groups == null) throw badInput('input.groupWeights', 'needs featureGroups (weights apply to the selected groups)');
   const out: Record<string, number> = {};
   for (const { group, weight } of input) {
-    if (!groups.includes(group)) throw badInput('input.groupWeights', `${group} is not among featureGroups (${groups.join(', ')})`);
+    if (!groups.includes(group)) throw badInput('input.groupWeights', `${group} is not among the selected groups (${[...new Set(groups)].join(', ')})`);
     if (group in out) throw badInput('input.groupWeights', `${group} is weighted twice`);
     if (!(Number.isFinite(weight) && weight > 0 && weight <= MAX_GROUP_WEIGHT)) throw badInput('input.groupWeights', `the weight of ${group} must be above 0 and at most ${MAX_GROUP_WEIGHT}`);
     out[group] = weight;
@@ -73,7 +73,8 @@ export function parseTrainInput(input: TrainInput | null | undefined, opts: { em
   if (i.eps != null && !(Number.isFinite(i.eps) && i.eps > 0)) throw badInput('input.eps', 'must be a positive number');
   if (i.minSamples != null && i.minSamples < 1) throw badInput('input.minSamples', 'must be at least 1');
   const { features, groups } = resolveFeatureSelection(i.features, i.featureGroups, opts);
-  const groupWeights = parseGroupWeights(i.groupWeights, i.featureGroups);
+  // the groups the pipeline weights: those asked for, and those of features named beside them
+  const groupWeights = parseGroupWeights(i.groupWeights, groups);
   return {
     algorithm: i.algorithm ?? 'KMEANS',
     k: i.k ?? null,
