@@ -353,3 +353,12 @@ describe('a deleted segment', () => {
     assert.equal(await count('SELECT count(*) AS n FROM segment_memberships WHERE exited_at IS NULL'), placed);
   });
 });
+
+describe('a retrain on review-embedding dimensions without embedded reviews', () => {
+  it('fails with a message that says what is missing and what to do', async () => {
+    const { retrain } = await gqlOk<{ retrain: { id: string } }>(`mutation { retrain(input: { features: ["textEmbedding1", "totalSpent"], k: 2, activate: false }) { id } }`);
+    const job = await waitForJob(server.database.db, retrain.id);
+    assert.equal(job.status, 'FAILED');
+    assert.match(job.error ?? '', /textEmbedding1\.\.4 need at least 2 users with embedded reviews.*retry later, or train without them/);
+  });
+});

@@ -115,6 +115,8 @@ interface TrainDeps {
 export const NAMING_PROGRESS = { start: 0.92, done: 0.97 } as const;
 
 /** Reads the profiles, trains in a worker thread, describes the segments and writes the model (marking the job done). */
+type TextLearning = Promise<{ value: Awaited<ReturnType<typeof learnTextModel>> } | { error: unknown }>;
+
 export async function trainAndSave(
   deps: TrainDeps,
   payload: RetrainPayload,
@@ -122,15 +124,35 @@ export async function trainAndSave(
   ctx: Pick<JobContext, 'signal' | 'progress'>,
   completeJob = true,
 ): Promise<SegmentationModel> {
-  const { signal, progress } = ctx;
-  const now = deps.now();
   // The text model (topics from a sample of the corpus, naive Bayes on the rated reviews) is learned alongside the
   // training (its reading is mostly the database's work, the clustering a worker thread's) and awaited before the model
   // is written, which records its version (Model.textModel). Without reviews the newest stored version (if any) stands.
-  const learning = learnTextModel(deps.db, deps.logger, { source: 'retrain', jobId: job.id, trainSentiment: true, seed: payload.seed, signal }).then(
+  // A training that fails stops it: a failed job must not leave a text model version behind.
+  const stopLearning = new AbortController();
+  const learning: TextLearning = learnTextModel(deps.db, deps.logger, {
+    source: 'retrain', jobId: job.id, trainSentiment: true, seed: payload.seed, signal: AbortSignal.any([ctx.signal, stopLearning.signal]),
+  }).then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
+  try {
+    return await trainAndSaveBeside(deps, payload, job, ctx, completeJob, learning);
+  } catch (err) {
+    stopLearning.abort();
+    throw err;
+  }
+}
+
+async function trainAndSaveBeside(
+  deps: TrainDeps,
+  payload: RetrainPayload,
+  job: Job,
+  ctx: Pick<JobContext, 'signal' | 'progress'>,
+  completeJob: boolean,
+  learning: TextLearning,
+): Promise<SegmentationModel> {
+  const { signal, progress } = ctx;
+  const now = deps.now();
   // wall time per stage, logged with the model (the benchmark prints them)
   const stages: Record<string, number> = {};
   const lap = lapTimer(stages);
@@ -141,7 +163,11 @@ export async function trainAndSave(
   lap('population statistics');
   // the embedding dimensions project the users' mean embeddings on components fitted now, stored with the model
   const embedding = usesEmbedding(payload.features) ? await fitEmbeddingProjection(fromPrisma(deps.db), payload.seed) : null;
-  if (usesEmbedding(payload.features) && !embedding) throw new TrainingInputError('embedding features need users with embedded reviews; none has one yet');
+  if (usesEmbedding(payload.features) && !embedding) {
+    throw new TrainingInputError(
+      'textEmbedding1..4 need at least 2 users with embedded reviews in one embedding space, and there are fewer (the embedding backfill may still be running: User.profile.pendingEmbeddings); retry later, or train without them',
+    );
+  }
   const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f), rfmCuts, embedding);
   lap('read profiles');
   signal.throwIfAborted();
