@@ -1,5 +1,6 @@
-// A reader of PostgreSQL's binary COPY format (COPY ... TO STDOUT WITH (FORMAT binary)), for streaming a large result
-// straight into typed arrays: no per-row objects, no text parsing of numbers. The format: an 11-byte signature, a
+// Streaming COPY ... TO STDOUT out of PostgreSQL (copyOut, for the text and the binary format), and a reader of the
+// binary format (COPY ... TO STDOUT WITH (FORMAT binary)), for streaming a large result straight into typed arrays: no
+// per-row objects, no text parsing of numbers. The format: an 11-byte signature, a
 // 32-bit flags word and a header extension; then per row a 16-bit field count (-1 ends the data) and per field a
 // 32-bit length (-1: NULL) followed by that many bytes, every integer big-endian. float8 is an IEEE double,
 // big-endian; text is UTF-8.
@@ -17,9 +18,6 @@ export class CopyRow {
   constructor(readonly fields: number) {
     this.starts = new Int32Array(fields);
     this.lengths = new Int32Array(fields);
-  }
-  isNull(j: number): boolean {
-    return this.lengths[j]! < 0;
   }
   /** a float8 field; NaN for NULL (a missing value) */
   float8(j: number): number {
@@ -91,20 +89,27 @@ export async function readCopyBinary(stream: Readable, fields: number, onRow: (r
 }
 
 /**
- * Runs `statement` (a COPY ... TO STDOUT WITH (FORMAT binary)) on `client` and reads its rows (readCopyBinary).
+ * Starts `statement` (a COPY ... TO STDOUT) on `client` and returns its stream, with `disarm` to call once the stream
+ * has ended, failed or been abandoned.
  *
- * node-postgres arms its read timeout (the pool's query_timeout) for every query and clears it from the query's
- * callback, which a COPY TO stream never calls: left alone, the timer would keep the process alive for the whole bound
- * and then fire on a connection the pool has since lent to someone else, failing the stream long after it ended.
- * Giving the stream a callback before the query starts lets pg wrap it with the clearing, and calling it when the copy
- * ends (or fails) disarms the timer; while the copy runs, the timeout still bounds it.
+ * node-postgres arms its read timeout (the pool's query_timeout, or `readTimeoutMs`) for every query and clears it from
+ * the query's callback, which a COPY TO stream never calls: left alone, the timer would keep the process alive for the
+ * whole bound and then fire on a connection the pool has since lent to someone else, failing the stream long after it
+ * ended. Giving the stream a callback before the query starts lets pg wrap it with the clearing, and `disarm` calls
+ * it; while the copy runs, the timeout still bounds it.
  */
-export async function copyOutBinary(client: pg.PoolClient, statement: string, fields: number, onRow: (row: CopyRow) => void): Promise<number> {
-  const stream = Object.assign(copyTo(statement), { callback: (_err?: Error) => {} });
+export function copyOut(client: pg.PoolClient, statement: string, readTimeoutMs?: number): { stream: Readable; disarm: () => void } {
+  const stream = Object.assign(copyTo(statement), { callback: (_err?: Error) => {} }, readTimeoutMs === undefined ? {} : { query_timeout: readTimeoutMs });
   client.query(stream);
+  return { stream, disarm: () => stream.callback() };
+}
+
+/** Runs `statement` (a COPY ... TO STDOUT WITH (FORMAT binary)) on `client` and reads its rows (readCopyBinary). */
+export async function copyOutBinary(client: pg.PoolClient, statement: string, fields: number, onRow: (row: CopyRow) => void): Promise<number> {
+  const { stream, disarm } = copyOut(client, statement);
   try {
     return await readCopyBinary(stream, fields, onRow);
   } finally {
-    stream.callback();
+    disarm();
   }
 }

@@ -10,10 +10,10 @@
 // JavaScript does; only the notation of very large or small numbers differs, 1e+20 for 100000000000000000000).
 import type { Readable } from 'node:stream';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { FIELDS, FIELD_SOURCE } from '../audiences/fields.ts';
 import { sqlLiteral } from '../../db/sql-literal.ts';
+import { copyOut } from '../../db/copy-binary.ts';
 import { profileColumn } from '../profiles/profile-store.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { crlfRecords } from './csv.ts';
@@ -142,30 +142,27 @@ export async function openExport(
     throw err;
   }
 
-  // node-postgres arms its read timeout for every query and clears it from the query's callback, which a COPY TO
-  // stream never calls; the callback given here is the one copyOutBinary (src/db/copy-binary.ts) explains and calls.
-  // The client's own read timeout (query_timeout) gets the same bound, a second later, as the pool's does.
-  const copy = Object.assign(copyTo(exportStatement(target, columns, now, config)), { callback: (_err?: Error) => {}, query_timeout: timeoutMs + 1_000 });
+  // the client's own read timeout gets the same bound, a second later, as the pool's does (src/db/client.ts)
+  const { stream: copy, disarm } = copyOut(client, exportStatement(target, columns, now, config), timeoutMs + 1_000);
   const body = crlfRecords();
   let copied = false;
-  copy.on('error', (err) => {
-    copy.callback();
+  copy.on('error', (err: Error) => {
+    disarm();
     release(err);
     body.destroy(err);
   });
   copy.on('end', () => {
     copied = true;
-    copy.callback();
+    disarm();
     client.query('ROLLBACK').then(() => release(), (err: unknown) => release(asError(err)));
   });
   // ended early (the client went away, or the body failed): closing the connection is what stops the COPY
   body.once('close', () => {
     if (copied) return;
-    copy.callback();
+    disarm();
     copy.destroy();
     release(new Error('the export ended before its last row'));
   });
   copy.pipe(body);
-  client.query(copy);
   return body;
 }
