@@ -152,11 +152,11 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
 
 /** A job runner with every handler registered (a process that runs jobs has one; tests make more to "restart"). */
 export function createJobRunner(
-  s: Pick<Services, 'db' | 'env' | 'portrait' | 'logger' | 'now' | 'populationStats' | 'placement' | 'namer' | 'textModels' | 'onActivate'>,
+  s: Pick<Services, 'db' | 'env' | 'portrait' | 'logger' | 'now' | 'populationStats' | 'activeModels' | 'namer' | 'textModels' | 'onActivate'>,
   opts: JobOptions = {},
 ): JobRunner {
   const deps: JobDeps = {
-    db: s.db, config: s.portrait, logger: s.logger, now: s.now, populationStats: s.populationStats, placement: s.placement, namer: s.namer,
+    db: s.db, config: s.portrait, logger: s.logger, now: s.now, populationStats: s.populationStats, activeModels: s.activeModels, namer: s.namer,
     textModels: s.textModels, textModelRefreshMs: s.env.PORTRAIT_TEXT_MODEL_REFRESH_MS, onActivate: s.onActivate,
   };
   const { schedules, ...runnerOptions } = opts;

@@ -15,12 +15,11 @@ import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { Logger } from '../../logger.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
 import { countProfiles, lockPageAndDecayInterests, type PageFilter } from '../profiles/profile-store.ts';
-import type { Placement } from '../profiles/placement.ts';
 import { activateModel, findActiveModel, type ActivationHook } from '../segmentation/model-store.ts';
 import { readEmbeddingProjection, readPipeline, readRfmCuts, readTrainParams } from '../segmentation/model-row.ts';
 import { resolveFeatures } from '../segmentation/features.ts';
 import type { SegmentationModel } from '../../generated/prisma/client.ts';
-import { ActiveModelCache, placeUsers } from '../segmentation/assignment.ts';
+import { placeUsers, type ActiveModelCache } from '../segmentation/assignment.ts';
 import { readFeaturePage } from '../segmentation/feature-pages.ts';
 import { GUARD_SILHOUETTE_SAMPLE, scoreOnCurrentSample, type GuardScores } from './retrain-guard.ts';
 import { parseTrainInput, trainAndSave, type RetrainPayload } from '../segmentation/training-job.ts';
@@ -40,7 +39,8 @@ export interface ScheduleDeps {
   logger: Logger;
   now: () => Date;
   populationStats: PopulationStatsCache;
-  placement: Placement;
+  /** the process's active model, parsed once per model (the one live placement uses), for the refresh's placement */
+  activeModels: ActiveModelCache;
   namer: SegmentNamer;
   /** the newest text model, cached (a version learned here is looked for at once) */
   textModels: TextModelCache;
@@ -103,8 +103,7 @@ async function guardScores(deps: ScheduleDeps, fresh: SegmentationModel, active:
 const fmt = (v: number | null) => (v === null ? 'none' : v.toFixed(4));
 
 export function scheduleHandlers(deps: ScheduleDeps): Record<string, JobHandler> {
-  // the active model parsed once per model, for the refresh's bulk placement
-  const activeModels = new ActiveModelCache();
+  const { activeModels } = deps;
   return {
     [scheduleJobKind('hourly')]: async (ctx) => {
       const previous = await deps.db.job.findFirst({
