@@ -63,7 +63,8 @@ export interface RfmScore {
   readonly segment: RfmSegment;
 }
 
-const QUINTILES = [0.2, 0.4, 0.6, 0.8] as const;
+/** The quintile cut points' probabilities (population-stats.ts computes the same cuts in SQL). */
+export const QUINTILES = [0.2, 0.4, 0.6, 0.8] as const;
 
 function cuts(sorted: Float64Array): QuintileCuts {
   if (sorted.length === 0) return [0, 0, 0, 0];

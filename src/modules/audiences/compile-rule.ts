@@ -3,21 +3,10 @@
 // placeholders. Conditions are two-valued: a field the user has no value for makes its condition false (EXISTS
 // false excepted), so NOT of it is true, as a reader of the rule expects.
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import type { SqlParam } from '../profiles/profile-features-sql.ts';
+import { Params } from '../profiles/profile-features-sql.ts';
 import { FIELDS } from './fields.ts';
 import type { Condition, Rule, Scalar } from './rule.ts';
 
-/** The parameters of a statement being built: placeholders are numbered after those the statement already has. */
-export class Params {
-  readonly values: unknown[];
-  constructor(initial: readonly unknown[] = []) {
-    this.values = [...initial];
-  }
-  readonly add: SqlParam = (value, type) => {
-    this.values.push(value);
-    return `$${this.values.length}::${type}`;
-  };
-}
 
 interface CompileContext {
   params: Params;

@@ -11,7 +11,8 @@
 //   share lock waits for that writer to commit.
 import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import { compileRule, Params } from './compile-rule.ts';
+import { compileRule } from './compile-rule.ts';
+import { Params } from '../profiles/profile-features-sql.ts';
 import { FIELD_SOURCE } from './fields.ts';
 import { dependsOnPlacement, parseRule, type Rule } from './rule.ts';
 

@@ -3,7 +3,7 @@
 import type { Db } from '../../db/client.ts';
 import type { BehaviourPreferencesConfig } from '../../config/portrait-config.ts';
 import type { BehaviourStats } from '../../rules/activity.ts';
-import type { SqlParam } from '../profiles/profile-features-sql.ts';
+import { Params } from '../profiles/profile-features-sql.ts';
 import { behaviourCountsSql } from './behaviour-preferences-sql.ts';
 
 const DAY_MS = 86_400_000;
@@ -14,11 +14,7 @@ type Row = { user_id: string } & Record<`actions_${number}` | `clicks_${number}`
 
 /** Counts per user; users without recent events are absent from the map. */
 export async function loadBehaviourCounts(db: Db, userIds: readonly string[], now: Date, cfg: BehaviourPreferencesConfig): Promise<Map<string, Row>> {
-  const params: unknown[] = [];
-  const param: SqlParam = (value, type) => {
-    params.push(value);
-    return `$${params.length}::${type}`;
-  };
+  const { values: params, add: param } = new Params();
   const counts = behaviourCountsSql({ param, now: param(now, 'timestamptz'), cfg });
   const rows = await db.$queryRawUnsafe<Row[]>(
     `SELECT e.user_id, ${counts.columns} FROM events e

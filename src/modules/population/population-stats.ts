@@ -6,9 +6,9 @@ import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { z } from 'zod';
 import { toJsonValue } from '../../db/json.ts';
 import type { LabelThresholds } from '../../rules/labels.ts';
-import type { RfmCutPoints } from '../../rules/rfm.ts';
+import { QUINTILES, type RfmCutPoints } from '../../rules/rfm.ts';
 import { fromPrisma } from '../../db/sql.ts';
-import { featureSql, type SqlParam } from '../profiles/profile-features-sql.ts';
+import { featureSql, Params } from '../profiles/profile-features-sql.ts';
 
 interface PopulationStats {
   labelThresholds: LabelThresholds;
@@ -28,15 +28,11 @@ const StoredRfmCuts = z.object({ recencyDays: quintiles, frequency: quintiles, m
 
 /** One aggregate statement: the cut points by percentile_cont (numpy's "linear" quantile), no profile leaves the database. */
 function statisticsStatement(now: Date, config: PortraitConfig): { text: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const param: SqlParam = (value, type) => {
-    params.push(value);
-    return `$${params.length}::${type}`;
-  };
+  const { values: params, add: param } = new Params();
   const ctx = { p: 'p', now: param(now, 'timestamptz'), param, config };
   const f = (name: Parameters<typeof featureSql>[0]) => `(${featureSql(name, ctx)})::float8`;
   const tiers = param([config.labels.tierQuantiles.low, config.labels.tierQuantiles.high], 'float8[]');
-  const quintiles = param([0.2, 0.4, 0.6, 0.8], 'float8[]');
+  const quintiles = param([...QUINTILES], 'float8[]');
   // labels.ts: value and frequency are tiered among buyers (isBuyer); rfm.ts: quintiles among purchasers (a last order)
   const text = `
     WITH f AS (

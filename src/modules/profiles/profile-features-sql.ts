@@ -11,6 +11,18 @@ import { PRUNE_BELOW } from '../../rules/decay.ts';
 /** Adds a parameter to the statement being built and returns its placeholder, cast to `type`. */
 export type SqlParam = (value: unknown, type: 'float8' | 'float8[]' | 'text' | 'text[]' | 'timestamptz' | 'int') => string;
 
+/** The parameters of a statement being built: placeholders are numbered after those the statement already has. */
+export class Params {
+  readonly values: unknown[];
+  constructor(initial: readonly unknown[] = []) {
+    this.values = [...initial];
+  }
+  readonly add: SqlParam = (value, type) => {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  };
+}
+
 export interface FeatureSqlContext {
   /** alias of the `profiles` row */
   p: string;

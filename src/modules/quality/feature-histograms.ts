@@ -8,7 +8,7 @@ import { fromPrisma } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { badInput } from '../../errors.ts';
 import { FIELD_SOURCE } from '../audiences/fields.ts';
-import { Params } from '../audiences/compile-rule.ts';
+import { Params } from '../profiles/profile-features-sql.ts';
 import { resolveFeatures } from '../segmentation/features.ts';
 import { isEmbeddingFeature } from '../segmentation/embedding-features.ts';
 import { featureValueSql } from '../segmentation/feature-sql.ts';
