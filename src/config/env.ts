@@ -2,6 +2,8 @@
 // message naming the variable.
 import { z } from 'zod';
 
+/** An endpoint the service calls out to (alerts, the namer, embeddings). */
+const httpUrl = z.string().refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), 'must be an http:// or https:// URL');
 const onOff = z.enum(['on', 'off']);
 
 /**
@@ -80,7 +82,7 @@ const EnvSchema = z.object({
    * Health alerts: when the status worsens, POST it to this URL, signed with PORTRAIT_ALERT_SECRET (HMAC-SHA256 of the
    * body, header X-Portrait-Signature: sha256=<hex>); at most one alert per issue code per PORTRAIT_ALERT_INTERVAL_MINUTES.
    */
-  PORTRAIT_ALERT_URL: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL').optional(),
+  PORTRAIT_ALERT_URL: httpUrl.optional(),
   PORTRAIT_ALERT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   PORTRAIT_ALERT_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   /**
@@ -109,10 +111,7 @@ const EnvSchema = z.object({
    * Ollama, vLLM, DashScope's compatible mode), e.g. https://api.openai.com/v1 with a model such as gpt-4o-mini.
    * Unset: the catalogue names them. The base URL and the model go together; the key is sent as a Bearer token.
    */
-  PORTRAIT_NAMER_BASE_URL: z
-    .string()
-    .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), 'must be an http:// or https:// URL')
-    .optional(),
+  PORTRAIT_NAMER_BASE_URL: httpUrl.optional(),
   PORTRAIT_NAMER_MODEL: z.string().max(200).optional(),
   PORTRAIT_NAMER_API_KEY: z.string().optional(),
   /**
@@ -129,10 +128,7 @@ const EnvSchema = z.object({
    * mode), with its model. Unset: the offline hashed TF-IDF vector, computed at ingest. Set: ingest writes each review
    * with its embedding pending and the backfill (src/modules/text/embedding-backfill.ts) asks the endpoint.
    */
-  PORTRAIT_EMBEDDINGS_BASE_URL: z
-    .string()
-    .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), 'must be an http:// or https:// URL')
-    .optional(),
+  PORTRAIT_EMBEDDINGS_BASE_URL: httpUrl.optional(),
   PORTRAIT_EMBEDDINGS_MODEL: z.string().min(1).max(200).optional(),
   PORTRAIT_EMBEDDINGS_API_KEY: z.string().optional(),
   /** reviews per request */

@@ -25,3 +25,13 @@ describe('namer settings', () => {
     assert.throws(() => loadEnv({ ...base, PORTRAIT_NAMER_BASE_URL: 'http://x/v1', PORTRAIT_NAMER_MODEL: 'm', PORTRAIT_NAMER_EXAMPLES: 'yes' }), /PORTRAIT_NAMER_EXAMPLES/);
   });
 });
+
+describe('embeddings settings', () => {
+  it('refuses half a configuration, a non-HTTP base and multilingual embeddings without an endpoint, naming the variable', () => {
+    assert.throws(() => loadEnv({ ...base, PORTRAIT_EMBEDDINGS_BASE_URL: 'http://localhost:11434/v1' }), (e: unknown) => e instanceof ConfigError && /PORTRAIT_EMBEDDINGS_MODEL/.test(e.message));
+    assert.throws(() => loadEnv({ ...base, PORTRAIT_EMBEDDINGS_MODEL: 'bge-m3' }), /PORTRAIT_EMBEDDINGS_BASE_URL/);
+    assert.throws(() => loadEnv({ ...base, PORTRAIT_EMBEDDINGS_BASE_URL: 'file:///etc/passwd', PORTRAIT_EMBEDDINGS_MODEL: 'm' }), /PORTRAIT_EMBEDDINGS_BASE_URL: must be an http/);
+    assert.throws(() => loadEnv({ ...base, PORTRAIT_EMBEDDINGS_MULTILINGUAL: 'on' }), /PORTRAIT_EMBEDDINGS_MULTILINGUAL/);
+    assert.throws(() => loadEnv({ ...base, PORTRAIT_ALERT_URL: 'ftp://example.com/hook', PORTRAIT_ALERT_SECRET: 'a-secret-of-16-chars' }), /PORTRAIT_ALERT_URL: must be an http/);
+  });
+});
