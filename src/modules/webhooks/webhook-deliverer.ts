@@ -35,6 +35,12 @@ export class WebhookDeliverer {
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private ticking = false;
+  /**
+   * When the outbox is next read: at once while it has a backlog, else at the next scheduled tick. A tick
+   * also comes each time a delivery ends (a slot is free), and those only claim: reading the outbox on each of them
+   * cost a fan-out transaction per delivery (a million after an activation).
+   */
+  private fanOutDueAt = 0;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -71,11 +77,16 @@ export class WebhookDeliverer {
     this.ticking = true;
     let again = false;
     try {
-      for (let pass = 0; pass < MAX_PASSES_PER_TICK && !this.stopped; pass++) {
-        const { read, made } = await fanOut(this.db);
-        if (made > 0) this.logger.debug({ read, made }, 'webhook deliveries made');
-        if (read < FANOUT_BATCH) break;
-        if (pass === MAX_PASSES_PER_TICK - 1) again = true;
+      if (Date.now() >= this.fanOutDueAt) {
+        let backlog = false;
+        for (let pass = 0; pass < MAX_PASSES_PER_TICK && !this.stopped; pass++) {
+          const { read, made } = await fanOut(this.db);
+          if (made > 0) this.logger.debug({ read, made }, 'webhook deliveries made');
+          if (read < FANOUT_BATCH) break;
+          if (pass === MAX_PASSES_PER_TICK - 1) backlog = again = true;
+        }
+        // half a poll interval: the next scheduled tick (a poll interval away, give or take a timer's slack) reads it
+        this.fanOutDueAt = backlog ? 0 : Date.now() + this.settings.pollMs / 2;
       }
       const free = this.settings.concurrency - this.inFlight.size;
       if (free > 0 && !this.stopped) {
