@@ -273,8 +273,18 @@ export class EmbeddingBackfill {
    */
   async requeueOtherSpaces(): Promise<number> {
     const { model, dimension } = this.provider;
-    const other = dimension !== null ? 'embedding_space IS DISTINCT FROM $2::text' : 'NOT starts_with(COALESCE(embedding_space, \'\'), $2::text)';
+    const inOtherSpace = (placeholder: string) =>
+      dimension !== null ? `embedding_space IS DISTINCT FROM ${placeholder}::text` : `NOT starts_with(COALESCE(embedding_space, ''), ${placeholder}::text)`;
+    const other = inOtherSpace('$2');
     const target = dimension !== null ? spaceOf(model, dimension) : `${model}#`;
+    // A profile's embedding sum records the space of the DONE reviews it sums (addEmbeddings restarts a sum, and requeues
+    // its reviews, when a vector of another space arrives), so the profiles say at once whether any review is in
+    // another space: the usual answer, no, then costs no scan of every event.
+    const [stale] = await this.pool.query<{ one: number }>(
+      `SELECT 1 AS one FROM profiles WHERE embedded_reviews > 0 AND ${inOtherSpace('$1')} LIMIT 1`,
+      [target],
+    ).then((r) => r.rows);
+    if (!stale) return 0;
     // keyset over the events' key (user_id, event_id)
     let after: [string, string] = ['', ''];
     let total = 0;
