@@ -27,7 +27,7 @@ const config: CodegenConfig = {
           Topic: '../text/topics.ts#Topic as TopicModelTopic',
           TopicShare: '../text/topics.ts#TopicShare as TopicModelShare',
           TopicModel: '../modules/text/text-models.ts#TextModelView',
-          TextModelReport: '../modules/text/text-models.ts#TextModelView as TextModelReportView',
+          TextModelReport: '../modules/text/text-models.ts#TextModelReport as TextModelReportView',
           ScheduledRun: '../generated/prisma/client.ts#Job as JobRow',
           SystemHealth: '../modules/monitoring/system-health.ts#SystemHealth as SystemHealthRow',
           HealthIssue: '../rules/health.ts#HealthIssue as HealthIssueRow',

@@ -15,6 +15,7 @@ import { historyOfUsers, type SegmentStay } from '../modules/segmentation/segmen
 import type { Audience, Job, Segment, SegmentationModel } from '../generated/prisma/client.ts';
 import type { Profile } from '../modules/profiles/profile-store.ts';
 import { deliveriesOf } from '../modules/webhooks/webhooks-service.ts';
+import { textModelReports, type TextModelReport } from '../modules/text/text-models.ts';
 import type { WebhookDeliveryStatus } from '../generated/graphql.ts';
 import type { WebhookDeliveryView } from '../modules/webhooks/webhooks-service.ts';
 
@@ -62,6 +63,7 @@ export class Loaders {
   #segmentTextById?: DataLoader<string, SegmentTextSums | null>;
   #eventPage?: DataLoader<EventPageRequest, EventPage, string>;
   #segmentExplanationByUser?: DataLoader<UserRow, SegmentExplanation | null, string>;
+  #textModelReport?: DataLoader<number, TextModelReport | null>;
 
   constructor(services: LoaderServices) {
     this.#services = services;
@@ -102,6 +104,12 @@ export class Loaders {
       const profiles = await findProfiles(fromPrisma(db), ids);
       return ids.map((id) => profiles.get(id) ?? null);
     }));
+  }
+
+  /** a text model version's naive Bayes report (Model.textModel), every model of a list in one query */
+  get textModelReport(): DataLoader<number, TextModelReport | null> {
+    const { db } = this.#services;
+    return (this.#textModelReport ??= new DataLoader((versions) => textModelReports(fromPrisma(db), versions)));
   }
 
   get modelById(): DataLoader<string, SegmentationModel | null> {

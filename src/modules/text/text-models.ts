@@ -91,6 +91,21 @@ const view = (r: TextModelRow, topics: TopicModel): TextModelView => ({
   ratedReviews: r.ratedReviews, heldOutAccuracy: r.heldOutAccuracy, lexiconAccuracy: r.lexiconAccuracy, sentimentBlended: r.sentimentBlended,
 });
 
+/** What Model.textModel shows of a version: how its naive Bayes did. Read without the topics and the model's weights. */
+export type TextModelReport = Pick<TextModelView, 'version' | 'ratedReviews' | 'heldOutAccuracy' | 'lexiconAccuracy' | 'sentimentBlended'>;
+
+/** The reports of the given versions, in their order (null for a version not stored), in one query: a loader's batch. */
+export async function textModelReports(sql: Sql, versions: readonly number[]): Promise<(TextModelReport | null)[]> {
+  const stored = await sql.query<TextModelReport>(
+    `SELECT version, rated_reviews AS "ratedReviews", held_out_accuracy AS "heldOutAccuracy", lexicon_accuracy AS "lexiconAccuracy",
+            sentiment_blended AS "sentimentBlended"
+     FROM text_models WHERE version = ANY($1::int[])`,
+    [versions],
+  );
+  const byVersion = new Map(stored.map((r) => [r.version, r]));
+  return versions.map((v) => (v === 0 ? BUILT_IN_VIEW : (byVersion.get(v) ?? null)));
+}
+
 export async function latestTextModelVersion(sql: Sql): Promise<number> {
   const rows = await sql.query<{ version: number | null }>('SELECT max(version) AS version FROM text_models');
   return rows[0]?.version ?? 0;
@@ -132,11 +147,6 @@ export class TextModelCache {
     private readonly refreshMs: number,
     private readonly logger: Pick<Logger, 'warn'>,
   ) {}
-
-  /** The version in hand, without looking for a newer one (for resolvers naming topics). */
-  latest(): TextModelSnapshot {
-    return this.current;
-  }
 
   get(): Promise<TextModelSnapshot> {
     if (performance.now() - this.checkedAt < this.refreshMs) return Promise.resolve(this.current);

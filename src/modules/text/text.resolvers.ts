@@ -12,7 +12,7 @@ export const textResolvers: Resolvers = {
     },
   },
   Model: {
-    textModel: (m, _, { services }) => textModelView(fromPrisma(services.db), m.textModelVersion),
+    textModel: (m, _, { loaders }) => (m.textModelVersion === null ? null : loaders.textModelReport.load(m.textModelVersion)),
   },
   TopicModel: {
     sentiment: (v) => v,
