@@ -9,6 +9,7 @@
 // builders the page draws with (dashboard/charts.cjs), rendered by ECharts' SVG renderer with no DOM; PNG is that SVG
 // rasterised by resvg with the machine's fonts (Chinese needs a CJK font: README, The dashboard). Drawing runs in a
 // worker thread (chart-renderer.ts), never on the event loop.
+import { MAX_BUCKETS } from '../modules/quality/feature-histograms.ts';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApolloServer } from '@apollo/server';
@@ -33,7 +34,7 @@ const Params = z.strictObject({
   compare: id.optional(),
   segment: int(0, 1000).optional(),
   feature: z.string().min(1).max(100).optional(),
-  buckets: int(1, 100).optional(),
+  buckets: int(1, MAX_BUCKETS).optional(),
   locale: z.enum(['EN', 'ZH', 'en', 'zh']).transform((l) => (l.toLowerCase() === 'zh' ? 'zh' : 'en') as charts.Lang).default('en'),
   width: int(200, 4000).default(800),
   height: int(150, 4000).default(500),
@@ -181,7 +182,7 @@ async function chartData(name: ChartName, params: ChartParams, run: Run): Promis
     }
     case 'histogram': {
       const feature = needed(params.feature, 'feature', name);
-      const data = await run(charts.QUERIES.histograms, { features: [feature], buckets: params.buckets ?? 20 });
+      const data = await run(charts.QUERIES.histograms, { features: [feature], buckets: params.buckets ?? null });
       const [histogram] = z.array(Histogram).length(1).parse(data['featureHistograms']);
       return { chart: name, histogram: histogram! };
     }

@@ -8,7 +8,6 @@ import type { WebhookSettings } from '../../config/env.ts';
 import { fromPrisma } from '../../db/sql.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { badInput } from '../../errors.ts';
-import { checkPageSize } from '../users/users-service.ts';
 import { resolveTarget, TargetRefused, urlProblem } from './url-policy.ts';
 
 /** A webhook as the API shows it: never its secret. */
@@ -104,7 +103,7 @@ function toView(r: DeliveryRecord): WebhookDeliveryView {
   };
 }
 
-/** Each hook's newest `first` deliveries (of one status, when given), newest first: one query for every hook. */
+/** Each hook's newest `first` deliveries (of one status, when given), newest first: one query for every hook (ids come from webhook rows). */
 export async function deliveriesOf(db: Db, webhookIds: readonly string[], first: number, status: WebhookDeliveryStatus | null): Promise<Map<string, WebhookDeliveryView[]>> {
   const rows = await fromPrisma(db).query<DeliveryRecord>(
     `SELECT d.id::text AS id, d.change_id::text AS "changeId", d.webhook_id::text AS "webhookId", d.user_id AS "userId", d.kind, d.target_id::text AS "targetId",
@@ -115,7 +114,7 @@ export async function deliveriesOf(db: Db, webhookIds: readonly string[], first:
        SELECT * FROM webhook_deliveries d WHERE d.webhook_id = h.id AND ($2::text IS NULL OR d.status = $2::text)
        ORDER BY d.created_at DESC, d.change_id DESC LIMIT $3::int) d
      ORDER BY d.webhook_id, d.created_at DESC, d.change_id DESC`,
-    [webhookIds.filter(isUuid), status, first],
+    [webhookIds, status, first],
   );
   const byHook = new Map<string, WebhookDeliveryView[]>();
   for (const r of rows) {
@@ -126,4 +125,3 @@ export async function deliveriesOf(db: Db, webhookIds: readonly string[], first:
   return byHook;
 }
 
-export const checkDeliveriesPage = (first: number | null | undefined): number => checkPageSize(first, 'first');

@@ -1,6 +1,7 @@
 import type { Resolvers } from '../../generated/graphql.ts';
 import { webhookSettings } from '../../config/env.ts';
-import { checkDeliveriesPage, createWebhook, deleteWebhook, listWebhooks } from './webhooks-service.ts';
+import { createWebhook, deleteWebhook, listWebhooks } from './webhooks-service.ts';
+import { checkPageSize } from '../users/users-service.ts';
 
 export const webhooksResolvers: Resolvers = {
   Query: {
@@ -11,6 +12,6 @@ export const webhooksResolvers: Resolvers = {
     deleteWebhook: (_, { id }, { services }) => deleteWebhook(services.db, id),
   },
   Webhook: {
-    deliveries: (hook, { first, status }, { loaders }) => loaders.webhookDeliveries(checkDeliveriesPage(first), status ?? null).load(hook.id),
+    deliveries: (hook, { first, status }, { loaders }) => loaders.webhookDeliveries(checkPageSize(first, 'first'), status ?? null).load(hook.id),
   },
 };
