@@ -27,8 +27,22 @@ const CLIENT_TIMEOUT_MARGIN_MS = 1_000;
 export const APPLICATION_NAME = 'portrait';
 const JOB_APPLICATION_NAME = 'portrait-jobs';
 
+/**
+ * The pool's connections. A connection can report an error (the server going away) at a moment nobody listens: while
+ * the pool is still opening it, or after it was handed back broken and is being closed, and an 'error' without a
+ * listener ends the process. Every connection therefore listens from birth; the failure still reaches whoever uses
+ * it (its query fails; pgTransaction and the COPY readers add listeners of their own to know the connection broke).
+ */
+class ListeningClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => {});
+  }
+}
+
 function createPool(url: string, max: number, statementTimeoutMs: number, connectTimeoutMs: number, applicationName: string): pg.Pool {
   const pool = new pg.Pool({
+    Client: ListeningClient,
     connectionString: url,
     max,
     application_name: applicationName,

@@ -59,7 +59,9 @@ export async function pgTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     }
     throw err;
   } finally {
-    client.removeListener('error', onError);
+    // A client discarded for an error keeps the listener: its connection can still report the failure (the server's
+    // "terminating connection") while the pool closes it, and an 'error' with no listener ends the process.
+    if (!broken) client.removeListener('error', onError);
     client.release(broken);
   }
 }

@@ -124,7 +124,8 @@ export async function openExport(
   const release = (err?: Error) => {
     if (released) return;
     released = true;
-    client.off('error', ignore);
+    // a client discarded for an error keeps the listener for what its closing connection may still report
+    if (!err) client.off('error', ignore);
     client.release(err);
   };
   const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));

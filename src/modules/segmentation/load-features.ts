@@ -96,6 +96,12 @@ export async function loadFeatureMatrix(
   if (usesRfm(features) && !rfmCuts) throw new Error('RFM features need the population cut points');
   const client = await poolForLongStatements(db).connect();
   let failure: Error | undefined;
+  // A connection that breaks while checked out (the server restarting) emits 'error' on the client: without a listener
+  // that ends the process. The read then fails on its own (the stream errors), and the client is discarded below.
+  const onError = (err: Error) => {
+    failure ??= err;
+  };
+  client.on('error', onError);
   try {
     const [{ n: total }] = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM profiles')).rows as [{ n: number }];
     const d = features.length;
@@ -132,7 +138,9 @@ export async function loadFeatureMatrix(
     failure = err instanceof Error ? err : new Error(String(err));
     throw err;
   } finally {
-    // a COPY that failed half-way leaves the connection in an unknown state: it is discarded
+    // a COPY that failed half-way leaves the connection in an unknown state: it is discarded, keeping the listener for
+    // what the closing connection may still report (as pgTransaction does)
+    if (!failure) client.off('error', onError);
     client.release(failure);
   }
 }
