@@ -45,9 +45,10 @@ await runBench('export', 60 * 60_000, async (defer) => {
     const ids = `SELECT 'user-' || lpad(g::text, 8, '0') AS id, g FROM generate_series(1, ${USERS}) g`;
     await c.query(`INSERT INTO users (id, age) SELECT id, 18 + g % 50 FROM (${ids}) s`);
     await c.query(
-      `INSERT INTO profiles (user_id, sessions_count, purchase_count, total_spent, last_purchase_at, segment_id)
-       SELECT id, g % 50, g % 20, (g % 100000) / 100.0, CASE WHEN g % 3 = 0 THEN NULL ELSE now() - (g % 300) * interval '1 day' END, $1::uuid
-       FROM (${ids}) s`, [segment.rows[0]!.id]);
+      `INSERT INTO profiles (user_id, sessions_count, purchase_count, total_spent, last_purchase_at)
+       SELECT id, g % 50, g % 20, (g % 100000) / 100.0, CASE WHEN g % 3 = 0 THEN NULL ELSE now() - (g % 300) * interval '1 day' END
+       FROM (${ids}) s`);
+    await c.query(`INSERT INTO segment_placements (user_id, lineage) SELECT id, $1::uuid FROM (${ids}) s`, [segment.rows[0]!.lineage]);
     const audience = await c.query<{ id: string }>(
       `INSERT INTO audiences (id, name, rule, created_at, updated_at)
        VALUES (gen_random_uuid(), 'everyone', '{"condition":{"field":"sessionsCount","op":"GTE","value":0}}', now(), now()) RETURNING id::text`);

@@ -27,7 +27,7 @@ const STEPS: [string, RegExp][] = [
   ['lock users FOR KEY SHARE', /FOR KEY SHARE/],
   ['SELECT profiles FOR UPDATE', /FOR UPDATE/],
   ['UPDATE profiles (unnest)', /UPDATE profiles p SET\s+sessions_count = x/],
-  ['write segments (late events)', /UPDATE profiles p SET segment_id/],
+  ['write segments (late events)', /INSERT INTO segment_placements/],
   ['recount sessions (late events)', /lag\(occurred_at\)/],
   ['placement: active model share lock', /FROM segmentation_models WHERE active/],
   ['COMMIT', /^\s*COMMIT/i],

@@ -8,6 +8,7 @@ import { pagesOfUserEvents, type EventPage, type EventPageRequest } from '../mod
 import { findModels, findSegments, segmentsOfModels } from '../modules/segmentation/model-store.ts';
 import { findJobs } from '../modules/jobs/job-queue.ts';
 import { emptyProfile, findProfiles, segmentTextSums, type SegmentTextSums } from '../modules/profiles/profile-store.ts';
+import { segmentsOfUsers } from '../modules/profiles/placements.ts';
 import { explainSegments, type SegmentExplanation } from '../modules/segmentation/explain-placement.ts';
 import type { UserRow } from '../modules/users/user-row.ts';
 import { audienceSizes, findAudiences, membershipsOf } from '../modules/audiences/audiences-service.ts';
@@ -54,6 +55,7 @@ export class Loaders {
   #profileByUserId?: DataLoader<string, Profile | null>;
   #modelById?: DataLoader<string, SegmentationModel | null>;
   #segmentById?: DataLoader<string, Segment | null>;
+  #segmentIdByUserId?: DataLoader<string, string | null>;
   #segmentsByModelId?: DataLoader<string, Segment[]>;
   #jobById?: DataLoader<string, Job | null>;
   #behaviourCountsByUserId?: DataLoader<string, BehaviourCounts | undefined>;
@@ -120,6 +122,15 @@ export class Loaders {
   get segmentById(): DataLoader<string, Segment | null> {
     const { db } = this.#services;
     return (this.#segmentById ??= new DataLoader(async (ids) => inKeyOrder(ids, await findSegments(db, ids), (s) => s.id)));
+  }
+
+  /** each user's segment id in the active model (null: not placed), a batch of users in one query */
+  get segmentIdByUserId(): DataLoader<string, string | null> {
+    const { db } = this.#services;
+    return (this.#segmentIdByUserId ??= new DataLoader(async (ids) => {
+      const placed = await segmentsOfUsers(fromPrisma(db), ids);
+      return ids.map((id) => placed.get(id) ?? null);
+    }));
   }
 
   get segmentsByModelId(): DataLoader<string, Segment[]> {

@@ -11,6 +11,7 @@ import { generateDemoData } from '../../src/demo/demo-data.ts';
 import { createRng } from '../../src/compute/random.ts';
 import { fromPrisma } from '../../src/db/sql.ts';
 import { scanWithDemographics } from '../../src/modules/profiles/profile-store.ts';
+import { segmentsOfUsers } from '../../src/modules/profiles/placements.ts';
 import { readDecayState, storedDecayState } from '../../src/modules/profiles/category-weights.ts';
 import { decayTo } from '../../src/rules/decay.ts';
 
@@ -33,9 +34,11 @@ async function assertBulkEqualsLive(what: string): Promise<number> {
   const segments = new Set<string | null>();
   for await (const page of scanWithDemographics(sql, 1_000)) {
     const live = placer.place(page);
+    const stored = await segmentsOfUsers(sql, page.map((r) => r.profile.userId));
     page.forEach((row, i) => {
-      segments.add(row.profile.segmentId);
-      if (row.profile.segmentId !== live[i]) assert.fail(`${what}: ${row.profile.userId} stored in ${row.profile.segmentId}, live placement ${live[i]}`);
+      const segmentId = stored.get(row.profile.userId) ?? null;
+      segments.add(segmentId);
+      if (segmentId !== live[i]) assert.fail(`${what}: ${row.profile.userId} stored in ${segmentId}, live placement ${live[i]}`);
     });
     n += page.length;
   }

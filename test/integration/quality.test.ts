@@ -33,7 +33,7 @@ interface Report {
   };
   drift: {
     model: { id: string; active: boolean }; threshold: number; profiledUsers: number;
-    segments: { segment: { id: string; index: number; size: number; name: string }; trainingShare: number; liveUsers: number; liveShare: number; delta: number; drifted: boolean }[];
+    segments: { segment: { id: string; lineage: string; index: number; size: number; name: string }; trainingShare: number; liveUsers: number; liveShare: number; delta: number; drifted: boolean }[];
     unassignedUsers: number; unassignedShare: number; drifted: boolean;
   } | null;
 }
@@ -48,7 +48,7 @@ const REPORT = `query($seed: Int, $limit: Int, $top: Int) { qualityReport(sample
   distributions { sampleSize sampleSeed activityLevels { value users share } userTypes { value users share } withInterestTags
                   interestTags { tag users share } }
   drift { model { id active } threshold profiledUsers unassignedUsers unassignedShare drifted
-          segments { segment { id index size name } trainingShare liveUsers liveShare delta drifted } }
+          segments { segment { id lineage index size name } trainingShare liveUsers liveShare delta drifted } }
 } }`;
 const report = async (vars: Record<string, unknown> = {}) => (await gqlOk<{ qualityReport: Report }>(REPORT, vars)).qualityReport;
 
@@ -280,8 +280,8 @@ describe('drift', () => {
     // One user of the larger segment loses its assignment: that segment moves by 1/6, the other not at all.
     const db = server.database.db;
     const [big, small] = [...fresh.segments].sort((a, b) => b.segment.size - a.segment.size || a.segment.index - b.segment.index);
-    const moved = (await db.profile.findFirst({ where: { segmentId: big!.segment.id }, orderBy: { userId: 'asc' } }))!.userId;
-    await db.profile.update({ where: { userId: moved }, data: { segmentId: null } });
+    const moved = (await db.segmentPlacement.findFirst({ where: { lineage: big!.segment.lineage }, orderBy: { userId: 'asc' } }))!.userId;
+    await db.segmentPlacement.delete({ where: { userId: moved } });
     const unassigned = (await report()).drift!;
     const row = (d: NonNullable<Report['drift']>, id: string) => d.segments.find((s) => s.segment.id === id)!;
     assert.equal(row(unassigned, big!.segment.id).liveUsers, big!.segment.size - 1);
@@ -294,7 +294,7 @@ describe('drift', () => {
     assert.equal(unassigned.drifted, true);
 
     // The user moves to the other segment: both drift, in opposite directions.
-    await db.profile.update({ where: { userId: moved }, data: { segmentId: small!.segment.id } });
+    await db.segmentPlacement.create({ data: { userId: moved, lineage: small!.segment.lineage } });
     const swapped = (await report()).drift!;
     close(row(swapped, big!.segment.id).delta, -1 / 6, 'big');
     close(row(swapped, small!.segment.id).delta, 1 / 6, 'small');

@@ -242,8 +242,8 @@ describe('activation', () => {
       assert.equal(active.length, 1);
       // every user sits in a segment of the active model
       const [row] = await server.database.db.$queryRawUnsafe<{ stray: number }[]>(
-        `SELECT count(*)::int AS stray FROM profiles p LEFT JOIN segments s ON s.id = p.segment_id
-         WHERE p.segment_id IS NOT NULL AND s.model_id IS DISTINCT FROM $1::uuid`, active[0]!.id);
+        `SELECT count(*)::int AS stray FROM segment_placements pl
+         WHERE NOT EXISTS (SELECT 1 FROM segments s WHERE s.lineage = pl.lineage AND s.model_id = $1::uuid)`, active[0]!.id);
       assert.equal(row!.stray, 0);
     }
   });

@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
 import { fromPool, fromPrisma } from '../../src/db/sql.ts';
-import { writeSegments } from '../../src/modules/profiles/profile-store.ts';
+import { writeSegments, writeStagedSegments } from '../../src/modules/profiles/placements.ts';
 import { stageTrainingLabels, writeTrainingMembers } from '../../src/modules/segmentation/training-members.ts';
 
 const FEATURES = ['totalSpent', 'sessionsCount'];
@@ -70,16 +70,20 @@ async function segmentOf(userId: string): Promise<{ id: string; lineage: string 
 const count = async (sql: string, params: unknown[] = []) => Number((await server.database.pool.query<{ n: string }>(sql, params)).rows[0]!.n);
 
 /**
- * Makes every transaction that updates the profile of `userId` fail at COMMIT (a deferred constraint trigger), i.e.
+ * Makes every transaction that writes the profile or the placement of `userId` fail at COMMIT (a deferred constraint trigger), i.e.
  * after the write under test has run: whatever that write recorded must roll back with it.
  */
 async function failCommitsTouching(userId: string): Promise<() => Promise<void>> {
   await server.database.pool.query(`CREATE FUNCTION test_fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION 'test: commit refused'; END $$`);
-  await server.database.pool.query(`CREATE CONSTRAINT TRIGGER test_fail_commit AFTER UPDATE ON profiles DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW WHEN (NEW.user_id = '${userId}') EXECUTE FUNCTION test_fail_commit()`);
+  // on the profile (an ingest, an import) and on the placement (an activation moves users without touching profiles)
+  for (const table of ['profiles', 'segment_placements']) {
+    await server.database.pool.query(`CREATE CONSTRAINT TRIGGER test_fail_commit AFTER INSERT OR UPDATE ON ${table} DEFERRABLE INITIALLY DEFERRED
+      FOR EACH ROW WHEN (NEW.user_id = '${userId}') EXECUTE FUNCTION test_fail_commit()`);
+  }
   return async () => {
     await server.database.pool.query('DROP TRIGGER test_fail_commit ON profiles');
+    await server.database.pool.query('DROP TRIGGER test_fail_commit ON segment_placements');
     await server.database.pool.query('DROP FUNCTION test_fail_commit()');
   };
 }
@@ -218,7 +222,7 @@ describe('segment lineage and membership history', () => {
     const client = await server.database.pool.connect();
     try {
       await client.query('BEGIN');
-      // through the profile store, the one writer of segment_id, which records each move
+      // through placements.ts, the one writer of placements, which records each move
       await writeSegments(fromPool(client), [userId], [a!.id]);
       await writeSegments(fromPool(client), [userId], [b!.id]);
       await client.query('COMMIT');
@@ -276,6 +280,35 @@ describe('segment lineage and membership history', () => {
     const { rows } = await server.database.pool.query<{ user_id: string }>(
       'SELECT user_id FROM segment_training_members WHERE user_id = ANY($1::text[]) ORDER BY user_id', [page]);
     assert.deepEqual(rows.map((r) => r.user_id), ['g2-09']);
+  });
+
+  it('erases the placement and stay of a user deleted while a bulk placement is writing them (no foreign key, a set-wise lock)', async () => {
+    const userId = 'g2-10';
+    const placedIn = async () =>
+      (await server.database.pool.query<{ lineage: string }>('SELECT lineage::text AS lineage FROM segment_placements WHERE user_id = $1', [userId])).rows;
+    const [current] = await placedIn();
+    assert.ok(current, 'the user is placed');
+    const { rows: [other] } = await server.database.pool.query<{ id: string }>(
+      `SELECT s.id::text AS id FROM segments s JOIN segmentation_models m ON m.id = s.model_id AND m.active
+       WHERE s.lineage <> $1::uuid ORDER BY s.index LIMIT 1`, [current.lineage]);
+    let erased: Promise<unknown> | undefined;
+    let erasedEarly = false;
+    await server.database.db.$transaction(async (tx) => {
+      const sql = fromPrisma(tx);
+      // what an activation stages (assignment.ts), then writes in one statement without holding the profiles
+      await sql.query('CREATE TEMPORARY TABLE placed_segments (user_id text NOT NULL, segment_id uuid NOT NULL) ON COMMIT DROP');
+      await sql.query('INSERT INTO placed_segments VALUES ($1, $2::uuid)', [userId, other!.id]);
+      await writeStagedSegments(sql, 'placed_segments');
+      // the placement holds its users: the erasure waits for the commit instead of missing the uncommitted rows
+      erased = gqlOk(`mutation { deleteUser(id: "${userId}") }`).then(() => {
+        erasedEarly = true;
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(erasedEarly, false, 'the erasure waited for the placement');
+    });
+    await erased;
+    assert.deepEqual(await placedIn(), []);
+    assert.equal(await count('SELECT count(*) AS n FROM segment_memberships WHERE user_id = $1', [userId]), 0);
   });
 
   it('reads the history of many users in one query', async () => {
@@ -336,14 +369,14 @@ describe('predictSegments', () => {
 
 describe('a deleted segment', () => {
   // Nothing in the service deletes segments; an operator deleting a model by hand takes its segments along. Without a
-  // foreign key on profiles.segment_id (migration bulk_placement), a trigger does what ON DELETE SET NULL did.
+  // foreign key from placements to segments (migration segment_placements), a trigger does what ON DELETE SET NULL did.
   it('unplaces its users and closes their stays, as the foreign key did', async () => {
     const { activeModel } = await gqlOk<{ activeModel: { id: string } }>(`{ activeModel { id } }`);
-    const placed = await count('SELECT count(*) AS n FROM profiles WHERE segment_id IS NOT NULL');
+    const placed = await count('SELECT count(*) AS n FROM segment_placements');
     assert.ok(placed > 0);
     const open = await count('SELECT count(*) AS n FROM segment_memberships WHERE exited_at IS NULL');
     await server.database.pool.query('DELETE FROM segmentation_models WHERE id = $1::uuid', [activeModel.id]);
-    assert.equal(await count('SELECT count(*) AS n FROM profiles WHERE segment_id IS NOT NULL'), 0);
+    assert.equal(await count('SELECT count(*) AS n FROM segment_placements'), 0);
     // every placed user had one open stay; they are closed, with a `left` change each
     assert.equal(open, placed);
     assert.equal(await count('SELECT count(*) AS n FROM segment_memberships WHERE exited_at IS NULL'), 0);

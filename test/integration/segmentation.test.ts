@@ -334,14 +334,14 @@ describe('training jobs', () => {
       assert.equal(a.status, 'SUCCEEDED', a.error ?? '');
       const active = await small.gql<{ activeModel: { id: string } }>(`{ activeModel { id } }`);
       assert.equal(active.data!.activeModel.id, a.model!.id);
-      const assignments = await small.database.db.profile.findMany({ select: { userId: true, segmentId: true }, orderBy: { userId: 'asc' } });
+      const assignments = await small.database.db.segmentPlacement.findMany({ orderBy: { userId: 'asc' } });
 
       const b = await waitForJob(tooBig.id, small);
       assert.equal(b.status, 'FAILED');
       assert.match(b.error!, /larger than the number of users/);
       const stillActive = await small.gql<{ activeModel: { id: string } }>(`{ activeModel { id } }`);
       assert.equal(stillActive.data!.activeModel.id, a.model!.id);
-      assert.deepEqual(await small.database.db.profile.findMany({ select: { userId: true, segmentId: true }, orderBy: { userId: 'asc' } }), assignments);
+      assert.deepEqual(await small.database.db.segmentPlacement.findMany({ orderBy: { userId: 'asc' } }), assignments);
 
       const c = await waitForJob(orphan.id, small);
       assert.equal(c.status, 'SUCCEEDED', c.error ?? '');

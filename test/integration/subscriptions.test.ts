@@ -11,7 +11,7 @@ import { FEED_APPLICATION_NAME, MembershipFeed } from '../../src/modules/notific
 import { ChangeHub } from '../../src/modules/notifications/change-hub.ts';
 import { createLogger } from '../../src/logger.ts';
 import { fromPool } from '../../src/db/sql.ts';
-import { writeSegments } from '../../src/modules/profiles/profile-store.ts';
+import { writeSegments } from '../../src/modules/profiles/placements.ts';
 
 const CHANGES = `subscription($targets: [ID!]) { membershipChanges(targetIds: $targets) { userId kind targetId entered at } }`;
 interface Change { userId: string; kind: string; targetId: string; entered: boolean; at: string }
@@ -108,7 +108,8 @@ describe('membership outbox', () => {
     assert.equal(job.status, 'SUCCEEDED', job.error ?? '');
     const segments = await server.database.pool.query<{ id: string; lineage: string; users: string[] }>(
       `SELECT s.id, s.lineage::text AS lineage, array_agg(p.user_id ORDER BY p.user_id) AS users
-       FROM segments s JOIN profiles p ON p.segment_id = s.id GROUP BY s.id, s.lineage`,
+       FROM segments s JOIN segment_placements p ON p.lineage = s.lineage JOIN segmentation_models m ON m.id = s.model_id AND m.active
+       GROUP BY s.id, s.lineage`,
     );
     assert.equal(segments.rows.length, 2);
     // the activation placed everyone: one entry per user into its segment's lineage, nothing else
@@ -130,7 +131,7 @@ describe('membership outbox', () => {
     const client = await server.database.pool.connect();
     try {
       await client.query('BEGIN');
-      // through the profile store, the one writer of segment_id, which records each move (back and forth here)
+      // through placements.ts, the one writer of placements, which records each move (back and forth here)
       await writeSegments(fromPool(client), [userId], [richSide.id]);
       await writeSegments(fromPool(client), [userId], [other.id]);
       await writeSegments(fromPool(client), [userId], [richSide.id]);

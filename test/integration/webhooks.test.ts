@@ -182,7 +182,7 @@ describe('webhooks: delivery', () => {
     const lineage = segments[0]!.lineage;
     const { id, secret } = await hook(server, receiver.origin, [lineage]);
     await gqlOk(server, `mutation($id: ID!) { activateModel(id: $id) { id } }`, { id: job.modelId });
-    const members = await server.database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM profiles WHERE segment_id = $1`, [segments[0]!.id]);
+    const members = await server.database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM segment_placements WHERE lineage = $1::uuid`, [lineage]);
     assert.ok(members.rows[0]!.n > 0);
     await until('every entry arrives', async () => receiver.requests.length >= members.rows[0]!.n, 30_000);
     await pause(300);

@@ -33,7 +33,8 @@ import { badInput } from '../../errors.ts';
 import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS, TEXT_AGGREGATE_FIELDS } from '../profiles/aggregates.ts';
 import { applyCategories, readDecayState, storedDecayState } from '../profiles/category-weights.ts';
 import type { InterestTagsConfig, MoneyConfig } from '../../config/portrait-config.ts';
-import { lockForUpdate, recountSessions, writeFields, writeSegments } from '../profiles/profile-store.ts';
+import { lockForUpdate, recountSessions, writeFields } from '../profiles/profile-store.ts';
+import { writeSegments } from '../profiles/placements.ts';
 import type { Placement } from '../profiles/placement.ts';
 import type { ProfilesChanged } from '../profiles/profiles-changed.ts';
 import { analyseReviewText, BUILT_IN_TEXT_MODEL, OFFLINE_EMBEDDING_SPACE, type ReviewText, type TextModelSnapshot } from '../text/review-text.ts';
@@ -269,15 +270,12 @@ async function writeBatch(client: pg.PoolClient, candidates: readonly AnalysedEv
     const decay = applyCategories(readDecayState(row.profile.categoryWeights, row.profile.weightsAt), list, opts.interestTags);
     return { ...row, profile: { ...next, ...storedDecayState(decay) } };
   });
-  if (placer) {
-    const segments = placer.place(updated);
-    updated.forEach((row, i) => (row.profile.segmentId = segments[i]!));
-  }
   const scored = went.some((e) => e.review !== null);
   await writeFields(
     sql,
-    [...AGGREGATE_FIELDS, ...(scored ? TEXT_AGGREGATE_FIELDS : []), 'categoryWeights', 'weightsAt', ...(placer ? (['segmentId'] as const) : [])],
+    [...AGGREGATE_FIELDS, ...(scored ? TEXT_AGGREGATE_FIELDS : []), 'categoryWeights', 'weightsAt'],
     updated.map((r) => r.profile),
+    placer?.place(updated),
   );
   if (recountUsers.length) {
     // Sessions were counted in arrival order above (and ends without a duration not at all); the timeline decides

@@ -14,7 +14,7 @@ import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { FIELDS, FIELD_SOURCE } from '../audiences/fields.ts';
 import { sqlLiteral } from '../../db/sql-literal.ts';
 import { copyOut } from '../../db/copy-binary.ts';
-import { profileColumn } from '../profiles/profile-store.ts';
+import { placedInLineage } from '../profiles/placements.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { crlfRecords } from './csv.ts';
 
@@ -51,8 +51,9 @@ export const exportFilename = (target: ExportTarget): string =>
 /** The members' FROM ... WHERE (a condition the caller may extend with AND): the active model's segment of the lineage, or the audience's members. */
 function membersOf(target: ExportTarget): string {
   if (target.kind === 'segment') {
-    const segment = `(SELECT s.id FROM segments s JOIN segmentation_models m ON m.id = s.model_id AND m.active WHERE s.lineage = ${sqlLiteral(target.lineage, 'text')}::uuid)`;
-    return `${FIELD_SOURCE} WHERE ${profileColumn('p', 'segmentId')} = ${segment}`;
+    // the lineage's users while the active model has a segment of it (none once it has not)
+    const lineage = `(SELECT s.lineage FROM segments s JOIN segmentation_models m ON m.id = s.model_id AND m.active WHERE s.lineage = ${sqlLiteral(target.lineage, 'text')}::uuid)`;
+    return `${FIELD_SOURCE} ${placedInLineage('p', lineage)}`;
   }
   return `${FIELD_SOURCE} JOIN audience_members am ON am.user_id = p.user_id WHERE am.audience_id = ${sqlLiteral(target.id, 'text')}::uuid`;
 }

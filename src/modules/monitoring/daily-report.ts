@@ -2,6 +2,8 @@
 // the last 24 hours, the method's rating and recommendations (src/rules/health.ts), and a summary to draw trends
 // from: events received, users, profiles updated, live segment sizes, top interest tags and behaviour preference shares.
 import { z } from 'zod';
+import { placedCounts } from '../profiles/placements.ts';
+import { fromPrisma } from '../../db/sql.ts';
 import type { Db } from '../../db/client.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { Logger } from '../../logger.ts';
@@ -9,7 +11,7 @@ import { badInput } from '../../errors.ts';
 import { behaviourPreferences, type PreferenceCode } from '../../rules/activity.ts';
 import { healthScore, ISSUE_CODES, rating, recommendations, type Rating } from '../../rules/health.ts';
 import { loadBehaviourCounts, toBehaviourStats } from '../events/behaviour-stats.ts';
-import { liveSegmentCounts, MAX_SAMPLE, sampleProfiles } from '../profiles/profile-statistics.ts';
+import { MAX_SAMPLE, sampleProfiles } from '../profiles/profile-statistics.ts';
 import { findActiveModelWithSegments } from '../segmentation/model-store.ts';
 import { shareOf, summariseSample } from '../quality/quality-summary.ts';
 import { MAX_WINDOW_MINUTES, readSystemHealth, type SystemHealth } from './system-health.ts';
@@ -67,7 +69,7 @@ async function summary(db: Db, config: PortraitConfig, now: Date) {
   const active = await findActiveModelWithSegments(db);
   let segmentSizes: { index: number; users: number; share: number }[] = [];
   if (active) {
-    const live = await liveSegmentCounts(db, active.segments.map((s) => s.id));
+    const live = await placedCounts(fromPrisma(db), active.segments.map((s) => s.id));
     const total = [...live.values()].reduce((s, n) => s + n, 0);
     segmentSizes = active.segments.map((s) => ({ index: s.index, users: live.get(s.id) ?? 0, share: shareOf(live.get(s.id) ?? 0, total) }));
   }

@@ -2,11 +2,12 @@
 // active model's cluster diversity, a probe prediction and feature drift (health-checks.ts), and the issues they raise
 // against config/portrait.json `health`.
 import type { Db } from '../../db/client.ts';
+import { placedCounts } from '../profiles/placements.ts';
+import { fromPrisma } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { badInput } from '../../errors.ts';
 import { histogramQuantile } from '../../compute/metrics/histogram.ts';
 import { healthIssues, healthStatus, type HealthIssue, type HealthStatus } from '../../rules/health.ts';
-import { liveSegmentCounts } from '../profiles/profile-statistics.ts';
 import { findActiveModelWithSegments } from '../segmentation/model-store.ts';
 import { distributionStats, type DistributionStats } from '../quality/quality-summary.ts';
 import { LATENCY_BOUNDS_MS } from './operation-store.ts';
@@ -95,7 +96,7 @@ type ActiveModel = NonNullable<Awaited<ReturnType<typeof findActiveModelWithSegm
 /** 1 - sum of squared live shares of the active model's segments (shares of the users assigned to it). */
 async function diversity(db: Db, active: ActiveModel | null): Promise<{ clusterDiversity: number | null; liveSegments: number | null }> {
   if (!active) return { clusterDiversity: null, liveSegments: null };
-  const live = await liveSegmentCounts(db, active.segments.map((s) => s.id));
+  const live = await placedCounts(fromPrisma(db), active.segments.map((s) => s.id));
   const total = [...live.values()].reduce((s, n) => s + n, 0);
   if (total === 0) return { clusterDiversity: null, liveSegments: 0 };
   const concentration = [...live.values()].reduce((s, n) => s + (n / total) ** 2, 0);

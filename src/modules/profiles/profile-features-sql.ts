@@ -6,6 +6,7 @@
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { ProfileFeatures } from './profile-view.ts';
 import { profileColumn } from './profile-store.ts';
+import { lineageOfProfileSql, segmentOfProfileSql } from './placements.ts';
 import { PRUNE_BELOW } from '../../rules/decay.ts';
 
 /** Adds a parameter to the statement being built and returns its placeholder, cast to `type`. */
@@ -127,12 +128,12 @@ export function interestTagsSql(ctx: FeatureSqlContext): string {
 
 /** The user's segment id in the active model (text), null before any model. */
 export function segmentSql(ctx: Pick<FeatureSqlContext, 'p'>): string {
-  return `${profileColumn(ctx.p, 'segmentId')}::text`;
+  return segmentOfProfileSql(ctx.p);
 }
 
 /** The lineage of the user's segment in the active model (text), null before any model. */
 export function lineageSql(ctx: Pick<FeatureSqlContext, 'p'>): string {
-  return `(SELECT s.lineage::text FROM segments s WHERE s.id = ${profileColumn(ctx.p, 'segmentId')})`;
+  return lineageOfProfileSql(ctx.p);
 }
 
 /** A demographic column of the user's `users` row (alias `u`), as placement reads them with the profile. */

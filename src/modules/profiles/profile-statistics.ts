@@ -132,18 +132,10 @@ export async function sampleProfiles(client: Client, seed: number, limit: number
     LIMIT ${Math.min(limit, MAX_SAMPLE)}::int`;
 }
 
-/** Users currently assigned to each of the given segments (segments with none are absent). */
-export async function liveSegmentCounts(client: Client, segmentIds: readonly string[]): Promise<Map<string, number>> {
-  if (segmentIds.length === 0) return new Map();
-  const rows = await client.$queryRaw<{ segment_id: string; users: number }[]>`
-    SELECT segment_id::text AS segment_id, count(*)::int AS users
-    FROM profiles
-    WHERE segment_id = ANY(${[...segmentIds]}::uuid[])
-    GROUP BY segment_id`;
-  return new Map(rows.map((r) => [r.segment_id, r.users]));
-}
-
-/** The user and profile columns of the column report, by API name: table alias (u users, p profiles) . column. */
+/**
+ * The user, profile and placement columns of the column report, by API name: table alias (u users, p profiles, pl
+ * segment_placements, where a user's segment is named by its lineage) . column.
+ */
 const QUALITY_COLUMNS = {
   age: 'u.age',
   gender: 'u.gender',
@@ -161,7 +153,7 @@ const QUALITY_COLUMNS = {
   lastPurchaseAt: 'p.last_purchase_at',
   firstEventAt: 'p.first_event_at',
   lastEventAt: 'p.last_event_at',
-  segmentId: 'p.segment_id',
+  segmentId: 'pl.lineage',
 } as const;
 
 interface ColumnCounts {
@@ -173,7 +165,7 @@ interface ColumnCounts {
   duplicates: number;
 }
 
-const TABLE_OF_ALIAS = { u: 'users', p: 'profiles' } as const;
+const TABLE_OF_ALIAS = { u: 'users', p: 'profiles', pl: 'segment_placements' } as const;
 
 /** PostgreSQL's data types (information_schema's data_type) by the kind the report names. */
 const TYPE_KINDS: Record<string, string> = {
@@ -199,7 +191,7 @@ const TYPE_KINDS: Record<string, string> = {
 async function columnTypes(client: Client): Promise<Map<string, string>> {
   const rows = await client.$queryRaw<{ table_name: string; column_name: string; data_type: string }[]>`
     SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns
-    WHERE table_schema = current_schema() AND table_name IN ('users', 'profiles')`;
+    WHERE table_schema = current_schema() AND table_name IN ('users', 'profiles', 'segment_placements')`;
   const byColumn = new Map(rows.map((r) => [`${r.table_name}.${r.column_name}`, r.data_type]));
   const types = new Map<string, string>();
   for (const [name, ref] of Object.entries(QUALITY_COLUMNS)) {
@@ -226,7 +218,8 @@ export async function columnCounts(client: Client): Promise<{ users: number; col
     })
     .join(', ');
   const [row] = await client.$queryRawUnsafe<Record<string, number>[]>(
-    `SELECT count(*)::int AS users, ${select} FROM users u LEFT JOIN profiles p ON p.user_id = u.id`,
+    `SELECT count(*)::int AS users, ${select}
+     FROM users u LEFT JOIN profiles p ON p.user_id = u.id LEFT JOIN segment_placements pl ON pl.user_id = u.id`,
   );
   const types = await columnTypes(client);
   const r = row!;

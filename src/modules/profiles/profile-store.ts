@@ -7,13 +7,14 @@
 // demographics (`ProfileWithDemographics`), read from `users` in the same statement: callers place them in memory
 // and never read them back.
 //
-// Any UPDATE here that changes segment_id also records the user's segment membership history, in the same statement:
-// the trigger record_segment_moves (see src/modules/segmentation/segment-history.ts) does it, whichever writer runs.
+// Where a user is placed is not a profile column: placements.ts beside it keeps segment_placements, and writeFields
+// hands it the segments of the rows it writes, so a batch's profiles and placements change in one statement.
 import type { Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
 import { numberArray, textArray } from '../../db/array-literals.ts';
 import type pg from 'pg';
 import { PRUNE_BELOW } from '../../rules/decay.ts';
+import { placeFrom, placedInSegmentsSql } from './placements.ts';
 import type { Profile as ProfileRow, User } from '../../generated/prisma/client.ts';
 
 // 'money' is numeric(20, 4) in the database (exact; src/rules/money.ts) and a number here: read as float8 (the
@@ -60,7 +61,6 @@ const COLUMNS = {
   embeddedReviews: ['embedded_reviews', 'int'],
   pendingEmbeddings: ['pending_embeddings', 'int'],
   lastReviewAt: ['last_review_at', 'timestamptz'],
-  segmentId: ['segment_id', 'uuid'],
   createdAt: ['created_at', 'timestamptz'],
   updatedAt: ['updated_at', 'timestamptz'],
 } as const satisfies Record<keyof ProfileRow, readonly [string, SqlType]>;
@@ -147,20 +147,6 @@ export async function lockForUpdate(sql: Sql, userIds: readonly string[]): Promi
   return split(rows);
 }
 
-// Segment history. profiles.segment_id is written only by the three functions below, and each records the moves it
-// made in the same statement: its UPDATE returns who moved, to which segment and from which (the old value read by a
-// self-join, which under READ COMMITTED is the statement's snapshot: callers hold the rows' locks, lockForUpdate, or
-// the active model's, which every live placer waits for, so no other writer moves them in between), and hands them to
-// the history rule, record_segment_moves_of (migration bulk_placement). A trigger on profiles did this before; its transition tables
-// held two copies of every updated wide row of every UPDATE of profiles (each ingest batch, and a million at an
-// activation) only to find who moved. The architecture test keeps other writers of segment_id out.
-const RECORD_MOVES = `
-  SELECT 1 AS recorded
-  FROM (SELECT array_agg(user_id) AS u, array_agg(segment_id) AS s, array_agg(old_segment) AS o
-        FROM moved WHERE segment_id IS DISTINCT FROM old_segment) m,
-       LATERAL record_segment_moves_of(m.u, m.s, m.o)
-  WHERE m.u IS NOT NULL`;
-
 /**
  * A column of values as one array literal, the parameter writeFields unnests: jsonb and float8[] values travel as text
  * elements, cast row by row (an array of arrays must be rectangular in PostgreSQL), timestamps as ISO text, money as
@@ -196,68 +182,31 @@ const UNNEST_TYPE: Record<SqlType, [string, string]> = {
 /**
  * Writes the given fields of each row in one statement (one array parameter per field, unnested into rows: PostgreSQL
  * reads them several times faster than a JSON record set, src/db/array-literals.ts); `updated_at` moves to now. Rows
- * are matched by userId. Writing `segmentId` records the moves (see above).
+ * are matched by userId. With `segments` (by position: each row's segment id, null to unplace), the same statement
+ * places the users there and records their moves (placements.ts).
  */
 export async function writeFields<F extends Exclude<ProfileField, 'userId' | 'updatedAt' | 'createdAt'>>(
   sql: Sql,
   fields: readonly F[],
   rows: readonly (Pick<Profile, F> & { userId: string })[],
+  segments?: readonly (string | null)[],
 ): Promise<void> {
   if (rows.length === 0) return;
   const set = fields.map((f, j) => `${COLUMNS[f][0]} = x.c${j}${UNNEST_TYPE[COLUMNS[f][1]][1]}`).join(', ');
   const arrays = ['$1::text[]', ...fields.map((f, j) => `$${j + 2}::${UNNEST_TYPE[COLUMNS[f][1]][0]}`)].join(', ');
   const names = ['user_id', ...fields.map((_, j) => `c${j}`)].join(', ');
   const params = [textArray(rows.map((r) => r.userId)), ...fields.map((f) => columnLiteral(COLUMNS[f][1], rows.map((r) => r[f])))];
-  if (!fields.includes('segmentId' as F)) {
-    await sql.query(
-      `UPDATE profiles p SET ${set}, updated_at = now()
+  const update = `UPDATE profiles p SET ${set}, updated_at = now()
        FROM unnest(${arrays}) AS x(${names})
-       WHERE p.user_id = x.user_id`,
-      params,
-    );
+       WHERE p.user_id = x.user_id`;
+  if (!segments) {
+    await sql.query(update, params);
     return;
   }
-  await sql.query(
-    `WITH moved AS (
-       UPDATE profiles p SET ${set}, updated_at = now()
-       FROM (SELECT x.*, p0.segment_id AS old_segment
-             FROM unnest(${arrays}) AS x(${names}) JOIN profiles p0 ON p0.user_id = x.user_id) x
-       WHERE p.user_id = x.user_id
-       RETURNING p.user_id, p.segment_id, x.old_segment)
-     ${RECORD_MOVES}`,
-    params,
-  );
-}
-
-/** Moves users to segments given as rows (user_id, segment_id) of `source` (a table or a set-returning call), recording the moves; unchanged ones are not rewritten. */
-const moveSegmentsFrom = (source: string) => `
-  WITH moved AS (
-    UPDATE profiles p SET segment_id = x.segment_id
-    FROM (SELECT x.user_id, x.segment_id, p0.segment_id AS old_segment
-          FROM ${source} AS x(user_id, segment_id) JOIN profiles p0 ON p0.user_id = x.user_id
-          WHERE p0.segment_id IS DISTINCT FROM x.segment_id) x
-    WHERE p.user_id = x.user_id
-    RETURNING p.user_id, p.segment_id, x.old_segment)
-  ${RECORD_MOVES}`;
-
-const WRITE_SEGMENTS = moveSegmentsFrom('unnest($1::text[], $2::uuid[])');
-
-const SEGMENT_PAGE = 20_000;
-
-/** Stores each user's segment (pairs by position), recording the moves; unchanged ones are not rewritten. */
-export async function writeSegments(sql: Sql, userIds: readonly string[], segmentIds: readonly string[]): Promise<void> {
-  for (let i = 0; i < userIds.length; i += SEGMENT_PAGE) {
-    await sql.query(WRITE_SEGMENTS, [userIds.slice(i, i + SEGMENT_PAGE), segmentIds.slice(i, i + SEGMENT_PAGE)]);
-  }
-}
-
-/**
- * Stores the segments staged in a table of (user_id, segment_id) rows (a temporary table of the caller's transaction)
- * in one statement, recording the moves; unchanged ones are not rewritten. The rows the UPDATE returns are the ones it
- * wrote and now locks, so a user erased meanwhile is not among the moves.
- */
-export async function writeStagedSegments(sql: Sql, table: 'training_labels' | 'placed_segments'): Promise<void> {
-  await sql.query(moveSegmentsFrom(table));
+  if (segments.length !== rows.length) throw new RangeError(`profile store: ${segments.length} segments for ${rows.length} rows`);
+  params.push(textArray(segments));
+  const placement = `unnest($1::text[], $${params.length}::uuid[])`;
+  await sql.query(fields.length ? placeFrom(placement, { prefix: `updated AS (${update}),` }) : placeFrom(placement), params);
 }
 
 /**
@@ -379,8 +328,6 @@ export interface PageFilter {
    * events(received_at, user_id) per page, so the cost follows the events that arrived, not the size of the log.
    */
   receivedSince?: Date;
-  /** only profiles whose segment is none of these (users to place in a model) */
-  notInSegments?: readonly string[];
 }
 
 /** One keyset page of profiles with their demographics after `after`, in user id order. */
@@ -390,10 +337,6 @@ export async function pageWithDemographics(sql: Sql, after: string, limit: numbe
   if (filter.receivedSince) {
     params.push(filter.receivedSince);
     where.push(`p.user_id IN (SELECT e.user_id FROM events e WHERE e.received_at > $${params.length}::timestamptz)`);
-  }
-  if (filter.notInSegments) {
-    params.push(filter.notInSegments);
-    where.push(`(p.segment_id IS NULL OR p.segment_id <> ALL($${params.length}::uuid[]))`);
   }
   return split(
     await sql.query<JoinedRow>(
@@ -562,12 +505,12 @@ export interface SegmentTextSums {
 const EXAMPLES_PER_SEGMENT = 3;
 
 /**
- * The text sums of each segment's users (profiles.segment_id: the active model's segments; others have no users), in
+ * The text sums of each segment's users (placements.ts: the active model's segments; others have no users), in
  * three SQL aggregates for any number of segments. A representative review is one of the segment's reviews with text
  * whose sentiment is nearest the segment's mean sentiment (ties: the most recent), one per user at most.
  */
 export function segmentTextSums(sql: Sql, segmentIds: readonly string[]): Promise<Map<string, SegmentTextSums>> {
-  return textSums(sql, { sql: 'SELECT segment_id::text AS key, user_id FROM profiles WHERE segment_id = ANY($1::uuid[])', params: [segmentIds] });
+  return textSums(sql, { sql: placedInSegmentsSql(1), params: [segmentIds] });
 }
 
 /**

@@ -1,6 +1,8 @@
 // qualityReport: coverage, completeness, richness, freshness, sampled distributions and segment drift, read in one
 // REPEATABLE READ transaction so every figure describes the same snapshot (e.g. live shares and their denominator).
 import type { Db } from '../../db/client.ts';
+import { placedCounts } from '../profiles/placements.ts';
+import { fromPrisma } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { Segment, SegmentationModel } from '../../generated/prisma/client.ts';
 import { badInput } from '../../errors.ts';
@@ -9,7 +11,6 @@ import {
   columnCounts,
   confidenceStats,
   coverageCounts,
-  liveSegmentCounts,
   MAX_SAMPLE,
   profileStats,
   sampleProfiles,
@@ -75,7 +76,7 @@ export async function qualityReport(db: Db, config: PortraitConfig, now: Date, o
       let drift: QualityReport['drift'] = null;
       if (active) {
         const { segments, ...model } = active;
-        const live = await liveSegmentCounts(tx, segments.map((s) => s.id));
+        const live = await placedCounts(fromPrisma(tx), segments.map((s) => s.id));
         drift = { model, ...segmentDrift(segments, live, stats.profiled, config.drift.shareDeltaThreshold) };
       }
       const columns = await columnCounts(tx);

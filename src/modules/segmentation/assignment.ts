@@ -5,7 +5,8 @@
 // node-postgres transaction as well as inside Prisma transactions (imports, model activation, schedules).
 import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import { writeSegments, writeStagedSegments, type ProfileWithDemographics } from '../profiles/profile-store.ts';
+import type { ProfileWithDemographics } from '../profiles/profile-store.ts';
+import { writeSegments, writeStagedSegments } from '../profiles/placements.ts';
 import type { Placement, SegmentPlacer } from '../profiles/placement.ts';
 import { matrix } from '../../compute/matrix.ts';
 import { predictRows, type FittedPipeline } from '../../compute/pipeline.ts';
@@ -98,7 +99,7 @@ export function livePlacement(cache: ActiveModelCache, config: PortraitConfig, n
  */
 export async function assignFromTraining(sql: Sql, model: ActiveModel, now: Date, config: PortraitConfig): Promise<void> {
   await writeStagedSegments(sql, 'training_labels');
-  await assignRemaining(sql, model, now, config);
+  await assignRemaining(sql, model, now, config, { exceptTrained: true });
 }
 
 /** Profiles per page read, predicted and staged: ~1.5 MB of features at 9 features, a few ms of prediction. */
@@ -107,28 +108,34 @@ const PAGE = 20_000;
 /** The segment ids of a page's predicted segment indices (the model's segments by index). */
 const segmentIdsOf = (model: ActiveModel, labels: Int32Array): string[] => Array.from(labels, (index) => model.segmentIds[index]!);
 
-// The bulk placement's segments, staged in a temporary table of the caller's transaction so that the profiles are
-// updated by one set-wise statement at the end (and the history trigger runs once over the whole set). Dropped by the
+// The bulk placement's segments, staged in a temporary table of the caller's transaction so that the placements are
+// written by one set-wise statement at the end (and the history rule runs once over the whole set). Dropped by the
 // function that creates it, so the transaction may place again.
 const CREATE_PLACED = 'CREATE TEMPORARY TABLE placed_segments (user_id text NOT NULL, segment_id uuid NOT NULL) ON COMMIT DROP';
 const STAGE_PLACED = 'INSERT INTO placed_segments (user_id, segment_id) SELECT x.user_id, x.segment_id FROM unnest($1::text[], $2::uuid[]) AS x(user_id, segment_id)';
 
 /**
- * Every user not yet in one of the model's segments (new since training, or everyone on re-activation), in bulk:
+ * Every user (`exceptTrained`: those the retrain's training did not see, placed from their training labels), in bulk:
  * pages of features computed in SQL (feature-pages.ts), predicted by the model's pipeline a page at a time, staged,
- * then one UPDATE. The features are those of live placement (feature-sql.ts mirrors writeFeatures), so each user gets
+ * then one set-wise write (placements.ts: only the users whose lineage changes). The features are those of live placement (feature-sql.ts mirrors writeFeatures), so each user gets
  * the segment the live placement would give (test/integration/bulk-placement.test.ts compares them).
  */
-export async function assignRemaining(sql: Sql, model: ActiveModel, now: Date, config: PortraitConfig): Promise<void> {
+export async function assignRemaining(
+  sql: Sql,
+  model: ActiveModel,
+  now: Date,
+  config: PortraitConfig,
+  opts: { exceptTrained?: boolean } = {},
+): Promise<void> {
   await sql.query(CREATE_PLACED);
   let after = '';
   for (;;) {
-    const page = await readFeaturePage(sql, [model], now, config, { after, limit: PAGE, notInSegments: model.segmentIds });
+    const page = await readFeaturePage(sql, [model], now, config, { after, limit: PAGE, exceptTrained: opts.exceptTrained ?? false });
     if (page.userIds.length === 0) break;
     await sql.query(STAGE_PLACED, [page.userIds, segmentIdsOf(model, predictRows(model.pipeline, page.raw[0]!))]);
     after = page.userIds.at(-1)!;
   }
-  // the planner's row estimate for the UPDATE's join
+  // the planner's row estimate for the placement's joins
   await sql.query('ANALYZE placed_segments');
   await writeStagedSegments(sql, 'placed_segments');
   await sql.query('DROP TABLE placed_segments');
@@ -137,7 +144,7 @@ export async function assignRemaining(sql: Sql, model: ActiveModel, now: Date, c
 /**
  * Re-places the given users in the model from their current profiles, in bulk (features computed in SQL, as
  * assignRemaining): for a writer that holds the users' rows locked, so the profiles cannot change between the read
- * and the write. Unchanged segments are not rewritten.
+ * and the write. Unchanged lineages are not rewritten.
  */
 export async function placeUsers(sql: Sql, model: ActiveModel, now: Date, config: PortraitConfig, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;

@@ -1,5 +1,5 @@
 // Two models side by side: how the users both of them place moved between their segments. Counted in PostgreSQL
-// over each model's members — the live ones (profiles.segment_id) of the active model, the training ones
+// over each model's members — the live ones (segment_placements) of the active model, the training ones
 // (segment_training_members) of an inactive one, as Segment.users lists them — with one full join, so a million
 // users is one hash join and no row reaches this process.
 import type { Db } from '../../db/client.ts';
@@ -7,6 +7,7 @@ import { fromPrisma } from '../../db/sql.ts';
 import type { Segment, SegmentationModel } from '../../generated/prisma/client.ts';
 import { notFound } from '../../errors.ts';
 import { isUuid } from '../../db/uuid.ts';
+import { placementsOfModelSql } from '../profiles/placements.ts';
 
 export interface ModelComparison {
   a: SegmentationModel;
@@ -20,7 +21,7 @@ export interface ModelComparison {
 /** A model's (user, segment) pairs; `$n` is the model id's placeholder. */
 const membersOf = (model: SegmentationModel, n: number) =>
   model.active
-    ? `SELECT p.user_id, p.segment_id FROM profiles p JOIN segments s ON s.id = p.segment_id WHERE s.model_id = $${n}::uuid`
+    ? placementsOfModelSql(n)
     : `SELECT m.user_id, m.segment_id FROM segment_training_members m JOIN segments s ON s.id = m.segment_id WHERE s.model_id = $${n}::uuid`;
 
 export async function compareModels(db: Db, aId: string, bId: string): Promise<ModelComparison> {

@@ -14,8 +14,11 @@ import { featureColumnsSql, type ModelFeatures } from './load-features.ts';
 
 /** Which profiles a page holds; every page is in user id order. */
 export type FeatureSelection =
-  /** the next `limit` profiles after user id `after` (keyset), optionally only those in none of `notInSegments` */
-  | { readonly after: string; readonly limit: number; readonly notInSegments?: readonly string[] }
+  /**
+   * the next `limit` profiles after user id `after` (keyset); `exceptTrained`: only users without a row in the
+   * transaction's staged training labels (training-members.ts), those a retrain's training did not see
+   */
+  | { readonly after: string; readonly limit: number; readonly exceptTrained?: boolean }
   /** these users' profiles (absent ones are left out) */
   | { readonly userIds: readonly string[] }
   /** a seeded sample of `limit` profiles: the first by md5(user id, seed), as profile-statistics.ts samples */
@@ -38,11 +41,7 @@ function selectionSql(selection: FeatureSelection): { sql: string; params: unkno
   if ('sampleSeed' in selection)
     return { sql: `ORDER BY md5(q.user_id || ':' || $1::text), q.user_id LIMIT $2::int`, params: [String(selection.sampleSeed), selection.limit] };
   const params: unknown[] = [selection.after, selection.limit];
-  let filter = '';
-  if (selection.notInSegments) {
-    params.push(selection.notInSegments);
-    filter = ' AND (q.segment_id IS NULL OR q.segment_id <> ALL($3::uuid[]))';
-  }
+  const filter = selection.exceptTrained ? ' AND NOT EXISTS (SELECT 1 FROM training_labels t WHERE t.user_id = q.user_id)' : '';
   return { sql: `WHERE q.user_id > $1::text${filter} ORDER BY q.user_id LIMIT $2::int`, params };
 }
 

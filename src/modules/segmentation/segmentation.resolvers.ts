@@ -113,8 +113,8 @@ export const segmentationResolvers: Resolvers = {
   User: {
     segmentHistory: (user, { first }, { loaders }) => loaders.segmentHistoryByUserId(checkPageSize(first ?? 20)).load(user.id),
     segment: async (user, _, { loaders }) => {
-      const profile = user.profile !== undefined ? user.profile : await loaders.profileByUserId.load(user.id);
-      return profile?.segmentId ? loaders.segmentById.load(profile.segmentId) : null;
+      const segmentId = await loaders.segmentIdByUserId.load(user.id);
+      return segmentId ? loaders.segmentById.load(segmentId) : null;
     },
     segmentExplanation: (user, _, { loaders }) => loaders.segmentExplanationByUser.load(user),
   },

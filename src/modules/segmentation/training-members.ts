@@ -1,6 +1,6 @@
 // Who a model was trained on, by segment (segment_training_members): written with the model, listed by an inactive
 // model's Segment.users (so a candidate can be inspected before it is activated), and compared between models to keep
-// segment lineages (lineage.ts). An active model's Segment.users lists its live members instead (profiles.segment_id).
+// segment lineages (lineage.ts). An active model's Segment.users lists its live members instead (segment_placements).
 import type { Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
 import { checkPageSize, type UserPage } from '../users/users-service.ts';

@@ -251,14 +251,11 @@ export class EmbeddingBackfill {
           const moved = new Map((await sql.query<{ userId: string; n: number }>(REQUEUE_USERS, [restarted, space])).map((m) => [m.userId, m.n]));
           for (const { profile } of locked) profile.pendingEmbeddings += moved.get(profile.userId) ?? 0;
         }
-        if (placer) {
-          const segments = placer.place(locked);
-          locked.forEach((row, i) => (row.profile.segmentId = segments[i]!));
-        }
         await writeFields(
           sql,
-          ['embeddingSum', 'embeddingSpace', 'embeddedReviews', 'pendingEmbeddings', ...(placer ? (['segmentId'] as const) : [])],
+          ['embeddingSum', 'embeddingSpace', 'embeddedReviews', 'pendingEmbeddings'],
           locked.map((r) => r.profile),
+          placer?.place(locked),
         );
         await this.opts.profilesChanged?.(sql, userIds, now);
         return written.length;

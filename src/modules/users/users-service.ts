@@ -6,6 +6,8 @@ import { isUuid } from '../../db/uuid.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { deleteUsers } from './user-store.ts';
 import { checkId } from './check-text.ts';
+import { fromPrisma } from '../../db/sql.ts';
+import { placedCounts, placedUserPage } from '../profiles/placements.ts';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -27,10 +29,8 @@ export async function listUsers(db: Db, args: { first?: number | null; after?: s
   const first = checkPageSize(args.first);
   if (args.segmentId && !isUuid(args.segmentId)) throw badInput('segmentId', 'not a segment id');
   const afterId = args.after ? decodeCursor(args.after) : undefined;
-  const inGroup = {
-    ...(args.segmentId ? { profile: { segmentId: args.segmentId } } : {}),
-    ...(args.audienceId !== undefined ? { audiences: { some: { audienceId: args.audienceId } } } : {}),
-  };
+  if (args.segmentId) return placedUsers(db, args.segmentId, afterId, first);
+  const inGroup = args.audienceId !== undefined ? { audiences: { some: { audienceId: args.audienceId } } } : {};
   const where = { ...(afterId !== undefined ? { id: { gt: afterId } } : {}), ...inGroup };
   const rows = await db.user.findMany({ where, orderBy: { id: 'asc' }, take: first + 1 });
   const page = rows.slice(0, first);
@@ -38,6 +38,21 @@ export async function listUsers(db: Db, args: { first?: number | null; after?: s
     edges: page.map((node) => ({ node, cursor: encodeCursor(node.id) })),
     pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(page.at(-1)!.id) : null },
     totalCount: () => db.user.count({ where: inGroup }),
+  };
+}
+
+/** The users placed in a segment of the active model (placements.ts), a page in id order after the cursor. */
+async function placedUsers(db: Db, segmentId: string, afterId: string | undefined, first: number): Promise<UserPage> {
+  const sql = fromPrisma(db);
+  const ids = await placedUserPage(sql, segmentId, afterId, first + 1);
+  const pageIds = ids.slice(0, first);
+  const users = new Map((await db.user.findMany({ where: { id: { in: pageIds } } })).map((u) => [u.id, u]));
+  // a user erased between the two reads is left out
+  const page = pageIds.flatMap((id) => users.get(id) ?? []);
+  return {
+    edges: page.map((node) => ({ node, cursor: encodeCursor(node.id) })),
+    pageInfo: { hasNextPage: ids.length > first, endCursor: page.length ? encodeCursor(page.at(-1)!.id) : null },
+    totalCount: async () => (await placedCounts(sql, [segmentId])).get(segmentId) ?? 0,
   };
 }
 

@@ -3,7 +3,7 @@
 //   src/db, src/lib and src/config never import src/app, src/graphql or src/http;
 // - pure code stays pure: src/compute and src/rules import no module, database or transport code;
 // - no loop between module folders (src/modules/<domain>);
-// - profiles.segment_id is written only by the profile store (below).
+// - segment_placements is written only by src/modules/profiles/placements.ts (below).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -86,17 +86,20 @@ describe('the import graph of src/', () => {
   });
 });
 
-// profiles.segment_id has one writer, src/modules/profiles/profile-store.ts: its functions record each move in the
-// membership history in the statement that makes it (no trigger does; migration bulk_placement). A write of
-// segment_id anywhere else in src/ would move users without history or outbox rows; this finds one.
-/** an UPDATE of profiles that sets segment_id, or Prisma writing segmentId on a profile */
-const WRITES = [/UPDATE\s+profiles\b[^;`]*?\bSET\b[^;`]*?\bsegment_id\s*=/is, /profile\.(?:update|updateMany|upsert|create|createMany)\([^;]*segmentId/s];
+// segment_placements has one writer, src/modules/profiles/placements.ts: its statements record each move in the
+// membership history in the statement that makes it (no trigger does; migration segment_placements). A write of a
+// placement anywhere else in src/ would move users without history or outbox rows; this finds one.
+/** SQL that inserts, updates or deletes placements, or Prisma writing them */
+const WRITES = [
+  /\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+segment_placements\b/i,
+  /segmentPlacement\.(?:update|updateMany|upsert|create|createMany|createManyAndReturn|delete|deleteMany)\(/,
+];
 
-describe('writers of profiles.segment_id', () => {
-  it('are all in profile-store.ts, which records the moves', () => {
+describe('writers of segment_placements', () => {
+  it('are all in placements.ts, which records the moves', () => {
     const files = sourceFiles(SRC);
     assert.ok(files.length > 50);
     const writers = files.filter((f) => WRITES.some((w) => w.test(readFileSync(f, 'utf8')))).map((f) => relative(SRC, f));
-    assert.deepEqual(writers, [join('modules', 'profiles', 'profile-store.ts')]);
+    assert.deepEqual(writers, [join('modules', 'profiles', 'placements.ts')]);
   });
 });
