@@ -4,6 +4,7 @@ import { fromRows, matrix } from '../../../src/compute/matrix.ts';
 import { createRng, sampleIndices } from '../../../src/compute/random.ts';
 import { fitScaler, transform } from '../../../src/compute/preprocess/scaler.ts';
 import {
+  clusterDistanceSums,
   silhouetteSampled,
   silhouetteSamples,
   silhouetteScore,
@@ -107,6 +108,19 @@ describe('silhouette', () => {
     assert.equal(silhouetteSampled(Z, kmeansLabels, 150, 42).value, est.value);
     assert.notEqual(silhouetteSampled(Z, kmeansLabels, 150, 43).value, est.value);
     assert.ok(Math.abs(est.value - expected.silhouette) < 0.05);
+  });
+
+  it('the unrolled distance kernel gives the loop kernel\'s sums to the last bit', () => {
+    const rng = createRng(4);
+    // row counts around the block size and the four-row step; widths around the unrolling limit
+    for (const [n, d] of [[600, 4], [517, 9], [259, 1], [300, 64], [130, 65]] as const) {
+      const m = matrix(n, d, Float64Array.from({ length: n * d }, () => (rng.next() < 0.1 ? 0 : rng.next() * 10 - 5)));
+      const k = 5;
+      const codes = Int32Array.from({ length: n }, () => rng.int(k));
+      const unrolled = clusterDistanceSums(m, codes, k);
+      const loop = clusterDistanceSums(m, codes, k, false);
+      assert.ok(unrolled.every((v, i) => Object.is(v, loop[i])), `n ${n}, d ${d}`);
+    }
   });
 });
 
