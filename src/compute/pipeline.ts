@@ -34,8 +34,8 @@ export interface FittedPipeline {
  */
 export const Z_LIMIT = 1e6;
 
-function standardise(base: Matrix, scaler: Scaler, weights: readonly number[] | null): Matrix {
-  const out = transform(base, scaler);
+function standardise(base: Matrix, scaler: Scaler, weights: readonly number[] | null, shared = false): Matrix {
+  const out = transform(base, scaler, shared ? new Float64Array(new SharedArrayBuffer(base.data.length * 8)) : undefined);
   const d = out.data;
   for (let p = 0; p < d.length; p++) {
     const v = d[p]!;
@@ -62,7 +62,13 @@ interface PreprocessingFit {
 /** Fits the preprocessing on the raw training rows (NaN = missing). The scaler is fitted after clipping, as the model sees the data. */
 export function fitPreprocessing(
   raw: Matrix,
-  options: { winsorize: boolean; groups?: readonly string[] | null; groupWeights?: Readonly<Record<string, number>> | null },
+  options: {
+    winsorize: boolean;
+    groups?: readonly string[] | null;
+    groupWeights?: Readonly<Record<string, number>> | null;
+    /** the transformed rows in a SharedArrayBuffer: worker threads then read them where they are, without a copy */
+    shared?: boolean;
+  },
 ): PreprocessingFit {
   const groups = options.groups ?? null;
   if (groups && groups.length !== raw.cols) throw new RangeError(`pipeline: ${groups.length} feature groups for ${raw.cols} features`);
@@ -70,11 +76,12 @@ export function fitPreprocessing(
   const clip = options.winsorize ? clipToBounds(imputation.matrix, iqrBounds(imputation.matrix)) : null;
   const base = clip ? clip.matrix : imputation.matrix;
   const scaler = fitScaler(base);
-  const unweighted = standardise(base, scaler, null);
+  const shared = options.shared ?? false;
+  const unweighted = standardise(base, scaler, null, shared && !groups);
   const weights = groups ? groupWeights(unweighted, groups, options.groupWeights ?? {}) : null;
   return {
     preprocessing: { medians: imputation.medians, bounds: clip ? clip.bounds : null, scaler, weights },
-    z: weights ? standardise(base, scaler, weights) : unweighted,
+    z: weights ? standardise(base, scaler, weights, shared) : unweighted,
     imputed: imputation.imputed,
     clipped: clip ? clip.clipped : null,
   };

@@ -24,7 +24,8 @@ type KMeansFit = (data: Matrix, k: number, options: KMeansOptions) => KMeansResu
 interface KSelectionOptions {
   kMin?: number;
   kMax?: number;
-  silhouette: SilhouetteFn;
+  /** scores each k's fit (required unless `curve` is given) */
+  silhouette?: SilhouetteFn;
   /** passed to every fit (seed, nInit, maxIter, tol, initSampleSize); the same seed is used for every k */
   kmeans?: Omit<KMeansOptions, 'init' | 'onProgress'>;
   fit?: KMeansFit;
@@ -34,6 +35,11 @@ interface KSelectionOptions {
   curveSampleSize?: number;
   /** fraction done, 0..1, rising */
   onProgress?: (fraction: number) => void;
+  /**
+   * Fits and scores every k at once (e.g. a KCurveBatch shared among threads) instead of `fit` and `silhouette` one k
+   * after the other; results in the order of `ks`, progress as the fraction of the curve done.
+   */
+  curve?: (data: Matrix, ks: number[], onProgress?: (fraction: number) => void) => Promise<{ fit: KMeansResult; silhouette: number }[]>;
 }
 
 export interface KCurvePoint {
@@ -153,6 +159,8 @@ export async function selectK(data: Matrix, options: KSelectionOptions): Promise
   const tolerance = options.silhouetteTolerance ?? 0.01;
   if (!(tolerance >= 0)) throw new RangeError(`k selection: silhouetteTolerance must be >= 0, got ${tolerance}`);
   const fit = options.fit ?? kmeans;
+  const silhouette = options.silhouette;
+  if (!silhouette && !options.curve) throw new RangeError('k selection: needs a silhouette function or a curve');
   const progress = options.onProgress;
 
   // k-means work grows with k and rows: weigh progress by k (and the final fit on all rows by its size)
@@ -160,24 +168,32 @@ export async function selectK(data: Matrix, options: KSelectionOptions): Promise
   for (let k = kMin; k <= kMax; k++) curveWork += k;
   const finalWork = sampled ? ((kMin + kMax) / 2) * (data.rows / curveData.rows) : 0;
   const total = curveWork + finalWork;
-  let done = 0;
 
   const curve: KCurvePoint[] = [];
   const fits = new Map<number, KMeansResult>();
-  for (let k = kMin; k <= kMax; k++) {
-    const base = done;
-    const r = await fit(curveData, k, {
-      ...options.kmeans,
-      // 90% of a k's share for the fit, the rest for its silhouette
-      onProgress: progress && ((f) => progress((base + 0.9 * k * f) / total)),
-    });
-    await yieldToEventLoop();
-    const silhouette = options.silhouette(curveData, r.labels);
+  const record = (k: number, r: KMeansResult, silhouette: number) => {
     curve.push({ k, inertia: r.inertia, silhouette, iterations: r.iterations });
     fits.set(k, r);
-    done += k;
-    progress?.(done / total);
-    await yieldToEventLoop();
+  };
+  if (options.curve) {
+    const ks = Array.from({ length: kMax - kMin + 1 }, (_, i) => kMin + i);
+    const scored = await options.curve(curveData, ks, progress && ((f) => progress((f * curveWork) / total)));
+    ks.forEach((k, i) => record(k, scored[i]!.fit, scored[i]!.silhouette));
+  } else if (silhouette) {
+    let done = 0;
+    for (let k = kMin; k <= kMax; k++) {
+      const base = done;
+      const r = await fit(curveData, k, {
+        ...options.kmeans,
+        // 90% of a k's share for the fit, the rest for its silhouette
+        onProgress: progress && ((f) => progress((base + 0.9 * k * f) / total)),
+      });
+      await yieldToEventLoop();
+      record(k, r, silhouette(curveData, r.labels));
+      done += k;
+      progress?.(done / total);
+      await yieldToEventLoop();
+    }
   }
   const elbowK = findElbow(curve);
   const choice = chooseK(curve, elbowK, tolerance);

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { matrix, type Matrix } from '../matrix.ts';
 import { startWorker } from '../../lib/worker-thread.ts';
+import { taskCount, type KMeansTaskBatch, type KMeansTaskResult } from './kmeans-tasks.ts';
 import {
   allocateRowBuffers,
   allocateRunBuffers,
@@ -42,17 +43,31 @@ interface WorkerSetup {
   cursor: Int32Array;
 }
 
-type RequestBody = { kind: 'ping' } | { kind: 'setup'; setup: WorkerSetup } | { kind: 'pass'; cmd: LloydCommand };
+/** A batch of independent tasks (kmeans-tasks.ts): each worker claims task indices from `cursor` until none are left. */
+interface TaskSetup {
+  batch: KMeansTaskBatch;
+  cursor: Int32Array;
+  /** tasks finished, for the caller's progress */
+  done: Int32Array;
+}
+
+type RequestBody = { kind: 'ping' } | { kind: 'setup'; setup: WorkerSetup } | { kind: 'pass'; cmd: LloydCommand } | { kind: 'tasks'; tasks: TaskSetup };
 
 export type WorkerRequest = RequestBody & { seq: number };
 
-export type WorkerResponse = { seq: number; ok: true; reply: LloydReply } | { seq: number; ok: false; error: string };
+/** The tasks a worker ran, by index. */
+type TaskReply = { index: number; result: KMeansTaskResult<KMeansTaskBatch> }[];
+
+/** A pass's reply, or a task batch's (ping and setup reply as a pass with nothing to say). */
+export type Reply = { kind: 'pass'; value: LloydReply } | { kind: 'tasks'; value: TaskReply };
+
+export type WorkerResponse = { seq: number; ok: true; reply: Reply } | { seq: number; ok: false; error: string };
 
 // ---- one worker
 
 class WorkerHandle {
   private seq = 0;
-  private pending: { resolve: (reply: LloydReply) => void; reject: (error: Error) => void } | undefined;
+  private pending: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | undefined;
   private failure: Error | undefined;
 
   constructor(private readonly worker: Worker) {
@@ -77,10 +92,22 @@ class WorkerHandle {
     return this.failure !== undefined;
   }
 
-  request(body: RequestBody): Promise<LloydReply> {
+  async pass(body: RequestBody): Promise<LloydReply> {
+    const reply = await this.request(body);
+    if (reply.kind !== 'pass') throw new Error(`k-means worker answered a ${body.kind} with ${reply.kind}`);
+    return reply.value;
+  }
+
+  async tasks(tasks: TaskSetup): Promise<TaskReply> {
+    const reply = await this.request({ kind: 'tasks', tasks });
+    if (reply.kind !== 'tasks') throw new Error(`k-means worker answered tasks with ${reply.kind}`);
+    return reply.value;
+  }
+
+  private request(body: RequestBody): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.pending) return Promise.reject(new Error('k-means worker is busy'));
-    return new Promise<LloydReply>((resolve, reject) => {
+    return new Promise<Reply>((resolve, reject) => {
       this.pending = { resolve, reject };
       this.worker.postMessage({ seq: ++this.seq, ...body });
     });
@@ -101,6 +128,16 @@ class WorkerHandle {
 // ---- shared memory
 
 const sharedMemory = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(bytes);
+/** How often a task batch's progress is read from its shared counter. */
+const PROGRESS_POLL_MS = 200;
+
+/** The array itself in shared memory, or a shared copy. */
+function toShared(a: Int32Array): Int32Array {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const out = new Int32Array(sharedMemory(a.byteLength));
+  out.set(a);
+  return out;
+}
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const sharedCopies = new WeakMap<Float64Array, Matrix>();
 
@@ -151,7 +188,7 @@ export class KMeansPool {
     const workers = Array.from({ length: threads }, () => new WorkerHandle(startWorker(new URL('./kmeans-worker.ts', import.meta.url))));
     const pool = new KMeansPool(workers);
     try {
-      await Promise.all(workers.map((w) => w.request({ kind: 'ping' })));
+      await Promise.all(workers.map((w) => w.pass({ kind: 'ping' })));
     } catch (e) {
       await pool.close();
       throw e;
@@ -189,17 +226,57 @@ export class KMeansPool {
     active.forEach((w) => w.hold(true));
     try {
       const setup: WorkerSetup = { data: data.data, n, d, k, rows, run, cursor };
-      await Promise.all(active.map((w) => w.request({ kind: 'setup', setup })));
+      await Promise.all(active.map((w) => w.pass({ kind: 'setup', setup })));
       const steps = kmeansSteps(data, k, opts, { ...rows, ...run });
       let step = steps.next();
       while (!step.done) {
         const cmd = step.value;
         Atomics.store(cursor, 0, 0); // posting the pass orders this before the workers' claims
-        const replies = await Promise.all(active.map((w) => w.request({ kind: 'pass', cmd })));
+        const replies = await Promise.all(active.map((w) => w.pass({ kind: 'pass', cmd })));
         step = steps.next(combine(cmd, replies));
       }
       return step.value;
     } finally {
+      active.forEach((w) => w.hold(false));
+    }
+  }
+
+  /**
+   * Every task of the batch (kmeans-tasks.ts) over the pool's workers, results in task order: the same results as
+   * runKMeansTasks on one thread. The batch's matrix is used in place when it lives in shared memory (else copied there
+   * once); `onDone` hears of finished tasks every PROGRESS_POLL_MS.
+   */
+  runTasks<B extends KMeansTaskBatch>(batch: B, onDone?: (done: number, total: number) => void): Promise<KMeansTaskResult<B>[]> {
+    const result = this.queue.then(() => this.runTasksNow(batch, onDone));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runTasksNow<B extends KMeansTaskBatch>(input: B, onDone?: (done: number, total: number) => void): Promise<KMeansTaskResult<B>[]> {
+    if (this.closed) throw new Error('k-means pool is closed');
+    const total = taskCount(input);
+    // the big arrays go to shared memory, so that posting the batch to every worker copies none of them
+    const batch: B = { ...input, data: await toSharedMatrix(input.data) };
+    if (batch.kind === 'resample-agreement') batch.reference = toShared(batch.reference);
+    const cursor = new Int32Array(sharedMemory(4));
+    const done = new Int32Array(sharedMemory(4));
+    const active = this.workers.slice(0, Math.min(this.workers.length, total));
+    active.forEach((w) => w.hold(true));
+    const poll = onDone && setInterval(() => onDone(Atomics.load(done, 0), total), PROGRESS_POLL_MS);
+    try {
+      const replies = await Promise.all(active.map((w) => w.tasks({ batch, cursor, done })));
+      const out = new Array<KMeansTaskResult<B>>(total);
+      let filled = 0;
+      for (const { index, result } of replies.flat()) {
+        // a task's result type follows from the batch the worker ran it for (runKMeansTask)
+        out[index] = result as KMeansTaskResult<B>;
+        filled++;
+      }
+      if (filled !== total) throw new Error(`k-means pool: ${filled} of ${total} tasks came back`);
+      onDone?.(total, total);
+      return out;
+    } finally {
+      clearInterval(poll);
       active.forEach((w) => w.hold(false));
     }
   }
@@ -260,3 +337,22 @@ export async function kmeansParallel(data: Matrix, k: number, options: ParallelK
   const pool = await sharedKMeansPool(threads === undefined ? {} : { threads });
   return pool.run(data, k, rest);
 }
+
+/** The batch's tasks over the shared pool's workers (KMeansPool.runTasks): the same results as runKMeansTasks. */
+export async function kmeansTasksParallel<B extends KMeansTaskBatch>(
+  batch: B,
+  onDone?: (done: number, total: number) => void,
+  options: PoolOptions = {},
+): Promise<KMeansTaskResult<B>[]> {
+  const pool = await sharedKMeansPool(options);
+  return pool.runTasks(batch, onDone);
+}
+
+/**
+ * Starts the shared pool now (e.g. at the start of a training, while one thread preprocesses) so that its workers have
+ * loaded when the first k-means needs them; a failure to start shows at that first use.
+ */
+export function warmSharedKMeansPool(options: PoolOptions = {}): void {
+  sharedKMeansPool(options).catch(() => undefined);
+}
+

@@ -13,22 +13,41 @@ interface Contingency {
   readonly colSums: Float64Array;
 }
 
+/** Up to this many cells (clusters x clusters) the contingency table is counted in an array rather than a Map. */
+const DENSE_TABLE_CELLS = 1 << 16;
+
 function contingency(a: Labels, b: Labels, what: string): Contingency {
   if (a.length !== b.length) throw new RangeError(`${what}: labellings have ${a.length} and ${b.length} samples`);
   const ea = encodeLabels(a);
   const eb = encodeLabels(b);
-  const counts = new Map<number, number>();
-  for (let i = 0; i < a.length; i++) {
-    const key = ea.codes[i]! * eb.k + eb.codes[i]!;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
   const cells: number[] = [];
   const rowOf: number[] = [];
   const colOf: number[] = [];
-  for (const [key, count] of counts) {
-    cells.push(count);
-    rowOf.push(Math.floor(key / eb.k));
-    colOf.push(key % eb.k);
+  // cells in the order their first sample appears (mutual information sums its terms in this order)
+  const table = ea.k * eb.k;
+  if (table <= DENSE_TABLE_CELLS) {
+    const count = new Float64Array(table);
+    const order: number[] = [];
+    for (let i = 0; i < a.length; i++) {
+      const key = ea.codes[i]! * eb.k + eb.codes[i]!;
+      if (count[key]!++ === 0) order.push(key);
+    }
+    for (const key of order) {
+      cells.push(count[key]!);
+      rowOf.push(Math.floor(key / eb.k));
+      colOf.push(key % eb.k);
+    }
+  } else {
+    const counts = new Map<number, number>();
+    for (let i = 0; i < a.length; i++) {
+      const key = ea.codes[i]! * eb.k + eb.codes[i]!;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of counts) {
+      cells.push(count);
+      rowOf.push(Math.floor(key / eb.k));
+      colOf.push(key % eb.k);
+    }
   }
   return { n: a.length, cells, rowOf, colOf, rowSums: ea.counts, colSums: eb.counts };
 }

@@ -16,7 +16,16 @@ interface EncodedLabels {
   readonly k: number;
 }
 
+/** Above this span of label values (max - min) the counting path below would waste memory: the general path runs. */
+const DENSE_LABEL_SPAN = 1 << 16;
+
 export function encodeLabels(labels: Labels): EncodedLabels {
+  // The clusterers' Int32Array labels (small non-negative integers) take a counting path: the same codes, values and
+  // counts as below, without a Set and a Map lookup per row (a million-row labelling took ~0.1 s that way).
+  if (labels instanceof Int32Array && labels.length > 0) {
+    const dense = encodeDenseLabels(labels);
+    if (dense) return dense;
+  }
   const values = Array.from(new Set(Array.from(labels))).sort((a, b) => a - b);
   const index = new Map<number, number>();
   values.forEach((v, c) => index.set(v, c));
@@ -28,6 +37,33 @@ export function encodeLabels(labels: Labels): EncodedLabels {
     counts[c]!++;
   }
   return { codes, values, counts, k: values.length };
+}
+
+/** encodeLabels by counting over [min, max] of integer labels; null when that span is too wide. */
+function encodeDenseLabels(labels: Int32Array): EncodedLabels | null {
+  let min = labels[0]!;
+  let max = min;
+  for (let i = 1; i < labels.length; i++) {
+    const v = labels[i]!;
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  if (max - min > DENSE_LABEL_SPAN) return null;
+  const byValue = new Float64Array(max - min + 1);
+  for (let i = 0; i < labels.length; i++) byValue[labels[i]! - min]!++;
+  // code of each present value: its rank among the present values (ascending, as the sorted Set above)
+  const codeOf = new Int32Array(byValue.length);
+  const values: number[] = [];
+  const counts: number[] = [];
+  for (let v = 0; v < byValue.length; v++) {
+    if (byValue[v] === 0) continue;
+    codeOf[v] = values.length;
+    values.push(v + min);
+    counts.push(byValue[v]!);
+  }
+  const codes = new Int32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) codes[i] = codeOf[labels[i]! - min]!;
+  return { codes, values, counts: Float64Array.from(counts), k: values.length };
 }
 
 export function checkSampleCount(m: Matrix, labels: Labels, what: string): void {

@@ -44,9 +44,10 @@ function checkWidth(s: Scaler, cols: number, what: string): void {
   }
 }
 
-export function transform(m: Matrix, s: Scaler): Matrix {
+/** `into`: where the result goes (a fresh array by default; e.g. shared memory for threads to read). */
+export function transform(m: Matrix, s: Scaler, into?: Float64Array): Matrix {
   checkWidth(s, m.cols, 'transform');
-  const out = matrix(m.rows, m.cols);
+  const out = matrix(m.rows, m.cols, into);
   const { cols, data } = m;
   for (let p = 0; p < data.length; p += cols) {
     for (let j = 0; j < cols; j++) out.data[p + j] = (data[p + j]! - s.mean[j]!) / s.std[j]!;

@@ -2,6 +2,7 @@
 // spenders do not pull centroids away from everyone else. Bounds are kept to clip at predict time.
 
 import { type Matrix, matrix } from '../matrix.ts';
+import { orderStatistics } from './select.ts';
 
 export interface ColumnBounds {
   readonly lower: number;
@@ -23,11 +24,27 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const pos = q * (n - 1);
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, n - 1);
-  const frac = pos - lo;
-  const a = sorted[lo]!;
-  const b = sorted[hi]!;
-  // numpy's _lerp form, exact at both ends
+  return lerp(sorted[lo]!, sorted[hi]!, pos - lo);
+}
+
+/** numpy's _lerp form, exact at both ends. */
+function lerp(a: number, b: number, frac: number): number {
   return frac >= 0.5 ? b - (b - a) * (1 - frac) : a + (b - a) * frac;
+}
+
+/**
+ * quantileSorted's values for unsorted values (no NaN), selecting the two values each interpolates between instead of
+ * sorting: the same numbers, in O(n). Reorders `values`.
+ */
+function quantilesSelected(values: Float64Array, qs: readonly number[]): number[] {
+  const n = values.length;
+  const at = qs.map((q) => {
+    const pos = q * (n - 1);
+    const lo = Math.floor(pos);
+    return { lo, hi: Math.min(lo + 1, n - 1), frac: pos - lo };
+  });
+  const picked = orderStatistics(values, at.flatMap((a) => [a.lo, a.hi]));
+  return at.map((a, i) => lerp(picked[2 * i]!, picked[2 * i + 1]!, a.frac));
 }
 
 /** IQR fences per column, from the non-NaN values (an all-missing column gets infinite bounds). */
@@ -44,9 +61,7 @@ export function iqrBounds(m: Matrix, whisker = 1.5): ColumnBounds[] {
       out.push({ lower: -Infinity, upper: Infinity });
       continue;
     }
-    const sorted = values.slice(0, n).sort();
-    const q1 = quantileSorted(sorted, 0.25);
-    const q3 = quantileSorted(sorted, 0.75);
+    const [q1, q3] = quantilesSelected(values.subarray(0, n), [0.25, 0.75]) as [number, number];
     const iqr = q3 - q1;
     out.push({ lower: q1 - whisker * iqr, upper: q3 + whisker * iqr });
   }

@@ -13,13 +13,13 @@ import {
   type Estimator,
   type RunKMeans,
 } from '../../compute/clustering/estimators.ts';
-import { assignNearest } from '../../compute/clustering/centroids.ts';
 import { silhouetteSampled, silhouetteScore } from '../../compute/metrics/silhouette.ts';
 import { calinskiHarabasz } from '../../compute/metrics/calinski-harabasz.ts';
 import { daviesBouldin } from '../../compute/metrics/davies-bouldin.ts';
 import { inertia as inertiaOf } from '../../compute/metrics/inertia.ts';
 import { anovaF } from '../../compute/metrics/anova.ts';
-import { bootstrapStability } from '../../compute/metrics/stability.ts';
+import { drawResamples, summariseRuns } from '../../compute/metrics/stability.ts';
+import { runKMeansTasks, type RunKMeansTasks } from '../../compute/clustering/kmeans-tasks.ts';
 import { pca } from '../../compute/projection/pca.ts';
 import { selectK, type KSelection } from '../../compute/clustering/k-selection.ts';
 import { compareAlgorithms, standardAlgorithms } from '../../compute/clustering/compare.ts';
@@ -60,6 +60,9 @@ export function withSkippedRows(result: TrainingResult, skipped: number, warning
 
 interface TrainHooks {
   runKMeans: RunKMeans;
+  /** runs the independent k-means tasks (k candidates, stability resamples): default, on this thread in turn; the
+   *  training worker spreads them over its threads (same results either way, kmeans-tasks.ts) */
+  runTasks?: RunKMeansTasks;
   onProgress?: (fraction: number, stage: string) => void;
 }
 
@@ -77,7 +80,11 @@ export async function fitSegmentation(raw: Matrix, features: string[], params: T
   if (params.k !== null && params.k > n) throw new RangeError(`k = ${params.k} is larger than the number of users (${n})`);
   if (params.kMin < 2 || params.kMax < params.kMin) throw new RangeError(`need 2 <= kMin <= kMax, got kMin ${params.kMin}, kMax ${params.kMax}`);
 
-  const pre = await stage('preprocess', 0.02, () => fitPreprocessing(raw, { winsorize: params.winsorize, groups: params.featureGroups ?? null, groupWeights: params.groupWeights ?? null }));
+  const runTasks = hooks.runTasks ?? runKMeansTasks;
+  const pre = await stage('preprocess', 0.02, () =>
+    // z in shared memory: the k-means threads read it in place
+    fitPreprocessing(raw, { winsorize: params.winsorize, groups: params.featureGroups ?? null, groupWeights: params.groupWeights ?? null, shared: true }),
+  );
   const z = pre.z;
 
   const rng = createRng(params.seed);
@@ -93,7 +100,12 @@ export async function fitSegmentation(raw: Matrix, features: string[], params: T
           kMax,
           kmeans: { seed: params.seed, nInit: Math.min(nInit, 5) },
           fit: hooks.runKMeans,
-          silhouette: (m, labels) => silhouetteSampled(m, labels, SILHOUETTE_SAMPLE, params.seed).value,
+          // every k: k-means on the sample, scored by the silhouette of a seeded subset of it
+          curve: (data, ks, onProgress) =>
+            runTasks(
+              { kind: 'k-curve', data, ks, seed: params.seed, nInit: Math.min(nInit, 5), silhouetteSample: SILHOUETTE_SAMPLE, silhouetteSeed: params.seed },
+              onProgress && ((done, total) => onProgress(done / total)),
+            ),
           onProgress: (f) => hooks.onProgress?.(0.05 + 0.35 * f, 'k-selection'),
         });
       })
@@ -137,19 +149,14 @@ export async function fitSegmentation(raw: Matrix, features: string[], params: T
     return features.map((feature, j) => ({ feature, f: finite(a.f[j]!), p: finite(a.p[j]!) }));
   });
 
-  const stability = await stage('stability', 0.8, () => {
+  const stability = await stage('stability', 0.8, async () => {
     if (params.algorithm !== 'KMEANS' || K < 2) return null;
     // Refits k-means on bootstrap resamples (one start each) and compares the partitions they induce on the data with ours.
-    const fitResample = (m: Matrix, seed: number) => {
-      const fitted = kmeans(m, K, { nInit: 1, seed }).centroids;
-      return { predict: (x: Matrix) => assignNearest(x, fitted).labels };
-    };
-    const r = bootstrapStability(z, labels, fitResample, {
-      resamples: STABILITY_RESAMPLES,
-      seed: params.seed,
-      sampleSize: Math.min(n, STABILITY_SAMPLE),
-      onProgress: (done, total) => hooks.onProgress?.(0.8 + 0.1 * (done / total), 'stability'),
-    });
+    const resamples = drawResamples(n, { resamples: STABILITY_RESAMPLES, seed: params.seed, sampleSize: Math.min(n, STABILITY_SAMPLE) });
+    const runs = await runTasks({ kind: 'resample-agreement', data: z, reference: labels, k: K, ...resamples }, (done, total) =>
+      hooks.onProgress?.(0.8 + 0.1 * (done / total), 'stability'),
+    );
+    const r = summariseRuns(runs, resamples.size);
     return { mean: r.mean, std: r.std, runs: r.runs, sampleSize: r.sampleSize };
   });
 

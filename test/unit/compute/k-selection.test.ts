@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { chooseK, findElbow, selectK, type KCurvePoint } from '../../../src/compute/clustering/k-selection.ts';
-import { closeSharedKMeansPools, KMeansPool } from '../../../src/compute/clustering/kmeans-parallel.ts';
+import { closeSharedKMeansPools, KMeansPool, kmeansTasksParallel } from '../../../src/compute/clustering/kmeans-parallel.ts';
+import { runKMeansTasks, type KCurveBatch } from '../../../src/compute/clustering/kmeans-tasks.ts';
+import { kmeans } from '../../../src/compute/clustering/kmeans.ts';
+import { assignNearest } from '../../../src/compute/clustering/centroids.ts';
+import { silhouetteSampled } from '../../../src/compute/metrics/silhouette.ts';
+import { bootstrapStability, drawResamples, summariseRuns } from '../../../src/compute/metrics/stability.ts';
 import { fromRows, matrix, type Matrix } from '../../../src/compute/matrix.ts';
 import { createRng } from '../../../src/compute/random.ts';
 import { readFixture } from '../../support/fixtures.ts';
@@ -92,6 +97,48 @@ describe('k selection on blobs-600x4', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('gives the same curve from a k-curve task batch, on this thread and over a pool, as fit and silhouette in turn', async () => {
+    const sampled = (m: Matrix, labels: Int32Array) => silhouetteSampled(m, labels, 200, 9).value;
+    const reference = await selectK(Z, { kMin: 2, kMax: 6, silhouette: sampled, kmeans: { seed: 4, nInit: 3 } });
+    const batch = (data: Matrix, ks: number[]): KCurveBatch => ({ kind: 'k-curve', data, ks, seed: 4, nInit: 3, silhouetteSample: 200, silhouetteSeed: 9 });
+    const seen: number[] = [];
+    const inline = await selectK(Z, {
+      kMin: 2,
+      kMax: 6,
+      kmeans: { seed: 4, nInit: 3 },
+      curve: (data, ks, onProgress) => runKMeansTasks(batch(data, ks), (done, total) => onProgress?.(done / total)),
+      onProgress: (f) => seen.push(f),
+    });
+    assert.deepEqual(inline.curve, reference.curve);
+    assert.deepEqual(inline.fit, reference.fit);
+    assert.equal(seen.at(-1), 1);
+    const pool = await KMeansPool.open({ threads: 2 });
+    try {
+      const parallel = await selectK(Z, { kMin: 2, kMax: 6, curve: (data, ks) => pool.runTasks(batch(data, ks)) });
+      assert.deepEqual(parallel.curve, reference.curve);
+      assert.deepEqual(parallel.fit.labels, reference.fit.labels);
+      assert.deepEqual(parallel.fit.centroids.data, reference.fit.centroids.data);
+    } finally {
+      await pool.close();
+    }
+    await assert.rejects(selectK(Z, { kMin: 2, kMax: 3 }), RangeError);
+  });
+
+  it('gives bootstrapStability\'s runs from a resample task batch, on this thread and over the shared pool', async () => {
+    const labels = kmeans(Z, 3, { seed: 1, nInit: 3 }).labels;
+    const options = { resamples: 5, seed: 7, sampleSize: 300 };
+    const reference = bootstrapStability(Z, labels, (m, seed) => {
+      const c = kmeans(m, 3, { nInit: 1, seed }).centroids;
+      return { predict: (x: Matrix) => assignNearest(x, c).labels };
+    }, options);
+    const resamples = drawResamples(Z.rows, options);
+    const batch = { kind: 'resample-agreement' as const, data: Z, reference: labels, k: 3, ...resamples };
+    assert.deepEqual(summariseRuns(await runKMeansTasks(batch), resamples.size), reference);
+    const done: number[] = [];
+    assert.deepEqual(summariseRuns(await kmeansTasksParallel(batch, (d) => done.push(d), { threads: 2 }), resamples.size), reference);
+    assert.equal(done.at(-1), 5);
   });
 
   it('computes the curve on a sample of large data and fits the chosen k on every row', async () => {

@@ -4,6 +4,7 @@ import { fromRows, matrix } from '../../../src/compute/matrix.ts';
 import { createRng, sampleIndices } from '../../../src/compute/random.ts';
 import { fitScaler, transform } from '../../../src/compute/preprocess/scaler.ts';
 import {
+  clusterDistanceSums,
   silhouetteSampled,
   silhouetteSamples,
   silhouetteScore,
@@ -108,6 +109,19 @@ describe('silhouette', () => {
     assert.notEqual(silhouetteSampled(Z, kmeansLabels, 150, 43).value, est.value);
     assert.ok(Math.abs(est.value - expected.silhouette) < 0.05);
   });
+
+  it('the unrolled distance kernel gives the loop kernel\'s sums to the last bit', () => {
+    const rng = createRng(4);
+    // row counts around the block size and the four-row step; widths around the unrolling limit
+    for (const [n, d] of [[600, 4], [517, 9], [259, 1], [300, 64], [130, 65]] as const) {
+      const m = matrix(n, d, Float64Array.from({ length: n * d }, () => (rng.next() < 0.1 ? 0 : rng.next() * 10 - 5)));
+      const k = 5;
+      const codes = Int32Array.from({ length: n }, () => rng.int(k));
+      const unrolled = clusterDistanceSums(m, codes, k);
+      const loop = clusterDistanceSums(m, codes, k, false);
+      assert.ok(unrolled.every((v, i) => Object.is(v, loop[i])), `n ${n}, d ${d}`);
+    }
+  });
 });
 
 describe('Calinski-Harabasz and Davies-Bouldin', () => {
@@ -159,6 +173,24 @@ describe('inertia', () => {
     assert.deepEqual(Array.from(e.codes), [2, 0, 2, 1]);
     assert.deepEqual(Array.from(e.counts), [1, 1, 2]);
   });
+
+  it('Int32Array labels (counted over their range) encode exactly as the same labels in an array', () => {
+    const rng = createRng(3);
+    const cases = [
+      Int32Array.from({ length: 5000 }, () => rng.int(7)),
+      Int32Array.from({ length: 5000 }, () => rng.int(5) * 3 - 4), // gaps and negative values
+      Int32Array.from([5]),
+      Int32Array.from([0, 1 << 20, -3]), // a span too wide to count: the general path
+    ];
+    for (const labels of cases) {
+      const fast = encodeLabels(labels);
+      const general = encodeLabels(Array.from(labels));
+      assert.deepEqual(fast.values, general.values);
+      assert.deepEqual(Array.from(fast.codes), Array.from(general.codes));
+      assert.deepEqual(Array.from(fast.counts), Array.from(general.counts));
+      assert.equal(fast.k, general.k);
+    }
+  });
 });
 
 describe('agreement', () => {
@@ -200,6 +232,20 @@ describe('agreement', () => {
     }
     const ari = adjustedRandIndex(a, b);
     assert.ok(ari < 1 && ari > 0.99, String(ari));
+  });
+
+  it('give the same numbers for Int32Array labels as for the same labels in an array', () => {
+    const rng = createRng(5);
+    const n = 20_000;
+    const a = Int32Array.from({ length: n }, () => rng.int(6));
+    const b = Int32Array.from(a, (v) => (rng.next() < 0.2 ? rng.int(9) - 2 : v));
+    assert.equal(adjustedRandIndex(a, b), adjustedRandIndex(Array.from(a), Array.from(b)));
+    // (the table is counted in an array for both; NMI sums its terms in the order cells first appear, as the Map did)
+    assert.equal(normalizedMutualInfo(a, b), normalizedMutualInfo(Array.from(a), Array.from(b)));
+    // more clusters than the array-counted table holds: the Map path
+    const wide = Int32Array.from({ length: n }, () => rng.int(400));
+    const wider = Int32Array.from(wide, (v) => (v * 7 + rng.int(2)) % 401);
+    assert.equal(normalizedMutualInfo(wide, wider), normalizedMutualInfo(Array.from(wide), Array.from(wider)));
   });
 
   it('sameUpToPermutation', () => {

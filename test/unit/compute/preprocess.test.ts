@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { fromRows, row, toRows } from '../../../src/compute/matrix.ts';
 import { columnMedian, imputeMedian } from '../../../src/compute/preprocess/impute.ts';
 import { clipToBounds, iqrBounds, quantileSorted } from '../../../src/compute/preprocess/winsorize.ts';
+import { orderStatistics } from '../../../src/compute/preprocess/select.ts';
+import { createRng } from '../../../src/compute/random.ts';
 import {
   fitScaler,
   inverseTransform,
@@ -100,6 +102,50 @@ describe('IQR winsorising', () => {
     assert.ok(Number.isNaN(withNaN.matrix.data[0]!));
     assert.equal(withNaN.matrix.data[1], 5);
     assert.deepEqual(iqrBounds(fromRows([[NaN], [NaN]])), [{ lower: -Infinity, upper: Infinity }]);
+  });
+});
+
+describe('order statistics by selection', () => {
+  // columns shaped like profile features: heavy ties (counts, scores on a small scale), signed zeros, infinities, runs
+  const columns = (): Float64Array[] => {
+    const rng = createRng(7);
+    const out: Float64Array[] = [];
+    for (const n of [1, 2, 3, 5, 64, 1001, 4096]) {
+      out.push(Float64Array.from({ length: n }, () => rng.next() * 100 - 50));
+      out.push(Float64Array.from({ length: n }, () => rng.int(4)));
+      out.push(Float64Array.from({ length: n }, () => [-0, 0, -1, 1][rng.int(4)]!));
+      out.push(Float64Array.from({ length: n }, () => (rng.next() < 0.1 ? -Infinity : rng.next() < 0.1 ? Infinity : -0)));
+      out.push(Float64Array.from({ length: n }, (_, i) => i));
+      out.push(Float64Array.from({ length: n }, (_, i) => n - i));
+      out.push(new Float64Array(n).fill(3));
+    }
+    return out;
+  };
+
+  it('gives what a sort puts at every position, -0 before +0 included', () => {
+    for (const column of columns()) {
+      const sorted = column.slice().sort();
+      const n = column.length;
+      const positions = [...new Set([0, n >> 1, Math.max(0, (n >> 1) - 1), Math.floor(0.25 * (n - 1)), Math.ceil(0.75 * (n - 1)), n - 1])];
+      const got = orderStatistics(column.slice(), positions);
+      // Object.is tells -0 from +0
+      positions.forEach((p, i) => assert.ok(Object.is(got[i], sorted[p]), `n ${n} position ${p}: ${got[i]} vs ${sorted[p]}`));
+    }
+    assert.throws(() => orderStatistics(Float64Array.from([1, 2]), [2]), RangeError);
+  });
+
+  it('medians and IQR fences equal the sorted definitions', () => {
+    for (const column of columns()) {
+      const sorted = column.slice().sort();
+      const n = column.length;
+      const m = { rows: n, cols: 1, data: column };
+      const median = n % 2 === 1 ? sorted[n >> 1]! : (sorted[(n >> 1) - 1]! + sorted[n >> 1]!) / 2;
+      assert.ok(Object.is(columnMedian(m, 0), median), `median of ${n}: ${columnMedian(m, 0)} vs ${median}`);
+      const q1 = quantileSorted(sorted, 0.25);
+      const q3 = quantileSorted(sorted, 0.75);
+      const [b] = iqrBounds(m);
+      assert.ok(Object.is(b!.lower, q1 - 1.5 * (q3 - q1)) && Object.is(b!.upper, q3 + 1.5 * (q3 - q1)), `bounds of ${n}`);
+    }
   });
 });
 
