@@ -57,7 +57,7 @@ async function sendAll(url: string, bodies: readonly string[]) {
 
 async function emptyTables(db: BenchDatabase) {
   await db.withClient(async (client) => {
-    await client.query('TRUNCATE users, profiles, events, segment_memberships, segment_training_members CASCADE'); // and the per-user tables no foreign key reaches (erasure is a trigger, which TRUNCATE does not fire)
+    await client.query('TRUNCATE users, profiles, events, segment_memberships, segment_placements, training_member_chunks CASCADE'); // and the per-user tables no foreign key reaches (erasure is a trigger, which TRUNCATE does not fire)
     await client.query('CHECKPOINT');
   });
 }

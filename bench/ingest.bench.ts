@@ -100,7 +100,7 @@ async function dbCounters(client: pg.Client) {
 async function emptyTables(db: BenchDatabase) {
   await db.withClient(async (c) => {
     // CASCADE: every table that refers to users (history, training members, audience members) empties with them
-    await c.query('TRUNCATE users, profiles, events, segment_memberships, segment_training_members CASCADE');
+    await c.query('TRUNCATE users, profiles, events, segment_memberships, segment_placements, training_member_chunks CASCADE');
     await c.query('CHECKPOINT');
   });
 }

@@ -188,13 +188,13 @@ await runBench('text', 60 * 60_000, async (defer) => {
 
   // warm-up on other users (JIT, connections, the jieba dictionary in the service)
   await sendAll(service.url, bodiesOf(generateReviews(5 * BATCH, SEED + 3).map((r, i) => ({ eventId: `w${i}`, userId: `w${i}`, type: 'REVIEW', occurredAt: occurred(i), text: r.text }))), 5 * BATCH);
-  await db0.withClient((c) => c.query('TRUNCATE users, profiles, events, segment_memberships, segment_training_members CASCADE'));
+  await db0.withClient((c) => c.query('TRUNCATE users, profiles, events, segment_memberships, segment_placements, training_member_chunks CASCADE'));
 
   // --no-page-views: only the reviews (and the retrain), e.g. to measure the retrain again
   const views = flags.has('no-page-views') ? null : await sendAll(service.url, viewBodies, INGEST_N);
   if (views) console.log(`page views: ${fmt(views.perS)} events/s`);
   await db0.withClient(async (c) => {
-    await c.query('TRUNCATE users, profiles, events, segment_memberships, segment_training_members CASCADE');
+    await c.query('TRUNCATE users, profiles, events, segment_memberships, segment_placements, training_member_chunks CASCADE');
     await c.query('CHECKPOINT');
   });
   const reviews = await sendAll(service.url, reviewBodies, INGEST_N);

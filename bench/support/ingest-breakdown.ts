@@ -105,7 +105,7 @@ export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     // CASCADE: every table that refers to users (history, training members, audience members) empties with them
-    await c.query('TRUNCATE users, profiles, events, segment_memberships, segment_training_members CASCADE');
+    await c.query('TRUNCATE users, profiles, events, segment_memberships, segment_placements, training_member_chunks CASCADE');
     await c.query('CHECKPOINT');
     await c.end();
 

@@ -7,7 +7,7 @@ import { importUsersOk, ingestEventsOk } from '../support/seed.ts';
 import { waitForJob } from '../support/jobs.ts';
 import { fromPool, fromPrisma } from '../../src/db/sql.ts';
 import { writeSegments, writeStagedSegments } from '../../src/modules/profiles/placements.ts';
-import { stageTrainingLabels, writeTrainingMembers } from '../../src/modules/segmentation/training-members.ts';
+import { stageTrainingLabels, trainingMembersOfModelSql, writeTrainingMembers } from '../../src/modules/segmentation/training-members.ts';
 
 const FEATURES = ['totalSpent', 'sessionsCount'];
 const PER_GROUP = 40;
@@ -73,6 +73,31 @@ const count = async (sql: string, params: unknown[] = []) => Number((await serve
  * Makes every transaction that writes the profile or the placement of `userId` fail at COMMIT (a deferred constraint trigger), i.e.
  * after the write under test has run: whatever that write recorded must roll back with it.
  */
+/** A model's training members, in user id order (training-members.ts, as lineage matching reads them). */
+async function membersOf(modelId: string): Promise<{ userId: string; segmentId: string }[]> {
+  const { rows } = await server.database.pool.query<{ userId: string; segmentId: string }>(
+    `SELECT user_id AS "userId", segment_id::text AS "segmentId" FROM (${trainingMembersOfModelSql(1)}) m ORDER BY user_id`, [modelId]);
+  return rows;
+}
+
+/** The models trained on a user. */
+async function trainedOn(userId: string): Promise<string[]> {
+  const { rows } = await server.database.pool.query<{ id: string }>(
+    `SELECT DISTINCT c.model_id::text AS id FROM training_member_chunks c WHERE $1 = ANY(c.user_ids) ORDER BY 1`, [userId]);
+  return rows.map((r) => r.id);
+}
+
+/** A stored model with one segment and no members yet, as a save writes them (a copy of the first model's row). */
+async function candidateModel(): Promise<{ modelId: string; segmentId: string }> {
+  const { rows: [model] } = await server.database.pool.query<{ id: string }>(
+    `INSERT INTO segmentation_models (id, algorithm, k, features, params, scaler, centroids, metrics, trained_on)
+     SELECT gen_random_uuid(), algorithm, 1, features, params, scaler, centroids, metrics, 0 FROM segmentation_models ORDER BY version LIMIT 1
+     RETURNING id::text`);
+  const { rows: [segment] } = await server.database.pool.query<{ id: string }>(
+    `INSERT INTO segments (id, model_id, index, size, share, stats) VALUES (gen_random_uuid(), $1::uuid, 0, 0, 0, '[]') RETURNING id::text`, [model!.id]);
+  return { modelId: model!.id, segmentId: segment!.id };
+}
+
 async function failCommitsTouching(userId: string): Promise<() => Promise<void>> {
   await server.database.pool.query(`CREATE FUNCTION test_fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION 'test: commit refused'; END $$`);
@@ -239,37 +264,40 @@ describe('segment lineage and membership history', () => {
 
   it('erases a user\'s history and training membership with the user', async () => {
     const userId = 'g2-05';
+    // every model trained on the user (the first and the ones after it in this suite)
+    const models = await trainedOn(userId);
+    assert.ok(models.length >= 2, `trained on by ${models.length} model(s)`);
     assert.ok((await count('SELECT count(*) AS n FROM segment_memberships WHERE user_id = $1', [userId])) > 0);
-    assert.ok((await count('SELECT count(*) AS n FROM segment_training_members WHERE user_id = $1', [userId])) > 0);
+    const neighbours = await Promise.all(models.map((m) => membersOf(m)));
     await gqlOk(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: userId });
     assert.equal(await count('SELECT count(*) AS n FROM segment_memberships WHERE user_id = $1', [userId]), 0);
-    assert.equal(await count('SELECT count(*) AS n FROM segment_training_members WHERE user_id = $1', [userId]), 0);
+    assert.deepEqual(await trainedOn(userId), []);
+    // the others keep their segments (the user's chunk is rewritten without it, in order)
+    for (const [i, m] of models.entries()) {
+      assert.deepEqual(await membersOf(m), neighbours[i]!.filter((r) => r.userId !== userId));
+    }
   });
 
   it('leaves out of a model\'s training members a user erased while it trained', async () => {
     // the page as training read it, in user id order, with a user erased since (g2-05, above)
     const page = ['g2-06', 'g2-05', 'g2-07'].sort();
-    const segment = first[0]!.id;
-    await server.database.pool.query('DELETE FROM segment_training_members WHERE user_id = ANY($1::text[])', [page]);
+    const { modelId, segmentId } = await candidateModel();
     await server.database.db.$transaction(async (tx) => {
-      await stageTrainingLabels(fromPrisma(tx), [segment], page, [0, 0, 0]);
+      await stageTrainingLabels(fromPrisma(tx), [segmentId], page, [0, 0, 0]);
       await writeTrainingMembers(fromPrisma(tx));
     });
-    const { rows } = await server.database.pool.query<{ user_id: string }>(
-      'SELECT user_id FROM segment_training_members WHERE user_id = ANY($1::text[]) ORDER BY user_id', [page]);
-    assert.deepEqual(rows.map((r) => r.user_id), ['g2-06', 'g2-07']);
+    assert.deepEqual((await membersOf(modelId)).map((r) => r.userId), ['g2-06', 'g2-07']);
   });
 
-  it('erases the training membership of a user deleted while a save is writing it (no foreign key, a set-wise lock)', async () => {
+  it('erases the training membership of a user deleted while a save is writing it (no foreign key, a lock on the chunks)', async () => {
     const page = ['g2-08', 'g2-09'];
-    const segment = first[0]!.id;
-    await server.database.pool.query('DELETE FROM segment_training_members WHERE user_id = ANY($1::text[])', [page]);
+    const { modelId, segmentId: segment } = await candidateModel();
     let erased: Promise<unknown> | undefined;
     let erasedEarly = false;
     await server.database.db.$transaction(async (tx) => {
       await stageTrainingLabels(fromPrisma(tx), [segment], page, [0, 0]);
       await writeTrainingMembers(fromPrisma(tx));
-      // the save holds its users: the erasure waits for the commit instead of missing the uncommitted rows
+      // the save holds the chunks' table: the erasure waits for the commit instead of missing the uncommitted chunk
       erased = gqlOk(`mutation { deleteUser(id: "g2-08") }`).then(() => {
         erasedEarly = true;
       });
@@ -277,9 +305,7 @@ describe('segment lineage and membership history', () => {
       assert.equal(erasedEarly, false, 'the erasure waited for the save');
     });
     await erased;
-    const { rows } = await server.database.pool.query<{ user_id: string }>(
-      'SELECT user_id FROM segment_training_members WHERE user_id = ANY($1::text[]) ORDER BY user_id', [page]);
-    assert.deepEqual(rows.map((r) => r.user_id), ['g2-09']);
+    assert.deepEqual((await membersOf(modelId)).map((r) => r.userId), ['g2-09']);
   });
 
   it('erases the placement and stay of a user deleted while a bulk placement is writing them (no foreign key, a set-wise lock)', async () => {

@@ -18,8 +18,9 @@ const ACTIVE_SEGMENTS = `segments s JOIN segmentation_models m ON m.id = s.model
 /**
  * The statement that places users in the segments given as rows (user_id, segment_id) of `source` (a table, or a
  * set-returning call whose parameters the caller passes), recording the moves. A segment id of no segment unplaces.
- * Users whose lineage is unchanged are not written. `prefix` is more of the statement's WITH list (a profile UPDATE
- * that goes with the placement), ending with a comma.
+ * Users whose lineage is unchanged are not written (nor looked up in users: a retrain that keeps most lineages joins
+ * only the users who move). `prefix` is more of the statement's WITH list (a profile UPDATE that goes with the
+ * placement), ending with a comma.
  *
  * `lockUsers`: for bulk writers that hold no lock on the users' profiles (an activation's staged placement). They take
  * FOR KEY SHARE on the users rows, set-wise, so an erasure that comes meanwhile waits for the transaction and then
@@ -28,13 +29,14 @@ const ACTIVE_SEGMENTS = `segments s JOIN segmentation_models m ON m.id = s.model
 export function placeFrom(source: string, opts: { lockUsers?: boolean; prefix?: string } = {}): string {
   return `
   WITH ${opts.prefix ?? ''}
-  target AS (
+  moves AS MATERIALIZED (
     SELECT x.user_id, s.id AS segment_id, s.lineage, pl.lineage AS old_lineage
     FROM ${source} AS x(user_id, segment_id)
-    JOIN users u ON u.id = x.user_id
     LEFT JOIN segments s ON s.id = x.segment_id
     LEFT JOIN segment_placements pl ON pl.user_id = x.user_id
-    WHERE s.lineage IS DISTINCT FROM pl.lineage${opts.lockUsers ? '\n    FOR KEY SHARE OF u' : ''}),
+    WHERE s.lineage IS DISTINCT FROM pl.lineage),
+  target AS (
+    SELECT m.* FROM moves m JOIN users u ON u.id = m.user_id${opts.lockUsers ? ' FOR KEY SHARE OF u' : ''}),
   placed AS (
     INSERT INTO segment_placements (user_id, lineage)
     SELECT t.user_id, t.lineage FROM target t WHERE t.lineage IS NOT NULL

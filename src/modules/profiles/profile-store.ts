@@ -515,7 +515,7 @@ export function segmentTextSums(sql: Sql, segmentIds: readonly string[]): Promis
 
 /**
  * The same sums for groups of users given as a membership query (`key`, `user_id` columns; its parameters are $1..),
- * e.g. a model's training members (segment_training_members) or a training's assignment before the model is written.
+ * e.g. a model's training members (segmentation/training-members.ts) or a training's assignment before the model is written.
  */
 export async function textSums(sql: Sql, members: { sql: string; params: readonly unknown[] }): Promise<Map<string, SegmentTextSums>> {
   const m = `members AS (${members.sql})`;

@@ -1,6 +1,6 @@
 // Two models side by side: how the users both of them place moved between their segments. Counted in PostgreSQL
 // over each model's members — the live ones (segment_placements) of the active model, the training ones
-// (segment_training_members) of an inactive one, as Segment.users lists them — with one full join, so a million
+// (training_member_chunks) of an inactive one, as Segment.users lists them — with one full join, so a million
 // users is one hash join and no row reaches this process.
 import type { Db } from '../../db/client.ts';
 import { fromPrisma } from '../../db/sql.ts';
@@ -8,6 +8,7 @@ import type { Segment, SegmentationModel } from '../../generated/prisma/client.t
 import { notFound } from '../../errors.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { placementsOfModelSql } from '../profiles/placements.ts';
+import { trainingMembersOfModelSql } from './training-members.ts';
 
 export interface ModelComparison {
   a: SegmentationModel;
@@ -22,7 +23,7 @@ export interface ModelComparison {
 const membersOf = (model: SegmentationModel, n: number) =>
   model.active
     ? placementsOfModelSql(n)
-    : `SELECT m.user_id, m.segment_id FROM segment_training_members m JOIN segments s ON s.id = m.segment_id WHERE s.model_id = $${n}::uuid`;
+    : trainingMembersOfModelSql(n);
 
 export async function compareModels(db: Db, aId: string, bId: string): Promise<ModelComparison> {
   const ids = [aId, bId];

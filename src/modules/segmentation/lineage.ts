@@ -10,6 +10,7 @@
 // halves or merged from two, gets a new one. Counting only the shared users keeps users who arrived (or left) between
 // the trainings from diluting the overlap.
 import type { Sql } from '../../db/sql.ts';
+import { trainingMembersOfModelSql } from './training-members.ts';
 
 /** Fraction of the union two segments must share (strictly more) for the new one to keep the old one's lineage. */
 const LINEAGE_JACCARD = 0.5;
@@ -17,9 +18,8 @@ const LINEAGE_JACCARD = 0.5;
 const MATCH_LINEAGES = `
   WITH shared AS (
     SELECT n.segment_id AS fresh, a.segment_id AS active, count(*)::float8 AS n
-    FROM segment_training_members n
-    JOIN segment_training_members a ON a.user_id = n.user_id
-    WHERE n.segment_id = ANY($1::uuid[]) AND a.segment_id = ANY($2::uuid[])
+    FROM (${trainingMembersOfModelSql(1)}) n
+    JOIN (${trainingMembersOfModelSql(2)}) a ON a.user_id = n.user_id
     GROUP BY 1, 2),
   fresh_sizes AS (SELECT fresh, sum(n) AS size FROM shared GROUP BY fresh),
   active_sizes AS (SELECT active, sum(n) AS size FROM shared GROUP BY active),
@@ -34,12 +34,10 @@ const MATCH_LINEAGES = `
   RETURNING seg.id::text AS id`;
 
 /**
- * Gives the new model's segments (whose training members are written) the lineages of the active model's segments
+ * Gives the new model's segments (its training members written) the lineages of the active model's segments
  * they match; the others keep theirs. Returns how many matched.
  */
-export async function matchLineages(sql: Sql, freshSegmentIds: readonly string[], activeModelId: string): Promise<number> {
-  const active = await sql.query<{ id: string }>('SELECT id::text AS id FROM segments WHERE model_id = $1::uuid', [activeModelId]);
-  if (active.length === 0) return 0;
-  const rows = await sql.query<{ id: string }>(MATCH_LINEAGES, [freshSegmentIds, active.map((s) => s.id), LINEAGE_JACCARD]);
+export async function matchLineages(sql: Sql, freshModelId: string, activeModelId: string): Promise<number> {
+  const rows = await sql.query<{ id: string }>(MATCH_LINEAGES, [freshModelId, activeModelId, LINEAGE_JACCARD]);
   return rows.length;
 }

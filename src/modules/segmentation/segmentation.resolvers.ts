@@ -91,7 +91,7 @@ export const segmentationResolvers: Resolvers = {
     model: async (s, _, { loaders }) => (await loaders.modelById.load(s.modelId))!,
     // live members while the model is active; who it was trained on otherwise (a candidate, or a model rolled back from)
     users: async (s, args, { services, loaders }) =>
-      (await loaders.modelById.load(s.modelId))?.active ? listUsers(services.db, { ...args, segmentId: s.id }) : listTrainingMembers(services.db, s.id, args),
+      (await loaders.modelById.load(s.modelId))?.active ? listUsers(services.db, { ...args, segmentId: s.id }) : listTrainingMembers(services.db, s, args),
     text: async (s, _, { loaders }) => {
       const [sums, model] = await Promise.all([loaders.segmentTextById.load(s.id), loaders.modelById.load(s.modelId)]);
       if (!sums && !usesText(model?.features ?? [])) return null;

@@ -4,6 +4,7 @@ import type { SegmentDescription } from '../describe-segments.ts';
 import type { SegmentFacts, SegmentNaming, SegmentTextSummary } from './namer.ts';
 import type { Sql } from '../../../db/sql.ts';
 import { textSums, type SegmentTextSums } from '../../profiles/profile-store.ts';
+import { trainingMembersOfModelSql } from '../training-members.ts';
 import { topicById } from '../../text/review-text.ts';
 import { userTopicShares } from '../../../text/topics.ts';
 
@@ -33,12 +34,9 @@ export async function trainingTextSummaries(sql: Sql, userIds: readonly string[]
   return out;
 }
 
-/** The text summary of each segment of a stored model, over the users it was trained on (segment_training_members). */
-export async function modelTextSummaries(sql: Sql, segmentIds: readonly string[]): Promise<Map<string, SegmentTextSummary | null>> {
-  const sums = await textSums(sql, {
-    sql: 'SELECT segment_id::text AS key, user_id FROM segment_training_members WHERE segment_id = ANY($1::uuid[])',
-    params: [segmentIds],
-  });
+/** The text summary of each segment of a stored model, over the users it was trained on (training-members.ts). */
+export async function modelTextSummaries(sql: Sql, modelId: string, segmentIds: readonly string[]): Promise<Map<string, SegmentTextSummary | null>> {
+  const sums = await textSums(sql, { sql: `SELECT segment_id::text AS key, user_id FROM (${trainingMembersOfModelSql(1)}) m`, params: [modelId] });
   return new Map(segmentIds.map((id) => [id, textSummary(sums.get(id))]));
 }
 

@@ -16,7 +16,7 @@ export async function renameSegments(db: Db, namer: SegmentNamer, modelId: strin
   const model = isUuid(modelId) ? await db.segmentationModel.findUnique({ where: { id: modelId }, include: { segments: { orderBy: { index: 'asc' } } } }) : null;
   if (!model) throw notFound(`model ${modelId}`);
   const stored = model.segments.map((s) => ({ row: s, description: parseStoredDescription(s) }));
-  const text = await modelTextSummaries(fromPrisma(db), model.segments.map((s) => s.id));
+  const text = await modelTextSummaries(fromPrisma(db), model.id, model.segments.map((s) => s.id));
   const naming = await namer.name(stored.map(({ row, description }) => segmentFacts({ ...row, stats: readSegmentStats(row), description, text: text.get(row.id) ?? null })));
   return db.$transaction(async (tx) => {
     for (const { row, description } of stored) {
