@@ -18,8 +18,8 @@ const LINEAGE_JACCARD = 0.5;
 const MATCH_LINEAGES = `
   WITH shared AS (
     SELECT n.segment_id AS fresh, a.segment_id AS active, count(*)::float8 AS n
-    FROM (${trainingMembersOfModelSql(1)}) n
-    JOIN (${trainingMembersOfModelSql(2)}) a ON a.user_id = n.user_id
+    FROM training_labels n
+    JOIN (${trainingMembersOfModelSql(1)}) a ON a.user_id = n.user_id
     GROUP BY 1, 2),
   fresh_sizes AS (SELECT fresh, sum(n) AS size FROM shared GROUP BY fresh),
   active_sizes AS (SELECT active, sum(n) AS size FROM shared GROUP BY active),
@@ -29,15 +29,18 @@ const MATCH_LINEAGES = `
     JOIN fresh_sizes f ON f.fresh = s.fresh
     JOIN active_sizes a ON a.active = s.active
     JOIN segments old ON old.id = s.active
-    WHERE s.n / (f.size + a.size - s.n) > $3::float8)
+    WHERE s.n / (f.size + a.size - s.n) > $2::float8)
   UPDATE segments seg SET lineage = m.lineage FROM matched m WHERE seg.id = m.fresh
   RETURNING seg.id::text AS id`;
 
 /**
- * Gives the new model's segments (its training members written) the lineages of the active model's segments
- * they match; the others keep theirs. Returns how many matched.
+ * Gives the new model's segments the lineages of the active model's segments they match; the others keep theirs.
+ * The new model's side is its training labels as the save staged them (training-members.ts stageTrainingLabels): its
+ * training members, but for users erased meanwhile, who are in neither model's members any more and so not shared.
+ * (A real table with statistics: joined to the active model's chunks, whose unnest the planner cannot size, it keeps
+ * the planner off a nested loop over a million rows.) Returns how many matched.
  */
-export async function matchLineages(sql: Sql, freshModelId: string, activeModelId: string): Promise<number> {
-  const rows = await sql.query<{ id: string }>(MATCH_LINEAGES, [freshModelId, activeModelId, LINEAGE_JACCARD]);
+export async function matchLineages(sql: Sql, activeModelId: string): Promise<number> {
+  const rows = await sql.query<{ id: string }>(MATCH_LINEAGES, [activeModelId, LINEAGE_JACCARD]);
   return rows.length;
 }

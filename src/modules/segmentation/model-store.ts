@@ -106,7 +106,7 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
     // so the model it matched is the one it replaces.
     if (ctx.activate) await lockActivation(tx);
     const previous = await tx.segmentationModel.findFirst({ where: { active: true }, select: { id: true } });
-    if (previous) await matchLineages(sql, model.id, previous.id);
+    if (previous) await matchLineages(sql, previous.id);
     lap('lineage');
     let saved = model;
     if (ctx.activate) {
