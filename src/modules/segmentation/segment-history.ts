@@ -1,6 +1,8 @@
-// Reading users' segment membership history (segment_memberships). The rows are written by the database trigger
-// record_segment_moves (migration 20261127111918_segment_lineage) in the very statement that changes a profile's
-// segment, so every writer (ingest, import, activation, schedules) records them in its own transaction.
+// Reading users' segment membership history (segment_memberships). The rows are written by the history rule
+// record_placement_moves_of (migrations segment_placements, outbox_by_history_rule) in the very statement that changes
+// a user's placement (src/modules/profiles/placements.ts), so every writer (ingest, import, activation, schedules)
+// records them in its own transaction. Newest first by id: a user's stays are written one after another (each writer
+// holds the user's lock), so their ids are in the order they happened, and the key (user_id, id) reads them in order.
 import type { Db } from '../../db/client.ts';
 import { fromPrisma } from '../../db/sql.ts';
 
@@ -19,8 +21,8 @@ export async function historyOfUsers(db: Db, userIds: readonly string[], first: 
             h.entered_at AS "enteredAt", h.exited_at AS "exitedAt"
      FROM unnest($1::text[]) AS u(id)
      CROSS JOIN LATERAL (
-       SELECT * FROM segment_memberships m WHERE m.user_id = u.id ORDER BY m.entered_at DESC, m.id DESC LIMIT $2::int) h
-     ORDER BY h.user_id, h.entered_at DESC, h.id DESC`,
+       SELECT * FROM segment_memberships m WHERE m.user_id = u.id ORDER BY m.id DESC LIMIT $2::int) h
+     ORDER BY h.user_id, h.id DESC`,
     [userIds, first],
   );
   const byUser = new Map<string, SegmentStay[]>();
