@@ -32,28 +32,29 @@ $$;
 CREATE OR REPLACE FUNCTION "record_placement_moves_of"(user_ids text[], segment_ids uuid[], lineages uuid[], old_lineages uuid[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
+  -- users who were placed before
+  leaving text[] := ARRAY(SELECT m."user_id" FROM unnest(user_ids, old_lineages) AS m("user_id", "old_lineage")
+                          WHERE m."old_lineage" IS NOT NULL);
   lo bigint;
   hi bigint;
   lo2 bigint;
   hi2 bigint;
 BEGIN
-  -- Users who were placed before: a stay opened earlier in this transaction (never visible to anyone) is dropped with
-  -- its entry; any other open stay is closed, with an exit. Closing comes before opening: the insert would otherwise
-  -- meet the open stay on the one-open-stay-per-user index.
-  IF EXISTS (SELECT 1 FROM unnest(old_lineages) AS o WHERE o IS NOT NULL) THEN
-    WITH leaving AS (
-      SELECT m."user_id" FROM unnest(user_ids, old_lineages) AS m("user_id", "old_lineage") WHERE m."old_lineage" IS NOT NULL),
-    dropped AS (
-      DELETE FROM "segment_memberships" s USING leaving l
-      WHERE s."user_id" = l."user_id" AND s."exited_at" IS NULL AND s.xmin = pg_current_xact_id()::xid
+  -- Their stay opened earlier in this transaction (never visible to anyone) is dropped with its entry; any other open
+  -- stay is closed, with an exit. Closing comes before opening: the insert would otherwise meet the open stay on the
+  -- one-open-stay-per-user index. Open stays are found by key (user_id = ANY: the open-stay index), not by a join the
+  -- planner may hash over every stay ever written.
+  IF cardinality(leaving) > 0 THEN
+    WITH dropped AS (
+      DELETE FROM "segment_memberships" s
+      WHERE s."user_id" = ANY (leaving) AND s."exited_at" IS NULL AND s.xmin = pg_current_xact_id()::xid
       RETURNING s."user_id", s."lineage")
     DELETE FROM "membership_changes" c USING dropped d
     WHERE c."txid" = pg_current_xact_id() AND c."kind" = 'SEGMENT' AND c."entered"
       AND c."user_id" = d."user_id" AND c."target_id" = d."lineage";
     WITH closed AS (
       UPDATE "segment_memberships" s SET "exited_at" = now()
-      FROM unnest(user_ids, old_lineages) AS m("user_id", "old_lineage")
-      WHERE m."old_lineage" IS NOT NULL AND s."user_id" = m."user_id" AND s."exited_at" IS NULL
+      WHERE s."user_id" = ANY (leaving) AND s."exited_at" IS NULL
       RETURNING s."user_id", s."lineage", s."exited_at"),
     exits AS (
       INSERT INTO "membership_changes" ("user_id", "kind", "target_id", "entered", "at")
