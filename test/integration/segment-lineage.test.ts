@@ -289,7 +289,7 @@ describe('segment lineage and membership history', () => {
     assert.deepEqual((await membersOf(modelId)).map((r) => r.userId), ['g2-06', 'g2-07']);
   });
 
-  it('erases the training membership of a user deleted while a save is writing it (no foreign key, a lock on the chunks)', async () => {
+  it('erases the training membership of a user deleted while a save is writing it (no foreign key, an advisory lock)', async () => {
     const page = ['g2-08', 'g2-09'];
     const { modelId, segmentId: segment } = await candidateModel();
     let erased: Promise<unknown> | undefined;
@@ -297,7 +297,7 @@ describe('segment lineage and membership history', () => {
     await server.database.db.$transaction(async (tx) => {
       await stageTrainingLabels(fromPrisma(tx), [segment], page, [0, 0]);
       await writeTrainingMembers(fromPrisma(tx));
-      // the save holds the chunks' table: the erasure waits for the commit instead of missing the uncommitted chunk
+      // the save holds the chunks' lock: the erasure waits for the commit instead of missing the uncommitted chunk
       erased = gqlOk(`mutation { deleteUser(id: "g2-08") }`).then(() => {
         erasedEarly = true;
       });

@@ -65,6 +65,7 @@ $$;
 
 -- A deleted segment unplaces the users of its lineage, unless the active model still has a segment of that lineage (a
 -- stored model deleted by hand shares lineages with the active one), and closes their open stays, as before.
+ALTER TRIGGER "segments_unplace_profiles" ON "segments" RENAME TO "segments_unplace_users";
 CREATE OR REPLACE FUNCTION "unplace_deleted_segments"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   WITH unplaced AS (

@@ -46,15 +46,17 @@ BEGIN
 END
 $$;
 
--- A save writes chunks without holding its users (a FOR KEY SHARE lock on a million users rows cost ~2 s): instead an
--- erasure waits, before it deletes anything, for every transaction writing chunks (a save, which holds ROW EXCLUSIVE
--- on the table from its INSERT to its COMMIT), so its trigger above then sees their chunks; and a save that starts
--- while an erasure runs waits for it at its INSERT, whose join then no longer finds the erased users. SHARE ROW
--- EXCLUSIVE conflicts with itself, so two erasures take turns instead of deadlocking on each other's chunk updates.
--- Taken before any row is locked: the save may wait for an erased user's row (placing it), never the other way round.
+-- A save writes chunks without holding its users (a FOR KEY SHARE lock on a million users rows cost ~2 s). Instead an
+-- advisory lock (key 7140311001) keeps erasures and chunk writes apart: a save takes it exclusively, in a statement of
+-- its own just before it writes chunks, and holds it to COMMIT (src/modules/segmentation/training-members.ts); an
+-- erasure takes it shared, before it deletes anything. So an erasure that comes while a save writes waits for the
+-- commit and its trigger above then sees the chunks; a save that comes while an erasure runs waits for it, and its
+-- INSERT (a later statement, with a later snapshot) no longer finds the erased users. Erasures do not wait for one
+-- another; two saves writing chunks at once take turns. Taken before any row is locked on either side, so neither waits
+-- for the other while holding what the other needs (a save locks users only after it wrote its chunks).
 CREATE FUNCTION "lock_training_member_chunks"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  LOCK TABLE "training_member_chunks" IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM pg_advisory_xact_lock_shared(7140311001);
   RETURN NULL;
 END
 $$;
