@@ -238,6 +238,27 @@ export function summariseSegments(assignment: ArrayLike<number>, k: number, pop:
   });
 }
 
+/**
+ * Each metric's mean over the users with a value (NaN when none has one): the means summariseSegments gives one group
+ * of everyone (the same sums, in row order), without its counts of buyers, genders and city tiers.
+ */
+export function populationMeans(metrics: Readonly<Record<KeyMetric, Float64Array>>): Record<KeyMetric, number> {
+  return Object.fromEntries(
+    KEY_METRICS.map((m) => {
+      const values = metrics[m];
+      let sum = 0;
+      let count = 0;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (Number.isNaN(v)) continue;
+        sum += v;
+        count += 1;
+      }
+      return [m, count > 0 ? sum / count : Number.NaN];
+    }),
+  ) as Record<KeyMetric, number>;
+}
+
 /** Each group's users per gender (group -1: none), its keys in the order they first appear. */
 function countGenders(group: Int32Array, k: number, raw: readonly (string | null)[]): Partial<Record<Gender, number>>[] {
   const out = Array.from({ length: k }, (): Partial<Record<Gender, number>> => ({}));

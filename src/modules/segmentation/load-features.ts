@@ -13,7 +13,10 @@ import type { EmbeddingProjection } from './embedding-features.ts';
 
 interface FeatureMatrix {
   userIds: string[];
+  /** the features asked for, a row per user */
   matrix: Matrix;
+  /** each of the extra columns asked for (`columns`), a value per user, in the rows' order */
+  columns: ReadonlyMap<FeatureName, Float64Array>;
   /** the users' gender, for segment descriptions (not a numeric feature) */
   genders: (string | null)[];
   /** the rows (indices into userIds) of users who wrote a review: the only ones the segments' text summaries read */
@@ -83,7 +86,11 @@ function copyStatement(model: ModelFeatures, now: Date, config: PortraitConfig):
   ) TO STDOUT WITH (FORMAT binary)`;
 }
 
-/** Every profile (ordered by user id) as a row of the given features. `onProgress` gets the fraction read. */
+/**
+ * Every profile (ordered by user id) as a row of the given features. `onProgress` gets the fraction read. `columns`:
+ * features also wanted apart, each as its own array (a training's segment descriptions read them): one read computes
+ * every feature once, and neither the matrix nor the columns are copied out of a wider matrix afterwards.
+ */
 export async function loadFeatureMatrix(
   db: Db,
   features: readonly FeatureName[],
@@ -92,8 +99,11 @@ export async function loadFeatureMatrix(
   onProgress?: (fraction: number) => void,
   rfmCuts: RfmCutPoints | null = null,
   embedding: EmbeddingProjection | null = null,
+  columns: readonly FeatureName[] = [],
 ): Promise<FeatureMatrix> {
-  if (usesRfm(features) && !rfmCuts) throw new Error('RFM features need the population cut points');
+  // every feature read, each once: the matrix's, then the columns' not among them
+  const read = [...new Set<FeatureName>([...features, ...columns])];
+  if (usesRfm(read) && !rfmCuts) throw new Error('RFM features need the population cut points');
   const client = await poolForLongStatements(db).connect();
   let failure: Error | undefined;
   // A connection that breaks while checked out (the server restarting) emits 'error' on the client: without a listener
@@ -105,7 +115,13 @@ export async function loadFeatureMatrix(
   try {
     const [{ n: total }] = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM profiles')).rows as [{ n: number }];
     const d = features.length;
+    const width = read.length;
     const data = new Float64Array(total * d);
+    const apart = new Map(columns.map((f) => [f, new Float64Array(total)]));
+    // where each value read goes: its place in a matrix row (or -1) and its column (or undefined)
+    const toMatrix = Int32Array.from(read, (f) => features.indexOf(f));
+    const toColumn = read.map((f) => apart.get(f));
+    const values = new Float64Array(width);
     const userIds: string[] = [];
     const genders: (string | null)[] = [];
     // the few distinct genders, one string each rather than one per row
@@ -113,18 +129,21 @@ export async function loadFeatureMatrix(
     const reviewers: number[] = [];
     let skipped = 0;
     let seen = 0;
-    await copyOutBinary(client, copyStatement({ features, rfmCuts, embedding }, now, config), LEAD + d, (row) => {
+    await copyOutBinary(client, copyStatement({ features: read, rfmCuts, embedding }, now, config), LEAD + width, (row) => {
       // Profiles created after the count was taken are left for the next training (assignment places them).
       if (seen === total) return;
       seen++;
       const n = userIds.length;
-      const offset = n * d;
-      for (let j = 0; j < d; j++) data[offset + j] = row.float8(LEAD + j);
+      for (let j = 0; j < width; j++) values[j] = row.float8(LEAD + j);
       if (seen % PROGRESS_ROWS === 0) onProgress?.(seen / total);
-      // a skipped row's values are overwritten by the next row's
-      if (!usableRow(data, offset, d)) {
+      if (!usableRow(values, 0, width)) {
         skipped++;
         return;
+      }
+      for (let j = 0; j < width; j++) {
+        if (toMatrix[j]! >= 0) data[n * d + toMatrix[j]!] = values[j]!;
+        const column = toColumn[j];
+        if (column) column[n] = values[j]!;
       }
       userIds.push(row.text(0)!);
       const gender = row.text(1);
@@ -132,8 +151,10 @@ export async function loadFeatureMatrix(
       if (row.float8(2) > 0) reviewers.push(n);
     });
     onProgress?.(1);
-    const m = matrix(userIds.length, d, userIds.length === total ? data : data.slice(0, userIds.length * d));
-    return { userIds, genders, reviewers: Int32Array.from(reviewers), skipped, matrix: m };
+    const n = userIds.length;
+    const m = matrix(n, d, n === total ? data : data.slice(0, n * d));
+    const cut = new Map([...apart].map(([f, c]) => [f, n === total ? c : c.slice(0, n)]));
+    return { userIds, genders, reviewers: Int32Array.from(reviewers), skipped, matrix: m, columns: cut };
   } catch (err) {
     failure = err instanceof Error ? err : new Error(String(err));
     throw err;

@@ -11,7 +11,6 @@ import { badInput, PublicError } from '../../errors.ts';
 
 /** Why a queued training cannot run on the data as it is (shown as the job's error). */
 class TrainingInputError extends PublicError {}
-import { selectColumns } from '../../compute/matrix.ts';
 import { enqueue } from '../jobs/job-queue.ts';
 import { toJsonValue } from '../../db/json.ts';
 import type { JobContext, JobHandler } from '../jobs/job-runner.ts';
@@ -156,8 +155,6 @@ async function trainAndSaveBeside(
   // wall time per stage, logged with the model (the benchmark prints them)
   const stages: Record<string, number> = {};
   const lap = lapTimer(stages);
-  // One pass over the profiles reads the training features and the columns the segment descriptions need.
-  const columns = [...new Set<FeatureName>([...payload.features, ...DESCRIPTION_COLUMNS])];
   // RFM features are scored against the population as it is now (one extra pass, which also refreshes the stats).
   const rfmCuts = usesRfm(payload.features) ? (await computePopulationStats(deps.db, now, deps.config)).rfmCuts : null;
   lap('population statistics');
@@ -168,12 +165,11 @@ async function trainAndSaveBeside(
       'textEmbedding1..4 need at least 2 users with embedded reviews in one embedding space, and there are fewer (the embedding backfill may still be running: User.profile.pendingEmbeddings); retry later, or train without them',
     );
   }
-  const loaded = await loadFeatureMatrix(deps.db, columns, now, deps.config, (f) => void progress(0.1 * f), rfmCuts, embedding);
+  // One pass over the profiles reads the training matrix and, apart, the columns the segment descriptions need.
+  const loaded = await loadFeatureMatrix(deps.db, payload.features, now, deps.config, (f) => void progress(0.1 * f), rfmCuts, embedding, DESCRIPTION_COLUMNS);
   lap('read profiles');
   signal.throwIfAborted();
-  const pick = (names: readonly FeatureName[]) => selectColumns(loaded.matrix, names.map((f) => columns.indexOf(f)));
-  const training = pick(payload.features);
-  const description = pick(DESCRIPTION_COLUMNS);
+  const training = loaded.matrix;
   const { features, activate, ...params } = payload;
   // before training: the worker thread takes the matrix's buffer
   const featureBins = trainingBins(training, features);
@@ -184,7 +180,7 @@ async function trainAndSaveBeside(
     skippedRowsWarning,
   );
   lap('train (worker)');
-  const described = describeSegments(description, loaded.genders, trained.labels, trained.k, deps.config);
+  const described = describeSegments(loaded.columns, loaded.genders, trained.labels, trained.k, deps.config);
   await progress(NAMING_PROGRESS.start);
   signal.throwIfAborted();
   // Before the model is written, so it never exists unnamed; off the request path (this is a job).
