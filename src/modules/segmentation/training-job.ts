@@ -166,7 +166,9 @@ async function trainAndSaveBeside(
     );
   }
   // One pass over the profiles reads the training matrix and, apart, the columns the segment descriptions need.
-  const loaded = await loadFeatureMatrix(deps.db, payload.features, now, deps.config, (f) => void progress(0.1 * f), rfmCuts, embedding, DESCRIPTION_COLUMNS);
+  const loaded = await loadFeatureMatrix(deps.db, payload.features, now, deps.config, (f) => void progress(0.1 * f), rfmCuts, embedding, {
+    columns: DESCRIPTION_COLUMNS,
+  });
   lap('read profiles');
   signal.throwIfAborted();
   const training = loaded.matrix;
