@@ -16,8 +16,8 @@ interface FeatureMatrix {
   userIds: string[];
   /** the features asked for, a row per user */
   matrix: Matrix;
-  /** each of the extra columns asked for (`columns`), a value per user, in the rows' order */
-  columns: ReadonlyMap<FeatureName, Float64Array>;
+  /** each of the extra columns asked for (`columns`), a value per user, in the rows' order (the caller's to clear) */
+  columns: Map<FeatureName, Float64Array>;
   /** the users' gender, for segment descriptions (not a numeric feature) */
   genders: (string | null)[];
   /** the rows (indices into userIds) of users who wrote a review: the only ones the segments' text summaries read */
