@@ -80,8 +80,10 @@ export function poolForLongStatements(db: Db): pg.Pool {
 
 export function connect(url: string, poolSize: number, timeouts: DatabaseTimeouts = DATABASE_TIMEOUT_DEFAULTS): Database {
   const pool = createPool(url, poolSize, timeouts.statementTimeoutMs, timeouts.connectTimeoutMs, APPLICATION_NAME);
-  // Long jobs run one at a time per process; two connections leave room for an activation requested meanwhile.
-  const jobPool = createPool(url, 2, timeouts.jobStatementTimeoutMs, timeouts.connectTimeoutMs, JOB_APPLICATION_NAME);
+  // Long jobs run one at a time per process. A retrain reads the profiles on two connections side by side
+  // (load-features.ts) while its text model samples the reviews on a third; between those bursts there is room for an
+  // activation requested meanwhile.
+  const jobPool = createPool(url, 3, timeouts.jobStatementTimeoutMs, timeouts.connectTimeoutMs, JOB_APPLICATION_NAME);
   const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   const jobDb = new PrismaClient({ adapter: new PrismaPg(jobPool) });
   jobClients.set(db, jobDb);

@@ -12,16 +12,29 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
 /** One row's fields as offsets into `buf`: field j spans [start(j), start(j) + length(j)); a NULL has length -1. */
 export class CopyRow {
-  buf: Buffer = Buffer.alloc(0);
+  #buf: Buffer = Buffer.alloc(0);
+  // the same bytes as a DataView: its getters compile to plain loads, where Buffer's readers are byte-by-byte functions
+  #view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
   readonly starts: Int32Array;
   readonly lengths: Int32Array;
   constructor(readonly fields: number) {
     this.starts = new Int32Array(fields);
     this.lengths = new Int32Array(fields);
   }
+  get buf(): Buffer {
+    return this.#buf;
+  }
+  set buf(buf: Buffer) {
+    this.#buf = buf;
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
   /** a float8 field; NaN for NULL (a missing value) */
   float8(j: number): number {
-    return this.lengths[j]! < 0 ? Number.NaN : this.buf.readDoubleBE(this.starts[j]!);
+    return this.lengths[j]! < 0 ? Number.NaN : this.#view.getFloat64(this.starts[j]!);
+  }
+  /** a 32-bit big-endian integer at byte `at` of the buffer (the format's field lengths) */
+  int32At(at: number): number {
+    return this.#view.getInt32(at);
   }
   /** a text field, or null */
   text(j: number): string | null {
@@ -68,7 +81,7 @@ export async function readCopyBinary(stream: Readable, fields: number, onRow: (r
           complete = false;
           break;
         }
-        const len = buf.readInt32BE(p);
+        const len = row.int32At(p);
         row.starts[j] = p + 4;
         row.lengths[j] = len;
         p += 4 + Math.max(0, len);

@@ -101,12 +101,21 @@ export function labelThresholds(
   cfg: Pick<LabelsConfig, 'tierQuantiles'>,
 ): LabelThresholds {
   const { totalSpent: spent, purchaseFrequency: orders } = population;
-  const buyers: number[] = [];
-  for (let i = 0; i < spent.length; i++) if (isBuyer(spent[i] as number, orders[i] as number)) buyers.push(i);
-  const amongBuyers = (values: ArrayLike<number>) => Float64Array.from(buyers, (i) => values[i] as number);
+  // the buyers' spend and orders, written straight into typed arrays (a population may hold millions of users)
+  let buyers = 0;
+  for (let i = 0; i < spent.length; i++) if (isBuyer(spent[i] as number, orders[i] as number)) buyers++;
+  const buyerSpent = new Float64Array(buyers);
+  const buyerOrders = new Float64Array(buyers);
+  for (let i = 0, b = 0; b < buyers; i++) {
+    const s = spent[i] as number;
+    const o = orders[i] as number;
+    if (!isBuyer(s, o)) continue;
+    buyerSpent[b] = s;
+    buyerOrders[b++] = o;
+  }
   return {
-    totalSpent: tierCuts(amongBuyers(spent), cfg),
-    purchaseFrequency: tierCuts(amongBuyers(orders), cfg),
+    totalSpent: tierCuts(buyerSpent, cfg),
+    purchaseFrequency: tierCuts(buyerOrders, cfg),
     recencyScore: tierCuts(population.recencyScore, cfg),
     engagementScore: tierCuts(population.engagementScore, cfg),
   };
@@ -161,42 +170,55 @@ export function userLabels(
  */
 export function summariseSegments(assignment: ArrayLike<number>, k: number, pop: PopulationColumns): SegmentSummary[] {
   const n = assignment.length;
-  const sums = KEY_METRICS.map(() => new Float64Array(k));
-  const counts = KEY_METRICS.map(() => new Float64Array(k));
+  // Each row's group (-1: skipped) read once; then one tight loop per column. Every sum still adds its rows in row
+  // order, so the means are the same to the last bit as summing row by row.
+  const group = new Int32Array(n);
   const size = new Float64Array(k);
-  const buyers = new Float64Array(k);
-  const buyerSums = PURCHASE_METRICS.map(() => new Float64Array(k));
-  const ageSum = new Float64Array(k);
-  const ageN = new Float64Array(k);
-  const genders = Array.from({ length: k }, (): Partial<Record<Gender, number>> => ({}));
-  const tiers = Array.from({ length: k }, () => new Map<number, number>());
   for (let i = 0; i < n; i++) {
     const g = assignment[i] as number;
-    if (!(Number.isInteger(g) && g >= 0 && g < k)) continue;
-    size[g]! += 1;
-    const spent = pop.metrics.totalSpent[i] as number;
-    const orders = pop.metrics.purchaseFrequency[i] as number;
+    const member = Number.isInteger(g) && g >= 0 && g < k;
+    group[i] = member ? g : -1;
+    if (member) size[g]! += 1;
+  }
+  const buyers = new Float64Array(k);
+  const buyerSums = PURCHASE_METRICS.map(() => new Float64Array(k));
+  const [spentColumn, ordersColumn] = [pop.metrics.totalSpent, pop.metrics.purchaseFrequency];
+  for (let i = 0; i < n; i++) {
+    const g = group[i]!;
+    if (g < 0) continue;
+    const spent = spentColumn[i]!;
+    const orders = ordersColumn[i]!;
     if (isBuyer(spent, orders)) {
       buyers[g]! += 1;
       buyerSums[0]![g]! += spent;
       buyerSums[1]![g]! += orders;
     }
-    KEY_METRICS.forEach((m, j) => {
-      const v = pop.metrics[m][i] as number;
-      if (Number.isNaN(v)) return;
-      sums[j]![g]! += v;
-      counts[j]![g]! += 1;
-    });
-    const age = pop.age[i] as number;
-    if (Number.isFinite(age)) {
-      ageSum[g]! += age;
-      ageN[g]! += 1;
-    }
-    const gender = normaliseGender(pop.gender[i]);
-    if (gender) genders[g]![gender] = (genders[g]![gender] ?? 0) + 1;
-    const ct = pop.cityTier[i] as number;
-    if (Number.isFinite(ct)) tiers[g]!.set(ct, (tiers[g]!.get(ct) ?? 0) + 1);
   }
+  const sums = KEY_METRICS.map(() => new Float64Array(k));
+  const counts = KEY_METRICS.map(() => new Float64Array(k));
+  KEY_METRICS.forEach((m, j) => {
+    const values = pop.metrics[m];
+    const sum = sums[j]!;
+    const count = counts[j]!;
+    for (let i = 0; i < n; i++) {
+      const g = group[i]!;
+      const v = values[i]!;
+      if (g < 0 || Number.isNaN(v)) continue;
+      sum[g]! += v;
+      count[g]! += 1;
+    }
+  });
+  const ageSum = new Float64Array(k);
+  const ageN = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    const g = group[i]!;
+    const age = pop.age[i]!;
+    if (g < 0 || !Number.isFinite(age)) continue;
+    ageSum[g]! += age;
+    ageN[g]! += 1;
+  }
+  const genderCounts = countGenders(group, k, pop.gender);
+  const cityTiers = countCityTiers(group, k, pop.cityTier);
   return Array.from({ length: k }, (_, g) => {
     const means = Object.fromEntries(
       KEY_METRICS.map((m, j) => [m, counts[j]![g]! > 0 ? sums[j]![g]! / counts[j]![g]! : Number.NaN]),
@@ -210,10 +232,71 @@ export function summariseSegments(assignment: ArrayLike<number>, k: number, pop:
       buyers: buyers[g]!,
       buyerMeans,
       meanAge: ageN[g]! > 0 ? ageSum[g]! / ageN[g]! : null,
-      genders: genders[g]!,
-      cityTiers: tiers[g]!,
+      genders: genderCounts[g]!,
+      cityTiers: cityTiers[g]!,
     };
   });
+}
+
+/**
+ * Each metric's mean over the users with a value (NaN when none has one): the means summariseSegments gives one group
+ * of everyone (the same sums, in row order), without its counts of buyers, genders and city tiers.
+ */
+export function populationMeans(metrics: Readonly<Record<KeyMetric, Float64Array>>): Record<KeyMetric, number> {
+  return Object.fromEntries(
+    KEY_METRICS.map((m) => {
+      const values = metrics[m];
+      let sum = 0;
+      let count = 0;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (Number.isNaN(v)) continue;
+        sum += v;
+        count += 1;
+      }
+      return [m, count > 0 ? sum / count : Number.NaN];
+    }),
+  ) as Record<KeyMetric, number>;
+}
+
+/** Each group's users per gender (group -1: none), its keys in the order they first appear. */
+function countGenders(group: Int32Array, k: number, raw: readonly (string | null)[]): Partial<Record<Gender, number>>[] {
+  const out = Array.from({ length: k }, (): Partial<Record<Gender, number>> => ({}));
+  // a population spells its genders a few ways (the loader shares one string per spelling): each normalised once
+  const normalised = new Map<string | null | undefined, Gender | null>();
+  for (let i = 0; i < group.length; i++) {
+    const g = group[i]!;
+    if (g < 0) continue;
+    const r = raw[i];
+    let gender = normalised.get(r);
+    if (gender === undefined) normalised.set(r, (gender = normaliseGender(r)));
+    if (gender) out[g]![gender] = (out[g]![gender] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** City tiers below this are counted in an array rather than a Map (they are 1..5 in practice). */
+const SMALL_CITY_TIERS = 16;
+
+/** Each group's users per known city tier (group -1: none), as a Map in the order the tiers first appear. */
+function countCityTiers(group: Int32Array, k: number, tiers: Float64Array): Map<number, number>[] {
+  const out = Array.from({ length: k }, () => new Map<number, number>());
+  const small = new Float64Array(k * SMALL_CITY_TIERS);
+  for (let i = 0; i < group.length; i++) {
+    const g = group[i]!;
+    const ct = tiers[i]!;
+    if (g < 0 || !Number.isFinite(ct)) continue;
+    if (Number.isInteger(ct) && ct >= 0 && ct < SMALL_CITY_TIERS) {
+      const slot = g * SMALL_CITY_TIERS + ct;
+      // the first one takes its place in the Map's order; the count is filled in below
+      if (small[slot] === 0) out[g]!.set(ct, 0);
+      small[slot]! += 1;
+    } else out[g]!.set(ct, (out[g]!.get(ct) ?? 0) + 1);
+  }
+  out.forEach((m, g) => {
+    for (let ct = 0; ct < SMALL_CITY_TIERS; ct++) if (small[g * SMALL_CITY_TIERS + ct]! > 0) m.set(ct, small[g * SMALL_CITY_TIERS + ct]!);
+  });
+  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Tiers and demographic mixes: quantiles like numpy, HIGH/MEDIUM/LOW against two cut points, age groups, gender and
 // city-tier mixes. Everything here works on plain numbers so it serves both segments (means) and single users.
 import type { LabelsConfig } from '../config/portrait-config.ts';
+import { orderStatistics } from '../compute/preprocess/select.ts';
 
 export type Tier = 'HIGH' | 'MEDIUM' | 'LOW';
 /**
@@ -26,38 +27,59 @@ export interface TierCuts {
  * position q * (n - 1). NaN for an empty input. Infinite neighbours are handled without producing NaN.
  */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  return interpolatedQuantile(sorted.length, q, (i) => sorted[i] as number);
+}
+
+/** quantileSorted over n values of which `at(i)` gives the i-th smallest (only the one or two it needs are asked). */
+function interpolatedQuantile(n: number, q: number, at: (i: number) => number): number {
   if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be in [0, 1], got ${q}`);
-  const n = sorted.length;
   if (n === 0) return Number.NaN;
   const pos = q * (n - 1);
   const lo = Math.floor(pos);
-  const a = sorted[lo] as number;
+  const a = at(lo);
   const frac = pos - lo;
   if (frac === 0) return a;
-  const b = sorted[lo + 1] as number;
+  const b = at(lo + 1);
   // a + (b - a) * frac would be Infinity - Infinity = NaN when both ends are the same infinity.
   return a === b ? a : a + (b - a) * frac;
 }
 
-/** Ascending copy of the non-NaN values (NaN means "missing" throughout the portrait). */
-export function sortedFinite(values: ArrayLike<number>): Float64Array {
-  const out: number[] = [];
-  for (let i = 0; i < values.length; i++) {
+/** The non-NaN values (NaN means "missing" throughout the portrait), in their order. */
+function finiteValues(values: ArrayLike<number>): Float64Array {
+  // counted first, then written straight into the typed array: no boxed list of a million numbers on the way
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i] as number)) n++;
+  const out = new Float64Array(n);
+  for (let i = 0, o = 0; o < n; i++) {
     const v = values[i] as number;
-    if (!Number.isNaN(v)) out.push(v);
+    if (!Number.isNaN(v)) out[o++] = v;
   }
-  return Float64Array.from(out).sort();
+  return out;
+}
+
+/** Ascending copy of the non-NaN values. */
+export function sortedFinite(values: ArrayLike<number>): Float64Array {
+  return finiteValues(values).sort();
 }
 
 /** Quantile of unsorted values, ignoring NaN (numpy's nanquantile). */
 export function quantile(values: ArrayLike<number>, q: number): number {
-  return quantileSorted(sortedFinite(values), q);
+  return quantiles(values, [q])[0]!;
 }
 
-/** Several quantiles with one sort. */
+/**
+ * Several quantiles of unsorted values, ignoring NaN: the order statistics they interpolate are found by selection
+ * (select.ts: the values a sort would put there, signed zeros included) rather than by sorting every value.
+ */
 export function quantiles(values: ArrayLike<number>, qs: readonly number[]): number[] {
-  const s = sortedFinite(values);
-  return qs.map((q) => quantileSorted(s, q));
+  const finite = finiteValues(values);
+  const n = finite.length;
+  // the positions each quantile reads (as interpolatedQuantile will ask for them), selected in one go
+  const positions = new Set<number>();
+  for (const q of qs) interpolatedQuantile(n, q, (i) => (positions.add(i), 0));
+  const list = [...positions];
+  const found = new Map(orderStatistics(finite, list).map((v, j) => [list[j]!, v]));
+  return qs.map((q) => interpolatedQuantile(n, q, (i) => found.get(i)!));
 }
 
 /** Population cut points for one metric, from the configured quantiles (25th and 75th by default). */

@@ -10,6 +10,7 @@ import { fromPrisma } from '../../src/db/sql.ts';
 import { scanWithDemographics, type ProfileWithDemographics } from '../../src/modules/profiles/profile-store.ts';
 import { profileFeatures } from '../../src/modules/profiles/profile-view.ts';
 import { loadFeatureMatrix } from '../../src/modules/segmentation/load-features.ts';
+import { poolForLongStatements } from '../../src/db/client.ts';
 import { ALL_FEATURES as EVERY_FEATURE, isEmbeddingFeature, writeFeatures } from '../../src/modules/segmentation/features.ts';
 
 // the reduced embedding dimensions need a model's fitted projection (text-segmentation.test.ts covers them)
@@ -91,6 +92,49 @@ describe('training reads by COPY and population statistics by SQL', () => {
       const [a, b] = [loaded.matrix.data[i]!, expected[i]!];
       if (!((Number.isNaN(a) && Number.isNaN(b)) || a === b || Math.abs(a - b) <= 1e-14 * Math.abs(b)))
         assert.fail(`row ${Math.floor(i / d)} (${loaded.userIds[Math.floor(i / d)]}), ${ALL_FEATURES[i % d]}: COPY read ${a}, writeFeatures ${b}`);
+    }
+  });
+
+  it('reads in two halves by user id, on one connection or two, as in one piece; extra columns apart; bad rows skipped', async () => {
+    const db = server.database.db;
+    const read = (splitFromRows: number) =>
+      loadFeatureMatrix(db, ['totalSpent', 'sessionsCount', 'age'], NOW, server.services.portrait, undefined, null, null, {
+        columns: ['sessionsCount', 'cityTier'],
+        splitFromRows,
+      });
+    const same = (a: Awaited<ReturnType<typeof read>>, b: Awaited<ReturnType<typeof read>>) => {
+      assert.deepEqual(a.userIds, b.userIds);
+      assert.deepEqual(a.genders, b.genders);
+      assert.deepEqual(a.reviewers, b.reviewers);
+      assert.equal(a.skipped, b.skipped);
+      assert.deepEqual(a.matrix, b.matrix);
+      assert.deepEqual(a.columns, b.columns);
+    };
+    const whole = await read(Number.POSITIVE_INFINITY);
+    assert.equal(whole.userIds.length, USERS);
+    // the columns apart hold what a matrix of them holds
+    const cityTier = await loadFeatureMatrix(db, ['cityTier'], NOW, server.services.portrait);
+    assert.deepEqual(whole.columns.get('cityTier'), cityTier.matrix.data);
+    assert.deepEqual(whole.columns.get('sessionsCount'), Float64Array.from(whole.userIds, (_, i) => whole.matrix.data[i * 3 + 1]!));
+    same(await read(0), whole);
+    // with every other connection of the job pool taken, the second half follows the first on the same connection
+    const pool = poolForLongStatements(db);
+    const held = await Promise.all(Array.from({ length: (pool.options.max ?? 10) - 1 }, () => pool.connect()));
+    try {
+      same(await read(0), whole);
+    } finally {
+      for (const c of held) c.release();
+    }
+    // a poisoned profile in the first half is skipped, and the second half's rows move up behind the first's
+    const poisoned = whole.userIds[10]!;
+    await db.$executeRaw`UPDATE profiles SET sessions_count = 1e300 WHERE user_id = ${poisoned}`;
+    try {
+      const [one, two] = [await read(Number.POSITIVE_INFINITY), await read(0)];
+      assert.equal(one.skipped, 1);
+      assert.ok(!one.userIds.includes(poisoned) && one.userIds.length === USERS - 1);
+      same(two, one);
+    } finally {
+      await db.$executeRaw`UPDATE profiles SET sessions_count = ${rows.find((r) => r.profile.userId === poisoned)!.profile.sessionsCount} WHERE user_id = ${poisoned}`;
     }
   });
 

@@ -38,8 +38,13 @@ type NumericFeature = keyof ProfileFeatures;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-/** Milliseconds from `from` to `to` (timestamptz expressions), exact: epochs are numeric, stored times are ms. */
-const msBetween = (from: string, to: string) => `((extract(epoch FROM ${to}) - extract(epoch FROM ${from})) * 1000)::float8`;
+/**
+ * Milliseconds from `from` to `to` (timestamptz expressions), exact: both are whole milliseconds (stored times are
+ * timestamptz(3), `now` a JavaScript Date), so the difference is an integer, and the float8 epochs (date_part) come
+ * within far less than half a millisecond of it (their error is ~1e-4 ms for any date PostgreSQL holds): round()
+ * gives it exactly, as the numeric epochs of extract() did at several times the cost (a million rows: ~0.2 s each).
+ */
+const msBetween = (from: string, to: string) => `round((date_part('epoch', ${to}) - date_part('epoch', ${from})) * 1000)`;
 const ratio = (a: string, b: string) => `(CASE WHEN ${b} > 0 THEN ${a} / ${b} ELSE 0 END)`;
 
 /** levelFromThresholds (src/rules/activity.ts): the index of the first threshold not exceeded, else the last. */

@@ -1,9 +1,19 @@
 // Turns a trained partition into what people act on: each segment's business labels (tiers against the population's
 // quantiles, age group, gender and city-tier mix), a name unique within the model (EN and ZH) and its relative profile.
 import { z } from 'zod';
-import { column, type Matrix } from '../../compute/matrix.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import { KEY_METRICS, labelThresholds, relativeProfile, segmentLabels, summariseSegments, type KeyMetric, type SegmentLabels } from '../../rules/labels.ts';
+import {
+  KEY_METRICS,
+  labelThresholds,
+  populationMeans,
+  relativeProfile,
+  segmentLabels,
+  summariseSegments,
+  type KeyMetric,
+  type LabelThresholds,
+  type PopulationColumns,
+  type SegmentLabels,
+} from '../../rules/labels.ts';
 import { nameSegments, type SegmentName } from '../../rules/naming.ts';
 import type { Strategy } from '../../rules/strategy.ts';
 import type { FeatureName } from './features.ts';
@@ -53,26 +63,48 @@ export function parseStoredDescription(s: { id: string; labels: unknown }): Segm
   return d;
 }
 
-/** `columns` holds DESCRIPTION_COLUMNS (in that order) for every training row; `labels` is each row's segment. */
-export function describeSegments(
-  columns: Matrix,
+/** What segment descriptions compare against: the training population's columns, tier cut points and metric means. */
+export interface DescribedPopulation {
+  readonly columns: PopulationColumns;
+  readonly thresholds: LabelThresholds;
+  readonly means: Readonly<Record<KeyMetric, number>>;
+}
+
+/**
+ * The population's side of the descriptions, which needs no segments (a retrain works it out while its worker trains).
+ * `columns` holds each of DESCRIPTION_COLUMNS as its own array (a value per training row, as load-features.ts reads
+ * them apart), `genders` each row's gender.
+ */
+export function describePopulation(
+  columns: ReadonlyMap<FeatureName, Float64Array>,
   genders: readonly (string | null)[],
-  labels: ArrayLike<number>,
-  k: number,
   config: PortraitConfig,
-): SegmentDescription[] {
-  const n = columns.rows;
-  const col = (name: FeatureName) => column(columns, DESCRIPTION_COLUMNS.indexOf(name));
+): DescribedPopulation {
+  const n = genders.length;
+  const col = (name: FeatureName) => {
+    const values = columns.get(name);
+    if (!values || values.length !== n) throw new Error(`describePopulation: column ${name} needs ${n} values`);
+    return values;
+  };
   const metrics = Object.fromEntries(KEY_METRICS.map((m) => [m, col(m)])) as Record<KeyMetric, Float64Array>;
-  const population = { metrics, age: col('age'), gender: genders, cityTier: col('cityTier') };
-  const thresholds = labelThresholds(metrics, config.labels);
-  const summaries = summariseSegments(labels, k, population);
-  const [overall] = summariseSegments(new Int32Array(n), 1, population);
-  const segmentLabelList = summaries.map((s) => segmentLabels(s, thresholds, config.labels));
+  return {
+    columns: { metrics, age: col('age'), gender: genders, cityTier: col('cityTier') },
+    thresholds: labelThresholds(metrics, config.labels),
+    means: populationMeans(metrics),
+  };
+}
+
+/** Each of k segments' description against its population; `labels` is each training row's segment. */
+export function describeSegments(population: DescribedPopulation, labels: ArrayLike<number>, k: number, config: PortraitConfig): SegmentDescription[] {
+  if (labels.length !== population.columns.gender.length) {
+    throw new Error(`describeSegments: ${labels.length} labels for ${population.columns.gender.length} rows`);
+  }
+  const summaries = summariseSegments(labels, k, population.columns);
+  const segmentLabelList = summaries.map((s) => segmentLabels(s, population.thresholds, config.labels));
   // the catalogue's names; the namer (naming/) replaces them with its own before the model is written
   const names = nameSegments(segmentLabelList);
   return summaries.map((s, g) => {
-    const rel = relativeProfile(s.means, overall!.means);
+    const rel = relativeProfile(s.means, population.means);
     return {
       labels: segmentLabelList[g]!,
       name: names[g]!,

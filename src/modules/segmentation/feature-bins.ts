@@ -1,7 +1,7 @@
 // What a model keeps of its training population for feature drift (PSI): per feature, the decile edges of the
 // training sample and its share per bin, stored in segmentation_models.feature_bins when the model is written.
 import { z } from 'zod';
-import { column, type Matrix } from '../../compute/matrix.ts';
+import type { Matrix } from '../../compute/matrix.ts';
 import { fitBins, type FeatureBins } from '../../compute/metrics/psi.ts';
 
 /** Rows of the training matrix the bins are fitted on (evenly spaced): plenty for deciles, cheap at any size. */
@@ -13,9 +13,11 @@ export type StoredFeatureBins = z.infer<typeof storedBinsSchema>;
 /** Bins of each training column, fitted on at most BIN_SAMPLE evenly spaced rows. */
 export function trainingBins(training: Matrix, features: readonly string[]): StoredFeatureBins {
   const step = Math.max(1, Math.ceil(training.rows / BIN_SAMPLE));
+  const { rows, cols, data } = training;
   return features.map((feature, j) => {
-    const all = column(training, j);
-    const values = step === 1 ? all : all.filter((_, i) => i % step === 0);
+    // rows 0, step, 2 step, ...: read in place, not copied out as whole columns first
+    const values = new Float64Array(Math.ceil(rows / step));
+    for (let s = 0; s < values.length; s++) values[s] = data[s * step * cols + j]!;
     const bins: FeatureBins = fitBins(values);
     return { feature, ...bins };
   });

@@ -1,6 +1,7 @@
 // Reads the training matrix from PostgreSQL in one streamed COPY: the database computes every feature (feature-sql.ts,
 // the same definitions as writeFeatures) and sends binary rows, which are parsed straight into one Float64Array. Memory
 // holds the matrix (8 bytes per value), the user ids and one network chunk — no per-row objects, no text numbers.
+import type pg from 'pg';
 import { poolForLongStatements, type Db } from '../../db/client.ts';
 import { copyOutBinary } from '../../db/copy-binary.ts';
 import { sqlLiteral } from '../../db/sql-literal.ts';
@@ -13,7 +14,10 @@ import type { EmbeddingProjection } from './embedding-features.ts';
 
 interface FeatureMatrix {
   userIds: string[];
+  /** the features asked for, a row per user */
   matrix: Matrix;
+  /** each of the extra columns asked for (`columns`), a value per user, in the rows' order (the caller's to clear) */
+  columns: Map<FeatureName, Float64Array>;
   /** the users' gender, for segment descriptions (not a numeric feature) */
   genders: (string | null)[];
   /** the rows (indices into userIds) of users who wrote a review: the only ones the segments' text summaries read */
@@ -72,29 +76,34 @@ export function featureColumnsSql(model: ModelFeatures, now: Date, config: Portr
   };
 }
 
-/** The COPY statement: one row per profile in user id order. */
-function copyStatement(model: ModelFeatures, now: Date, config: PortraitConfig): string {
+/** The COPY statement: one row per profile in user id order (those with an id in [from, to) when bounded). */
+function copyStatement(model: ModelFeatures, now: Date, config: PortraitConfig, from: string | null = null, to: string | null = null): string {
   const { columns, stats } = featureColumnsSql(model, now, config);
+  const bounds = [from === null ? null : `p.user_id >= ${sqlLiteral(from, 'text')}`, to === null ? null : `p.user_id < ${sqlLiteral(to, 'text')}`];
+  const where = bounds.filter((b) => b !== null);
   return `COPY (
     SELECT p.user_id, u.gender, (CASE WHEN p.text_reviews > 0 THEN 1 ELSE 0 END)::float8, ${columns.join(', ')}
     FROM profiles p JOIN users u ON u.id = p.user_id
-    CROSS JOIN ${stats}
+    CROSS JOIN ${stats}${where.length ? `\n    WHERE ${where.join(' AND ')}` : ''}
     ORDER BY p.user_id
   ) TO STDOUT WITH (FORMAT binary)`;
 }
 
-/** Every profile (ordered by user id) as a row of the given features. `onProgress` gets the fraction read. */
-export async function loadFeatureMatrix(
-  db: Db,
-  features: readonly FeatureName[],
-  now: Date,
-  config: PortraitConfig,
-  onProgress?: (fraction: number) => void,
-  rfmCuts: RfmCutPoints | null = null,
-  embedding: EmbeddingProjection | null = null,
-): Promise<FeatureMatrix> {
-  if (usesRfm(features) && !rfmCuts) throw new Error('RFM features need the population cut points');
-  const client = await poolForLongStatements(db).connect();
+/**
+ * From this many profiles the read is split in two halves by user id, each a COPY on its own connection, side by side:
+ * computing the features is most of the read's time, and two backends do it on two cores while this process parses.
+ */
+const SPLIT_FROM_ROWS = 100_000;
+
+interface LoadOptions {
+  /** features also wanted apart, each as its own array (a training's segment descriptions read them) */
+  columns?: readonly FeatureName[];
+  /** the read is split in two from this many profiles (tests lower it) */
+  splitFromRows?: number;
+}
+
+/** A pool's connection for one COPY, released when `fn` ends: discarded when it broke or the COPY failed half-way. */
+async function withCopyClient<T>(client: pg.PoolClient, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   let failure: Error | undefined;
   // A connection that breaks while checked out (the server restarting) emits 'error' on the client: without a listener
   // that ends the process. The read then fails on its own (the stream errors), and the client is discarded below.
@@ -103,37 +112,7 @@ export async function loadFeatureMatrix(
   };
   client.on('error', onError);
   try {
-    const [{ n: total }] = (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM profiles')).rows as [{ n: number }];
-    const d = features.length;
-    const data = new Float64Array(total * d);
-    const userIds: string[] = [];
-    const genders: (string | null)[] = [];
-    // the few distinct genders, one string each rather than one per row
-    const genderNames = new Map<string, string>();
-    const reviewers: number[] = [];
-    let skipped = 0;
-    let seen = 0;
-    await copyOutBinary(client, copyStatement({ features, rfmCuts, embedding }, now, config), LEAD + d, (row) => {
-      // Profiles created after the count was taken are left for the next training (assignment places them).
-      if (seen === total) return;
-      seen++;
-      const n = userIds.length;
-      const offset = n * d;
-      for (let j = 0; j < d; j++) data[offset + j] = row.float8(LEAD + j);
-      if (seen % PROGRESS_ROWS === 0) onProgress?.(seen / total);
-      // a skipped row's values are overwritten by the next row's
-      if (!usableRow(data, offset, d)) {
-        skipped++;
-        return;
-      }
-      userIds.push(row.text(0)!);
-      const gender = row.text(1);
-      genders.push(gender === null ? null : genderNames.get(gender) ?? (genderNames.set(gender, gender), gender));
-      if (row.float8(2) > 0) reviewers.push(n);
-    });
-    onProgress?.(1);
-    const m = matrix(userIds.length, d, userIds.length === total ? data : data.slice(0, userIds.length * d));
-    return { userIds, genders, reviewers: Int32Array.from(reviewers), skipped, matrix: m };
+    return await fn(client);
   } catch (err) {
     failure = err instanceof Error ? err : new Error(String(err));
     throw err;
@@ -143,4 +122,120 @@ export async function loadFeatureMatrix(
     if (!failure) client.off('error', onError);
     client.release(failure);
   }
+}
+
+/** A connection of `pool` if one can be had without waiting (idle, or room for a new one), else null. */
+function connectIfFree(pool: pg.Pool): Promise<pg.PoolClient> | null {
+  const free = pool.waitingCount === 0 && (pool.idleCount > 0 || pool.totalCount < (pool.options.max ?? 10));
+  return free ? pool.connect() : null;
+}
+
+/**
+ * Every profile (ordered by user id) as a row of the given features. `onProgress` gets the fraction read. With
+ * `columns`, features also wanted apart, each as its own array: one read computes every feature once, and neither the
+ * matrix nor the columns are copied out of a wider matrix afterwards.
+ */
+export async function loadFeatureMatrix(
+  db: Db,
+  features: readonly FeatureName[],
+  now: Date,
+  config: PortraitConfig,
+  onProgress?: (fraction: number) => void,
+  rfmCuts: RfmCutPoints | null = null,
+  embedding: EmbeddingProjection | null = null,
+  options: LoadOptions = {},
+): Promise<FeatureMatrix> {
+  const columns = options.columns ?? [];
+  // every feature read, each once: the matrix's, then the columns' not among them
+  const read = [...new Set<FeatureName>([...features, ...columns])];
+  if (usesRfm(read) && !rfmCuts) throw new Error('RFM features need the population cut points');
+  const pool = poolForLongStatements(db);
+  return withCopyClient(await pool.connect(), async (client) => {
+    // the count sizes the arrays; the first user id of the second half (in the same snapshot) splits the read
+    const splitFrom = options.splitFromRows ?? SPLIT_FROM_ROWS;
+    const [{ n: total, split }] = (
+      await client.query<{ n: number; split: string | null }>(
+        `SELECT c.n, CASE WHEN c.n >= $1::float8 THEN (SELECT user_id FROM profiles ORDER BY user_id OFFSET c.n / 2 LIMIT 1) END AS split
+         FROM (SELECT count(*)::int AS n FROM profiles) c`,
+        [splitFrom],
+      )
+    ).rows as [{ n: number; split: string | null }];
+    const d = features.length;
+    const width = read.length;
+    const data = new Float64Array(total * d);
+    const apart = new Map(columns.map((f) => [f, new Float64Array(total)]));
+    // where each value read goes: its place in a matrix row (or -1) and its column (or undefined)
+    const toMatrix = Int32Array.from(read, (f) => features.indexOf(f));
+    const toColumn = read.map((f) => apart.get(f));
+    // the few distinct genders, one string each rather than one per row
+    const genderNames = new Map<string, string>();
+    let seen = 0;
+    /** Reads the profiles with ids in [from, to) into rows first.. (at most `room` of them): its ids, genders, reviewers. */
+    const readPart = (on: pg.PoolClient, from: string | null, to: string | null, first: number, room: number) => {
+      const part = { first, rows: 0, skipped: 0, userIds: [] as string[], genders: [] as (string | null)[], reviewers: [] as number[] };
+      const values = new Float64Array(width);
+      let taken = 0;
+      const done = copyOutBinary(on, copyStatement({ features: read, rfmCuts, embedding }, now, config, from, to), LEAD + width, (row) => {
+        // Profiles created after the count was taken are left for the next training (assignment places them).
+        if (taken === room) return;
+        taken++;
+        if (++seen % PROGRESS_ROWS === 0) onProgress?.(seen / total);
+        for (let j = 0; j < width; j++) values[j] = row.float8(LEAD + j);
+        if (!usableRow(values, 0, width)) {
+          part.skipped++;
+          return;
+        }
+        const i = first + part.rows;
+        for (let j = 0; j < width; j++) {
+          if (toMatrix[j]! >= 0) data[i * d + toMatrix[j]!] = values[j]!;
+          const column = toColumn[j];
+          if (column) column[i] = values[j]!;
+        }
+        part.userIds.push(row.text(0)!);
+        const gender = row.text(1);
+        part.genders.push(gender === null ? null : genderNames.get(gender) ?? (genderNames.set(gender, gender), gender));
+        if (row.float8(2) > 0) part.reviewers.push(part.rows);
+        part.rows++;
+      });
+      return done.then(() => part);
+    };
+    type Part = Awaited<ReturnType<typeof readPart>>;
+    let parts: Part[];
+    if (split === null) parts = [await readPart(client, null, null, 0, total)];
+    else {
+      const half = Math.floor(total / 2);
+      const other = connectIfFree(pool);
+      const first = readPart(client, null, split, 0, half);
+      // The second half on a second connection when one is free right away, else after the first on this one: waiting
+      // for a connection could wait on whoever holds the job pool's other one (the text model's sample) for long.
+      const second = other
+        ? other.then((c) => withCopyClient(c, (on) => readPart(on, split, null, half, total - half)))
+        : first.then(() => readPart(client, split, null, half, total - half));
+      // both settle before this returns or throws: no read goes on writing into the arrays behind the caller's back
+      parts = (await Promise.allSettled([first, second])).map((r) => {
+        if (r.status === 'rejected') throw r.reason;
+        return r.value;
+      });
+    }
+    onProgress?.(1);
+    // the parts' rows one after the other (a part short of its room, by skipped or deleted profiles, moves the next up)
+    const [{ userIds, genders, reviewers }] = parts as [Part];
+    let n = parts[0]!.rows;
+    for (const part of parts.slice(1)) {
+      if (part.first !== n) {
+        data.copyWithin(n * d, part.first * d, (part.first + part.rows) * d);
+        for (const c of apart.values()) c.copyWithin(n, part.first, part.first + part.rows);
+      }
+      for (let r = 0; r < part.rows; r++) {
+        userIds.push(part.userIds[r]!);
+        genders.push(part.genders[r]!);
+      }
+      for (const r of part.reviewers) reviewers.push(n + r);
+      n += part.rows;
+    }
+    const m = matrix(n, d, n === total ? data : data.slice(0, n * d));
+    const cut = new Map([...apart].map(([f, c]) => [f, n === total ? c : c.slice(0, n)]));
+    const skipped = parts.reduce((sum, p) => sum + p.skipped, 0);
+    return { userIds, genders, reviewers: Int32Array.from(reviewers), skipped, matrix: m, columns: cut };
+  });
 }

@@ -1,6 +1,6 @@
 // Worker thread entry: runs the training pipeline off the main thread, so the API stays responsive, and reports
 // progress. k-means on large data fans out further over a pool of threads sharing the matrix.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { matrix } from '../../compute/matrix.ts';
 import { kmeans } from '../../compute/clustering/kmeans.ts';
 import { kmeansParallel, kmeansTasksParallel, warmSharedKMeansPool } from '../../compute/clustering/kmeans-parallel.ts';
@@ -19,7 +19,8 @@ const PARALLEL_TASKS_FROM_ROWS = 20_000;
 const runKMeans: RunKMeans = (data, k, options) =>
   data.rows >= PARALLEL_FROM_ROWS ? kmeansParallel(data, k, options) : Promise.resolve(kmeans(data, k, options));
 
-const req = workerData as TrainingRequest;
+// the training comes as the first message: the thread may be started before its data is read (training-thread.ts)
+const req = await new Promise<TrainingRequest>((resolve) => parentPort!.once('message', resolve));
 const parallelTasks = req.rows >= PARALLEL_TASKS_FROM_ROWS;
 // the workers load while this thread preprocesses
 if (parallelTasks || req.rows >= PARALLEL_FROM_ROWS) warmSharedKMeansPool();
