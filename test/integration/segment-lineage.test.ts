@@ -308,7 +308,7 @@ describe('segment lineage and membership history', () => {
     assert.deepEqual((await membersOf(modelId)).map((r) => r.userId), ['g2-09']);
   });
 
-  it('erases the placement and stay of a user deleted while a bulk placement is writing them (no foreign key, a set-wise lock)', async () => {
+  it('erases the placement and stay of a user deleted while a bulk placement is writing them (no foreign key, an advisory lock)', async () => {
     const userId = 'g2-10';
     const placedIn = async () =>
       (await server.database.pool.query<{ lineage: string }>('SELECT lineage::text AS lineage FROM segment_placements WHERE user_id = $1', [userId])).rows;
@@ -325,7 +325,7 @@ describe('segment lineage and membership history', () => {
       await sql.query('CREATE TEMPORARY TABLE placed_segments (user_id text NOT NULL, segment_id uuid NOT NULL) ON COMMIT DROP');
       await sql.query('INSERT INTO placed_segments VALUES ($1, $2::uuid)', [userId, other!.id]);
       await writeStagedSegments(sql, 'placed_segments');
-      // the placement holds its users: the erasure waits for the commit instead of missing the uncommitted rows
+      // the placement holds off erasures: the erasure waits for the commit instead of missing the uncommitted rows
       erased = gqlOk(`mutation { deleteUser(id: "${userId}") }`).then(() => {
         erasedEarly = true;
       });

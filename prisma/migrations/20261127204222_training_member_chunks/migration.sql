@@ -46,19 +46,19 @@ BEGIN
 END
 $$;
 
--- A save writes chunks without holding its users (a FOR KEY SHARE lock on a million users rows cost ~2 s). Instead an
--- advisory lock (key 7140311001) keeps erasures and chunk writes apart: a save takes it exclusively, in a statement of
--- its own just before it writes chunks, and holds it to COMMIT (src/modules/segmentation/training-members.ts); an
--- erasure takes it shared, before it deletes anything. So an erasure that comes while a save writes waits for the
--- commit and its trigger above then sees the chunks; a save that comes while an erasure runs waits for it, and its
--- INSERT (a later statement, with a later snapshot) no longer finds the erased users. Erasures do not wait for one
--- another; two saves writing chunks at once take turns. Taken before any row is locked on either side, so neither waits
--- for the other while holding what the other needs (a save locks users only after it wrote its chunks).
-CREATE FUNCTION "lock_training_member_chunks"() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A save writes chunks (and an activation places everyone) without holding its users: a FOR KEY SHARE lock on a
+-- million users rows cost ~2 s. Instead an advisory lock (key 72707372) keeps erasures and these bulk writes apart: the
+-- writers take it exclusively, in a statement of their own just before they write, and hold it to COMMIT
+-- (src/db/erasure-lock.ts); an erasure takes it shared, before it deletes anything. So an erasure that comes while a
+-- save writes waits for the commit and its trigger above then sees the chunks and placements; a writer that comes
+-- while an erasure runs waits for it, and its INSERT (a later statement, with a later snapshot) no longer finds the
+-- erased users. Erasures do not wait for one another; bulk writers take turns. Taken before any row is locked on
+-- either side, so neither waits for the other while holding what the other needs.
+CREATE FUNCTION "wait_for_bulk_writes"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock_shared(7140311001);
+  PERFORM pg_advisory_xact_lock_shared(72707372);
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER "users_lock_training_member_chunks" BEFORE DELETE ON "users"
-FOR EACH STATEMENT EXECUTE FUNCTION "lock_training_member_chunks"();
+CREATE TRIGGER "users_wait_for_bulk_writes" BEFORE DELETE ON "users"
+FOR EACH STATEMENT EXECUTE FUNCTION "wait_for_bulk_writes"();

@@ -13,6 +13,7 @@
 // a plain INSERT (an INSERT ... ON CONFLICT took twice as long at a first activation: 12.0 s against 6.6 s for a
 // million rows); a writer that broke the rule would fail on the key rather than lose a move.
 import type { Sql } from '../../db/sql.ts';
+import { holdOffErasures } from '../../db/erasure-lock.ts';
 
 /** The active model's segments, as a FROM item (`s`); joined to a placement by lineage it gives the user's segment. */
 const ACTIVE_SEGMENTS = `segments s JOIN segmentation_models m ON m.id = s.model_id AND m.active`;
@@ -24,10 +25,9 @@ const ACTIVE_SEGMENTS = `segments s JOIN segmentation_models m ON m.id = s.model
  * only the users who move). `prefix` is more of the statement's WITH list (a profile UPDATE that goes with the
  * placement), ending with a comma.
  *
- * `bulk`: for the staged placement of everyone at an activation (a table of up to every user). Its users' current
- * placements are read by a hash join, and the users are locked FOR KEY SHARE, set-wise: these writers hold no lock on
- * the profiles, so an erasure that comes meanwhile waits for the transaction and then deletes the placement it wrote
- * (the trigger on users); one that came before is not joined. Otherwise (a batch, at most a page of users) each
+ * `bulk`: for the staged placement of everyone at an activation (a table of up to every user), whose writer holds off
+ * erasures (src/db/erasure-lock.ts) instead of locking the users: its users' current placements are read by a hash
+ * join. Otherwise (a batch, at most a page of users) each
  * user's placement is looked up by its key: joined to a million placements, a batch of 10,000 got a hash join over
  * all of them from the planner (2.7 s a page for the daily refresh, against milliseconds).
  */
@@ -44,7 +44,7 @@ export function placeFrom(source: string, opts: { bulk?: boolean; prefix?: strin
     ${current}
     WHERE s.lineage IS DISTINCT FROM pl.lineage),
   target AS (
-    SELECT m.* FROM moves m JOIN users u ON u.id = m.user_id${opts.bulk ? ' FOR KEY SHARE OF u' : ''}),
+    SELECT m.* FROM moves m JOIN users u ON u.id = m.user_id),
   placed AS (
     INSERT INTO segment_placements (user_id, lineage)
     SELECT t.user_id, t.lineage FROM target t WHERE t.lineage IS NOT NULL AND t.old_lineage IS NULL),
@@ -76,10 +76,12 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
 
 /**
  * Places the users staged in a table of (user_id, segment_id) rows (a temporary table of the caller's transaction) in
- * one statement, recording the moves; unchanged lineages are not rewritten. The caller holds no lock on the profiles,
- * so the users are key-share locked (see placeFrom, `bulk`).
+ * one statement, recording the moves; unchanged lineages are not rewritten. The caller holds no lock on the profiles:
+ * erasures are held off until its transaction ends instead (src/db/erasure-lock.ts), so a user erased meanwhile is
+ * either gone before the statement (not joined) or erased after the commit (its placement with it).
  */
 export async function writeStagedSegments(sql: Sql, table: 'training_labels' | 'placed_segments'): Promise<void> {
+  await holdOffErasures(sql);
   await sql.query(placeFrom(table, { bulk: true }));
 }
 

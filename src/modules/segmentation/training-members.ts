@@ -4,6 +4,7 @@
 import type { Db } from '../../db/client.ts';
 import { fromPrisma, type Sql } from '../../db/sql.ts';
 import { numberArray, textArray } from '../../db/array-literals.ts';
+import { holdOffErasures } from '../../db/erasure-lock.ts';
 import type { Segment } from '../../generated/prisma/client.ts';
 import { checkPageSize, type UserPage } from '../users/users-service.ts';
 import { decodeCursor, encodeCursor } from '../users/cursor.ts';
@@ -37,12 +38,9 @@ export async function stageTrainingLabels(sql: Sql, segmentIds: readonly string[
 
 // The chunks: the staged labels in user id order, cut every CHUNK_SIZE users, each chunk one row of the model with its
 // bounds and two parallel arrays. Users erased while the model trained are left out (their ids are not kept): the save
-// first takes the advisory lock erasures take shared (migration training_member_chunks), in a statement of its own, so
-// an erasure that comes later waits for the commit and then takes its users out of the chunks, and one that came
-// before has committed when the INSERT's snapshot is taken, and is not joined.
+// first holds off erasures (src/db/erasure-lock.ts), so one that comes later waits for the commit and then takes its
+// users out of the chunks, and one that came before has committed when the INSERT's snapshot is taken.
 const CHUNK_SIZE = 1_000;
-/** The advisory lock between chunk writers and erasures (migration training_member_chunks). */
-const CHUNKS_LOCK = 7_140_311_001;
 const INSERT_CHUNKS = `
   INSERT INTO training_member_chunks (model_id, first_user, last_user, user_ids, labels)
   SELECT model_id, min(user_id), max(user_id), array_agg(user_id ORDER BY user_id), array_agg(label ORDER BY user_id)
@@ -52,7 +50,7 @@ const INSERT_CHUNKS = `
 
 /** Stores who the model was trained on, by segment, from the staged labels (stageTrainingLabels): one statement. */
 export async function writeTrainingMembers(sql: Sql): Promise<void> {
-  await sql.query('SELECT 1 AS locked FROM pg_advisory_xact_lock($1::bigint)', [CHUNKS_LOCK]);
+  await holdOffErasures(sql);
   await sql.query(INSERT_CHUNKS);
 }
 
