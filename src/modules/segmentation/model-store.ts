@@ -17,6 +17,7 @@ import { fromPrisma, type Sql } from '../../db/sql.ts';
 import { stageTrainingLabels, writeTrainingMembers } from './training-members.ts';
 import { matchLineages } from './lineage.ts';
 import { lapTimer } from '../../lib/laps.ts';
+import { holdOffErasures } from '../../db/erasure-lock.ts';
 
 /**
  * Activation is serialised across processes by this transaction-scoped advisory lock, taken before the active flag is
@@ -103,7 +104,8 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
     await writeTrainingMembers(sql);
     lap('training members');
     // Lineages are matched against the model active when this one is written; an activation holds the lock from here,
-    // so the model it matched is the one it replaces.
+    // so the model it matched is the one it replaces. (Writing the training members held off erasures first: every
+    // transaction takes that lock before the activation lock, as activateModel does.)
     if (ctx.activate) await lockActivation(tx);
     const previous = await tx.segmentationModel.findFirst({ where: { active: true }, select: { id: true } });
     if (previous) await matchLineages(sql, previous.id);
@@ -132,6 +134,9 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
 export async function activateModel(db: Db, id: string, now: Date, config: PortraitConfig, onActivate: ActivationHook): Promise<SegmentationModel> {
   return forLongStatements(db).$transaction(async (tx) => {
     await bulkWorkMem(tx);
+    // Erasures are held off (the placement of everyone needs it) before the activation lock is taken, in the order a
+    // save takes the two (its training members first): the other order deadlocks an activation against a save.
+    await holdOffErasures(fromPrisma(tx));
     await lockActivation(tx);
     const target = await tx.segmentationModel.findUnique({ where: { id } });
     if (!target) throw notFound(`model ${id}`);
