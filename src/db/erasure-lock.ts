@@ -2,7 +2,7 @@
 // placement of everyone) keep erasures out with one advisory lock instead of locking a million users rows (~2 s at a
 // first activation): they take it exclusively, in a statement of its own just before they write, and hold it to the
 // end of their transaction; an erasure takes it shared before it deletes anything (trigger users_wait_for_bulk_writes,
-// migration training_member_chunks). So an erasure that comes while such a writer runs waits for its commit and then
+// migration segment_placements). So an erasure that comes while such a writer runs waits for its commit and then
 // finds, and deletes, what it wrote; a writer that comes while an erasure runs waits for it, and its next statement
 // (a later snapshot) no longer sees the erased users. Erasures do not wait for one another; bulk writers take turns.
 import type { Sql } from './sql.ts';

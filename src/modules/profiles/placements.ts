@@ -17,6 +17,8 @@ import { holdOffErasures } from '../../db/erasure-lock.ts';
 
 /** The active model's segments, as a FROM item (`s`); joined to a placement by lineage it gives the user's segment. */
 const ACTIVE_SEGMENTS = `segments s JOIN segmentation_models m ON m.id = s.model_id AND m.active`;
+/** Placements (`pl`) with their segment (`s`) in the active model: the FROM item of every read of who is where. */
+const PLACED = `segment_placements pl JOIN ${ACTIVE_SEGMENTS} ON s.lineage = pl.lineage`;
 
 /**
  * The statement that places users in the segments given as rows (user_id, segment_id) of `source` (a table, or a
@@ -27,9 +29,9 @@ const ACTIVE_SEGMENTS = `segments s JOIN segmentation_models m ON m.id = s.model
  *
  * `bulk`: for the staged placement of everyone at an activation (a table of up to every user), whose writer holds off
  * erasures (src/db/erasure-lock.ts) instead of locking the users: its users' current placements are read by a hash
- * join. Otherwise (a batch, at most a page of users) each
- * user's placement is looked up by its key: joined to a million placements, a batch of 10,000 got a hash join over
- * all of them from the planner (2.7 s a page for the daily refresh, against milliseconds).
+ * join. Otherwise (a batch, at most a page of users) each user's placement is looked up by its key: joined to a
+ * million placements, a batch of 10,000 got a hash join over all of them from the planner (2.7 s a page for the daily
+ * refresh, against milliseconds).
  */
 export function placeFrom(source: string, opts: { bulk?: boolean; prefix?: string } = {}): string {
   const current = opts.bulk
@@ -89,8 +91,7 @@ export async function writeStagedSegments(sql: Sql, table: 'training_labels' | '
 export async function segmentsOfUsers(sql: Sql, userIds: readonly string[]): Promise<Map<string, string>> {
   const rows = await sql.query<{ userId: string; segmentId: string }>(
     `SELECT pl.user_id AS "userId", s.id::text AS "segmentId"
-     FROM segment_placements pl JOIN ${ACTIVE_SEGMENTS} ON s.lineage = pl.lineage
-     WHERE pl.user_id = ANY($1::text[])`,
+     FROM ${PLACED} WHERE pl.user_id = ANY($1::text[])`,
     [userIds],
   );
   return new Map(rows.map((r) => [r.userId, r.segmentId]));
@@ -101,21 +102,18 @@ export async function segmentsOfUsers(sql: Sql, userIds: readonly string[]): Pro
  * parameter `$n` is the segment ids. Segments of a model that is not active have no users.
  */
 export const placedInSegmentsSql = (n: number) => `
-  SELECT s.id::text AS key, pl.user_id
-  FROM ${ACTIVE_SEGMENTS} JOIN segment_placements pl ON pl.lineage = s.lineage
-  WHERE s.id = ANY($${n}::uuid[])`;
+  SELECT s.id::text AS key, pl.user_id FROM ${PLACED} WHERE s.id = ANY($${n}::uuid[])`;
 
 /**
  * A model's (user, segment) pairs while it is active, as rows (`user_id`, `segment_id`); `$n` is the model id. None
  * once it is not (a model activated since the caller looked shares lineages with this one: its members are not these).
  */
 export const placementsOfModelSql = (n: number) => `
-  SELECT pl.user_id, s.id AS segment_id FROM segment_placements pl JOIN ${ACTIVE_SEGMENTS} ON s.lineage = pl.lineage
-  WHERE s.model_id = $${n}::uuid`;
+  SELECT pl.user_id, s.id AS segment_id FROM ${PLACED} WHERE s.model_id = $${n}::uuid`;
 
 /** SQL of the user's segment id in the active model (text, null when not placed), for the profile aliased `p`. */
 export const segmentOfProfileSql = (p: string) =>
-  `(SELECT s.id::text FROM segment_placements pl JOIN ${ACTIVE_SEGMENTS} ON s.lineage = pl.lineage WHERE pl.user_id = ${p}.user_id)`;
+  `(SELECT s.id::text FROM ${PLACED} WHERE pl.user_id = ${p}.user_id)`;
 
 /** SQL of the user's segment lineage (text, null when not placed), for the profile aliased `p`. */
 export const lineageOfProfileSql = (p: string) => `(SELECT pl.lineage::text FROM segment_placements pl WHERE pl.user_id = ${p}.user_id)`;
@@ -127,10 +125,8 @@ export const placedInLineage = (p: string, lineage: string) =>
 /** One keyset page of the users placed in a segment: their ids after `after`, in user id order. */
 export async function placedUserPage(sql: Sql, segmentId: string, after: string | undefined, limit: number): Promise<string[]> {
   const rows = await sql.query<{ userId: string }>(
-    `SELECT pl.user_id AS "userId"
-     FROM ${ACTIVE_SEGMENTS} JOIN segment_placements pl ON pl.lineage = s.lineage
-     WHERE s.id = $1::uuid AND pl.user_id > $2::text
-     ORDER BY pl.user_id LIMIT $3::int`,
+    `SELECT pl.user_id AS "userId" FROM ${PLACED}
+     WHERE s.id = $1::uuid AND pl.user_id > $2::text ORDER BY pl.user_id LIMIT $3::int`,
     [segmentId, after ?? '', limit],
   );
   return rows.map((r) => r.userId);

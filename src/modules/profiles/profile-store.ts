@@ -20,7 +20,7 @@ import type { Profile as ProfileRow, User } from '../../generated/prisma/client.
 // 'money' is numeric(20, 4) in the database (exact; src/rules/money.ts) and a number here: read as float8 (the
 // nearest double of a value with at most 4 decimals, which prints as that value) and written as the shortest decimal
 // of the numbers the writers have rounded, which numeric parses exactly.
-type SqlType = 'text' | 'float8' | 'float8[]' | 'int' | 'timestamptz' | 'jsonb' | 'uuid' | 'money';
+type SqlType = 'text' | 'float8' | 'float8[]' | 'int' | 'timestamptz' | 'jsonb' | 'money';
 
 /** The columns kept as exact decimals in the database and as numbers in the service. */
 type MoneyField = 'totalSpent' | 'baseTotalSpent';
@@ -89,12 +89,11 @@ const DEFAULTS: Record<SqlType, (userId: string, at: Date) => unknown> = {
   int: () => 0,
   timestamptz: () => null,
   jsonb: () => ({}),
-  uuid: () => null,
   money: () => 0,
 };
 
 /** How a column is read into the service's type (writes: UNNEST_TYPE below). */
-const READ_CAST: Partial<Record<SqlType, string>> = { uuid: '::text', money: '::float8' };
+const READ_CAST: Partial<Record<SqlType, string>> = { money: '::float8' };
 
 /**
  * The profile of a user with no profile row (every writer creates one, so this is a fallback for reads): the column
@@ -105,7 +104,7 @@ export function emptyProfile(userId: string, at: Date): Profile {
   return { ...(row as Profile), userId, createdAt: at, updatedAt: at };
 }
 
-/** `alias.column AS "field"` for every column (uuid as text, so ids compare as strings; money as a number). */
+/** `alias.column AS "field"` for every column (money as a number). */
 function selectList(alias: string): string {
   return FIELDS.map((f) => {
     const [column, type] = COLUMNS[f];
@@ -158,7 +157,6 @@ function columnLiteral(type: SqlType, values: readonly unknown[]): string {
   };
   switch (type) {
     case 'text':
-    case 'uuid':
       return textArray(values.map((v) => (v === null || typeof v === 'string' ? v : fail(v))));
     case 'float8':
     case 'int':
@@ -176,7 +174,7 @@ function columnLiteral(type: SqlType, values: readonly unknown[]): string {
 /** The array type a column's literal is sent as, and the cast that turns each unnested element into the column's type. */
 const UNNEST_TYPE: Record<SqlType, [string, string]> = {
   text: ['text[]', ''], float8: ['float8[]', ''], 'float8[]': ['text[]', '::float8[]'], int: ['int[]', ''], timestamptz: ['timestamptz[]', ''],
-  jsonb: ['text[]', '::jsonb'], uuid: ['uuid[]', ''], money: ['numeric[]', ''],
+  jsonb: ['text[]', '::jsonb'], money: ['numeric[]', ''],
 };
 
 /**

@@ -1,5 +1,5 @@
 // Reading users' segment membership history (segment_memberships). The rows are written by the history rule
-// record_placement_moves_of (migrations segment_placements, outbox_by_history_rule) in the very statement that changes
+// record_placement_moves_of (migration segment_placements) in the very statement that changes
 // a user's placement (src/modules/profiles/placements.ts), so every writer (ingest, import, activation, schedules)
 // records them in its own transaction. Newest first by id: a user's stays are written one after another (each writer
 // holds the user's lock), so their ids are in the order they happened, and the key (user_id, id) reads them in order.

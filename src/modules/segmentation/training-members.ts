@@ -6,8 +6,8 @@ import { fromPrisma, type Sql } from '../../db/sql.ts';
 import { numberArray, textArray } from '../../db/array-literals.ts';
 import { holdOffErasures } from '../../db/erasure-lock.ts';
 import type { Segment } from '../../generated/prisma/client.ts';
-import { checkPageSize, type UserPage } from '../users/users-service.ts';
-import { decodeCursor, encodeCursor } from '../users/cursor.ts';
+import { checkPageSize, userPageOfIds, type UserPage } from '../users/users-service.ts';
+import { decodeCursor } from '../users/cursor.ts';
 
 /** Rows per statement when staging: keeps each statement's parameters to a few megabytes. */
 const STAGE_PAGE = 100_000;
@@ -84,13 +84,5 @@ export async function listTrainingMembers(db: Db, segment: Pick<Segment, 'modelI
   const afterId = args.after ? decodeCursor(args.after) : '';
   const sql = fromPrisma(db);
   const rows = await sql.query<{ userId: string }>(MEMBER_PAGE, [segment.modelId, segment.index, afterId, first + 1]);
-  const ids = rows.slice(0, first).map((r) => r.userId);
-  // members are erased with their user (the trigger on users), so every id has its user
-  const users = new Map((await db.user.findMany({ where: { id: { in: ids } } })).map((u) => [u.id, u]));
-  const page = ids.flatMap((id) => users.get(id) ?? []);
-  return {
-    edges: page.map((node) => ({ node, cursor: encodeCursor(node.id) })),
-    pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(page.at(-1)!.id) : null },
-    totalCount: async () => (await sql.query<{ n: number }>(MEMBER_COUNT, [segment.modelId, segment.index]))[0]!.n,
-  };
+  return userPageOfIds(db, rows.map((r) => r.userId), first, async () => (await sql.query<{ n: number }>(MEMBER_COUNT, [segment.modelId, segment.index]))[0]!.n);
 }

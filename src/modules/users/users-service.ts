@@ -33,27 +33,33 @@ export async function listUsers(db: Db, args: { first?: number | null; after?: s
   const inGroup = args.audienceId !== undefined ? { audiences: { some: { audienceId: args.audienceId } } } : {};
   const where = { ...(afterId !== undefined ? { id: { gt: afterId } } : {}), ...inGroup };
   const rows = await db.user.findMany({ where, orderBy: { id: 'asc' }, take: first + 1 });
-  const page = rows.slice(0, first);
+  return userPage(rows.slice(0, first), rows.length > first, () => db.user.count({ where: inGroup }));
+}
+
+/** A connection over a page of users in id order; `more`: a user beyond it exists. */
+function userPage(page: readonly UserRow[], more: boolean, totalCount: () => Promise<number>): UserPage {
   return {
     edges: page.map((node) => ({ node, cursor: encodeCursor(node.id) })),
-    pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(page.at(-1)!.id) : null },
-    totalCount: () => db.user.count({ where: inGroup }),
+    pageInfo: { hasNextPage: more, endCursor: page.length ? encodeCursor(page.at(-1)!.id) : null },
+    totalCount,
   };
+}
+
+/**
+ * A connection over users given by id, in id order, up to `first + 1` of them (the extra one says there are more):
+ * the users are read in one query, and one erased since its id was read is left out. For listings whose ids come
+ * from elsewhere (a segment's placements, a model's training members).
+ */
+export async function userPageOfIds(db: Db, ids: readonly string[], first: number, totalCount: () => Promise<number>): Promise<UserPage> {
+  const pageIds = ids.slice(0, first);
+  const users = new Map((await db.user.findMany({ where: { id: { in: pageIds } } })).map((u) => [u.id, u]));
+  return userPage(pageIds.flatMap((id) => users.get(id) ?? []), ids.length > first, totalCount);
 }
 
 /** The users placed in a segment of the active model (placements.ts), a page in id order after the cursor. */
 async function placedUsers(db: Db, segmentId: string, afterId: string | undefined, first: number): Promise<UserPage> {
   const sql = fromPrisma(db);
-  const ids = await placedUserPage(sql, segmentId, afterId, first + 1);
-  const pageIds = ids.slice(0, first);
-  const users = new Map((await db.user.findMany({ where: { id: { in: pageIds } } })).map((u) => [u.id, u]));
-  // a user erased between the two reads is left out
-  const page = pageIds.flatMap((id) => users.get(id) ?? []);
-  return {
-    edges: page.map((node) => ({ node, cursor: encodeCursor(node.id) })),
-    pageInfo: { hasNextPage: ids.length > first, endCursor: page.length ? encodeCursor(page.at(-1)!.id) : null },
-    totalCount: async () => (await placedCounts(sql, [segmentId])).get(segmentId) ?? 0,
-  };
+  return userPageOfIds(db, await placedUserPage(sql, segmentId, afterId, first + 1), first, async () => (await placedCounts(sql, [segmentId])).get(segmentId) ?? 0);
 }
 
 /** Erases the user, its events and its profile (cascading foreign keys) in one statement. */
