@@ -1,6 +1,9 @@
-// Reads the training matrix from PostgreSQL in one streamed COPY: the database computes every feature (feature-sql.ts,
-// the same definitions as writeFeatures) and sends binary rows, which are parsed straight into one Float64Array. Memory
-// holds the matrix (8 bytes per value), the user ids and one network chunk — no per-row objects, no text numbers.
+// Reads the training matrix from PostgreSQL by streamed COPY (from 100,000 profiles two, each half of the users by id,
+// side by side on two job connections): the database computes every feature (feature-sql.ts, the same definitions as
+// writeFeatures) and sends binary rows, which are parsed straight into one Float64Array. Memory holds the matrix (8
+// bytes per value), the description columns, the user ids and a network chunk per COPY — no per-row objects, no text
+// numbers. Each half is read in a snapshot of its own: a user added or erased meanwhile is in the matrix as its half's
+// snapshot saw it, as a training always left out users who arrived after its read.
 import type pg from 'pg';
 import { poolForLongStatements, type Db } from '../../db/client.ts';
 import { copyOutBinary } from '../../db/copy-binary.ts';
@@ -207,7 +210,7 @@ export async function loadFeatureMatrix(
       const other = connectIfFree(pool);
       const first = readPart(client, null, split, 0, half);
       // The second half on a second connection when one is free right away, else after the first on this one: waiting
-      // for a connection could wait on whoever holds the job pool's other one (the text model's sample) for long.
+      // for a connection could wait on whoever holds the job pool's others (the text model's sample) for long.
       const second = other
         ? other.then((c) => withCopyClient(c, (on) => readPart(on, split, null, half, total - half)))
         : first.then(() => readPart(client, split, null, half, total - half));
