@@ -8,7 +8,6 @@ import { matrix, type Matrix } from '../src/compute/matrix.ts';
 import { createRng } from '../src/compute/random.ts';
 import { runTrainingInWorker } from '../src/modules/segmentation/training-thread.ts';
 import { parseTrainInput } from '../src/modules/segmentation/training-job.ts';
-import { closeSharedKMeansPools } from '../src/compute/clustering/kmeans-parallel.ts';
 import { runBench } from './support/lifecycle.ts';
 import { heading, printTable } from './support/table.ts';
 
@@ -40,8 +39,7 @@ function generate(n: number): Matrix {
   return matrix(n, D, x);
 }
 
-await runBench('training', 30 * 60_000, async (defer) => {
-  defer('k-means pool', () => closeSharedKMeansPools());
+await runBench('training', 30 * 60_000, async () => {
   heading(`Training worker: ${USERS.toLocaleString('en')} users x ${D} features, k 2..10`);
   const { features: _features, activate: _activate, ...params } = parseTrainInput({ kMin: 2, kMax: 10, seed: 1 });
   const features = Array.from({ length: D }, (_, j) => `f${j}`);
