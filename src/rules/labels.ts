@@ -1,6 +1,7 @@
 // Business labels: a segment's (or a user's) metrics against the population's quantiles, plus demographics, and the
 // relative profile (segment mean / population mean) that the radar chart draws.
 import type { LabelsConfig } from '../config/portrait-config.ts';
+import { CITY_TIERS } from '../config/input-bounds.ts';
 import {
   ageGroup,
   cityTierMix,
@@ -275,8 +276,11 @@ function countGenders(group: Int32Array, k: number, raw: readonly (string | null
   return out;
 }
 
-/** City tiers below this are counted in an array rather than a Map (they are 1..5 in practice). */
-const SMALL_CITY_TIERS = 16;
+/**
+ * City tiers an import may give (input-bounds.ts) are counted in an array; anything else (a row stored before the bound
+ * existed) in the Map.
+ */
+const SMALL_CITY_TIERS = CITY_TIERS.max + 1;
 
 /** Each group's users per known city tier (group -1: none), as a Map in the order the tiers first appear. */
 function countCityTiers(group: Int32Array, k: number, tiers: Float64Array): Map<number, number>[] {

@@ -8,6 +8,7 @@ import {
   isActivityHigh,
   KEY_METRICS,
   labelThresholds,
+  populationMeans,
   relativeProfile,
   segmentLabels,
   summariseSegments,
@@ -180,6 +181,41 @@ describe('labels', () => {
     })[0] as SegmentSummary;
     assert.equal(pop.means.totalSpent, 50);
     assert.equal(relativeProfile(A.means, pop.means).totalSpent, 1.8);
+  });
+});
+
+describe('segment summaries, column by column', () => {
+  // summariseSegments and populationMeans count column by column (the retrain describes a million users); checked here
+  // against a plain row-by-row reference, with the values the fast paths treat apart.
+  const n = 9;
+  const spend = Float64Array.from([5, Number.NaN, 0, 2.5, 1e15, 3, Number.NaN, 7, 0.1]);
+  const nan = new Float64Array(n).fill(Number.NaN);
+  const metrics = { ...Object.fromEntries(KEY_METRICS.map((m) => [m, nan])), totalSpent: spend } as Record<KeyMetric, Float64Array>;
+  const pop: PopulationColumns = {
+    metrics,
+    age: Float64Array.from([20, 30, Number.NaN, 40, 50, 60, 70, 80, 90]),
+    gender: ['F', 'm', null, 'Female', 'X', 'M', 'f', 'MALE', ''],
+    // small whole tiers, a large one, a fraction, a negative, NaN: the last four counted in the Map's slow path
+    cityTier: Float64Array.from([2, 20, 1, 2.5, Number.NaN, 2, -1, 1, 20]),
+  };
+  // two groups; row 4 skipped (-1)
+  const assignment = Int32Array.from([0, 1, 0, 1, -1, 0, 1, 0, 1]);
+
+  test('the population means equal those of one group holding everyone, an all-NaN column included', () => {
+    const [overall] = summariseSegments(new Int32Array(n), 1, pop);
+    assert.deepEqual(populationMeans(metrics), overall!.means);
+    assert.ok(Number.isNaN(populationMeans(metrics).recencyScore));
+  });
+
+  test('each group counts its city tiers in the order they first appear, and skipped rows count nowhere', () => {
+    const summaries = summariseSegments(assignment, 2, pop);
+    const reference = [new Map<number, number>(), new Map<number, number>()];
+    assignment.forEach((g, i) => {
+      const ct = pop.cityTier[i]!;
+      if (g >= 0 && Number.isFinite(ct)) reference[g]!.set(ct, (reference[g]!.get(ct) ?? 0) + 1);
+    });
+    assert.deepEqual(summaries.map((s) => [...s.cityTiers]), reference.map((m) => [...m]));
+    assert.deepEqual(summaries.map((s) => s.size), [4, 4]);
   });
 });
 
