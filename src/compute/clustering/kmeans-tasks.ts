@@ -5,6 +5,7 @@
 // gives the same results inline (`runKMeansTasks`) as spread over a pool's workers (KMeansPool.runTasks).
 import { takeRows, type Matrix } from '../matrix.ts';
 import { adjustedRandIndex } from '../metrics/agreement.ts';
+import type { Resamples } from '../metrics/stability.ts';
 import { silhouetteSampled } from '../metrics/silhouette.ts';
 import { assignNearest } from './centroids.ts';
 import { kmeans, type KMeansResult } from './kmeans.ts';
@@ -23,16 +24,11 @@ export interface KCurveBatch {
 }
 
 /** One-start k-means on each resample; the centroids' partition of `data` is compared with `reference` (ARI). */
-export interface ResampleAgreementBatch {
+export interface ResampleAgreementBatch extends Resamples {
   kind: 'resample-agreement';
   data: Matrix;
   reference: Int32Array;
   k: number;
-  /** row indices of every resample, one after the other (`size` each) */
-  drawn: Uint32Array;
-  size: number;
-  /** the fit seed of each resample */
-  seeds: number[];
 }
 
 export type KMeansTaskBatch = KCurveBatch | ResampleAgreementBatch;

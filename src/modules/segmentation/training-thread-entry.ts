@@ -22,8 +22,8 @@ const runKMeans: RunKMeans = (data, k, options) =>
 // the training comes as the first message: the thread may be started before its data is read (training-thread.ts)
 const req = await new Promise<TrainingRequest>((resolve) => parentPort!.once('message', resolve));
 const parallelTasks = req.rows >= PARALLEL_TASKS_FROM_ROWS;
-// the workers load while this thread preprocesses
-if (parallelTasks || req.rows >= PARALLEL_FROM_ROWS) warmSharedKMeansPool();
+// the workers load while this thread preprocesses (PARALLEL_TASKS_FROM_ROWS is below PARALLEL_FROM_ROWS: it covers both)
+if (parallelTasks) warmSharedKMeansPool();
 const runTasks: RunKMeansTasks = parallelTasks ? (batch, onDone) => kmeansTasksParallel(batch, onDone) : runKMeansTasks;
 const post = (m: TrainingMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
 try {
