@@ -8,6 +8,7 @@ import type { FeatureSqlContext, SqlParam } from '../profiles/profile-features-s
 import type { BehaviourPreferencesConfig } from '../../config/portrait-config.ts';
 import { profileColumn } from '../profiles/profile-store.ts';
 import { PREFERENCE_CODES } from '../../rules/activity.ts';
+import { msBetween } from '../../db/sql-time.ts';
 
 const DAY_MS = 86_400_000;
 const DAY_SECONDS = 86_400;
@@ -65,7 +66,7 @@ export function behaviourPreferencesSql(ctx: FeatureSqlContext): string {
   const counts = behaviourCountsSql({ param, now, cfg });
   const first = profileColumn(ctx.p, 'firstEventAt');
   // toBehaviourStats: the user's age in days (at least 1), each window no longer than it
-  const age = `greatest(1, ((extract(epoch FROM ${now}) - extract(epoch FROM ${first})) * 1000)::float8 / ${DAY_MS})`;
+  const age = `greatest(1, ${msBetween(first, now)} / ${DAY_MS})`;
   const days = (i: number) => `least(${f(windows[i]!)}, ${age})`;
   const rate = (i: number, x: string) => `(${x} / greatest(1, ${days(i)}))`;
   const S = 0;

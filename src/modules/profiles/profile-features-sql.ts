@@ -8,6 +8,7 @@ import type { ProfileFeatures } from './profile-view.ts';
 import { profileColumn } from './profile-store.ts';
 import { lineageOfProfileSql, segmentOfProfileSql } from './placements.ts';
 import { PRUNE_BELOW } from '../../rules/decay.ts';
+import { msBetween } from '../../db/sql-time.ts';
 
 /** Adds a parameter to the statement being built and returns its placeholder, cast to `type`. */
 export type SqlParam = (value: unknown, type: 'float8' | 'float8[]' | 'text' | 'text[]' | 'timestamptz' | 'int') => string;
@@ -38,13 +39,6 @@ type NumericFeature = keyof ProfileFeatures;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-/**
- * Milliseconds from `from` to `to` (timestamptz expressions), exact: both are whole milliseconds (stored times are
- * timestamptz(3), `now` a JavaScript Date), so the difference is an integer, and the float8 epochs (date_part) come
- * within far less than half a millisecond of it (their error is under 1e-2 ms for any time within tens of thousands of years of 1970, which the input bounds hold): round()
- * gives it exactly, as the numeric epochs of extract() did at several times the cost (a million rows: ~0.2 s each).
- */
-const msBetween = (from: string, to: string) => `round((date_part('epoch', ${to}) - date_part('epoch', ${from})) * 1000)`;
 const ratio = (a: string, b: string) => `(CASE WHEN ${b} > 0 THEN ${a} / ${b} ELSE 0 END)`;
 
 /** levelFromThresholds (src/rules/activity.ts): the index of the first threshold not exceeded, else the last. */

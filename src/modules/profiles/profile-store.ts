@@ -14,6 +14,7 @@ import type { Sql } from '../../db/sql.ts';
 import { numberArray, textArray } from '../../db/array-literals.ts';
 import type pg from 'pg';
 import { PRUNE_BELOW } from '../../rules/decay.ts';
+import { msBetween } from '../../db/sql-time.ts';
 import { placeFrom, placedInSegmentsSql } from './placements.ts';
 import type { Profile as ProfileRow, User } from '../../generated/prisma/client.ts';
 
@@ -353,7 +354,7 @@ const WELL_FORMED = `(jsonb_typeof(p.category_weights -> 'weights') = 'object' A
   AND NOT EXISTS (SELECT 1 FROM jsonb_each(p.category_weights -> 'weights') e WHERE jsonb_typeof(e.value) <> 'number')
   AND NOT EXISTS (SELECT 1 FROM jsonb_each(p.category_weights -> 'counts') e WHERE jsonb_typeof(e.value) <> 'number'))`;
 // the factor as decayFactor computes it: whole milliseconds (weights_at keeps milliseconds) over a day, in float8
-const DECAY_FACTOR = `power($4::float8, ((extract(epoch FROM $3::timestamptz) - extract(epoch FROM p.weights_at)) * 1000)::float8 / 86400000)`;
+const DECAY_FACTOR = `power($4::float8, ${msBetween('p.weights_at', '$3::timestamptz')} / 86400000)`;
 const DECAYED_STATE = `jsonb_build_object(
     'weights', (SELECT COALESCE(jsonb_object_agg(w.key, w.weight), '{}') FROM (
                  SELECT e.key, e.value::text::float8 * ${DECAY_FACTOR} AS weight FROM jsonb_each(p.category_weights -> 'weights') e) w
