@@ -119,17 +119,25 @@ export async function profileStats(client: Client, now: Date): Promise<ProfileSt
 }
 
 /**
- * A seeded pseudo-random sample of at most `limit` profiles: the order of md5(user id, seed) is random-looking, fixed
- * for a seed, and a user's place in it does not depend on the other rows (a top-N sort: bounded memory).
+ * The order of every seeded sample of profiles (`ORDER BY` it, then `LIMIT` the sample's size): md5(user id, seed) is
+ * random-looking, fixed for a seed, and a user's place in it does not depend on the other rows (a top-N sort: bounded
+ * memory), so samples of the same seed hold the same users in the same order whoever draws them. `userId` is the user
+ * id column, `seed` an SQL text expression (a parameter).
  */
+export const seededOrderSql = (userId: string, seed: string) => `md5(${userId} || ':' || ${seed}), ${userId}`;
+
+/** A seeded pseudo-random sample of at most `limit` profiles (seededOrderSql). */
 export async function sampleProfiles(client: Client, seed: number, limit: number): Promise<SampledProfile[]> {
-  return client.$queryRaw<SampledProfile[]>`
-    SELECT user_id AS "userId", sessions_count AS "sessionsCount", total_session_duration AS "totalSessionDuration",
-           event_count AS "eventCount", first_event_at AS "firstEventAt", last_event_at AS "lastEventAt",
-           category_weights AS "categoryWeights", weights_at AS "weightsAt"
-    FROM profiles
-    ORDER BY md5(user_id || ':' || ${String(seed)}::text), user_id
-    LIMIT ${Math.min(limit, MAX_SAMPLE)}::int`;
+  return client.$queryRawUnsafe<SampledProfile[]>(
+    `SELECT user_id AS "userId", sessions_count AS "sessionsCount", total_session_duration AS "totalSessionDuration",
+            event_count AS "eventCount", first_event_at AS "firstEventAt", last_event_at AS "lastEventAt",
+            category_weights AS "categoryWeights", weights_at AS "weightsAt"
+     FROM profiles
+     ORDER BY ${seededOrderSql('user_id', '$1::text')}
+     LIMIT $2::int`,
+    String(seed),
+    Math.min(limit, MAX_SAMPLE),
+  );
 }
 
 /**

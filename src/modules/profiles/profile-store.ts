@@ -15,6 +15,7 @@ import { numberArray, textArray } from '../../db/array-literals.ts';
 import type pg from 'pg';
 import { PRUNE_BELOW } from '../../rules/decay.ts';
 import { msBetween } from '../../db/sql-time.ts';
+import { seededOrderSql } from './profile-statistics.ts';
 import { placeFrom, placedInSegmentsSql } from './placements.ts';
 import type { Profile as ProfileRow, User } from '../../generated/prisma/client.ts';
 
@@ -483,7 +484,7 @@ export async function sampleWithDemographics(sql: Sql, seed: number, limit: numb
   return split(
     await sql.query<JoinedRow>(
       `SELECT ${selectList('p')}, ${DEMOGRAPHICS} FROM profiles p JOIN users u ON u.id = p.user_id
-       ORDER BY md5(p.user_id || ':' || $1::text), p.user_id LIMIT $2::int`,
+       ORDER BY ${seededOrderSql('p.user_id', '$1::text')} LIMIT $2::int`,
       [String(seed), limit],
     ),
   );

@@ -10,6 +10,7 @@ import type { Sql } from '../../db/sql.ts';
 import { matrix } from '../../compute/matrix.ts';
 import { leadingComponents } from '../../compute/projection/leading-components.ts';
 import type { Profile } from '../profiles/profile-store.ts';
+import { seededOrderSql } from '../profiles/profile-statistics.ts';
 
 export const EMBEDDING_FEATURE_DIMS = 4;
 export const EMBEDDING_FEATURES = ['textEmbedding1', 'textEmbedding2', 'textEmbedding3', 'textEmbedding4'] as const;
@@ -50,7 +51,7 @@ export async function fitEmbeddingProjection(sql: Sql, seed: number): Promise<Em
   const rows = await sql.query<{ sum: number[]; n: number }>(
     `SELECT embedding_sum AS sum, embedded_reviews AS n FROM profiles
      WHERE embedding_space = $1::text AND embedded_reviews > 0
-     ORDER BY md5(user_id || ':' || $2::text), user_id LIMIT $3::int`,
+     ORDER BY ${seededOrderSql('user_id', '$2::text')} LIMIT $3::int`,
     [top.space, String(seed), FIT_SAMPLE],
   );
   const d = rows[0]!.sum.length;

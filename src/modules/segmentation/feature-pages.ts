@@ -11,6 +11,7 @@ import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import { matrix, type Matrix } from '../../compute/matrix.ts';
 import { featureColumnsSql, type ModelFeatures } from './load-features.ts';
+import { seededOrderSql } from '../profiles/profile-statistics.ts';
 
 /** Which profiles a page holds; every page is in user id order. */
 export type FeatureSelection =
@@ -39,7 +40,7 @@ interface PageRow {
 function selectionSql(selection: FeatureSelection): { sql: string; params: unknown[] } {
   if ('userIds' in selection) return { sql: 'WHERE q.user_id = ANY($1::text[])', params: [selection.userIds] };
   if ('sampleSeed' in selection)
-    return { sql: `ORDER BY md5(q.user_id || ':' || $1::text), q.user_id LIMIT $2::int`, params: [String(selection.sampleSeed), selection.limit] };
+    return { sql: `ORDER BY ${seededOrderSql('q.user_id', '$1::text')} LIMIT $2::int`, params: [String(selection.sampleSeed), selection.limit] };
   const params: unknown[] = [selection.after, selection.limit];
   const filter = selection.exceptTrained ? ' AND NOT EXISTS (SELECT 1 FROM training_labels t WHERE t.user_id = q.user_id)' : '';
   return { sql: `WHERE q.user_id > $1::text${filter} ORDER BY q.user_id LIMIT $2::int`, params };
