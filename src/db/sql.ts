@@ -30,10 +30,10 @@ export function fromPrisma(client: Db | Tx): Sql {
  * nothing is partial), and the connection always goes back to the pool, or is discarded when it is broken.
  * Statements are bounded by the pool's statement_timeout unless `statementTimeoutMs` sets this transaction's own.
  *
- * A checked-out client has no error listener of the pool's, and node-postgres emits 'error' on it when the connection
- * drops (the server stops, or the backend is terminated): without a listener here that event would kill the process.
- * A connection that failed that way, or that did not answer in time, is not asked to ROLLBACK (it would wait behind
- * the unanswered statement); it is discarded, and the server rolls the transaction back when the session ends.
+ * node-postgres emits 'error' on a checked-out client when the connection drops (the server stops, or the backend is
+ * terminated); every connection of the service's pools listens from birth (client.ts), and this listener records the
+ * failure. A connection that failed that way, or that did not answer in time, is not asked to ROLLBACK (it would wait
+ * behind the unanswered statement); it is discarded, and the server rolls the transaction back when the session ends.
  */
 export async function pgTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, statementTimeoutMs?: number): Promise<T> {
   const client = await pool.connect();
@@ -59,9 +59,7 @@ export async function pgTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     }
     throw err;
   } finally {
-    // A client discarded for an error keeps the listener: its connection can still report the failure (the server's
-    // "terminating connection") while the pool closes it, and an 'error' with no listener ends the process.
-    if (!broken) client.removeListener('error', onError);
+    client.removeListener('error', onError);
     client.release(broken);
   }
 }

@@ -118,15 +118,12 @@ export async function openExport(
 ): Promise<Readable | null> {
   if (!isUuid(target.kind === 'segment' ? target.lineage : target.id)) return null;
   const client = await pool.connect();
-  // A connection that drops mid-export emits 'error' on the client; without a listener that would end the process.
-  const ignore = () => {};
-  client.on('error', ignore);
+  // A connection that drops mid-export emits 'error' on the client, which listens from birth (client.ts); the export
+  // fails on its own (the stream errors) and the client is discarded.
   let released = false;
   const release = (err?: Error) => {
     if (released) return;
     released = true;
-    // a client discarded for an error keeps the listener for what its closing connection may still report
-    if (!err) client.off('error', ignore);
     client.release(err);
   };
   const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));

@@ -108,8 +108,8 @@ interface LoadOptions {
 /** A pool's connection for one COPY, released when `fn` ends: discarded when it broke or the COPY failed half-way. */
 async function withCopyClient<T>(client: pg.PoolClient, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   let failure: Error | undefined;
-  // A connection that breaks while checked out (the server restarting) emits 'error' on the client: without a listener
-  // that ends the process. The read then fails on its own (the stream errors), and the client is discarded below.
+  // A connection that breaks while checked out (the server restarting) emits 'error' on the client (which listens from
+  // birth, client.ts): recorded here; the read then fails on its own (the stream errors), and the client is discarded.
   const onError = (err: Error) => {
     failure ??= err;
   };
@@ -120,9 +120,8 @@ async function withCopyClient<T>(client: pg.PoolClient, fn: (client: pg.PoolClie
     failure = err instanceof Error ? err : new Error(String(err));
     throw err;
   } finally {
-    // a COPY that failed half-way leaves the connection in an unknown state: it is discarded, keeping the listener for
-    // what the closing connection may still report (as pgTransaction does)
-    if (!failure) client.off('error', onError);
+    // a COPY that failed half-way leaves the connection in an unknown state: it is discarded
+    client.off('error', onError);
     client.release(failure);
   }
 }
