@@ -78,15 +78,20 @@ export class WebhookDeliverer {
     let again = false;
     try {
       if (Date.now() >= this.fanOutDueAt) {
-        let backlog = false;
+        // Half a poll interval: the next scheduled tick (a poll interval away, give or take a timer's slack) reads it.
+        // Set before the passes, so that a fan-out that fails (the database away) is not tried again by every
+        // delivery that ends meanwhile, only by the next poll.
+        this.fanOutDueAt = Date.now() + this.settings.pollMs / 2;
         for (let pass = 0; pass < MAX_PASSES_PER_TICK && !this.stopped; pass++) {
           const { read, made } = await fanOut(this.db);
           if (made > 0) this.logger.debug({ read, made }, 'webhook deliveries made');
           if (read < FANOUT_BATCH) break;
-          if (pass === MAX_PASSES_PER_TICK - 1) backlog = again = true;
+          if (pass === MAX_PASSES_PER_TICK - 1) {
+            // a backlog: read on at once
+            this.fanOutDueAt = 0;
+            again = true;
+          }
         }
-        // half a poll interval: the next scheduled tick (a poll interval away, give or take a timer's slack) reads it
-        this.fanOutDueAt = backlog ? 0 : Date.now() + this.settings.pollMs / 2;
       }
       const free = this.settings.concurrency - this.inFlight.size;
       if (free > 0 && !this.stopped) {
