@@ -98,9 +98,8 @@ export async function fitSegmentation(raw: Matrix, features: string[], params: T
         return selectK(sample, {
           kMin: Math.min(params.kMin, kMax),
           kMax,
-          kmeans: { seed: params.seed, nInit: Math.min(nInit, 5) },
-          fit: hooks.runKMeans,
-          // every k: k-means on the sample, scored by the silhouette of a seeded subset of it
+          // every k: k-means on the sample, scored by the silhouette of a seeded subset of it (the curve fits every k
+          // itself: selectK's own fit and k-means options serve only its per-k loop and a sampled final fit)
           curve: (data, ks, onProgress) =>
             runTasks(
               { kind: 'k-curve', data, ks, seed: params.seed, nInit: Math.min(nInit, 5), silhouetteSample: SILHOUETTE_SAMPLE, silhouetteSeed: params.seed },
