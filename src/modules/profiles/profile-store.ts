@@ -2,8 +2,8 @@
 // them are in profile-statistics.ts, beside it). One column map, checked against the generated Prisma type, builds
 // every select list and every typed write, so a new column is one entry here (plus the schema and the view).
 //
-// Writes take `Sql` (src/db/sql.ts) so they run inside either kind of transaction: the ingest path's node-postgres one
-// or a Prisma one (imports, activation, schedules). Rows that placement needs come back joined with the user's
+// Writes take `Sql` (src/db/sql.ts) so they run inside either kind of transaction: a node-postgres one (ingest, the
+// hourly and daily refresh) or a Prisma one (imports, activation). Rows that placement needs come back joined with the user's
 // demographics (`ProfileWithDemographics`), read from `users` in the same statement: callers place them in memory
 // and never read them back.
 //

@@ -1,8 +1,8 @@
 // Keeps every user's segment in the active model current: live (inside the transaction that changes the profiles,
 // through the Placement port of the profiles module) and in bulk (when a model is written or activated).
 //
-// Raw SQL over `Sql` (src/db/sql.ts) rather than Prisma's query builder: placement runs inside ingestEvents'
-// node-postgres transaction as well as inside Prisma transactions (imports, model activation, schedules).
+// Raw SQL over `Sql` (src/db/sql.ts) rather than Prisma's query builder: placement runs inside node-postgres
+// transactions (ingest, the refresh) as well as Prisma ones (imports, model activation).
 import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
 import type { ProfileWithDemographics } from '../profiles/profile-store.ts';
