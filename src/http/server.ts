@@ -25,6 +25,7 @@ import { buildResolvers } from '../graphql/resolvers.ts';
 import { createErrorFormatter, unavailableStatusPlugin } from '../graphql/errors.ts';
 import { createContext, type Context } from '../graphql/context.ts';
 import type { Services } from '../app/services.ts';
+import { eventBatchCoercionPlugin } from '../graphql/event-batch-coercion.ts';
 import { operationResolutionPlugin } from '../graphql/operation-resolution.ts';
 import { createGraphqlAuth } from './graphql-auth.ts';
 import { responseStatusPlugin } from './graphql-status.ts';
@@ -102,6 +103,8 @@ export async function createHttpServer(services: Services): Promise<HttpServer> 
       // subgraphs, which this is not.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      // last: every plugin above has seen the request's variables as sent before this one swaps the event batch
+      eventBatchCoercionPlugin<Context>(schema),
     ],
   });
   await apollo.start();

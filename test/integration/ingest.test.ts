@@ -143,6 +143,38 @@ describe('ingestEvents', () => {
     assert.deepEqual(await counts(), { users: 0, events: 0, profiles: 0 });
   });
 
+  it('answers alike whether the batch is coerced by the compiled parser or by graphql-js (src/graphql/event-batch-coercion.ts)', async () => {
+    // INGEST takes the compiled coercion; a directive on the field leaves the batch to graphql-js
+    const BY_GRAPHQL_JS = `mutation($events: [EventInput!]!, $yes: Boolean!) {
+      ingestEvents(events: $events) @include(if: $yes) { accepted duplicates rejected { index eventId code message } }
+    }`;
+    const batch = (u: string) => [
+      { eventId: 'e1', userId: u, type: 'SESSION_START', occurredAt: at(0) },
+      { eventId: 7, userId: u, type: 'PAGE_VIEW', occurredAt: at(1), itemId: 42, categories: 'Books', durationSeconds: 12.5, properties: { ref: ['a', { b: null }] } },
+      { eventId: 'e3', userId: u, type: 'PURCHASE', occurredAt: at(2), amount: 19.99, categories: ['Books', 'Toys'] },
+      { eventId: 'e4', userId: u, type: 'REVIEW', occurredAt: at(3), text: '很好用 great', rating: 5 },
+      { eventId: 'e5', userId: u, type: 'CLICK', occurredAt: '2026-11-19T12:00:00' },
+      { eventId: 'e6', userId: u, type: 'CLICK', occurredAt: at(4), properties: { k: 'nul\u0000' } },
+      { eventId: 'e1', userId: u, type: 'SESSION_START', occurredAt: at(0) },
+    ];
+    const compiled = await ingest(batch('via-compiled'));
+    const viaGraphqlJs = await server.gql<IngestData>(BY_GRAPHQL_JS, { events: batch('via-graphql-js'), yes: true });
+    assert.equal(viaGraphqlJs.errors, undefined, JSON.stringify(viaGraphqlJs.errors));
+    assert.deepEqual(compiled, viaGraphqlJs.data!.ingestEvents);
+    assert.deepEqual(compiled.rejected.map((r) => r.code), ['INVALID_TIMESTAMP', 'INVALID_PROPERTIES']);
+    assert.equal(compiled.accepted, 4);
+    // all but the time of the write
+    const [{ updatedAt: _a, ...a }, { updatedAt: _b, ...b }] = [(await profile('via-compiled'))!, (await profile('via-graphql-js'))!];
+    assert.equal(a.eventCount, 4);
+    assert.deepEqual(a, b);
+    // a request graphql-js refuses is refused in the same words either way
+    const badEnum = (u: string) => [{ eventId: 'x', userId: u, type: 'LOGIN', occurredAt: at(0) }];
+    const refused = await server.gql(INGEST, { events: badEnum('via-compiled') });
+    const refusedByGraphqlJs = await server.gql(BY_GRAPHQL_JS, { events: badEnum('via-compiled'), yes: true });
+    assert.equal(refused.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(refused.errors?.[0]?.message, refusedByGraphqlJs.errors?.[0]?.message);
+  });
+
   it('counts replayed events and in-batch copies as duplicates and changes nothing', async () => {
     const batch = [
       { eventId: 'r1', userId: 'u1', type: 'PURCHASE', occurredAt: at(0), amount: 10 },

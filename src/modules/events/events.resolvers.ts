@@ -6,7 +6,8 @@ import { checkPageSize } from '../users/users-service.ts';
 
 export const eventsResolvers: Resolvers = {
   Mutation: {
-    ingestEvents: (_, { events }, { services }) => services.ingestEvents(events),
+    // eventBatch: the batch as coerced ahead of graphql-js (src/graphql/event-batch-coercion.ts), which then sees []
+    ingestEvents: (_, { events }, { services, eventBatch }) => services.ingestEvents(eventBatch ?? events),
   },
   User: {
     events: (user, { first, after }, { loaders }) =>
