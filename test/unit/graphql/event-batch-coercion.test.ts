@@ -6,10 +6,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { getVariableValues, parse, type OperationDefinitionNode } from 'graphql';
+import type { GraphQLRequestContextExecutionDidStart } from '@apollo/server';
+import type { EventInput } from '../../../src/generated/graphql.ts';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { buildResolvers } from '../../../src/graphql/resolvers.ts';
 import { SCHEMA_PATH } from '../../../src/http/server.ts';
-import { compileEventBatchCoercion, eventBatchVariable } from '../../../src/graphql/event-batch-coercion.ts';
+import { compileEventBatchCoercion, eventBatchCoercionPlugin, eventBatchVariable } from '../../../src/graphql/event-batch-coercion.ts';
 import { createRng, type Rng } from '../../../src/compute/random.ts';
 
 const schema = makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers: buildResolvers() });
@@ -157,6 +159,42 @@ describe('which operations take the compiled coercion', () => {
       'query ($e: [EventInput!]!) { __typename }',
     ]) {
       assert.equal(judge(source), null, source);
+    }
+  });
+});
+
+describe('the plugin', () => {
+  const plugin = eventBatchCoercionPlugin<{ eventBatch?: EventInput[] }>(schema);
+  /** Runs the plugin's executionDidStart on a request for `source` with `variables`; the request and context after it. */
+  async function run(source: string, variables: Record<string, unknown>) {
+    const document = parse(source);
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const request = { query: source, variables };
+    const contextValue: { eventBatch?: EventInput[] } = {};
+    // only the fields executionDidStart reads
+    const requestContext = { request, document, operation, contextValue } as Partial<GraphQLRequestContextExecutionDidStart<typeof contextValue>>;
+    const listener = await plugin.requestDidStart!(requestContext as GraphQLRequestContextExecutionDidStart<typeof contextValue>);
+    await listener!.executionDidStart!(requestContext as GraphQLRequestContextExecutionDidStart<typeof contextValue>);
+    return { request, contextValue };
+  }
+  const EVENT = { eventId: 'a', userId: 'u', type: 'CLICK', occurredAt: '2026-11-27T10:00:00Z' };
+
+  it('hands graphql-js an empty list and the resolver the coerced batch', async () => {
+    const { request, contextValue } = await run('mutation ($b: [EventInput!]!, $n: Int) { ingestEvents(events: $b) { accepted } }', { b: [EVENT], n: 3 });
+    assert.deepEqual(request.variables, { b: [], n: 3 });
+    assert.equal(contextValue.eventBatch?.length, 1);
+    assert.equal((contextValue.eventBatch![0]!.occurredAt as Date).toISOString(), '2026-11-27T10:00:00.000Z');
+  });
+
+  it('leaves the request to graphql-js when the batch does not coerce, is not a list, or the operation does not qualify', async () => {
+    for (const [source, variables] of [
+      ['mutation ($b: [EventInput!]!) { ingestEvents(events: $b) { accepted } }', { b: [{ ...EVENT, type: 'NOPE' }] }],
+      ['mutation ($b: [EventInput!]!) { ingestEvents(events: $b) { accepted } }', { b: EVENT }],
+      ['mutation ($b: [EventInput!]) { ingestEvents(events: $b) { accepted } }', { b: [EVENT] }],
+    ] as const) {
+      const { request, contextValue } = await run(source, variables);
+      assert.deepEqual(request.variables, variables, source);
+      assert.equal(contextValue.eventBatch, undefined);
     }
   });
 });
