@@ -35,12 +35,14 @@ export async function startBenchDatabase(label: string): Promise<BenchDatabase> 
   } else {
     const dataDir = mkdtempSync(join(tmpdir(), `portrait-bench-${label}-`));
     const server = await startEmbeddedPostgres({ dataDir, persistent: false, throwaway: false });
-    adminUrl = server.url;
+    // over its Unix socket, as the service reaches its own embedded server (src/db/database.ts); every client of the
+    // bench (the service, COPY, the checks) uses this one URL, so a ratio between them compares like with like
+    adminUrl = server.socketUrl;
     stopServer = async () => {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     };
-    description = `embedded PostgreSQL in ${dataDir} (fsync on)`;
+    description = `embedded PostgreSQL in ${dataDir} (fsync on, ${server.socketUrl === server.url ? 'TCP' : 'Unix socket'})`;
   }
   const name = `portrait_bench_${label}_${process.pid}`;
   await withClient(adminUrl, async (admin) => {

@@ -89,7 +89,7 @@ export async function openDatabase(env: Env, logger: Logger, hooks: OpenDatabase
       throw err;
     }
     embedded = { server, unwatch: watchEmbedded(server, logger, hooks.onEmbeddedLost ?? exitOnLost(logger)) };
-    url = server.url.replace(/\/postgres$/, `/${EMBEDDED_DB}`);
+    url = server.socketUrl.replace(/\/postgres$/, `/${EMBEDDED_DB}`);
     logger.info({ dataDir: env.PORTRAIT_DATA_DIR }, 'started embedded PostgreSQL');
   }
   try {

