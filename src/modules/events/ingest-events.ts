@@ -209,7 +209,7 @@ function eventColumns(events: readonly AnalysedEvent[]): (string | null)[] {
     number((e) => e.amount),
     number((e) => e.durationSeconds),
     text((e) => e.text),
-    text((e) => (e.properties === null || e.properties === undefined ? null : JSON.stringify(e.properties))),
+    text((e) => e.propertiesJson),
     number((e) => e.rating),
     text((e) => e.review?.language ?? null),
     number((e) => e.review?.sentiment ?? null),

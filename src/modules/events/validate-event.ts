@@ -45,7 +45,8 @@ export interface ValidEvent {
   text: string | null;
   /** REVIEW only: the star rating, 1..5 */
   rating: number | null;
-  properties: unknown;
+  /** `properties` as JSON text (null without any): serialised once, for the size check and for storing */
+  propertiesJson: string | null;
 }
 
 export interface Rejection<C extends string> {
@@ -109,9 +110,13 @@ export function validateEvent(e: EventInput, now: Date, money: MoneyConfig): Val
     else if (!(Number.isFinite(e.rating) && e.rating >= MIN_RATING && e.rating <= MAX_RATING))
       problems.add('INVALID_RATING', `rating must be a number from ${MIN_RATING} to ${MAX_RATING}`);
   }
+  let propertiesJson: string | null = null;
   if (e.properties instanceof InvalidJson) problems.add('INVALID_PROPERTIES', `properties: ${e.properties.problem}`);
-  else if (e.properties != null && Buffer.byteLength(JSON.stringify(e.properties)) > MAX_PROPERTIES_BYTES) {
-    problems.add('PROPERTIES_TOO_LARGE', `properties must serialise to at most ${MAX_PROPERTIES_BYTES} bytes of JSON`);
+  else if (e.properties != null) {
+    propertiesJson = JSON.stringify(e.properties);
+    if (Buffer.byteLength(propertiesJson) > MAX_PROPERTIES_BYTES) {
+      problems.add('PROPERTIES_TOO_LARGE', `properties must serialise to at most ${MAX_PROPERTIES_BYTES} bytes of JSON`);
+    }
   }
   const rejection = problems.rejection();
   if (rejection) return rejection;
@@ -126,7 +131,7 @@ export function validateEvent(e: EventInput, now: Date, money: MoneyConfig): Val
     durationSeconds: e.durationSeconds ?? null,
     text: e.text ?? null,
     rating: e.rating ?? null,
-    properties: e.properties ?? null,
+    propertiesJson,
   };
 }
 
