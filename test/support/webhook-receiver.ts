@@ -20,8 +20,9 @@ export interface WebhookReceiver {
   /** http://127.0.0.1:<port> */
   origin: string;
   requests: ReceivedRequest[];
-  /** decides each answer (default: 200); the request is already in `requests` */
-  answer: (req: ReceivedRequest, index: number) => Answer;
+  /** decides each answer (default: 200); the request is already in `requests`. A promise holds the answer back until
+   * it settles (a request under way for as long as the test wants). */
+  answer: (req: ReceivedRequest, index: number) => Answer | Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -41,9 +42,10 @@ export async function startReceiver(): Promise<WebhookReceiver> {
     req.on('end', () => {
       const received = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       receiver.requests.push(received);
-      const a = receiver.answer(received, receiver.requests.length - 1);
-      res.writeHead(a.status, a.headers ?? {});
-      res.end(a.body ?? '');
+      void Promise.resolve(receiver.answer(received, receiver.requests.length - 1)).then((a) => {
+        res.writeHead(a.status, a.headers ?? {});
+        res.end(a.body ?? '');
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -24,7 +24,12 @@ export async function upsertDemographics(sql: Sql, rows: readonly Demographics[]
   return upserted.filter((r) => r.inserted).length;
 }
 
-/** Erases users; their events and profiles go with them (cascading foreign keys). Returns how many existed. */
+/**
+ * Erases users. With them go, in the same statement: their profiles and audience rows (cascading foreign keys); their
+ * events, segment stays, placements and training memberships, and their membership outbox rows and webhook deliveries
+ * (statement-level triggers on users: migrations events_user_delete_trigger, segment_placements,
+ * erase_outbox_and_deliveries). Returns how many existed.
+ */
 export async function deleteUsers(db: Db, ids: readonly string[]): Promise<number> {
   return (await db.user.deleteMany({ where: { id: { in: [...ids] } } })).count;
 }

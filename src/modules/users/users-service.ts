@@ -5,6 +5,7 @@ import { badInput } from '../../errors.ts';
 import { isUuid } from '../../db/uuid.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { deleteUsers } from './user-store.ts';
+import { withRetry } from '../../db/retry.ts';
 import { checkId } from './check-text.ts';
 import { fromPrisma } from '../../db/sql.ts';
 import { placedCounts, placedUserPage } from '../profiles/placements.ts';
@@ -62,10 +63,13 @@ async function placedUsers(db: Db, segmentId: string, afterId: string | undefine
   return userPageOfIds(db, await placedUserPage(sql, segmentId, afterId, first + 1), first, async () => (await placedCounts(sql, [segmentId])).get(segmentId) ?? 0);
 }
 
-/** Erases the user, its events and its profile (cascading foreign keys) in one statement. */
+/** Erases the user and every row about it, in one statement (user-store.ts lists them). */
 export async function deleteUser(db: Db, id: string): Promise<boolean> {
   // Refused, not "no such user": an id with a lone surrogate would otherwise reach the database as another id.
   const problem = checkId(id, 'id');
   if (problem) throw badInput('id', problem);
-  return (await deleteUsers(db, [id])) > 0;
+  // Run again if PostgreSQL picks it as a deadlock's victim: deleting the user's deliveries can meet a failed delivery
+  // that disables its hook and fails the hook's other pending deliveries, the user's among them (delivery-queue.ts),
+  // each holding a row the other wants. The statement is all or nothing, so running it again is safe.
+  return (await withRetry(() => deleteUsers(db, [id]))) > 0;
 }

@@ -1,7 +1,9 @@
 // The deliveries as a queue: claimed with FOR UPDATE SKIP LOCKED by any number of processes, each claim taking a lease
 // (next_attempt_at moves past the request's bounds and a fresh claim id is stamped), so no other process claims the
 // delivery while it is being sent, and one whose process died is claimed again when the lease runs out. A result is
-// recorded only under the claim that made the request (a late answer after a lease ran out changes nothing).
+// recorded only under the claim that made the request (a late answer after a lease ran out changes nothing). Nor does
+// the answer to a delivery deleted while it was sent, by an erasure of its user or deleteWebhook: recording it updates
+// no row (an UPDATE, never an upsert, so nothing is created again).
 //
 // At-least-once: a process killed after the receiver answered and before the result committed leaves the delivery to
 // be sent again after the lease; receivers deduplicate by the X-Portrait-Delivery id.

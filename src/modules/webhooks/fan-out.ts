@@ -14,6 +14,11 @@
 // than wait), and the deliveries and the cursor's move commit together, so a killed process leaves both or neither.
 // (webhook_id, change_id) is unique besides (ON CONFLICT DO NOTHING), so even a cursor put back to the start could
 // not deliver a change twice to one hook.
+//
+// Erasures: deleting a user deletes its outbox rows and deliveries (migration erase_outbox_and_deliveries). The erasure
+// takes the cursor row shared first, so it waits for a pass under way and then deletes that pass's deliveries too, and
+// a pass skips its turn while an erasure runs; a change erased before it was read is never delivered. The cursor is a
+// (txid, id) position, so one left at a deleted change reads on from there.
 import type { Db } from '../../db/client.ts';
 import { fromPrisma } from '../../db/sql.ts';
 
@@ -34,8 +39,9 @@ export async function fanOut(db: Db, batch = FANOUT_BATCH): Promise<FanOutPass> 
       `SELECT txid::text AS txid, last_id::text AS "lastId" FROM webhook_fanout WHERE id = 1 FOR UPDATE SKIP LOCKED`,
     );
     if (!cursor[0]) {
-      // another process is fanning out now, or the row is gone (a table emptied by hand): put it back at the start;
-      // the unique (webhook_id, change_id) then keeps changes already fanned out from being delivered again
+      // another process is fanning out now, an erasure is deleting outbox rows and deliveries (it holds the row shared),
+      // or the row is gone (a table emptied by hand): put it back at the start; the unique (webhook_id, change_id) then
+      // keeps changes already fanned out from being delivered again
       await sql.query(`INSERT INTO webhook_fanout (id, txid, last_id) VALUES (1, '0'::xid8, 0) ON CONFLICT (id) DO NOTHING`);
       return { read: 0, made: 0 };
     }
