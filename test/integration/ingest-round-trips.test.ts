@@ -1,9 +1,8 @@
 // How many statements one ingestEvents batch sends to PostgreSQL, with a model active (so live placement runs).
 // A regression guard for the write path's shape: the profile rows are locked, updated and placed without being read
 // back, so the count does not grow with the batch or with the number of users in it. And which transactions a batch
-// holding stored events runs: its INSERT skips them by a probe of the events key; only a concurrent copy that commits
-// under it has the INSERT refused on the key, rolled back, and run again with ON CONFLICT DO NOTHING
-// (src/modules/events/ingest-events.ts).
+// holding stored events runs: its plain INSERT is refused on the events key and rolled back, and the batch runs again
+// with INSERT ... ON CONFLICT DO NOTHING (src/modules/events/ingest-events.ts).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -51,17 +50,12 @@ async function ingestTransactions(fn: () => Promise<void>): Promise<string[][]> 
   return done;
 }
 
-/** How each INSERT of events skips the stored ones (ingest-events.ts InsertMode). */
-const MODES = { probe: 'WHERE NOT EXISTS (SELECT 1 FROM events s', 'on-conflict': 'ON CONFLICT (user_id, event_id) DO NOTHING' };
+/** The ON CONFLICT clause of the INSERT that skips stored events; the batch's first INSERT has none. */
+const SKIP_STORED = 'ON CONFLICT (user_id, event_id) DO NOTHING';
 
-/** Each transaction as its INSERT of events ('probe' or 'on-conflict') and how it ended. */
+/** Each transaction as its INSERT of events ('all-new': plain, 'skip-stored': ON CONFLICT) and how it ended. */
 function shapes(transactions: string[][]): string[] {
-  return transactions.map((t) => {
-    const insert = t.find((s) => s.includes('INSERT INTO events'))!;
-    const modes = Object.entries(MODES).filter(([, clause]) => insert.includes(clause)).map(([mode]) => mode);
-    assert.equal(modes.length, 1, insert);
-    return `${modes[0]} ${t.at(-1)}`;
-  });
+  return transactions.map((t) => `${t.find((s) => s.includes('INSERT INTO events'))!.includes(SKIP_STORED) ? 'skip-stored' : 'all-new'} ${t.at(-1)}`);
 }
 
 function events(users: number, perUser: number, offsetMinutes: number, prefix: string) {
@@ -113,7 +107,7 @@ describe('ingestEvents round trips', () => {
         assert.equal(r.errors, undefined, JSON.stringify(r.errors));
         assert.equal(r.data!.ingestEvents.accepted, batch.length);
       });
-      assert.deepEqual(shapes(transactions), ['probe COMMIT'], 'one transaction per batch, its INSERT without ON CONFLICT');
+      assert.deepEqual(shapes(transactions), ['all-new COMMIT'], 'one transaction per batch, its INSERT without ON CONFLICT');
       const statements = transactions[0]!;
       counts.push(statements.length);
       console.log(`ingest batch of ${batch.length} events for ${users} users: ${statements.length} statements:\n  ${statements.map((s) => s.slice(0, 80)).join('\n  ')}`);
@@ -151,26 +145,26 @@ const purchase = (userId: string, eventId: string, minute: number, amount: numbe
 });
 
 describe('ingestEvents on batches holding stored events', () => {
-  it('a full replay: one transaction whose INSERT skips every event, and nothing changes', async () => {
+  it('a full replay: the plain INSERT is refused, the batch runs again skipping every event, and nothing changes', async () => {
     const batch = [purchase('f-replay', 'r1', 0, 10), purchase('f-replay', 'r2', 1, 20), purchase('f-replay-2', 'r1', 2, 5)];
     const first = await ingestTransactions(async () => assert.deepEqual(await ingest(batch), { accepted: 3, duplicates: 0, rejected: [] }));
-    assert.deepEqual(shapes(first), ['probe COMMIT']);
+    assert.deepEqual(shapes(first), ['all-new COMMIT']);
     const before = [await profile('f-replay'), await profile('f-replay-2')];
 
     const again = await ingestTransactions(async () => assert.deepEqual(await ingest(batch), { accepted: 0, duplicates: 3, rejected: [] }));
-    assert.deepEqual(shapes(again), ['probe COMMIT']);
-    // nothing went in, so the transaction stops after its INSERT
-    assert.equal(again[0]!.length, 3, again[0]!.join('\n'));
+    assert.deepEqual(shapes(again), ['all-new ROLLBACK', 'skip-stored COMMIT']);
+    // nothing went in, so the second transaction stops after its INSERT
+    assert.equal(again[1]!.length, 3, again[1]!.join('\n'));
     assert.deepEqual([await profile('f-replay'), await profile('f-replay-2')], before);
     assert.deepEqual(before.map((p) => p?.eventCount), [2, 1]);
   });
 
   it('a batch mixing stored and new events: the new ones go in once, with their new user, and count once', async () => {
     assert.deepEqual(await ingest([purchase('f-mixed', 'm1', 0, 10), purchase('f-mixed', 'm2', 1, 20)]), { accepted: 2, duplicates: 0, rejected: [] });
-    // the stored events last, the new ones first
+    // the stored events last: the refused INSERT had written the new ones before meeting them, and must leave nothing
     const mixed = [purchase('f-mixed', 'm3', 2, 5), purchase('f-mixed-new', 'm1', 3, 7), purchase('f-mixed', 'm2', 1, 20), purchase('f-mixed', 'm1', 0, 10)];
     const transactions = await ingestTransactions(async () => assert.deepEqual(await ingest(mixed), { accepted: 2, duplicates: 2, rejected: [] }));
-    assert.deepEqual(shapes(transactions), ['probe COMMIT']);
+    assert.deepEqual(shapes(transactions), ['all-new ROLLBACK', 'skip-stored COMMIT']);
     assert.deepEqual(await profile('f-mixed'), { eventCount: 3, purchaseFrequency: 3, totalSpent: 35 });
     assert.deepEqual(await profile('f-mixed-new'), { eventCount: 1, purchaseFrequency: 1, totalSpent: 7 });
     const db = server.database.db;
@@ -186,8 +180,8 @@ describe('ingestEvents on batches holding stored events', () => {
     assert.deepEqual(await ingest([purchase('f-twin', 't0', 0, 1)]), { accepted: 1, duplicates: 0, rejected: [] });
     const batch = Array.from({ length: 50 }, (_, i) => purchase('f-twin', `t${i + 1}`, 1 + i / 10, 2));
     // The user's profile is held while both batches run: the first to insert waits for it with its events written
-    // and uncommitted, and the second's INSERT (whose probe cannot see them) waits on those events. Released, the
-    // first commits and the second's INSERT is refused on the events key, and runs again with ON CONFLICT.
+    // and uncommitted, and the second's INSERT waits on those events. Released, the first commits and the second's
+    // plain INSERT is refused on the events key.
     const holder = new pg.Client({ connectionString: server.database.url });
     await holder.connect();
     let both: Promise<IngestData['ingestEvents'][]> | undefined;
@@ -220,7 +214,7 @@ describe('ingestEvents on batches holding stored events', () => {
       results.map((r) => [r.accepted, r.duplicates]).sort((a, b) => a[0]! - b[0]!),
       [[0, 50], [50, 0]],
     );
-    assert.deepEqual(shapes(transactions).sort(), ['on-conflict COMMIT', 'probe COMMIT', 'probe ROLLBACK']);
+    assert.deepEqual(shapes(transactions).sort(), ['all-new COMMIT', 'all-new ROLLBACK', 'skip-stored COMMIT']);
     assert.deepEqual(await profile('f-twin'), { eventCount: 51, purchaseFrequency: 51, totalSpent: 101 });
     assert.equal(await server.database.db.event.count({ where: { userId: 'f-twin' } }), 51);
   });
@@ -237,7 +231,7 @@ describe('ingestEvents on batches holding stored events', () => {
         errors = (await server.gql(INGEST, { events: batch })).errors;
       });
       assert.equal(errors?.[0]?.extensions?.code, 'INTERNAL_SERVER_ERROR', JSON.stringify(errors));
-      assert.deepEqual(shapes(transactions), ['probe ROLLBACK']);
+      assert.deepEqual(shapes(transactions), ['all-new ROLLBACK']);
       assert.equal(await server.database.db.event.count({ where: { userId: 'f-unique' } }), 0);
       assert.equal(await server.database.db.user.count({ where: { id: 'f-unique' } }), 0);
 

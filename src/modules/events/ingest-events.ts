@@ -11,17 +11,23 @@
 // Statements per batch (test/integration/ingest-round-trips.test.ts counts them), in an order that keeps the profile
 // row locks, which serialise every batch that shares a user, as short as possible:
 //   BEGIN
-//   INSERT events, and in the same statement the users (with their profiles) of the events that went in, skipping
-//     the stored events by a probe of the events key per row (NOT EXISTS), not by ON CONFLICT: ON CONFLICT costs every
-//     row a speculative insertion (a probe of the key, the insert, then a confirm), where nearly every batch holds no
-//     stored event. Batches of 1,000 new bench events into copies of the tables holding 100k events, one connection,
-//     alternating (medians of 90 batches, a shared machine): the INSERT 20.2 ms with ON CONFLICT, 18.5 ms with the
-//     probe, 16.3 ms with neither. "Neither" (a plain INSERT, rolled back and run again with ON CONFLICT when it hits a
-//     stored event) was tried and left: every re-sent batch then raised a unique-violation ERROR, which PostgreSQL logs
-//     with the user id and event id in its DETAIL, and paid for a refused attempt (up to a whole batch of dead rows).
-//     The probe misses a concurrent copy that has not committed: the INSERT then waits for it and, if it commits,
-//     fails on the events key (isStoredEventConflict). That transaction is rolled back and the batch runs again with
-//     INSERT ... ON CONFLICT DO NOTHING, which waits and skips alike. A replayed batch creates nothing either way.
+//   INSERT events, and in the same statement the users (with their profiles) of the events that went in: a plain
+//     INSERT, as nearly every batch holds no stored event. Should one be stored (a re-sent batch, or a concurrent copy
+//     that commits first), the INSERT fails on the events key, the transaction is rolled back, and the batch runs
+//     again (BEGIN, INSERT ... ON CONFLICT DO NOTHING, and so on) skipping the stored events (a replayed batch creates
+//     nothing). Why: ON CONFLICT costs every row a speculative insertion (a probe of the key before the insert, a
+//     confirm after). Batches of 1,000 new bench events into copies of the tables holding 100k events, one connection,
+//     with and without ON CONFLICT alternating (medians of 80 batches, three runs on a shared machine): this whole
+//     statement 22.5-23.0 ms with it, 18.7-19.1 ms without, the backend's CPU 20.6-21.8 against 16.1-17.1 ms (the
+//     INSERT alone, an earlier experiment: 13.6 against 10.8 ms). A refused batch pays for its refused attempt: +4-5 ms
+//     for a full replay (the INSERT fails at its first row, but PostgreSQL has read the batch's arrays by then), up to
+//     +18-21 ms when its stored events come last (the rows before them written, then left dead for vacuum): the price
+//     of a replay, against ~4 ms off every other batch. And PostgreSQL logs each refusal as an ERROR (unique
+//     violation) whose DETAIL names the user id and event id: README *Operations* says so, and that
+//     log_error_verbosity = terse leaves the key out. Tried and left: skipping stored events by a probe in the INSERT
+//     (NOT EXISTS on the key): planned as a hash anti join, it read the whole events table per batch (72 ms at 100k
+//     events, with stale statistics); as a correlated subquery (an index probe per row) it saved only 1.3-1.5 ms of
+//     ON CONFLICT's ~21 ms where the plain INSERT saves ~4.5 (same experiment, two runs of 90 batches).
 //   lock the batch's other users against deletion: FOR KEY SHARE, one row per user
 //   share-lock the active model against activation (placement: one indexed lookup), then lock the profiles (the
 //     profile store returns them with what placement needs)
@@ -89,8 +95,8 @@ interface IngestOptions {
 // unique check would wait for any concurrent batch that has updated that user's profile, the very lock wait that
 // taking the profile locks last avoids). Every user has a profile, made here or by importUsers; the row is made with
 // its defaults only (no column list), so the profile store's column map stays the one place that names them.
-// `skipStored` is how the events already stored are left out (InsertMode).
-const insertEventsAndUsers = (skipStored: string) => `
+// `onStored` is what becomes of an event already stored: nothing (the statement fails on the events key), or skipped.
+const insertEventsAndUsers = (onStored: '' | 'ON CONFLICT (user_id, event_id) DO NOTHING') => `
   WITH inserted AS (
     INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties,
                         rating, language, sentiment, topics, embedding, topic_version, embedding_status, embedding_space, embed_after)
@@ -99,7 +105,7 @@ const insertEventsAndUsers = (skipStored: string) => `
     FROM unnest($1::text[], $2::text[], $3::"EventType"[], $4::float8[], $5::text[], $6::text[], $7::numeric[], $8::float8[],
                 $9::text[], $10::text[], $11::float8[], $12::text[], $13::float8[], $14::text[], $15::text[], $16::int[],
                 $17::"EmbeddingStatus"[]) AS x(e, u, t, o, i, c, a, d, x, p, r, l, s, k, v, n, m)
-    ${skipStored}
+    ${onStored}
     RETURNING event_id, user_id),
   new_users AS (
     -- in id order: two batches that both create the same users wait for one another instead of deadlocking
@@ -111,18 +117,18 @@ const insertEventsAndUsers = (skipStored: string) => `
   UNION ALL SELECT 'event', user_id, event_id, NULL FROM inserted WHERE (SELECT count(*) FROM inserted) < $19`;
 
 /**
- * How a batch's events skip those stored already:
- * - 'probe': NOT EXISTS on the events key, row by row. Cheap, but blind to a concurrent copy not yet committed: the
- *   statement then fails on the events key (isStoredEventConflict) once that copy commits.
- * - 'on-conflict': INSERT ... ON CONFLICT DO NOTHING, which waits for such a copy and skips its events.
- * Either answers with the events that went in when some were skipped. Each statement is named: prepared once per
- * connection, so later batches skip parsing and planning it.
+ * How a batch's events go in:
+ * - 'all-new': a plain INSERT. Every event goes in, or the statement fails on the events key (isStoredEventConflict).
+ * - 'skip-stored': INSERT ... ON CONFLICT DO NOTHING. The stored events are skipped, and the answer names those that
+ *   went in.
+ * The two statements differ by the ON CONFLICT clause alone, so the rows of either read the same way. Each is named:
+ * prepared once per connection, so later batches skip parsing and planning it.
  */
-type InsertMode = 'probe' | 'on-conflict';
+type InsertMode = 'all-new' | 'skip-stored';
 
 const INSERT_STATEMENTS: Record<InsertMode, { name: string; text: string }> = {
-  probe: { name: 'ingest-insert-events-probe', text: insertEventsAndUsers('WHERE NOT EXISTS (SELECT 1 FROM events s WHERE s.user_id = x.u AND s.event_id = x.e)') },
-  'on-conflict': { name: 'ingest-insert-events', text: insertEventsAndUsers('ON CONFLICT (user_id, event_id) DO NOTHING') },
+  'all-new': { name: 'ingest-insert-new-events', text: insertEventsAndUsers('') },
+  'skip-stored': { name: 'ingest-insert-events', text: insertEventsAndUsers('ON CONFLICT (user_id, event_id) DO NOTHING') },
 };
 
 /** The key of events, (user_id, event_id), by the name its migration gave it (20261127142943_events_key_per_user). */
@@ -131,8 +137,8 @@ const EVENTS_KEY = 'events_pkey';
 const StoredEventConflict = z.object({ code: z.literal('23505'), table: z.literal('events'), constraint: z.literal(EVENTS_KEY) });
 
 /**
- * Whether `err` is a 'probe' INSERT refused because a concurrent copy of one of its events committed under it: a
- * unique_violation on the events key. A unique violation on any other constraint is a fault, not a replay, and is not this.
+ * Whether `err` is an 'all-new' INSERT refused because one of its events is stored already: a unique_violation on the
+ * events key. A unique violation on any other constraint is a fault, not a replay, and is not this.
  */
 export function isStoredEventConflict(err: unknown): boolean {
   return StoredEventConflict.safeParse(err).success;
@@ -244,16 +250,16 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
 
   const columns = eventColumns(fresh);
   const write = (mode: InsertMode) => pgTransaction(pool, (client) => writeBatch(client, mode, fresh, columns, { ...opts, now }));
-  // The probe first. Failed on the events key (a concurrent copy committed under it), the transaction has been rolled
-  // back: the batch runs again at once with ON CONFLICT, and keeps it if a deadlock has it retried.
-  let mode: InsertMode = 'probe';
+  // All new first (nearly every batch is). Refused for an event stored already, the transaction has been rolled back:
+  // the batch runs again at once skipping the stored events, and keeps doing so if a deadlock has it retried.
+  let mode: InsertMode = 'all-new';
   const attempt = async (): Promise<number> => {
-    if (mode === 'probe') {
+    if (mode === 'all-new') {
       try {
         return await write(mode);
       } catch (err) {
         if (!isStoredEventConflict(err)) throw err;
-        mode = 'on-conflict';
+        mode = 'skip-stored';
       }
     }
     return write(mode);
@@ -281,7 +287,8 @@ async function analyseReviews(events: AnalysedEvent[], model: TextModelSnapshot,
 }
 
 async function writeBatch(client: pg.PoolClient, mode: InsertMode, candidates: readonly AnalysedEvent[], columns: readonly (string | null)[], opts: IngestOptions & { now: Date }): Promise<number> {
-  // Events already stored (by an earlier batch, or a concurrent one that committed first) are skipped (InsertMode).
+  // Events already stored (by an earlier batch, or a concurrent one that committed first) fail an 'all-new' INSERT
+  // and are skipped by a 'skip-stored' one.
   const inserted = await client.query<InsertRow>({ ...INSERT_STATEMENTS[mode], values: [...columns, OFFLINE_EMBEDDING_SPACE, candidates.length] });
   let accepted = 0;
   const created = new Set<string>();
