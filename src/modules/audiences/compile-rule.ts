@@ -3,7 +3,7 @@
 // placeholders. Conditions are two-valued: a field the user has no value for makes its condition false (EXISTS
 // false excepted), so NOT of it is true, as a reader of the rule expects.
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import { Params } from '../profiles/profile-features-sql.ts';
+import { Params, type FeatureSqlContext } from '../profiles/profile-features-sql.ts';
 import { FIELDS } from './fields.ts';
 import type { Condition, Rule, Scalar } from './rule.ts';
 
@@ -13,6 +13,37 @@ interface CompileContext {
   /** placeholder of the instant the rule is evaluated at */
   now: string;
   config: PortraitConfig;
+  /** where the rule reads its fields from: computed once per row for every rule that shares it (else inline) */
+  fields?: SharedFields;
+}
+
+/**
+ * The fields a set of rules reads, each computed once per row: the rules refer to `f.<column>`, and the statement adds
+ * `CROSS JOIN LATERAL (SELECT <each field's expression> ... OFFSET 0) f` to FIELD_SOURCE (`lateral()`). Without it,
+ * each condition inlines its field's expression, and a field several conditions test is computed once per test: ten
+ * live audiences on a batch's ~80 users computed the decayed interest tags (a jsonb walk per user) three times, ~2 ms
+ * of the statement's ~8 ms each. OFFSET 0 keeps PostgreSQL from folding the subquery back into its references.
+ */
+export class SharedFields {
+  private readonly columns = new Map<string, { column: string; expr: string }>();
+
+  constructor(private readonly ctx: Omit<CompileContext, 'fields'>) {}
+
+  /** The reference to `field`'s value in the statement's row. */
+  ref(field: string, sql: (ctx: FeatureSqlContext) => string): string {
+    let c = this.columns.get(field);
+    if (!c) {
+      c = { column: `c${this.columns.size}`, expr: sql({ p: 'p', now: this.ctx.now, param: this.ctx.params.add, config: this.ctx.config }) };
+      this.columns.set(field, c);
+    }
+    return `f.${c.column}`;
+  }
+
+  /** The join that computes the fields for FIELD_SOURCE's row (empty when no rule reads any). */
+  lateral(): string {
+    if (this.columns.size === 0) return '';
+    return `CROSS JOIN LATERAL (SELECT ${[...this.columns.values()].map((c) => `${c.expr} AS ${c.column}`).join(', ')} OFFSET 0) f`;
+  }
 }
 
 const COMPARE = { EQ: '=', NEQ: '<>', GT: '>', GTE: '>=', LT: '<', LTE: '<=' } as const;
@@ -20,7 +51,7 @@ const COMPARE = { EQ: '=', NEQ: '<>', GT: '>', GTE: '>=', LT: '<', LTE: '<=' } a
 function compileCondition(c: Condition, ctx: CompileContext): string {
   const def = FIELDS.get(c.field);
   if (!def) throw new Error(`audience rule: unknown field ${c.field} (rules are parsed before they are compiled)`);
-  const expr = def.sql({ p: 'p', now: ctx.now, param: ctx.params.add, config: ctx.config });
+  const expr = ctx.fields ? ctx.fields.ref(c.field, def.sql) : def.sql({ p: 'p', now: ctx.now, param: ctx.params.add, config: ctx.config });
   const numeric = def.kind.type === 'number';
   const one = (v: Scalar | Scalar[] | boolean) => ctx.params.add(v, numeric ? 'float8' : 'text');
   const list = (v: Scalar | Scalar[] | boolean) => ctx.params.add(v, numeric ? 'float8[]' : 'text[]');

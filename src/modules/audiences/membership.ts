@@ -11,7 +11,7 @@
 //   share lock waits for that writer to commit.
 import type { Sql } from '../../db/sql.ts';
 import type { PortraitConfig } from '../../config/portrait-config.ts';
-import { compileRule } from './compile-rule.ts';
+import { compileRule, SharedFields } from './compile-rule.ts';
 import { Params } from '../profiles/profile-features-sql.ts';
 import { FIELD_SOURCE } from './fields.ts';
 import { dependsOnPlacement, parseRule, type Rule } from './rule.ts';
@@ -36,9 +36,10 @@ const LOG_CHANGES = (audienceColumn: string) => `
  */
 export async function recomputeAudience(sql: Sql, audienceId: string, rule: Rule, now: Date, config: PortraitConfig): Promise<{ entered: number; exited: number }> {
   const params = new Params([audienceId, now]);
-  const where = compileRule(rule, { params, now: '$2::timestamptz', config });
+  const fields = new SharedFields({ params, now: '$2::timestamptz', config });
+  const where = compileRule(rule, { params, now: '$2::timestamptz', config, fields });
   const rows = await sql.query<{ entered: number; exited: number }>(
-    `WITH fresh AS (SELECT p.user_id FROM ${FIELD_SOURCE} WHERE ${where}),
+    `WITH fresh AS (SELECT p.user_id FROM ${FIELD_SOURCE} ${fields.lateral()} WHERE ${where}),
      entered AS (
        INSERT INTO audience_members (audience_id, user_id, entered_at)
        SELECT $1::uuid, f.user_id, $2::timestamptz FROM fresh f
@@ -90,9 +91,11 @@ interface Compiled {
 function compileLive(generation: string, audiences: readonly { id: string; rule: Rule }[], config: PortraitConfig): Compiled {
   // $1 the users, $2 now, $3 the generation compiled for
   const params = new Params([null, null, null]);
-  const arms = audiences.map((a) => `(${params.add(a.id, 'text')}, ${compileRule(a.rule, { params, now: '$2::timestamptz', config })})`);
+  // every field the audiences read, computed once per user for all of them
+  const fields = new SharedFields({ params, now: '$2::timestamptz', config });
+  const arms = audiences.map((a) => `(${params.add(a.id, 'text')}, ${compileRule(a.rule, { params, now: '$2::timestamptz', config, fields })})`);
   const fresh = arms.length
-    ? `SELECT a.audience_id::uuid AS audience_id, p.user_id FROM ${FIELD_SOURCE}
+    ? `SELECT a.audience_id::uuid AS audience_id, p.user_id FROM ${FIELD_SOURCE} ${fields.lateral()}
        CROSS JOIN LATERAL (VALUES ${arms.join(', ')}) AS a(audience_id, hit)
        WHERE p.user_id = ANY($1::text[]) AND a.hit AND EXISTS (SELECT 1 FROM ok)`
     : 'SELECT NULL::uuid AS audience_id, NULL::text AS user_id WHERE false';
