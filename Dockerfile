@@ -32,4 +32,8 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:4000/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM (docker stop) goes straight to the service (no npm or shell in between): it finishes in-flight requests,
 # puts a running job back on the queue, then exits 0.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# --max-semi-space-size=32 (as `npm start`): V8's young generation at 32 MB per semi-space instead of 16, so an
+# ingest batch's short-lived objects (the parsed request, the coerced and validated events, the column literals) die
+# young instead of being copied out; ~13% less service CPU per event in paired bench runs (README Benchmarks), for up
+# to ~50 MB more memory.
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "src/main.ts"]
