@@ -214,10 +214,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     if (!stopped && pid !== undefined && alive(pid)) process.kill(pid, 'SIGINT');
   };
   process.on('exit', onExit);
+  const url = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
   return {
-    url: `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url,
     // node-postgres reads a host that is a path as the folder of a Unix socket
-    socketUrl: socketDir ? `postgresql://postgres:postgres@${encodeURIComponent(socketDir)}:${port}/postgres` : `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`,
+    socketUrl: socketDir ? `postgresql://postgres:postgres@${encodeURIComponent(socketDir)}:${port}/postgres` : url,
     pid: () => {
       const pid = lockPid(dataDir);
       return pid !== undefined && alive(pid) ? pid : undefined;

@@ -84,8 +84,7 @@ after(async () => {
 });
 beforeEach(async () => {
   await server.database.reset();
-  receiver.requests.length = 0;
-  receiver.answer = () => ({ status: 200 });
+  receiver.reset();
   logLines.length = 0;
 });
 
@@ -122,8 +121,7 @@ describe('deleteUser and webhooks', () => {
     assert.ok(bobPending > 0);
     const others = await othersThan('ann');
 
-    receiver.requests.length = 0;
-    receiver.answer = () => ({ status: 200 });
+    receiver.reset();
     assert.equal((await gqlOk<{ deleteUser: boolean }>(DELETE_USER, { id: 'ann' })).deleteUser, true);
     assert.deepEqual(await leftOf('ann'), { changes: 0, deliveries: 0 });
     assert.deepEqual(await othersThan('ann'), others, 'the other users\' changes and deliveries are untouched');
@@ -166,8 +164,7 @@ describe('deleteUser and webhooks', () => {
       const hooks = await rows<{ id: string; disabled: boolean }>(`SELECT id::text AS id, disabled_at IS NOT NULL AS disabled FROM webhooks`);
       assert.deepEqual(new Map(hooks.map((h) => [h.id, h.disabled])), new Map([[okHook, false], [failingHook, false]]), 'neither hook is disabled');
     } finally {
-      receiver.requests.length = 0;
-      receiver.answer = () => ({ status: 200 });
+      receiver.reset();
       deliverer.start();
     }
 

@@ -73,8 +73,7 @@ after(async () => {
 });
 beforeEach(async () => {
   await server.database.reset();
-  receiver.requests.length = 0;
-  receiver.answer = () => ({ status: 200 });
+  receiver.reset();
 });
 
 describe('webhooks: delivery', () => {

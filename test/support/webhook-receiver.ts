@@ -23,6 +23,8 @@ export interface WebhookReceiver {
   /** decides each answer (default: 200); the request is already in `requests`. A promise holds the answer back until
    * it settles (a request under way for as long as the test wants). */
   answer: (req: ReceivedRequest, index: number) => Answer | Promise<Answer>;
+  /** forgets the requests received and answers 200 again (between tests) */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,10 @@ export async function startReceiver(): Promise<WebhookReceiver> {
     origin: '',
     requests: [],
     answer: () => ({ status: 200 }),
+    reset() {
+      receiver.requests.length = 0;
+      receiver.answer = () => ({ status: 200 });
+    },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -36,8 +36,8 @@ const LOG_CHANGES = (audienceColumn: string) => `
  */
 export async function recomputeAudience(sql: Sql, audienceId: string, rule: Rule, now: Date, config: PortraitConfig): Promise<{ entered: number; exited: number }> {
   const params = new Params([audienceId, now]);
-  const fields = new SharedFields({ params, now: '$2::timestamptz', config });
-  const where = compileRule(rule, { params, now: '$2::timestamptz', config, fields });
+  const fields = new SharedFields(params, '$2::timestamptz', config);
+  const where = compileRule(rule, fields);
   const rows = await sql.query<{ entered: number; exited: number }>(
     `WITH fresh AS (SELECT p.user_id FROM ${FIELD_SOURCE} ${fields.lateral()} WHERE ${where}),
      entered AS (
@@ -92,8 +92,8 @@ function compileLive(generation: string, audiences: readonly { id: string; rule:
   // $1 the users, $2 now, $3 the generation compiled for
   const params = new Params([null, null, null]);
   // every field the audiences read, computed once per user for all of them
-  const fields = new SharedFields({ params, now: '$2::timestamptz', config });
-  const arms = audiences.map((a) => `(${params.add(a.id, 'text')}, ${compileRule(a.rule, { params, now: '$2::timestamptz', config, fields })})`);
+  const fields = new SharedFields(params, '$2::timestamptz', config);
+  const arms = audiences.map((a) => `(${params.add(a.id, 'text')}, ${compileRule(a.rule, fields)})`);
   const fresh = arms.length
     ? `SELECT a.audience_id::uuid AS audience_id, p.user_id FROM ${FIELD_SOURCE} ${fields.lateral()}
        CROSS JOIN LATERAL (VALUES ${arms.join(', ')}) AS a(audience_id, hit)
