@@ -11,9 +11,11 @@
 // On large data the curve can be computed on a seeded sample (`curveSampleSize`); the chosen k is then fitted on
 // every row.
 
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { takeRows, type Matrix } from '../matrix.ts';
 import { createRng, sampleIndices } from '../random.ts';
 import { kmeans, type KMeansOptions, type KMeansResult } from './kmeans.ts';
+import type { KCurveResult } from './kmeans-tasks.ts';
 
 /** Mean silhouette of a labelling (the metrics module's; on a seeded sample for large data). */
 type SilhouetteFn = (m: Matrix, labels: Int32Array) => number;
@@ -39,7 +41,7 @@ interface KSelectionOptions {
    * Fits and scores every k at once (e.g. a KCurveBatch shared among threads) instead of `fit` and `silhouette` one k
    * after the other; results in the order of `ks`, progress as the fraction of the curve done.
    */
-  curve?: (data: Matrix, ks: number[], onProgress?: (fraction: number) => void) => Promise<{ fit: KMeansResult; silhouette: number }[]>;
+  curve?: (data: Matrix, ks: number[], onProgress?: (fraction: number) => void) => Promise<KCurveResult[]>;
 }
 
 export interface KCurvePoint {
@@ -138,8 +140,6 @@ export function chooseK(
       `the inertia curve has no elbow, so the smallest k = ${pick.k} is taken`,
   };
 }
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Fits k-means for every k in [kMin, kMax] (default 2..10), measures silhouette, finds the elbow and picks k. */
 export async function selectK(data: Matrix, options: KSelectionOptions): Promise<KSelection> {

@@ -10,6 +10,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { matrix, type Matrix } from '../matrix.ts';
 import { startWorker } from '../../lib/worker-thread.ts';
 import { taskCount, type KMeansTaskBatch, type KMeansTaskResult } from './kmeans-tasks.ts';
@@ -138,7 +139,6 @@ function toShared(a: Int32Array): Int32Array {
   out.set(a);
   return out;
 }
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const sharedCopies = new WeakMap<Float64Array, Matrix>();
 
 /**

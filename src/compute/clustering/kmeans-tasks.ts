@@ -3,6 +3,7 @@
 // on the resample, the partition it induces on the data, its agreement with the reference labels). A task's result
 // depends only on the batch and the task's index, never on the thread that runs it or on the other tasks, so a batch
 // gives the same results inline (`runKMeansTasks`) as spread over a pool's workers (KMeansPool.runTasks).
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { takeRows, type Matrix } from '../matrix.ts';
 import { adjustedRandIndex } from '../metrics/agreement.ts';
 import type { Resamples } from '../metrics/stability.ts';
@@ -56,8 +57,6 @@ export function runKMeansTask(batch: KMeansTaskBatch, index: number): KCurveResu
   const centroids = kmeans(resample, batch.k, { nInit: 1, seed: batch.seeds[index]! }).centroids;
   return adjustedRandIndex(batch.reference, assignNearest(batch.data, centroids).labels);
 }
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Runs a batch somewhere (this thread, or a pool's workers) and gives its results in task order. */
 export type RunKMeansTasks = <B extends KMeansTaskBatch>(batch: B, onDone?: (done: number, total: number) => void) => Promise<KMeansTaskResult<B>[]>;
