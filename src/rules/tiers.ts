@@ -1,7 +1,7 @@
 // Tiers and demographic mixes: quantiles like numpy, HIGH/MEDIUM/LOW against two cut points, age groups, gender and
 // city-tier mixes. Everything here works on plain numbers so it serves both segments (means) and single users.
 import type { LabelsConfig } from '../config/portrait-config.ts';
-import { orderStatistics } from '../compute/preprocess/select.ts';
+import { quantilesBySelection } from '../compute/preprocess/select.ts';
 
 export type Tier = 'HIGH' | 'MEDIUM' | 'LOW';
 /**
@@ -32,17 +32,21 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 
 /** quantileSorted over n values of which `at(i)` gives the i-th smallest (only the one or two it needs are asked). */
 function interpolatedQuantile(n: number, q: number, at: (i: number) => number): number {
-  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be in [0, 1], got ${q}`);
+  checkQuantile(q);
   if (n === 0) return Number.NaN;
   const pos = q * (n - 1);
   const lo = Math.floor(pos);
-  const a = at(lo);
   const frac = pos - lo;
-  if (frac === 0) return a;
-  const b = at(lo + 1);
-  // a + (b - a) * frac would be Infinity - Infinity = NaN when both ends are the same infinity.
-  return a === b ? a : a + (b - a) * frac;
+  const a = at(lo);
+  return frac === 0 ? a : interpolateRanks(a, at(lo + 1), frac);
 }
+
+function checkQuantile(q: number): void {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be in [0, 1], got ${q}`);
+}
+
+/** a + (b - a) * frac, but an end's value when both ends are equal: the same infinity twice would give NaN. */
+const interpolateRanks = (a: number, b: number, frac: number): number => (frac === 0 || a === b ? a : a + (b - a) * frac);
 
 /** The non-NaN values (NaN means "missing" throughout the portrait), in their order. */
 function finiteValues(values: ArrayLike<number>): Float64Array {
@@ -72,14 +76,8 @@ export function quantile(values: ArrayLike<number>, q: number): number {
  * (select.ts: the values a sort would put there, signed zeros included) rather than by sorting every value.
  */
 export function quantiles(values: ArrayLike<number>, qs: readonly number[]): number[] {
-  const finite = finiteValues(values);
-  const n = finite.length;
-  // the positions each quantile reads (as interpolatedQuantile will ask for them), selected in one go
-  const positions = new Set<number>();
-  for (const q of qs) interpolatedQuantile(n, q, (i) => (positions.add(i), 0));
-  const list = [...positions];
-  const found = new Map(orderStatistics(finite, list).map((v, j) => [list[j]!, v]));
-  return qs.map((q) => interpolatedQuantile(n, q, (i) => found.get(i)!));
+  qs.forEach(checkQuantile);
+  return quantilesBySelection(finiteValues(values), qs, interpolateRanks);
 }
 
 /** Population cut points for one metric, from the configured quantiles (25th and 75th by default). */

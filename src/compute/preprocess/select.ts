@@ -36,6 +36,24 @@ export function orderStatistics(values: Float64Array, positions: readonly number
   return out;
 }
 
+/**
+ * Quantiles of `values` at positions q * (n - 1), each interpolated between the two order statistics around it by
+ * `interpolate(a, b, frac)` (callers differ there: numpy's lerp for winsorising, a guard for infinite ends for tiers):
+ * the numbers sorting and then interpolating would give, with the order statistics selected in one go. NaN for each
+ * when there are no values. `values` must hold no NaN and is reordered in place.
+ */
+export function quantilesBySelection(values: Float64Array, qs: readonly number[], interpolate: (a: number, b: number, frac: number) => number): number[] {
+  const n = values.length;
+  if (n === 0) return qs.map(() => Number.NaN);
+  const at = qs.map((q) => {
+    const pos = q * (n - 1);
+    const lo = Math.floor(pos);
+    return { lo, hi: Math.min(lo + 1, n - 1), frac: pos - lo };
+  });
+  const picked = orderStatistics(values, at.flatMap((a) => [a.lo, a.hi]));
+  return at.map((a, i) => interpolate(picked[2 * i]!, picked[2 * i + 1]!, a.frac));
+}
+
 function countZeros(values: Float64Array): { negatives: number; negativeZeros: number } {
   let negatives = 0;
   let negativeZeros = 0;

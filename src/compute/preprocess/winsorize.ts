@@ -2,7 +2,7 @@
 // spenders do not pull centroids away from everyone else. Bounds are kept to clip at predict time.
 
 import { type Matrix, matrix } from '../matrix.ts';
-import { orderStatistics } from './select.ts';
+import { quantilesBySelection } from './select.ts';
 
 export interface ColumnBounds {
   readonly lower: number;
@@ -32,21 +32,6 @@ function lerp(a: number, b: number, frac: number): number {
   return frac >= 0.5 ? b - (b - a) * (1 - frac) : a + (b - a) * frac;
 }
 
-/**
- * quantileSorted's values for unsorted values (no NaN), selecting the two values each interpolates between instead of
- * sorting: the same numbers, in O(n). Reorders `values`.
- */
-function quantilesSelected(values: Float64Array, qs: readonly number[]): number[] {
-  const n = values.length;
-  const at = qs.map((q) => {
-    const pos = q * (n - 1);
-    const lo = Math.floor(pos);
-    return { lo, hi: Math.min(lo + 1, n - 1), frac: pos - lo };
-  });
-  const picked = orderStatistics(values, at.flatMap((a) => [a.lo, a.hi]));
-  return at.map((a, i) => lerp(picked[2 * i]!, picked[2 * i + 1]!, a.frac));
-}
-
 /** IQR fences per column, from the non-NaN values (an all-missing column gets infinite bounds). */
 export function iqrBounds(m: Matrix, whisker = 1.5): ColumnBounds[] {
   const out: ColumnBounds[] = [];
@@ -61,7 +46,7 @@ export function iqrBounds(m: Matrix, whisker = 1.5): ColumnBounds[] {
       out.push({ lower: -Infinity, upper: Infinity });
       continue;
     }
-    const [q1, q3] = quantilesSelected(values.subarray(0, n), [0.25, 0.75]) as [number, number];
+    const [q1, q3] = quantilesBySelection(values.subarray(0, n), [0.25, 0.75], lerp) as [number, number];
     const iqr = q3 - q1;
     out.push({ lower: q1 - whisker * iqr, upper: q3 + whisker * iqr });
   }
