@@ -7,11 +7,12 @@ import type { Logger } from '../../logger.ts';
 import { PublicError } from '../../errors.ts';
 import { PollLoop } from '../../lib/poll-loop.ts';
 import { claimNext, complete, fail, heartbeat, recoverStalled, release, type JobLanes } from './job-queue.ts';
+import { ProgressRecorder } from './progress-recorder.ts';
 
 export interface JobContext {
   job: Job;
   signal: AbortSignal;
-  /** records progress (0..1); throttled by the caller's own pace */
+  /** records progress (0..1), in the order reported even when not awaited; throttled by the caller's own pace */
   progress(fraction: number): Promise<void>;
 }
 
@@ -81,9 +82,9 @@ export class JobRunner {
   private async run(job: Job): Promise<void> {
     const abort = new AbortController();
     const log = this.logger.child({ jobId: job.id, kind: job.kind });
-    let lastProgress = job.progress;
+    const progress = new ProgressRecorder(job.progress, (fraction) => heartbeat(this.db, job.id, this.workerId, fraction));
     const beat = setInterval(() => {
-      void heartbeat(this.db, job.id, this.workerId, lastProgress).then((mine) => {
+      void progress.flush().then((mine) => {
         if (!mine) abort.abort(); // someone requeued it: stop working on a job that is no longer ours
       }, () => {});
     }, this.heartbeatMs);
@@ -93,10 +94,7 @@ export class JobRunner {
         const result = await this.handlers[job.kind]!({
           job,
           signal: abort.signal,
-          progress: async (fraction) => {
-            lastProgress = Math.max(0, Math.min(1, fraction));
-            await heartbeat(this.db, job.id, this.workerId, lastProgress);
-          },
+          progress: async (fraction) => void (await progress.set(fraction)),
         });
         await complete(this.db, job.id, this.workerId, result ?? null);
         log.info('job finished');
