@@ -23,8 +23,8 @@ export class WaitSampler {
     if (this.busy || !this.client) return;
     this.busy = true;
     try {
-      const r = await this.client.query<{ state: string | null; wt: string | null; we: string | null }>(
-        `SELECT state, wait_event_type AS wt, wait_event AS we FROM pg_stat_activity
+      const r = await this.client.query<{ state: string | null; wt: string | null; we: string | null; q: string }>(
+        `SELECT state, wait_event_type AS wt, wait_event AS we, left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS q FROM pg_stat_activity
          WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
       );
       this.samples++;
@@ -32,7 +32,7 @@ export class WaitSampler {
         const key =
           row.state === 'active'
             ? row.wt && row.wt !== 'Activity'
-              ? `active, waiting on ${row.wt}: ${row.we}`
+              ? `active, waiting on ${row.wt}: ${row.we}${row.wt === 'Lock' ? ` in ${row.q.trim()}` : ''}`
               : 'active, running'
             : row.state === 'idle in transaction'
               ? row.wt === 'Client' ? 'idle in transaction (waiting for the service)' : `idle in transaction (${row.wt}: ${row.we})`
