@@ -39,7 +39,7 @@ const AUDIENCES: [string, unknown][] = [
   ['champions', c('rfm.segment', 'IN', ['CHAMPIONS', 'LOYAL'])],
 ];
 
-async function sendAll(url: string, bodies: readonly string[]) {
+async function sendAll(url: string, bodies: readonly Buffer[]) {
   let next = 0;
   const latencies: number[] = [];
   const worker = async () => {

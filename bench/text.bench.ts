@@ -139,7 +139,7 @@ interface IngestData {
 }
 
 /** Sends the bodies with CONCURRENCY requests in flight; events/s and per-batch latencies. */
-async function sendAll(url: string, bodies: readonly string[], events: number) {
+async function sendAll(url: string, bodies: readonly Buffer[], events: number) {
   let next = 0;
   let accepted = 0;
   const latencies: number[] = [];
@@ -181,8 +181,8 @@ await runBench('text', 60 * 60_000, async (defer) => {
     eventId: `v${i}`, userId: `p${i}`, type: 'PAGE_VIEW', occurredAt: occurred(i), itemId: `item${i % 500}`, durationSeconds: 30,
   }));
   const bodiesOf = (events: readonly object[]) => chunk(events, BATCH).map((b) => gqlBody(INGEST, { events: b }));
-  let reviewBodies: string[] | null = bodiesOf(reviewEvents);
-  let viewBodies: string[] | null = bodiesOf(viewEvents);
+  let reviewBodies: Buffer[] | null = bodiesOf(reviewEvents);
+  let viewBodies: Buffer[] | null = bodiesOf(viewEvents);
   const chars = generated.reduce((a, r) => a + r.text.length, 0) / INGEST_N;
   console.log(`reviews: ${fmt(chars)} characters on average, ${fmt(reviewEvents.filter((e) => 'rating' in e).length)} with a rating; one event per user; batches of ${fmt(BATCH)}, ${CONCURRENCY} in flight`);
 

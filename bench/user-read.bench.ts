@@ -176,7 +176,7 @@ await runBench('user-read', 15 * 60_000, async (defer) => {
 });
 
 /** A sample of user(id) answers must have a user with a profile (the data loaded, the service reading it). */
-async function checkAnswers(service: ServiceChild, userBodies: readonly string[]): Promise<void> {
+async function checkAnswers(service: ServiceChild, userBodies: readonly Buffer[]): Promise<void> {
   for (const body of userBodies.slice(0, 100)) {
     const r = await postGraphQL<UserData>(service.url, body);
     if (!r.user?.profile) throw new Error(`no user or profile for ${body}`);
@@ -194,8 +194,8 @@ function median(xs: readonly number[]): number {
 async function compareTrees(
   databaseUrl: string,
   baseline: string,
-  queries: readonly { name: string; key: string; bodies: readonly string[] }[],
-  userBodies: readonly string[],
+  queries: readonly { name: string; key: string; bodies: readonly Buffer[] }[],
+  userBodies: readonly Buffer[],
   postmaster: number | null,
 ): Promise<void> {
   const trees = [

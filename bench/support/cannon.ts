@@ -18,7 +18,7 @@ export interface CannonResult {
   cpu: CpuUse;
 }
 
-export async function cannon(opts: { url: string; bodies: readonly string[]; durationS: number; connections: number; meter: CpuMeter }): Promise<CannonResult> {
+export async function cannon(opts: { url: string; bodies: readonly Buffer[]; durationS: number; connections: number; meter: CpuMeter }): Promise<CannonResult> {
   const { bodies } = opts;
   let next = 0;
   const latencies: number[] = [];

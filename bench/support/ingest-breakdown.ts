@@ -75,7 +75,7 @@ async function graphqlLayerMs(body: string, repeat: number): Promise<{ parseMs: 
 export interface BreakdownOptions {
   url: string;
   batches: readonly (readonly BenchEvent[])[];
-  bodies: readonly string[];
+  bodies: readonly Buffer[];
 }
 
 export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions): Promise<void> {
@@ -150,7 +150,7 @@ export async function ingestBreakdown({ url, batches, bodies }: BreakdownOptions
       const commit = log.findLast((q) => q.step === 'COMMIT');
       if (lock && commit) lockWindows.push(commit.at + commit.ms - lock.at);
     }
-    const { parseMs, graphqlMs } = await graphqlLayerMs(bodies[0]!, 10);
+    const { parseMs, graphqlMs } = await graphqlLayerMs(bodies[0]!.toString(), 10);
 
     const sqlTotal = [...perStep.values()].reduce((a, xs) => a + mean(xs), 0);
     const rows: (string | number)[][] = [
