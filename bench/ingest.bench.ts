@@ -12,7 +12,7 @@
 // --breakdown times one batch at a time in this process, statement by statement (bench/support/ingest-breakdown.ts).
 // CPU seconds per process (service, PostgreSQL, this load generator, everything else) are printed for every run: on a
 // shared 2-core machine, other processes' load shows up there.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -233,6 +233,10 @@ await runBench('ingest', 30 * 60_000, async (defer) => {
     const some = batches(data.events, BATCH).slice(0, 41);
     await ingestBreakdown({ url: db.url, batches: some, bodies: bodies.slice(0, 1) });
   }
+
+  // the service's peak resident memory over the runs (Linux: VmHWM), what its young-generation flag costs
+  const peakRss = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${service.pid}/status`, 'utf8'))?.[1];
+  if (peakRss) console.log(`service peak RSS: ${fmt(Number(peakRss) / 1024)} MB`);
 
   // ---- COPY
   heading('PostgreSQL COPY (physical limit)');
