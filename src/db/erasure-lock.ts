@@ -7,6 +7,7 @@
 // (a later snapshot) no longer sees the erased users. Erasures do not wait for one another; bulk writers take turns.
 // A transaction that also takes the activation lock (src/modules/segmentation/model-store.ts) takes this one first: in
 // the other order an activation and a save that activates its model deadlock.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from './sql.ts';
 
 /** The advisory lock's key (beside the migration, activation and job-claim keys, 72_707_369..371). */
@@ -15,4 +16,25 @@ const ERASURE_LOCK = 72_707_372;
 /** Waits for running erasures and keeps new ones waiting until the caller's transaction ends. */
 export async function holdOffErasures(sql: Sql): Promise<void> {
   await sql.query('SELECT 1 AS held FROM pg_advisory_xact_lock($1::bigint)', [ERASURE_LOCK]);
+}
+
+/** How often an erasure asks again while a bulk writer holds the lock. */
+const ERASURE_POLL_MS = 100;
+
+/**
+ * An erasure's turn: the lock shared (erasures do not wait for one another), held to the end of the caller's
+ * transaction, taken once no bulk writer holds it. A bulk writer holds it to its commit, which at a million users can
+ * take longer than a request may wait: after `waitMs` this gives up and says so (false) instead of waiting on until the
+ * statement timeout, which would answer a bare "the database did not answer in time". Asked for by polling (a try
+ * every ERASURE_POLL_MS) rather than by a waiting statement, so giving up leaves the transaction usable to roll back.
+ */
+export async function awaitErasureTurn(sql: Sql, waitMs: number): Promise<boolean> {
+  const until = performance.now() + waitMs;
+  for (;;) {
+    const [row] = await sql.query<{ turn: boolean }>('SELECT pg_try_advisory_xact_lock_shared($1::bigint) AS turn', [ERASURE_LOCK]);
+    if (row?.turn) return true;
+    const left = until - performance.now();
+    if (left <= 0) return false;
+    await sleep(Math.min(ERASURE_POLL_MS, left));
+  }
 }

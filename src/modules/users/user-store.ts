@@ -1,6 +1,8 @@
 // The users table: identity and demographics (a user's behaviour lives in its profile, src/modules/profiles/).
 import type { Db } from '../../db/client.ts';
-import type { Sql } from '../../db/sql.ts';
+import { awaitErasureTurn } from '../../db/erasure-lock.ts';
+import { fromPrisma, type Sql } from '../../db/sql.ts';
+import { PortraitError } from '../../errors.ts';
 
 export interface Demographics {
   userId: string;
@@ -28,8 +30,25 @@ export async function upsertDemographics(sql: Sql, rows: readonly Demographics[]
  * Erases users. With them go, in the same statement: their profiles and audience rows (cascading foreign keys); their
  * events, segment stays, placements and training memberships, and their membership outbox rows and webhook deliveries
  * (statement-level triggers on users: migrations events_user_delete_trigger, segment_placements,
- * erase_outbox_and_deliveries). Returns how many existed.
+ * erase_outbox_and_deliveries). Returns how many existed. A model save or activation that places every user holds
+ * erasures off until it commits (src/db/erasure-lock.ts): this waits for it at most `waitMs`, then refuses with
+ * SERVICE_UNAVAILABLE, deleting nothing.
  */
-export async function deleteUsers(db: Db, ids: readonly string[]): Promise<number> {
-  return (await db.user.deleteMany({ where: { id: { in: [...ids] } } })).count;
+export async function deleteUsers(db: Db, ids: readonly string[], opts: { waitMs: number }): Promise<number> {
+  return db.$transaction(
+    async (tx) => {
+      // the trigger would wait for a bulk writer as long as the statement may run; this waits as long as asked
+      if (!(await awaitErasureTurn(fromPrisma(tx), opts.waitMs))) throw erasureHeldOff();
+      return (await tx.user.deleteMany({ where: { id: { in: [...ids] } } })).count;
+    },
+    // the wait, and the statement after it (bounded by the connection's statement timeout), within the transaction's
+    { timeout: opts.waitMs + 30_000, maxWait: 10_000 },
+  );
 }
+
+/** An erasure that waited for a model save or activation as long as a request may, and gave up: nothing deleted. */
+const erasureHeldOff = () =>
+  new PortraitError(
+    'SERVICE_UNAVAILABLE',
+    'a segmentation model is being saved or activated, which places every user and holds erasures off until it commits (up to a minute or so at a million users); nothing was deleted: retry in a minute',
+  );

@@ -63,13 +63,16 @@ async function placedUsers(db: Db, segmentId: string, afterId: string | undefine
   return userPageOfIds(db, await placedUserPage(sql, segmentId, afterId, first + 1), first, async () => (await placedCounts(sql, [segmentId])).get(segmentId) ?? 0);
 }
 
-/** Erases the user and every row about it, in one statement (user-store.ts lists them). */
-export async function deleteUser(db: Db, id: string): Promise<boolean> {
+/**
+ * Erases the user and every row about it, in one statement (user-store.ts lists them), once no model save or
+ * activation holds erasures off; after `waitMs` of waiting for one, SERVICE_UNAVAILABLE says so and nothing changes.
+ */
+export async function deleteUser(db: Db, id: string, opts: { waitMs: number }): Promise<boolean> {
   // Refused, not "no such user": an id with a lone surrogate would otherwise reach the database as another id.
   const problem = checkId(id, 'id');
   if (problem) throw badInput('id', problem);
   // Run again if PostgreSQL picks it as a deadlock's victim: deleting the user's deliveries can meet a failed delivery
   // that disables its hook and fails the hook's other pending deliveries, the user's among them (delivery-queue.ts),
   // each holding a row the other wants. The statement is all or nothing, so running it again is safe.
-  return (await withRetry(() => deleteUsers(db, [id]))) > 0;
+  return (await withRetry(() => deleteUsers(db, [id], opts))) > 0;
 }

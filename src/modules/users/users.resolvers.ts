@@ -9,7 +9,7 @@ export const usersResolvers: Resolvers = {
     users: (_, args, { services }) => listUsers(services.db, args),
   },
   Mutation: {
-    deleteUser: (_, { id }, { services }) => deleteUser(services.db, id),
+    deleteUser: (_, { id }, { services }) => deleteUser(services.db, id, { waitMs: services.env.DATABASE_STATEMENT_TIMEOUT_MS }),
   },
   User: {
     profile: async (user, _, { loaders, services }) => {
