@@ -6,8 +6,13 @@ import { checkPageSize } from '../users/users-service.ts';
 
 export const eventsResolvers: Resolvers = {
   Mutation: {
-    // eventBatch: the batch as coerced ahead of graphql-js (src/graphql/event-batch-coercion.ts), which then sees []
-    ingestEvents: (_, { events }, { services, eventBatch }) => services.ingestEvents(eventBatch ?? events),
+    // eventBatch: the batch as coerced ahead of graphql-js (src/graphql/event-batch-coercion.ts), which then sees [];
+    // taken off the context, which lives to the response, so it is garbage once validated
+    ingestEvents: (_, { events }, context) => {
+      const batch = context.eventBatch ?? events;
+      context.eventBatch = undefined;
+      return context.services.ingestEvents(batch);
+    },
   },
   User: {
     events: (user, { first, after }, { loaders }) =>

@@ -226,16 +226,39 @@ function eventColumns(events: readonly AnalysedEvent[]): (string | null)[] {
   ];
 }
 
-export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[], opts: IngestOptions): Promise<IngestResult> {
-  if (inputs.length > MAX_EVENTS_PER_CALL) throw badInput('events', `at most ${MAX_EVENTS_PER_CALL} events per call, got ${inputs.length}`);
+/**
+ * Validates and writes a batch. Not itself async: the inputs are screened first, so the writing, which awaits the
+ * database, holds the valid events but not the inputs they came from (one copy of the batch fewer kept alive through
+ * the transaction, and copied by every young-generation collection meanwhile).
+ */
+export function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[], opts: IngestOptions): Promise<IngestResult> {
   const now = opts.now ?? new Date();
+  let screened: ScreenedBatch;
+  try {
+    screened = screenEvents(inputs, now, opts.money);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return writeScreened(pool, screened, { ...opts, now });
+}
+
+interface ScreenedBatch {
+  rejected: RejectedEvent[];
+  /** valid, and not repeated in the batch, in batch order */
+  fresh: AnalysedEvent[];
+  /** repeats of an earlier event of the batch */
+  duplicates: number;
+}
+
+function screenEvents(inputs: readonly EventInput[], now: Date, money: MoneyConfig): ScreenedBatch {
+  if (inputs.length > MAX_EVENTS_PER_CALL) throw badInput('events', `at most ${MAX_EVENTS_PER_CALL} events per call, got ${inputs.length}`);
   const rejected: RejectedEvent[] = [];
   const fresh: AnalysedEvent[] = [];
   // An eventId is unique per user (the key of events is (user_id, event_id): docs/scaling.md).
   const seen = new EventKeys();
   let duplicates = 0;
   inputs.forEach((input, index) => {
-    const v = validateEvent(input, now, opts.money);
+    const v = validateEvent(input, now, money);
     if (isRejection<EventRejectCode>(v)) {
       rejected.push({ index, eventId: input.eventId || null, code: v.code, message: v.message });
     } else if (!seen.add(v.userId, v.eventId)) {
@@ -245,11 +268,15 @@ export async function ingestEvents(pool: pg.Pool, inputs: readonly EventInput[],
       fresh.push(Object.assign(v, { review: null }));
     }
   });
+  return { rejected, fresh, duplicates };
+}
+
+async function writeScreened(pool: pg.Pool, { rejected, fresh, duplicates }: ScreenedBatch, opts: IngestOptions & { now: Date }): Promise<IngestResult> {
   if (fresh.length === 0) return { accepted: 0, duplicates, rejected };
   await analyseReviews(fresh, fresh.some((e) => e.type === 'REVIEW') && opts.textModel ? await opts.textModel() : BUILT_IN_TEXT_MODEL, opts.embedLater ?? false);
 
   const columns = eventColumns(fresh);
-  const write = (mode: InsertMode) => pgTransaction(pool, (client) => writeBatch(client, mode, fresh, columns, { ...opts, now }));
+  const write = (mode: InsertMode) => pgTransaction(pool, (client) => writeBatch(client, mode, fresh, columns, opts));
   // All new first (nearly every batch is). Refused for an event stored already, the transaction has been rolled back:
   // the batch runs again at once skipping the stored events, and keeps doing so if a deadlock has it retried.
   let mode: InsertMode = 'all-new';

@@ -179,9 +179,12 @@ describe('the plugin', () => {
   }
   const EVENT = { eventId: 'a', userId: 'u', type: 'CLICK', occurredAt: '2026-11-27T10:00:00Z' };
 
-  it('hands graphql-js an empty list and the resolver the coerced batch', async () => {
-    const { request, contextValue } = await run('mutation ($b: [EventInput!]!, $n: Int) { ingestEvents(events: $b) { accepted } }', { b: [EVENT], n: 3 });
+  it('hands graphql-js an empty list and the resolver the coerced batch, and lets the parsed body\'s copy go', async () => {
+    const sent = { b: [EVENT], n: 3 };
+    const { request, contextValue } = await run('mutation ($b: [EventInput!]!, $n: Int) { ingestEvents(events: $b) { accepted } }', sent);
     assert.deepEqual(request.variables, { b: [], n: 3 });
+    // the array the HTTP framework parsed (and keeps to the response) is emptied: only the coerced batch stays alive
+    assert.deepEqual(sent.b, []);
     assert.equal(contextValue.eventBatch?.length, 1);
     assert.equal((contextValue.eventBatch![0]!.occurredAt as Date).toISOString(), '2026-11-27T10:00:00.000Z');
   });
