@@ -44,6 +44,7 @@ import { z } from 'zod';
 import type { EventInput } from '../../generated/graphql.ts';
 import { withRetry } from '../../db/retry.ts';
 import { numberArray, textArray } from '../../db/array-literals.ts';
+import { float8ArrayBinary, int4ArrayBinary, textArrayBinary } from '../../db/binary-arrays.ts';
 import { fromPool, pgTransaction } from '../../db/sql.ts';
 import { badInput } from '../../errors.ts';
 import { AGGREGATE_FIELDS, applyEvents, SESSION_GAP_MS, TEXT_AGGREGATE_FIELDS } from '../profiles/aggregates.ts';
@@ -89,7 +90,8 @@ interface IngestOptions {
 }
 
 // The batch goes over as one array parameter per column (eventColumns), unnested into rows: PostgreSQL reads the
-// arrays in a sixth of the time json_to_recordset took over the same batch as one JSON parameter (src/db/array-literals.ts).
+// arrays in a sixth of the time json_to_recordset took over the same batch as one JSON parameter (src/db/array-literals.ts),
+// and binary ones without parsing them.
 // The events, and the users (with their profiles) that they create: one statement. Users are inserted only for
 // events that went in, and an existing user is left alone (no INSERT ... ON CONFLICT over every user of the batch: the
 // unique check would wait for any concurrent batch that has updated that user's profile, the very lock wait that
@@ -100,11 +102,11 @@ const insertEventsAndUsers = (onStored: '' | 'ON CONFLICT (user_id, event_id) DO
   WITH inserted AS (
     INSERT INTO events (event_id, user_id, type, occurred_at, item_id, categories, amount, duration_seconds, text, properties,
                         rating, language, sentiment, topics, embedding, topic_version, embedding_status, embedding_space, embed_after)
-    SELECT x.e, x.u, x.t, to_timestamp(x.o / 1000), x.i, x.c::text[], x.a, x.d, x.x, x.p::jsonb, x.r, x.l, x.s, x.k::jsonb, x.v::real[], x.n, x.m,
-           CASE WHEN x.m = 'DONE' THEN $18::text END, CASE WHEN x.m = 'PENDING' THEN now() END
-    FROM unnest($1::text[], $2::text[], $3::"EventType"[], $4::float8[], $5::text[], $6::text[], $7::numeric[], $8::float8[],
+    SELECT x.e, x.u, x.t::"EventType", to_timestamp(x.o / 1000), x.i, x.c::text[], x.a, x.d, x.x, x.p::jsonb, x.r, x.l, x.s, x.k::jsonb, x.v::real[], x.n,
+           x.m::"EmbeddingStatus", CASE WHEN x.m = 'DONE' THEN $18::text END, CASE WHEN x.m = 'PENDING' THEN now() END
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::numeric[], $8::float8[],
                 $9::text[], $10::text[], $11::float8[], $12::text[], $13::float8[], $14::text[], $15::text[], $16::int[],
-                $17::"EmbeddingStatus"[]) AS x(e, u, t, o, i, c, a, d, x, p, r, l, s, k, v, n, m)
+                $17::text[]) AS x(e, u, t, o, i, c, a, d, x, p, r, l, s, k, v, n, m)
     ${onStored}
     RETURNING event_id, user_id),
   new_users AS (
@@ -191,37 +193,41 @@ class EventKeys {
 type AnalysedEvent = ValidEvent & { review: ReviewText | null };
 
 /**
- * The batch as the INSERT's parameters $1..$17, one array literal per column: categories, the embedding
- * and the JSON values travel as text elements that the statement casts row by row (an array of arrays must be
- * rectangular in PostgreSQL). A column with no value in the whole batch goes as NULL rather than a literal of 1,000
+ * The batch as the INSERT's parameters $1..$17, one array per column, in PostgreSQL's binary format (the elements'
+ * bytes, no quoting or parsing: src/db/binary-arrays.ts) but for amounts (a numeric literal); the enum columns go as
+ * text and are cast row by row, as are categories, the embedding and the JSON values, text elements (an array of
+ * arrays must be rectangular in PostgreSQL). Against literals for every column: 1.4 ms less of the service's CPU per
+ * 1,000 events (building and the driver's serialising, 4.3 against 5.7 ms, 180 alternating batches), PostgreSQL's the
+ * same. A column with no value in the whole batch goes as NULL rather than an array of 1,000
  * NULLs: a multi-argument unnest pads a missing array with nulls, and most batches have no review (seven columns), no
  * text and few amounts: ~45 KB of a ~160 KB batch that the service no longer builds and sends, nor PostgreSQL parses.
  */
-function eventColumns(events: readonly AnalysedEvent[]): (string | null)[] {
-  const column = <T>(f: (e: AnalysedEvent) => T | null, literal: (values: (T | null)[]) => string) => {
+function eventColumns(events: readonly AnalysedEvent[]): (Buffer | string | null)[] {
+  const column = <T, P>(f: (e: AnalysedEvent) => T | null, encode: (values: (T | null)[]) => P) => {
     const values = events.map(f);
-    return values.some((v) => v !== null && v !== undefined) ? literal(values) : null;
+    return values.some((v) => v !== null && v !== undefined) ? encode(values) : null;
   };
-  const text = (f: (e: AnalysedEvent) => string | null) => column(f, textArray);
-  const number = (f: (e: AnalysedEvent) => number | null) => column(f, numberArray);
+  const text = (f: (e: AnalysedEvent) => string | null) => column(f, textArrayBinary);
+  const float8 = (f: (e: AnalysedEvent) => number | null) => column(f, float8ArrayBinary);
   return [
     text((e) => e.eventId),
     text((e) => e.userId),
     text((e) => e.type),
     // epoch milliseconds: a number is cheaper to write (no Date.toJSON) and for PostgreSQL to read than ISO text
-    number((e) => e.occurredAt.getTime()),
+    float8((e) => e.occurredAt.getTime()),
     text((e) => e.itemId),
     text((e) => textArray(e.categories)),
-    number((e) => e.amount),
-    number((e) => e.durationSeconds),
+    // numeric's binary form is base-10000 digit groups: amounts go as a literal, read exactly by numeric_in
+    column((e) => e.amount, numberArray),
+    float8((e) => e.durationSeconds),
     text((e) => e.text),
     text((e) => e.propertiesJson),
-    number((e) => e.rating),
+    float8((e) => e.rating),
     text((e) => e.review?.language ?? null),
-    number((e) => e.review?.sentiment ?? null),
+    float8((e) => e.review?.sentiment ?? null),
     text((e) => (e.review ? JSON.stringify(e.review.topics) : null)),
     text((e) => (e.review?.embedding ? numberArray(e.review.embedding) : null)),
-    number((e) => e.review?.topicVersion ?? null),
+    column((e) => e.review?.topicVersion ?? null, int4ArrayBinary),
     text((e) => e.review?.embeddingStatus ?? null),
   ];
 }
@@ -313,7 +319,7 @@ async function analyseReviews(events: AnalysedEvent[], model: TextModelSnapshot,
   }
 }
 
-async function writeBatch(client: pg.PoolClient, mode: InsertMode, candidates: readonly AnalysedEvent[], columns: readonly (string | null)[], opts: IngestOptions & { now: Date }): Promise<number> {
+async function writeBatch(client: pg.PoolClient, mode: InsertMode, candidates: readonly AnalysedEvent[], columns: readonly (Buffer | string | null)[], opts: IngestOptions & { now: Date }): Promise<number> {
   // Events already stored (by an earlier batch, or a concurrent one that committed first) fail an 'all-new' INSERT
   // and are skipped by a 'skip-stored' one.
   const inserted = await client.query<InsertRow>({ ...INSERT_STATEMENTS[mode], values: [...columns, OFFLINE_EMBEDDING_SPACE, candidates.length] });

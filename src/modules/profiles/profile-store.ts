@@ -12,6 +12,7 @@
 import type { Db } from '../../db/client.ts';
 import type { Sql } from '../../db/sql.ts';
 import { numberArray, textArray } from '../../db/array-literals.ts';
+import { float8ArrayBinary } from '../../db/binary-arrays.ts';
 import type pg from 'pg';
 import { PRUNE_BELOW } from '../../rules/decay.ts';
 import { msBetween } from '../../db/sql-time.ts';
@@ -149,11 +150,12 @@ export async function lockForUpdate(sql: Sql, userIds: readonly string[]): Promi
 }
 
 /**
- * A column of values as one array literal, the parameter writeFields unnests: jsonb and float8[] values travel as text
- * elements, cast row by row (an array of arrays must be rectangular in PostgreSQL), timestamps as ISO text, money as
- * the shortest decimal of the writers' rounded numbers (numeric reads it exactly).
+ * A column of values as one array parameter, the one writeFields unnests: float8 in the binary format (eight bytes a
+ * value, src/db/binary-arrays.ts), the others as literals: jsonb and float8[] values travel as text elements, cast row
+ * by row (an array of arrays must be rectangular in PostgreSQL), timestamps as ISO text, money as the shortest decimal
+ * of the writers' rounded numbers (numeric reads it exactly).
  */
-function columnLiteral(type: SqlType, values: readonly unknown[]): string {
+function columnLiteral(type: SqlType, values: readonly unknown[]): string | Buffer {
   const fail = (v: unknown): never => {
     throw new TypeError(`profile store: ${String(v)} is not a ${type} value`);
   };
@@ -161,6 +163,7 @@ function columnLiteral(type: SqlType, values: readonly unknown[]): string {
     case 'text':
       return textArray(values.map((v) => (v === null || typeof v === 'string' ? v : fail(v))));
     case 'float8':
+      return float8ArrayBinary(values.map((v) => (v === null || typeof v === 'number' ? v : fail(v))));
     case 'int':
     case 'money':
       return numberArray(values.map((v) => (v === null || typeof v === 'number' ? v : fail(v))));
