@@ -45,14 +45,9 @@ export function textArrayBinary(values: readonly (string | null | undefined)[]):
   header(buf, values.length, hasNull, TEXT_OID);
   let at = HEADER_BYTES;
   for (const v of values) {
-    if (v === null || v === undefined) {
-      buf.writeInt32BE(-1, at);
-      at += 4;
-    } else {
-      const n = writeUtf8(buf, v, at + 4);
-      buf.writeInt32BE(n, at);
-      at += 4 + n;
-    }
+    const n = v === null || v === undefined ? -1 : writeUtf8(buf, v, at + 4);
+    buf.writeInt32BE(n, at);
+    at += n < 0 ? 4 : 4 + n;
   }
   return buf.subarray(0, at);
 }
@@ -71,30 +66,38 @@ function writeUtf8(buf: Buffer, s: string, at: number): number {
   return n;
 }
 
-function fixedWidthArray(values: readonly (number | null | undefined)[], oid: number, width: 4 | 8, write: (buf: Buffer, v: number, at: number) => void): Buffer {
-  if (values.length === 0) return emptyArray(oid);
+/** `float8[]`: each number exactly (NaN and the infinities too); null and undefined are NULL elements. */
+export function float8ArrayBinary(values: readonly (number | null | undefined)[]): Buffer {
+  if (values.length === 0) return emptyArray(FLOAT8_OID);
   let nulls = 0;
   for (const v of values) if (v === null || v === undefined) nulls++;
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + 4 * values.length + width * (values.length - nulls));
-  header(buf, values.length, nulls > 0, oid);
+  const buf = Buffer.allocUnsafe(HEADER_BYTES + 4 * values.length + 8 * (values.length - nulls));
+  header(buf, values.length, nulls > 0, FLOAT8_OID);
   let at = HEADER_BYTES;
   for (const v of values) {
     if (v === null || v === undefined) {
       buf.writeInt32BE(-1, at);
       at += 4;
     } else {
-      buf.writeInt32BE(width, at);
-      write(buf, v, at + 4);
-      at += 4 + width;
+      buf.writeInt32BE(8, at);
+      buf.writeDoubleBE(v, at + 4);
+      at += 12;
     }
   }
   return buf;
 }
 
-/** `float8[]`: each number exactly (NaN and the infinities too); null and undefined are NULL elements. */
-export const float8ArrayBinary = (values: readonly (number | null | undefined)[]): Buffer =>
-  fixedWidthArray(values, FLOAT8_OID, 8, (buf, v, at) => buf.writeDoubleBE(v, at));
-
 /** `int4[]`: integers in int4's range (beyond it: RangeError); null and undefined are NULL elements. */
-export const int4ArrayBinary = (values: readonly (number | null | undefined)[]): Buffer =>
-  fixedWidthArray(values, INT4_OID, 4, (buf, v, at) => buf.writeInt32BE(v, at));
+export function int4ArrayBinary(values: readonly (number | null | undefined)[]): Buffer {
+  // few values (a review's topic version): the text path's shape is enough
+  if (values.length === 0) return emptyArray(INT4_OID);
+  const buf = Buffer.allocUnsafe(HEADER_BYTES + 8 * values.length);
+  header(buf, values.length, values.some((v) => v === null || v === undefined), INT4_OID);
+  let at = HEADER_BYTES;
+  for (const v of values) {
+    const n = v === null || v === undefined ? -1 : buf.writeInt32BE(v, at + 4) - at - 4;
+    buf.writeInt32BE(n, at);
+    at += n < 0 ? 4 : 4 + n;
+  }
+  return buf.subarray(0, at);
+}
