@@ -117,26 +117,41 @@ export function readByExpression(value: unknown): Date {
  * PostgreSQL's jsonb cannot store. Walks with an explicit stack: input nested 100,000 deep must not overflow ours.
  */
 export function checkJson(value: unknown): unknown {
-  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
-  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    const { v, depth } = top;
-    if (typeof v === 'string') {
-      const problem = checkText(v, 'a string');
-      if (problem) return new InvalidJson(problem);
-    } else if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return new InvalidJson('numbers must be finite');
-    } else if (v !== null && typeof v === 'object') {
-      if (depth >= MAX_PROPERTIES_DEPTH) return new InvalidJson(`must nest at most ${MAX_PROPERTIES_DEPTH} levels deep`);
-      if (Array.isArray(v)) {
-        for (const item of v) stack.push({ v: item, depth: depth + 1 });
-      } else {
-        for (const [key, item] of Object.entries(v)) {
-          const problem = checkText(key, 'a key');
-          if (problem) return new InvalidJson(problem);
-          stack.push({ v: item, depth: depth + 1 });
-        }
+  const leaf = leafProblem(value);
+  if (leaf !== null) return new InvalidJson(leaf);
+  if (value === null || typeof value !== 'object') return value;
+  // only objects and arrays go on the stack (strings and numbers are checked where they are met), each with its depth
+  const stack: object[] = [value];
+  const depths: number[] = [0];
+  for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
+    const depth = depths.pop()!;
+    if (depth >= MAX_PROPERTIES_DEPTH) return new InvalidJson(`must nest at most ${MAX_PROPERTIES_DEPTH} levels deep`);
+    const isArray = Array.isArray(v);
+    const keys = isArray ? null : Object.keys(v);
+    const n = isArray ? (v as unknown[]).length : keys!.length;
+    for (let i = 0; i < n; i++) {
+      let item: unknown;
+      if (isArray) item = (v as unknown[])[i];
+      else {
+        const key = keys![i]!;
+        const problem = checkText(key, 'a key');
+        if (problem) return new InvalidJson(problem);
+        item = (v as Record<string, unknown>)[key];
+      }
+      const problem = leafProblem(item);
+      if (problem !== null) return new InvalidJson(problem);
+      if (item !== null && typeof item === 'object') {
+        stack.push(item);
+        depths.push(depth + 1);
       }
     }
   }
   return value;
+}
+
+/** Why a string or number cannot be stored in jsonb, or null (anything else: null). */
+function leafProblem(v: unknown): string | null {
+  if (typeof v === 'string') return checkText(v, 'a string');
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'numbers must be finite';
+  return null;
 }

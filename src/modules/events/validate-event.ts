@@ -58,14 +58,21 @@ export interface Rejection<C extends string> {
 
 /** Collects every problem of one item: a client fixes a row once, not once per problem. */
 export class Problems<C extends string> {
-  private readonly list: { code: C; message: string }[] = [];
+  // made at the first problem: nearly every item has none
+  private list: { code: C; message: string }[] | null = null;
   add(code: C, message: string | null): void {
-    if (message !== null) this.list.push({ code, message });
+    if (message !== null) (this.list ??= []).push({ code, message });
   }
   rejection(): Rejection<C> | null {
-    const first = this.list[0];
-    return first ? { code: first.code, message: this.list.map((p) => p.message).join('; ') } : null;
+    const first = this.list?.[0];
+    return first ? { code: first.code, message: this.list!.map((p) => p.message).join('; ') } : null;
   }
+}
+
+/** The categories normalised, each once, in first-seen order (an event has one or none nearly always). */
+function distinctCategories(categories: readonly string[]): string[] {
+  if (categories.length < 2) return categories.length ? [normaliseCategory(categories[0]!)] : [];
+  return [...new Set(categories.map(normaliseCategory))];
 }
 
 /** Why an optional number is out of [0, max], or null. */
@@ -126,7 +133,7 @@ export function validateEvent(e: EventInput, now: Date, money: MoneyConfig): Val
     type: e.type,
     occurredAt: e.occurredAt,
     itemId: e.itemId ?? null,
-    categories: [...new Set(categories.map(normaliseCategory))],
+    categories: distinctCategories(categories),
     amount: storedAmount(e.amount, money),
     durationSeconds: e.durationSeconds ?? null,
     text: e.text ?? null,
