@@ -127,17 +127,20 @@ export function createServices(deps: ServiceDeps, opts: { jobs: JobOptions | fal
       cache: new KeyCache(),
     },
     users: new UserLookup(deps.pool),
-    ingestEvents: async (events) => {
+    // Not async: a suspended async function keeps its parameters alive, and the batch's inputs should be garbage once
+    // screened (ingest-events.ts ingestEvents), not held through the transaction.
+    ingestEvents: (events) => {
       // profile lag: from the batch's arrival here to its events' profile updates being committed (when this returns)
       const arrived = performance.now();
-      const result = await ingestEvents(deps.pool, events, {
+      return ingestEvents(deps.pool, events, {
         now: now(), interestTags: deps.portrait.interestTags, money: deps.portrait.money, placement, profilesChanged,
         textModel: () => textModels.get(), embedLater: embeddingsProvider.remote,
+      }).then((result) => {
+        monitor.operations.recordIngest(result.accepted, performance.now() - arrived);
+        // reviews may be waiting for the endpoint: this process's backfill looks now rather than at its next poll
+        if (embeddingsProvider.remote && result.accepted > 0) embeddings?.poke();
+        return result;
       });
-      monitor.operations.recordIngest(result.accepted, performance.now() - arrived);
-      // reviews may be waiting for the endpoint: this process's backfill looks now rather than at its next poll
-      if (embeddingsProvider.remote && result.accepted > 0) embeddings?.poke();
-      return result;
     },
     importUsers: (users) => importUsers(deps.db, users, { now: now(), money: deps.portrait.money, placement, profilesChanged }),
     jobs: opts.jobs ? createJobRunner(core, opts.jobs) : null,

@@ -41,8 +41,9 @@ export async function deleteUsers(db: Db, ids: readonly string[], opts: { waitMs
       if (!(await awaitErasureTurn(fromPrisma(tx), opts.waitMs))) throw erasureHeldOff();
       return (await tx.user.deleteMany({ where: { id: { in: [...ids] } } })).count;
     },
-    // the wait, and the statement after it (bounded by the connection's statement timeout), within the transaction's
-    { timeout: opts.waitMs + 30_000, maxWait: 10_000 },
+    // the wait, then the DELETE (bounded by the connection's statement timeout, the same bound as the wait), within the
+    // transaction's
+    { timeout: 2 * opts.waitMs + 30_000, maxWait: 10_000 },
   );
 }
 

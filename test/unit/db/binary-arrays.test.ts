@@ -18,6 +18,10 @@ describe('binary arrays', () => {
     assert.equal(hex(textArrayBinary(['x'])).slice(0, 16), '0000000100000000');
     // beyond ASCII in the middle of a string, and astral characters
     assert.equal(textArrayBinary(['ab汉c😀']).subarray(24).toString('utf8'), 'ab汉c😀');
+    // sized exactly: no spare bytes behind the view (the buffer is kept while the statement may be retried)
+    const long = textArrayBinary(['x'.repeat(10_000), 'é'.repeat(10)]);
+    assert.equal(long.buffer.byteLength, long.length, 'no spare memory behind it (large buffers are not pooled)');
+    assert.equal(long.length, 20 + 4 + 10_000 + 4 + 20);
   });
 
   it('writes float8[] and int4[] as array_send does', () => {
@@ -27,5 +31,7 @@ describe('binary arrays', () => {
     );
     assert.equal(hex(int4ArrayBinary([7, -1])), '0000000100000000000000170000000200000001000000040000000700000004ffffffff');
     assert.throws(() => int4ArrayBinary([2 ** 31]), RangeError);
+    assert.throws(() => int4ArrayBinary([1.5]), RangeError);
+    assert.throws(() => int4ArrayBinary([Number.NaN]), RangeError);
   });
 });
