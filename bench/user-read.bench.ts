@@ -30,7 +30,7 @@ import { runBench, seconds } from './support/lifecycle.ts';
 import { loadPopulation } from './support/population.ts';
 import { printProfiles } from './support/profile.ts';
 import { startServiceChild, type ServiceChild } from './support/service.ts';
-import { fmt, heading, ms, printTable, ratio, target } from './support/table.ts';
+import { fmt, heading, median, ms, printTable, ratio, target } from './support/table.ts';
 import { WaitSampler } from './support/waits.ts';
 
 const flags = readFlags();
@@ -183,12 +183,6 @@ async function checkAnswers(service: ServiceChild, userBodies: readonly Buffer[]
   }
 }
 
-// (a declaration: the bench body runs at the top level, before a `const` down here would be initialised)
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** --baseline: the same queries on services from two trees, started in turn, ROUNDS times. */
 async function compareTrees(

@@ -18,7 +18,7 @@ import { DateTime, JSONScalar } from '../../src/graphql/scalars.ts';
 import { loadPortraitConfig } from '../../src/config/portrait-config.ts';
 import type { BenchEvent } from './data.ts';
 import { REPO_ROOT } from './service.ts';
-import { fmt, printTable } from './table.ts';
+import { fmt, median, printTable } from './table.ts';
 
 const STEPS: [string, RegExp][] = [
   ['BEGIN', /^\s*BEGIN/i],
@@ -35,7 +35,6 @@ const STEPS: [string, RegExp][] = [
 const stepOf = (sql: string) => STEPS.find(([, re]) => re.test(sql))?.[0] ?? 'other statements';
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 function timeIt(fn: () => unknown, repeat: number): number {
   fn(); // warm

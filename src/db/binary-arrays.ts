@@ -97,7 +97,7 @@ export function float8ArrayBinary(values: readonly (number | null | undefined)[]
 
 /** `int4[]`: integers in int4's range (anything else: RangeError); null and undefined are NULL elements. */
 export function int4ArrayBinary(values: readonly (number | null | undefined)[]): Buffer {
-  // few values (a review's topic version): the text path's shape is enough
+  // at most eight bytes an element (its length and its value; a NULL takes four): cut to what was written
   if (values.length === 0) return emptyArray(INT4_OID);
   const buf = Buffer.allocUnsafe(HEADER_BYTES + 8 * values.length);
   header(buf, values.length, values.some((v) => v === null || v === undefined), INT4_OID);

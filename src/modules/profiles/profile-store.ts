@@ -155,7 +155,7 @@ export async function lockForUpdate(sql: Sql, userIds: readonly string[]): Promi
  * by row (an array of arrays must be rectangular in PostgreSQL), timestamps as ISO text, money as the shortest decimal
  * of the writers' rounded numbers (numeric reads it exactly).
  */
-function columnLiteral(type: SqlType, values: readonly unknown[]): string | Buffer {
+function columnParam(type: SqlType, values: readonly unknown[]): string | Buffer {
   const fail = (v: unknown): never => {
     throw new TypeError(`profile store: ${String(v)} is not a ${type} value`);
   };
@@ -198,7 +198,7 @@ export async function writeFields<F extends Exclude<ProfileField, 'userId' | 'up
   const set = fields.map((f, j) => `${COLUMNS[f][0]} = x.c${j}${UNNEST_TYPE[COLUMNS[f][1]][1]}`).join(', ');
   const arrays = ['$1::text[]', ...fields.map((f, j) => `$${j + 2}::${UNNEST_TYPE[COLUMNS[f][1]][0]}`)].join(', ');
   const names = ['user_id', ...fields.map((_, j) => `c${j}`)].join(', ');
-  const params = [textArray(rows.map((r) => r.userId)), ...fields.map((f) => columnLiteral(COLUMNS[f][1], rows.map((r) => r[f])))];
+  const params = [textArray(rows.map((r) => r.userId)), ...fields.map((f) => columnParam(COLUMNS[f][1], rows.map((r) => r[f])))];
   const update = `UPDATE profiles p SET ${set}, updated_at = now()
        FROM unnest(${arrays}) AS x(${names})
        WHERE p.user_id = x.user_id`;
