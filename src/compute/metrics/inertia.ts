@@ -7,7 +7,7 @@ import { clusterMeans } from '../clustering/centroids.ts';
 /** Any integer labelling: Int32Array from the clusterers, number[] from JSON. */
 export type Labels = ArrayLike<number>;
 
-interface EncodedLabels {
+export interface EncodedLabels {
   /** per sample, 0..k-1 */
   readonly codes: Int32Array;
   /** the distinct labels, ascending (scikit-learn's LabelEncoder order); code c stands for values[c] */

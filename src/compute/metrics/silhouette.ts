@@ -7,29 +7,43 @@
 
 import { type Matrix, matrix } from '../matrix.ts';
 import { createRng, sampleIndices } from '../random.ts';
-import { type Labels, checkSampleCount, encodeLabels } from './inertia.ts';
+import { type EncodedLabels, type Labels, checkSampleCount, encodeLabels } from './inertia.ts';
 
 const BLOCK = 256;
 
 export function silhouetteSamples(m: Matrix, labels: Labels): Float64Array {
   checkSampleCount(m, labels, 'silhouette');
-  const n = m.rows;
+  const enc = checkedLabels(m, labels);
+  return samplesFromSums(clusterDistanceSums(m, enc.codes, enc.k), enc.k, 0, enc);
+}
+
+/** The labels encoded, refusing what scikit-learn refuses (fewer than 2 clusters, or one per sample). */
+function checkedLabels(m: Matrix, labels: Labels): EncodedLabels {
   const enc = encodeLabels(labels);
-  const k = enc.k;
-  if (k < 2 || k > n - 1) {
-    throw new RangeError(`silhouette: number of labels is ${k}; valid values are 2 to n_samples - 1 (${n - 1})`);
+  if (enc.k < 2 || enc.k > m.rows - 1) {
+    throw new RangeError(`silhouette: number of labels is ${enc.k}; valid values are 2 to n_samples - 1 (${m.rows - 1})`);
   }
-  const sums = clusterDistanceSums(m, enc.codes, k);
+  return enc;
+}
+
+/**
+ * Each row's silhouette from its distance sums to every cluster: `sums[i * stride + offset + c]` for cluster code c of
+ * the labelling `enc`.
+ */
+function samplesFromSums(sums: Float64Array, stride: number, offset: number, enc: EncodedLabels): Float64Array {
+  const n = enc.codes.length;
+  const k = enc.k;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const own = enc.codes[i]!;
     const size = enc.counts[own]!;
     if (size === 1) continue; // scikit-learn sets singletons to 0
-    const a = sums[i * k + own]! / (size - 1);
+    const row = i * stride + offset;
+    const a = sums[row + own]! / (size - 1);
     let b = Infinity;
     for (let c = 0; c < k; c++) {
       if (c === own) continue;
-      const mean = sums[i * k + c]! / enc.counts[c]!;
+      const mean = sums[row + c]! / enc.counts[c]!;
       if (mean < b) b = mean;
     }
     const s = (b - a) / Math.max(a, b);
@@ -38,11 +52,29 @@ export function silhouetteSamples(m: Matrix, labels: Labels): Float64Array {
   return out;
 }
 
-export function silhouetteScore(m: Matrix, labels: Labels): number {
-  const s = silhouetteSamples(m, labels);
+const mean = (s: Float64Array): number => {
   let total = 0;
   for (let i = 0; i < s.length; i++) total += s[i]!;
   return total / s.length;
+};
+
+export function silhouetteScore(m: Matrix, labels: Labels): number {
+  return mean(silhouetteSamples(m, labels));
+}
+
+/**
+ * The silhouette score of each labelling of the same rows, each equal to the last bit to silhouetteScore(m, labels):
+ * every pair's distance is computed once for all of them (a k selection scores nine labellings of one sample, and the
+ * distances are most of the work), and each labelling's sums receive the same distances in the same order as they
+ * would alone.
+ */
+export function silhouetteScores(m: Matrix, labelings: readonly Labels[]): number[] {
+  const encs = labelings.map((labels) => {
+    checkSampleCount(m, labels, 'silhouette');
+    return checkedLabels(m, labels);
+  });
+  const { sums, stride, offsets } = clusterDistanceSumsOfMany(m, encs);
+  return encs.map((enc, l) => mean(samplesFromSums(sums, stride, offsets[l]!, enc)));
 }
 
 export interface SampledSilhouette {
@@ -58,15 +90,29 @@ export interface SampledSilhouette {
 export function silhouetteSampled(m: Matrix, labels: Labels, sampleSize: number, seed: number): SampledSilhouette {
   checkSampleCount(m, labels, 'silhouetteSampled');
   if (m.rows <= sampleSize) return { value: silhouetteScore(m, labels), sampleSize: m.rows };
+  const { sub, subLabels } = sampled(m, [labels], sampleSize, seed);
+  return { value: silhouetteScore(sub, subLabels[0]!), sampleSize: sub.rows };
+}
+
+/** silhouetteSampled's value for each labelling of the same rows, on the same subset, computed together (silhouetteScores). */
+export function silhouettesSampled(m: Matrix, labelings: readonly Labels[], sampleSize: number, seed: number): number[] {
+  for (const labels of labelings) checkSampleCount(m, labels, 'silhouetteSampled');
+  if (m.rows <= sampleSize) return silhouetteScores(m, labelings);
+  const { sub, subLabels } = sampled(m, labelings, sampleSize, seed);
+  return silhouetteScores(sub, subLabels);
+}
+
+/** The seeded subset of rows silhouetteSampled scores, with each labelling's labels of them. */
+function sampled(m: Matrix, labelings: readonly Labels[], sampleSize: number, seed: number): { sub: Matrix; subLabels: Int32Array[] } {
   const idx = sampleIndices(m.rows, sampleSize, createRng(seed));
   const sub = matrix(idx.length, m.cols);
-  const subLabels = new Int32Array(idx.length);
+  const subLabels = labelings.map(() => new Int32Array(idx.length));
   for (let r = 0; r < idx.length; r++) {
     const i = idx[r]!;
     sub.data.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), r * m.cols);
-    subLabels[r] = labels[i]!;
+    labelings.forEach((labels, l) => (subLabels[l]![r] = labels[i]!));
   }
-  return { value: silhouetteScore(sub, subLabels), sampleSize: idx.length };
+  return { sub, subLabels };
 }
 
 /**
@@ -181,3 +227,84 @@ export function clusterDistanceSums(m: Matrix, codes: Int32Array, k: number, unr
   }
   return sums;
 }
+
+/**
+ * Adds the distances from row i to rows j..j1-1 into the sums of every labelling at once: `codes[j * L + l]` is row
+ * j's cluster in labelling l already offset into the row of sums (stride), so labelling l's cell (i, c) is
+ * sums[i * stride + offsets[l] + c]. Each distance is computed as RowKernel computes it and credited to every
+ * labelling in turn, so each labelling's sums get the same additions in the same order as clusterDistanceSums gives
+ * it alone.
+ */
+type ManyRowKernel = (data: Float64Array, codes: Int32Array, sums: Float64Array, stride: number, i: number, j: number, j1: number) => void;
+
+const manyKernels = new Map<string, ManyRowKernel>();
+
+/** The kernel for d features and L labellings, generated as generatedRowKernel (the feature loop unrolled, four rows at a time). */
+function manyRowKernel(d: number, L: number): ManyRowKernel {
+  const key = `${d}x${L}`;
+  let kernel = manyKernels.get(key);
+  if (kernel) return kernel;
+  const t = Array.from({ length: d }, (_, u) => u);
+  const ls = Array.from({ length: L }, (_, l) => l);
+  const credit = (dist: string, row: string) => ls.map((l) => `sums[oi + codes[${row} * ${L} + ${l}]] += ${dist}; sums[${row} * stride + c${l}] += ${dist};`).join(' ');
+  const body = [
+    `const pi = i * ${d}; const oi = i * stride; let e;`,
+    ...ls.map((l) => `const c${l} = codes[i * ${L} + ${l}];`),
+    ...t.map((u) => `const x${u} = data[pi + ${u}];`),
+    'for (; j + 3 < j1; j += 4) {',
+    `  const p0 = j * ${d}; const p1 = p0 + ${d}; const p2 = p1 + ${d}; const p3 = p2 + ${d};`,
+    '  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;',
+    ...t.map((u) => [0, 1, 2, 3].map((r) => `e = x${u} - data[p${r} + ${u}]; s${r} += e * e;`).join(' ')),
+    `  const d0 = Math.sqrt(s0); ${credit('d0', 'j')}`,
+    `  const d1 = Math.sqrt(s1); ${credit('d1', '(j + 1)')}`,
+    `  const d2 = Math.sqrt(s2); ${credit('d2', '(j + 2)')}`,
+    `  const d3 = Math.sqrt(s3); ${credit('d3', '(j + 3)')}`,
+    '}',
+    'for (; j < j1; j++) {',
+    `  const pj = j * ${d}; let s = 0;`,
+    ...t.map((u) => `  e = x${u} - data[pj + ${u}]; s += e * e;`),
+    `  const dist = Math.sqrt(s); ${credit('dist', 'j')}`,
+    '}',
+  ];
+  kernel = new Function('data', 'codes', 'sums', 'stride', 'i', 'j', 'j1', body.join('\n')) as ManyRowKernel;
+  manyKernels.set(key, kernel);
+  return kernel;
+}
+
+/**
+ * clusterDistanceSums of several labellings of the same rows in one pass over the pairs: labelling l's sums are
+ * sums[i * stride + offsets[l] + c]. More features or labellings than the generated kernels unroll: one labelling at
+ * a time (the same sums).
+ */
+function clusterDistanceSumsOfMany(m: Matrix, encs: readonly EncodedLabels[]): { sums: Float64Array; stride: number; offsets: number[] } {
+  const { rows: n, cols: d, data } = m;
+  const offsets: number[] = [];
+  let stride = 0;
+  for (const enc of encs) {
+    offsets.push(stride);
+    stride += enc.k;
+  }
+  const sums = new Float64Array(n * stride);
+  const L = encs.length;
+  if (d > MAX_UNROLLED_FEATURES || L > MAX_UNROLLED_LABELLINGS) {
+    encs.forEach((enc, l) => {
+      const one = clusterDistanceSums(m, enc.codes, enc.k);
+      for (let i = 0; i < n; i++) sums.set(one.subarray(i * enc.k, (i + 1) * enc.k), i * stride + offsets[l]!);
+    });
+    return { sums, stride, offsets };
+  }
+  const codes = new Int32Array(n * L);
+  for (let i = 0; i < n; i++) encs.forEach((enc, l) => (codes[i * L + l] = offsets[l]! + enc.codes[i]!));
+  const kernel = manyRowKernel(d, L);
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    const i1 = Math.min(i0 + BLOCK, n);
+    for (let j0 = i0; j0 < n; j0 += BLOCK) {
+      const j1 = Math.min(j0 + BLOCK, n);
+      for (let i = i0; i < i1; i++) kernel(data, codes, sums, stride, i, j0 === i0 ? i + 1 : j0, j1);
+    }
+  }
+  return { sums, stride, offsets };
+}
+
+/** Up to this many labellings the many-labelling kernel is generated (a k selection scores at most kMax - 1 + 1). */
+const MAX_UNROLLED_LABELLINGS = 32;

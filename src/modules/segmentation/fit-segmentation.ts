@@ -19,7 +19,7 @@ import { daviesBouldin } from '../../compute/metrics/davies-bouldin.ts';
 import { inertia as inertiaOf } from '../../compute/metrics/inertia.ts';
 import { anovaF } from '../../compute/metrics/anova.ts';
 import { drawResamples, summariseRuns } from '../../compute/metrics/stability.ts';
-import { runKMeansTasks, type RunKMeansTasks } from '../../compute/clustering/kmeans-tasks.ts';
+import { kCurve, runKMeansTasks, type RunKMeansTasks } from '../../compute/clustering/kmeans-tasks.ts';
 import { pca } from '../../compute/projection/pca.ts';
 import { selectK, type KSelection } from '../../compute/clustering/k-selection.ts';
 import { compareAlgorithms, standardAlgorithms } from '../../compute/clustering/compare.ts';
@@ -63,6 +63,8 @@ interface TrainHooks {
   /** runs the independent k-means tasks (k candidates, stability resamples): default, on this thread in turn; the
    *  training worker spreads them over its threads (same results either way, kmeans-tasks.ts) */
   runTasks?: RunKMeansTasks;
+  /** how many threads runTasks spreads tasks over (default 1): the k selection's silhouettes go in as many groups */
+  taskThreads?: number;
   onProgress?: (fraction: number, stage: string) => void;
 }
 
@@ -101,9 +103,10 @@ export async function fitSegmentation(raw: Matrix, features: string[], params: T
           // every k: k-means on the sample, scored by the silhouette of a seeded subset of it (the curve fits every k
           // itself: selectK's own fit and k-means options serve only its per-k loop and a sampled final fit)
           curve: (data, ks, onProgress) =>
-            runTasks(
-              { kind: 'k-curve', data, ks, seed: params.seed, nInit: Math.min(nInit, 5), silhouetteSample: SILHOUETTE_SAMPLE, silhouetteSeed: params.seed },
-              onProgress && ((done, total) => onProgress(done / total)),
+            kCurve(
+              runTasks,
+              { data, ks, seed: params.seed, nInit: Math.min(nInit, 5), silhouetteSample: SILHOUETTE_SAMPLE, silhouetteSeed: params.seed, groups: hooks.taskThreads ?? 1 },
+              onProgress,
             ),
           onProgress: (f) => hooks.onProgress?.(0.05 + 0.35 * f, 'k-selection'),
         });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { chooseK, findElbow, selectK, type KCurvePoint } from '../../../src/compute/clustering/k-selection.ts';
 import { closeSharedKMeansPools, KMeansPool, kmeansTasksParallel } from '../../../src/compute/clustering/kmeans-parallel.ts';
-import { runKMeansTasks, type KCurveBatch } from '../../../src/compute/clustering/kmeans-tasks.ts';
+import { kCurve, runKMeansTasks, type RunKMeansTasks } from '../../../src/compute/clustering/kmeans-tasks.ts';
 import { kmeans } from '../../../src/compute/clustering/kmeans.ts';
 import { assignNearest } from '../../../src/compute/clustering/centroids.ts';
 import { silhouetteSampled } from '../../../src/compute/metrics/silhouette.ts';
@@ -99,24 +99,22 @@ describe('k selection on blobs-600x4', () => {
     }
   });
 
-  it('gives the same curve from a k-curve task batch, on this thread and over a pool, as fit and silhouette in turn', async () => {
+  it('gives the same curve from k-curve task batches (any number of silhouette groups), on this thread and over a pool, as fit and silhouette in turn', async () => {
     const sampled = (m: Matrix, labels: Int32Array) => silhouetteSampled(m, labels, 200, 9).value;
     const reference = await selectK(Z, { kMin: 2, kMax: 6, silhouette: sampled, kmeans: { seed: 4, nInit: 3 } });
-    const batch = (data: Matrix, ks: number[]): KCurveBatch => ({ kind: 'k-curve', data, ks, seed: 4, nInit: 3, silhouetteSample: 200, silhouetteSeed: 9 });
-    const seen: number[] = [];
-    const inline = await selectK(Z, {
-      kMin: 2,
-      kMax: 6,
-      kmeans: { seed: 4, nInit: 3 },
-      curve: (data, ks, onProgress) => runKMeansTasks(batch(data, ks), (done, total) => onProgress?.(done / total)),
-      onProgress: (f) => seen.push(f),
-    });
-    assert.deepEqual(inline.curve, reference.curve);
-    assert.deepEqual(inline.fit, reference.fit);
-    assert.equal(seen.at(-1), 1);
+    const curve = (run: RunKMeansTasks, groups: number) => (data: Matrix, ks: number[], onProgress?: (f: number) => void) =>
+      kCurve(run, { data, ks, seed: 4, nInit: 3, silhouetteSample: 200, silhouetteSeed: 9, groups }, onProgress);
+    for (const groups of [1, 2, 5, 9]) {
+      const seen: number[] = [];
+      const inline = await selectK(Z, { kMin: 2, kMax: 6, kmeans: { seed: 4, nInit: 3 }, curve: curve(runKMeansTasks, groups), onProgress: (f) => seen.push(f) });
+      assert.deepEqual(inline.curve, reference.curve, `${groups} group(s)`);
+      assert.deepEqual(inline.fit, reference.fit);
+      assert.equal(seen.at(-1), 1);
+      assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'progress only goes forward');
+    }
     const pool = await KMeansPool.open({ threads: 2 });
     try {
-      const parallel = await selectK(Z, { kMin: 2, kMax: 6, curve: (data, ks) => pool.runTasks(batch(data, ks)) });
+      const parallel = await selectK(Z, { kMin: 2, kMax: 6, curve: curve((batch, onDone) => pool.runTasks(batch, onDone), 2) });
       assert.deepEqual(parallel.curve, reference.curve);
       assert.deepEqual(parallel.fit.labels, reference.fit.labels);
       assert.deepEqual(parallel.fit.centroids.data, reference.fit.centroids.data);

@@ -8,6 +8,8 @@ import {
   silhouetteSampled,
   silhouetteSamples,
   silhouetteScore,
+  silhouetteScores,
+  silhouettesSampled,
 } from '../../../src/compute/metrics/silhouette.ts';
 import { calinskiHarabasz } from '../../../src/compute/metrics/calinski-harabasz.ts';
 import { daviesBouldin } from '../../../src/compute/metrics/davies-bouldin.ts';
@@ -108,6 +110,22 @@ describe('silhouette', () => {
     assert.equal(silhouetteSampled(Z, kmeansLabels, 150, 42).value, est.value);
     assert.notEqual(silhouetteSampled(Z, kmeansLabels, 150, 43).value, est.value);
     assert.ok(Math.abs(est.value - expected.silhouette) < 0.05);
+  });
+
+  it('scores several labellings together, each to the last bit as alone (sampled and not, across the kernels\' limits)', () => {
+    const rng = createRng(6);
+    // widths around the feature unrolling limit; labelling counts around the labelling unrolling limit (32)
+    for (const [n, d, L] of [[517, 9, 9], [259, 1, 3], [300, 65, 4], [131, 3, 33], [40, 2, 1]] as const) {
+      const m = matrix(n, d, Float64Array.from({ length: n * d }, () => (rng.next() < 0.1 ? 0 : rng.next() * 10 - 5)));
+      // labels as clusterers give them (codes 0..k-1) and sparse ones (a labelling whose values are not its codes)
+      const labelings = Array.from({ length: L }, (_, l) => Int32Array.from({ length: n }, () => (l % 2 ? 7 * rng.int(2 + (l % 9)) : rng.int(2 + (l % 9)))));
+      const together = silhouetteScores(m, labelings);
+      labelings.forEach((labels, l) => assert.ok(Object.is(together[l], silhouetteScore(m, labels)), `n ${n}, d ${d}, labelling ${l} of ${L}`));
+      const sampled = silhouettesSampled(m, labelings, Math.floor(n / 2), 11);
+      labelings.forEach((labels, l) => assert.ok(Object.is(sampled[l], silhouetteSampled(m, labels, Math.floor(n / 2), 11).value), `sampled, labelling ${l}`));
+    }
+    // a labelling scikit-learn refuses fails the whole call, as it fails alone
+    assert.throws(() => silhouetteScores(fromRows([[0], [1], [2]]), [[0, 1, 1], [5, 5, 5]]), RangeError);
   });
 
   it('the unrolled distance kernel gives the loop kernel\'s sums to the last bit', () => {
