@@ -8,6 +8,8 @@
 // A transaction that also takes the activation lock (src/modules/segmentation/model-store.ts) takes this one first: in
 // the other order an activation and a save that activates its model deadlock.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+import { z } from 'zod';
 import type { Sql } from './sql.ts';
 
 /** The advisory lock's key (beside the migration, activation and job-claim keys, 72_707_369..371). */
@@ -38,3 +40,29 @@ export async function awaitErasureTurn(sql: Sql, waitMs: number): Promise<boolea
     await sleep(Math.min(ERASURE_POLL_MS, left));
   }
 }
+
+/**
+ * Where the count of erasures stands (migration erasure_count), for a reader that will later ask whether any user was
+ * erased since (erasedSince): a training's read of the profiles takes it first, its save asks. Read with the lock held
+ * exclusively for the moment of the statement, which waits for the erasures under way: each of them counts itself
+ * after it takes the lock, so any erasure counted before the mark has committed by then, and a snapshot taken after
+ * the mark no longer sees its users. (It also waits for a bulk writer that holds the lock, as bulk writers wait for
+ * each other.) The count is read in a subquery that refers to the lock's row, so it runs after the lock is taken.
+ */
+export async function erasureMark(client: pg.ClientBase): Promise<string> {
+  const { rows } = await client.query(
+    `SELECT b.n FROM (SELECT pg_advisory_xact_lock($1::bigint)::text AS locked) a,
+     LATERAL (${READ_ERASURE_COUNT} WHERE a.locked IS NOT NULL) b`,
+    [ERASURE_LOCK],
+  );
+  return parseMark(rows[0]);
+}
+
+/** True when some erasure began since `mark` (erasureMark), or may have (one that rolled back also counts). */
+export async function erasedSince(sql: Sql, mark: string): Promise<boolean> {
+  const [row] = await sql.query<unknown>(READ_ERASURE_COUNT);
+  return parseMark(row) !== mark;
+}
+
+const READ_ERASURE_COUNT = `SELECT (CASE WHEN is_called THEN last_value ELSE 0 END)::text AS n FROM erasure_count`;
+const parseMark = (row: unknown): string => z.object({ n: z.string() }).parse(row).n;

@@ -8,6 +8,9 @@ import { waitForJob } from '../support/jobs.ts';
 import { fromPool, fromPrisma } from '../../src/db/sql.ts';
 import { writeSegments, writeStagedSegments } from '../../src/modules/profiles/placements.ts';
 import { stageTrainingLabels, trainingMembersOfModelSql, writeTrainingMembers } from '../../src/modules/segmentation/training-members.ts';
+import { erasureMark } from '../../src/db/erasure-lock.ts';
+import type { Tx } from '../../src/db/client.ts';
+import type pg from 'pg';
 
 const FEATURES = ['totalSpent', 'sessionsCount'];
 const PER_GROUP = 40;
@@ -81,6 +84,21 @@ async function membersOf(modelId: string): Promise<{ userId: string; segmentId: 
 }
 
 /** The models trained on a user. */
+/** The users in the transaction's staged training labels. */
+async function stagedUsers(tx: Tx): Promise<string[]> {
+  return (await fromPrisma(tx).query<{ userId: string }>('SELECT user_id AS "userId" FROM training_labels ORDER BY 1')).map((r) => r.userId);
+}
+
+/** Runs fn on a connection of the server's pool of its own. */
+async function withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await server.database.pool.connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.release();
+  }
+}
+
 async function trainedOn(userId: string): Promise<string[]> {
   const { rows } = await server.database.pool.query<{ id: string }>(
     `SELECT DISTINCT c.model_id::text AS id FROM training_member_chunks c WHERE $1 = ANY(c.user_ids) ORDER BY 1`, [userId]);
@@ -278,15 +296,80 @@ describe('segment lineage and membership history', () => {
     }
   });
 
-  it('leaves out of a model\'s training members a user erased while it trained', async () => {
-    // the page as training read it, in user id order, with a user erased since (g2-05, above)
-    const page = ['g2-06', 'g2-05', 'g2-07'].sort();
+  it('leaves out of a model\'s training members a user erased while it trained (the count of erasures moved)', async () => {
+    // the page as training read it, in user id order, after its mark; a user is erased since
+    const mark = await withClient((c) => erasureMark(c));
+    await importUsersOk(server, [{ userId: 'g2-erased', totalSpent: 1_000, sessionsCount: 10 }]);
+    const page = ['g2-06', 'g2-erased', 'g2-07'].sort();
+    await gqlOk(`mutation { deleteUser(id: "g2-erased") }`);
     const { modelId, segmentId } = await candidateModel();
     await server.database.db.$transaction(async (tx) => {
-      await stageTrainingLabels(fromPrisma(tx), [segmentId], page, [0, 0, 0]);
+      const erased = await stageTrainingLabels(fromPrisma(tx), [segmentId], page, [0, 0, 0], mark);
+      assert.deepEqual([...erased], ['g2-erased']);
+      // nor in the staged labels that lineage matching and the placement read
+      assert.deepEqual(await stagedUsers(tx), ['g2-06', 'g2-07']);
       await writeTrainingMembers(fromPrisma(tx));
     });
     assert.deepEqual((await membersOf(modelId)).map((r) => r.userId), ['g2-06', 'g2-07']);
+  });
+
+  it('does not look users up again when no erasure came since the training\'s mark', async () => {
+    const mark = await withClient((c) => erasureMark(c));
+    // a user that does not exist stands for one the read saw: with the count unmoved, nobody was erased since, and
+    // the save takes the rows as read (with a mark of null it looks, and leaves the user out)
+    const page = ['g2-06', 'g2-nobody'];
+    const { segmentId } = await candidateModel();
+    for (const [given, staged] of [[mark, ['g2-06', 'g2-nobody']], [null, ['g2-06']]] as const) {
+      await assert.rejects(server.database.db.$transaction(async (tx) => {
+        await stageTrainingLabels(fromPrisma(tx), [segmentId], page, [0, 0], given);
+        assert.deepEqual(await stagedUsers(tx), staged);
+        throw new Error('rolled back');
+      }), /rolled back/);
+    }
+  });
+
+  it('takes the erasures\' mark only once an erasure under way has committed, counting it', async () => {
+    await importUsersOk(server, [{ userId: 'g2-erasing', totalSpent: 1_000, sessionsCount: 10 }]);
+    const before = await withClient((c) => erasureMark(c));
+    const eraser = await server.database.pool.connect();
+    try {
+      await eraser.query('BEGIN');
+      await eraser.query(`DELETE FROM users WHERE id = 'g2-erasing'`);
+      let taken: string | undefined;
+      const marking = withClient((c) => erasureMark(c)).then((m) => (taken = m));
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(taken, undefined, 'the mark waits for the erasure under way');
+      await eraser.query('COMMIT');
+      assert.notEqual(await marking, before, 'and counts it');
+    } finally {
+      eraser.release();
+    }
+  });
+
+  it('cuts the training members into chunks of 1,000 users in order, each with its bounds', async () => {
+    const page = Array.from({ length: 2_500 }, (_, i) => `chunk-${String(i).padStart(4, '0')}`);
+    await server.database.pool.query('INSERT INTO users (id) SELECT unnest($1::text[])', [page]);
+    const labels = page.map((_, i) => i % 2);
+    const { modelId, segmentId } = await candidateModel();
+    const { rows: [second] } = await server.database.pool.query<{ id: string }>(
+      `INSERT INTO segments (id, model_id, index, size, share, stats) VALUES (gen_random_uuid(), $1::uuid, 1, 0, 0, '[]') RETURNING id::text`, [modelId]);
+    await server.database.db.$transaction(async (tx) => {
+      assert.equal((await stageTrainingLabels(fromPrisma(tx), [segmentId, second!.id], page, labels, null)).size, 0);
+      await writeTrainingMembers(fromPrisma(tx));
+    });
+    const { rows: chunks } = await server.database.pool.query<{ first: string; last: string; n: number; labels: number[] }>(
+      `SELECT first_user AS first, last_user AS last, cardinality(user_ids) AS n, labels FROM training_member_chunks
+       WHERE model_id = $1::uuid ORDER BY first_user`, [modelId]);
+    assert.deepEqual(chunks.map((c) => [c.first, c.last, c.n]), [
+      ['chunk-0000', 'chunk-0999', 1_000],
+      ['chunk-1000', 'chunk-1999', 1_000],
+      ['chunk-2000', 'chunk-2499', 500],
+    ]);
+    assert.deepEqual(chunks.flatMap((c) => c.labels), labels);
+    const members = await membersOf(modelId);
+    assert.deepEqual(members.map((r) => r.userId), page);
+    assert.deepEqual(members.map((r) => r.segmentId), labels.map((l) => (l === 0 ? segmentId : second!.id)));
+    await server.database.pool.query('DELETE FROM users WHERE id = ANY($1::text[])', [page]);
   });
 
   it('erases the training membership of a user deleted while a save is writing it (no foreign key, an advisory lock)', async () => {
@@ -295,7 +378,7 @@ describe('segment lineage and membership history', () => {
     let erased: Promise<unknown> | undefined;
     let erasedEarly = false;
     await server.database.db.$transaction(async (tx) => {
-      await stageTrainingLabels(fromPrisma(tx), [segment], page, [0, 0]);
+      await stageTrainingLabels(fromPrisma(tx), [segment], page, [0, 0], null);
       await writeTrainingMembers(fromPrisma(tx));
       // the save holds the chunks' lock: the erasure waits for the commit instead of missing the uncommitted chunk
       erased = gqlOk(`mutation { deleteUser(id: "g2-08") }`).then(() => {

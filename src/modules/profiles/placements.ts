@@ -29,9 +29,11 @@ const PLACED = `segment_placements pl JOIN ${ACTIVE_SEGMENTS} ON s.lineage = pl.
  *
  * `bulk`: for the staged placement of everyone at an activation (a table of up to every user), whose writer holds off
  * erasures (src/db/erasure-lock.ts) instead of locking the users: its users' current placements are read by a hash
- * join. Otherwise (a batch, at most a page of users) each user's placement is looked up by its key: joined to a
- * million placements, a batch of 10,000 got a hash join over all of them from the planner (2.7 s a page for the daily
- * refresh, against milliseconds).
+ * join, and its rows are taken to be users that exist (staged from rows read after erasures were held off), so they
+ * are not looked up in users (a hash of a million users, ~0.5 s, for a retrain's few moves). Otherwise (a batch, at
+ * most a page of users) each user's placement is looked up by its key: joined to a million placements, a batch of
+ * 10,000 got a hash join over all of them from the planner (2.7 s a page for the daily refresh, against
+ * milliseconds), and users deleted meanwhile are left out by the join to users.
  */
 export function placeFrom(source: string, opts: { bulk?: boolean; prefix?: string } = {}): string {
   const current = opts.bulk
@@ -46,7 +48,7 @@ export function placeFrom(source: string, opts: { bulk?: boolean; prefix?: strin
     ${current}
     WHERE s.lineage IS DISTINCT FROM pl.lineage),
   target AS (
-    SELECT m.* FROM moves m JOIN users u ON u.id = m.user_id),
+    SELECT m.* FROM moves m${opts.bulk ? '' : ' JOIN users u ON u.id = m.user_id'}),
   placed AS (
     INSERT INTO segment_placements (user_id, lineage)
     SELECT t.user_id, t.lineage FROM target t WHERE t.lineage IS NOT NULL AND t.old_lineage IS NULL),
@@ -79,8 +81,9 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
 /**
  * Places the users staged in a table of (user_id, segment_id) rows (a temporary table of the caller's transaction) in
  * one statement, recording the moves; unchanged lineages are not rewritten. The caller holds no lock on the profiles:
- * erasures are held off until its transaction ends instead (src/db/erasure-lock.ts), so a user erased meanwhile is
- * either gone before the statement (not joined) or erased after the commit (its placement with it).
+ * it held off erasures (src/db/erasure-lock.ts) before it read the users it staged, and they stay held off until its
+ * transaction ends, so every staged user exists (one erased before was not read) or is erased after the commit (its
+ * placement with it).
  */
 export async function writeStagedSegments(sql: Sql, table: 'training_labels' | 'placed_segments'): Promise<void> {
   await holdOffErasures(sql);

@@ -15,6 +15,7 @@ import { isFeatureName, writeFeatures, type FeatureName } from './features.ts';
 import { readEmbeddingProjection, readPipeline, readRfmCuts } from './model-row.ts';
 import type { EmbeddingProjection } from './embedding-features.ts';
 import { readFeaturePage } from './feature-pages.ts';
+import { holdOffErasures } from '../../db/erasure-lock.ts';
 
 /** A stored model parsed for placing users: its fitted pipeline, what its features need, its segment ids. */
 export interface ActiveModel {
@@ -127,6 +128,8 @@ export async function assignRemaining(
   config: PortraitConfig,
   opts: { exceptTrained?: boolean } = {},
 ): Promise<void> {
+  // before the pages are read: the staged users must still exist when they are placed (writeStagedSegments)
+  await holdOffErasures(sql);
   await sql.query(CREATE_PLACED);
   let after = '';
   for (;;) {

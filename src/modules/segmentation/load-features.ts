@@ -14,6 +14,7 @@ import { usesRfm, type FeatureName } from './features.ts';
 import { featureValueSql } from './feature-sql.ts';
 import type { RfmCutPoints } from '../../rules/rfm.ts';
 import type { EmbeddingProjection } from './embedding-features.ts';
+import { erasureMark } from '../../db/erasure-lock.ts';
 
 interface FeatureMatrix {
   userIds: string[];
@@ -27,6 +28,8 @@ interface FeatureMatrix {
   reviewers: Int32Array;
   /** profiles left out because a feature is infinite or beyond MAX_FEATURE_MAGNITUDE (see usableRow) */
   skipped: number;
+  /** with `markErasures`: the count of erasures before the read (src/db/erasure-lock.ts erasureMark), else null */
+  erasureMark: string | null;
 }
 
 /**
@@ -103,6 +106,8 @@ interface LoadOptions {
   columns?: readonly FeatureName[];
   /** the read is split in two from this many profiles (tests lower it) */
   splitFromRows?: number;
+  /** take the erasures' mark before the read (erasureMark), for a save that later asks whether any came since */
+  markErasures?: boolean;
 }
 
 /** A pool's connection for one COPY, released when `fn` ends: discarded when it broke or the COPY failed half-way. */
@@ -153,6 +158,8 @@ export async function loadFeatureMatrix(
   if (usesRfm(read) && !rfmCuts) throw new Error('RFM features need the population cut points');
   const pool = poolForLongStatements(db);
   return withCopyClient(await pool.connect(), async (client) => {
+    // before every snapshot of the read (the count's and the COPYs')
+    const erasures = options.markErasures ? await erasureMark(client) : null;
     // the count sizes the arrays; the first user id of the second half (in the same snapshot) splits the read
     const splitFrom = options.splitFromRows ?? SPLIT_FROM_ROWS;
     const [{ n: total, split }] = (
@@ -238,6 +245,6 @@ export async function loadFeatureMatrix(
     const m = matrix(n, d, n === total ? data : data.slice(0, n * d));
     const cut = new Map([...apart].map(([f, c]) => [f, n === total ? c : c.slice(0, n)]));
     const skipped = parts.reduce((sum, p) => sum + p.skipped, 0);
-    return { userIds, genders, reviewers: Int32Array.from(reviewers), skipped, matrix: m, columns: cut };
+    return { userIds, genders, reviewers: Int32Array.from(reviewers), skipped, matrix: m, columns: cut, erasureMark: erasures };
   });
 }

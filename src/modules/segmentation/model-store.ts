@@ -39,7 +39,7 @@ const LONG_TRANSACTION = { timeout: 30 * 60_000, maxWait: 60_000 };
  * million rows each), for this transaction only: at the server's default (4 MB) they spill to disk in batches.
  */
 async function bulkWorkMem(tx: Tx): Promise<void> {
-  await tx.$executeRawUnsafe(`SET LOCAL work_mem = '64MB'`);
+  await tx.$executeRawUnsafe(`SET LOCAL work_mem = '256MB'`);
 }
 
 /**
@@ -52,7 +52,10 @@ export type ActivationHook = (sql: Sql, now: Date, config: PortraitConfig) => Pr
 const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as InputJsonValue;
 
 interface SaveContext {
+  /** the training rows' users, in user id order */
   userIds: string[];
+  /** the count of erasures before training read the users (src/db/erasure-lock.ts erasureMark); null: not taken */
+  erasureMark: string | null;
   descriptions: SegmentDescription[];
   /** who named the segments, and why a language model's answer was not used */
   naming: { namedBy: string; fallbackReason: string | null };
@@ -99,13 +102,13 @@ export async function saveModel(db: Db, trained: TrainingResult, ctx: SaveContex
     const sql = fromPrisma(tx);
     const segmentIds = (await tx.segment.findMany({ where: { modelId: model.id }, orderBy: { index: 'asc' }, select: { id: true } })).map((s) => s.id);
     lap('model and segments');
-    await stageTrainingLabels(sql, segmentIds, ctx.userIds, trained.labels);
+    await stageTrainingLabels(sql, segmentIds, ctx.userIds, trained.labels, ctx.erasureMark);
     lap('stage labels');
     await writeTrainingMembers(sql);
     lap('training members');
     // Lineages are matched against the model active when this one is written; an activation holds the lock from here,
-    // so the model it matched is the one it replaces. (Writing the training members held off erasures first: every
-    // transaction takes that lock before the activation lock, as activateModel does.)
+    // so the model it matched is the one it replaces. (Staging the labels held off erasures first: every transaction
+    // takes that lock before the activation lock, as activateModel does.)
     if (ctx.activate) await lockActivation(tx);
     const previous = await tx.segmentationModel.findFirst({ where: { active: true }, select: { id: true } });
     if (previous) await matchLineages(sql, previous.id);

@@ -172,6 +172,8 @@ async function trainAndSaveBeside(
   // One pass over the profiles reads the training matrix and, apart, the columns the segment descriptions need.
   const loaded = await loadFeatureMatrix(deps.db, payload.features, now, deps.config, (f) => void progress(0.1 * f), rfmCuts, embedding, {
     columns: DESCRIPTION_COLUMNS,
+    // the save leaves out users erased since; the mark spares it looking when there were none
+    markErasures: true,
   });
   lap('read profiles');
   signal.throwIfAborted();
@@ -227,6 +229,7 @@ async function trainAndSaveBeside(
   signal.throwIfAborted();
   const model = await saveModel(deps.db, trained, {
     userIds: loaded.userIds,
+    erasureMark: loaded.erasureMark,
     descriptions,
     naming: { namedBy: naming.namedBy, fallbackReason: naming.fallbackReason },
     rfmCuts,
