@@ -7,6 +7,10 @@
 // (a later snapshot) no longer sees the erased users. Erasures do not wait for one another; bulk writers take turns.
 // A transaction that also takes the activation lock (src/modules/segmentation/model-store.ts) takes this one first: in
 // the other order an activation and a save that activates its model deadlock.
+//
+// Erasures are also counted (a sequence the same trigger bumps, migration erasure_count), so a reader that marks the
+// count before it reads users (a training's read of the profiles) can later ask, holding erasures off, whether any
+// came since (erasureMark, erasedSince): a save looks for its erased training users only when some did.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -43,26 +47,24 @@ export async function awaitErasureTurn(sql: Sql, waitMs: number): Promise<boolea
 
 /**
  * Where the count of erasures stands (migration erasure_count), for a reader that will later ask whether any user was
- * erased since (erasedSince): a training's read of the profiles takes it first, its save asks. Read with the lock held
- * exclusively for the moment of the statement, which waits for the erasures under way: each of them counts itself
- * after it takes the lock, so any erasure counted before the mark has committed by then, and a snapshot taken after
- * the mark no longer sees its users. (It also waits for a bulk writer that holds the lock, as bulk writers wait for
- * each other.) The count is read in a subquery that refers to the lock's row, so it runs after the lock is taken.
+ * erased since (erasedSince): a training's read of the profiles takes it first, its save asks. The statement also
+ * takes the lock exclusively (released at its end), which waits for the erasures under way: whichever of the two it
+ * does first, an erasure counted in the mark has then committed (it counted itself holding the lock shared), so a
+ * snapshot taken after the mark no longer sees its users, and one not yet counted is seen later by erasedSince. (It
+ * also waits for a bulk writer that holds the lock, as bulk writers wait for each other.) The server's start time is
+ * part of the mark: after a crash a sequence may hand out again values it gave to transactions that did not commit,
+ * so a count could come back to a mark's value with erasures in between.
  */
 export async function erasureMark(client: pg.ClientBase): Promise<string> {
-  const { rows } = await client.query(
-    `SELECT b.n FROM (SELECT pg_advisory_xact_lock($1::bigint)::text AS locked) a,
-     LATERAL (${READ_ERASURE_COUNT} WHERE a.locked IS NOT NULL) b`,
-    [ERASURE_LOCK],
-  );
+  const { rows } = await client.query(`SELECT pg_advisory_xact_lock($1::bigint)::text AS locked, ${ERASURE_COUNT} FROM erasure_count`, [ERASURE_LOCK]);
   return parseMark(rows[0]);
 }
 
 /** True when some erasure began since `mark` (erasureMark), or may have (one that rolled back also counts). */
 export async function erasedSince(sql: Sql, mark: string): Promise<boolean> {
-  const [row] = await sql.query<unknown>(READ_ERASURE_COUNT);
+  const [row] = await sql.query<unknown>(`SELECT ${ERASURE_COUNT} FROM erasure_count`);
   return parseMark(row) !== mark;
 }
 
-const READ_ERASURE_COUNT = `SELECT (CASE WHEN is_called THEN last_value ELSE 0 END)::text AS n FROM erasure_count`;
+const ERASURE_COUNT = `pg_postmaster_start_time()::text || ' ' || (CASE WHEN is_called THEN last_value ELSE 0 END)::text AS n`;
 const parseMark = (row: unknown): string => z.object({ n: z.string() }).parse(row).n;

@@ -38,7 +38,7 @@ interface KSelectionOptions {
   /** fraction done, 0..1, rising */
   onProgress?: (fraction: number) => void;
   /**
-   * Fits and scores every k at once (e.g. a KCurveBatch shared among threads) instead of `fit` and `silhouette` one k
+   * Fits and scores every k at once (e.g. kCurve's task batches, shared among threads) instead of `fit` and `silhouette` one k
    * after the other; results in the order of `ks`, progress as the fraction of the curve done.
    */
   curve?: (data: Matrix, ks: number[], onProgress?: (fraction: number) => void) => Promise<KCurveResult[]>;

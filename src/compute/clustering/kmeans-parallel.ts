@@ -258,7 +258,7 @@ export class KMeansPool {
     // the big arrays go to shared memory, so that posting the batch to every worker copies none of them
     const batch: B = { ...input, data: await toSharedMatrix(input.data) };
     if (batch.kind === 'resample-agreement') batch.reference = toShared(batch.reference);
-    if (batch.kind === 'silhouettes') batch.labelings = batch.labelings.map(toShared);
+    if (batch.kind === 'silhouettes') batch.labellings = batch.labellings.map(toShared);
     const cursor = new Int32Array(sharedMemory(4));
     const done = new Int32Array(sharedMemory(4));
     const active = this.workers.slice(0, Math.min(this.workers.length, total));

@@ -1,6 +1,7 @@
 // The independent k-means jobs of a training, as data, so that threads can share them out: the k candidates of a k
-// selection (a fit on the sample for each k, then their silhouettes in groups: kCurve) and the bootstrap resamples of a stability check (a one-start fit
-// on the resample, the partition it induces on the data, its agreement with the reference labels). A task's result
+// selection (a fit on the sample for each k, then their silhouettes in groups: kCurve) and the bootstrap resamples of
+// a stability check (a one-start fit on the resample, the partition it induces on the data, its agreement with the
+// reference labels). A task's result
 // depends only on the batch and the task's index, never on the thread that runs it or on the other tasks, so a batch
 // gives the same results inline (`runKMeansTasks`) as spread over a pool's workers (KMeansPool.runTasks).
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -30,8 +31,8 @@ export interface KFitBatch {
 export interface SilhouettesBatch {
   kind: 'silhouettes';
   data: Matrix;
-  labelings: Int32Array[];
-  /** indices into `labelings`, a task per group */
+  labellings: Int32Array[];
+  /** indices into `labellings`, a task per group */
   groups: number[][];
   sampleSize: number;
   seed: number;
@@ -69,7 +70,7 @@ export function runKMeansTask<B extends KMeansTaskBatch>(batch: B, index: number
 export function runKMeansTask(batch: KMeansTaskBatch, index: number): KMeansResult | number[] | number {
   if (batch.kind === 'k-fit') return kmeans(batch.data, batch.ks[index]!, { seed: batch.seed, nInit: batch.nInit });
   if (batch.kind === 'silhouettes') {
-    return silhouettesSampled(batch.data, batch.groups[index]!.map((l) => batch.labelings[l]!), batch.sampleSize, batch.seed);
+    return silhouettesSampled(batch.data, batch.groups[index]!.map((l) => batch.labellings[l]!), batch.sampleSize, batch.seed);
   }
   const resample = takeRows(batch.data, batch.drawn.subarray(index * batch.size, (index + 1) * batch.size));
   const centroids = kmeans(resample, batch.k, { nInit: 1, seed: batch.seeds[index]! }).centroids;
@@ -113,7 +114,7 @@ export async function kCurve(
   const g = Math.max(1, Math.min(args.groups, ks.length));
   const groups = Array.from({ length: g }, (_, t) => ks.flatMap((_, i) => (i % g === t ? [i] : [])));
   const scored = await runTasks(
-    { kind: 'silhouettes', data, labelings: fits.map((f) => f.labels), groups, sampleSize: args.silhouetteSample, seed: args.silhouetteSeed },
+    { kind: 'silhouettes', data, labellings: fits.map((f) => f.labels), groups, sampleSize: args.silhouetteSample, seed: args.silhouetteSeed },
     (done, total) => onProgress?.(0.4 + (0.6 * done) / total),
   );
   const silhouettes = new Array<number>(ks.length);

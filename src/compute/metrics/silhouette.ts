@@ -68,13 +68,41 @@ export function silhouetteScore(m: Matrix, labels: Labels): number {
  * distances are most of the work), and each labelling's sums receive the same distances in the same order as they
  * would alone.
  */
-export function silhouetteScores(m: Matrix, labelings: readonly Labels[]): number[] {
-  const encs = labelings.map((labels) => {
+export function silhouetteScores(m: Matrix, labellings: readonly Labels[]): number[] {
+  const encs = labellings.map((labels) => {
     checkSampleCount(m, labels, 'silhouette');
     return checkedLabels(m, labels);
   });
-  const { sums, stride, offsets } = clusterDistanceSumsOfMany(m, encs);
-  return encs.map((enc, l) => mean(samplesFromSums(sums, stride, offsets[l]!, enc)));
+  // wider than the generated kernels unroll: one labelling at a time (the same sums, no distance shared)
+  if (m.cols > MAX_UNROLLED_FEATURES) return encs.map((enc) => mean(samplesFromSums(clusterDistanceSums(m, enc.codes, enc.k), enc.k, 0, enc)));
+  const out: number[] = [];
+  for (const pass of passes(encs)) {
+    const { sums, stride, offsets } = clusterDistanceSumsOfMany(m, pass);
+    pass.forEach((enc, l) => out.push(mean(samplesFromSums(sums, stride, offsets[l]!, enc))));
+  }
+  return out;
+}
+
+/**
+ * The labellings cut into passes that the generated kernel takes (at most MAX_UNROLLED_LABELLINGS each) with sums of
+ * at most MAX_PASS_CLUSTERS clusters per row (a k selection up to k = 50 would otherwise keep n x 1,274 sums: ~100 MB
+ * at 10,000 rows); a labelling with more clusters than that goes alone.
+ */
+function passes(encs: readonly EncodedLabels[]): EncodedLabels[][] {
+  const out: EncodedLabels[][] = [];
+  let pass: EncodedLabels[] = [];
+  let clusters = 0;
+  for (const enc of encs) {
+    if (pass.length > 0 && (pass.length === MAX_UNROLLED_LABELLINGS || clusters + enc.k > MAX_PASS_CLUSTERS)) {
+      out.push(pass);
+      pass = [];
+      clusters = 0;
+    }
+    pass.push(enc);
+    clusters += enc.k;
+  }
+  if (pass.length > 0) out.push(pass);
+  return out;
 }
 
 export interface SampledSilhouette {
@@ -95,22 +123,22 @@ export function silhouetteSampled(m: Matrix, labels: Labels, sampleSize: number,
 }
 
 /** silhouetteSampled's value for each labelling of the same rows, on the same subset, computed together (silhouetteScores). */
-export function silhouettesSampled(m: Matrix, labelings: readonly Labels[], sampleSize: number, seed: number): number[] {
-  for (const labels of labelings) checkSampleCount(m, labels, 'silhouetteSampled');
-  if (m.rows <= sampleSize) return silhouetteScores(m, labelings);
-  const { sub, subLabels } = sampled(m, labelings, sampleSize, seed);
+export function silhouettesSampled(m: Matrix, labellings: readonly Labels[], sampleSize: number, seed: number): number[] {
+  for (const labels of labellings) checkSampleCount(m, labels, 'silhouetteSampled');
+  if (m.rows <= sampleSize) return silhouetteScores(m, labellings);
+  const { sub, subLabels } = sampled(m, labellings, sampleSize, seed);
   return silhouetteScores(sub, subLabels);
 }
 
 /** The seeded subset of rows silhouetteSampled scores, with each labelling's labels of them. */
-function sampled(m: Matrix, labelings: readonly Labels[], sampleSize: number, seed: number): { sub: Matrix; subLabels: Int32Array[] } {
+function sampled(m: Matrix, labellings: readonly Labels[], sampleSize: number, seed: number): { sub: Matrix; subLabels: Int32Array[] } {
   const idx = sampleIndices(m.rows, sampleSize, createRng(seed));
   const sub = matrix(idx.length, m.cols);
-  const subLabels = labelings.map(() => new Int32Array(idx.length));
+  const subLabels = labellings.map(() => new Int32Array(idx.length));
   for (let r = 0; r < idx.length; r++) {
     const i = idx[r]!;
     sub.data.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), r * m.cols);
-    labelings.forEach((labels, l) => (subLabels[l]![r] = labels[i]!));
+    labellings.forEach((labels, l) => (subLabels[l]![r] = labels[i]!));
   }
   return { sub, subLabels };
 }
@@ -272,9 +300,9 @@ function manyRowKernel(d: number, L: number): ManyRowKernel {
 }
 
 /**
- * clusterDistanceSums of several labellings of the same rows in one pass over the pairs: labelling l's sums are
- * sums[i * stride + offsets[l] + c]. More features or labellings than the generated kernels unroll: one labelling at
- * a time (the same sums).
+ * clusterDistanceSums of several labellings of the same rows in one pass over the pairs (at most
+ * MAX_UNROLLED_LABELLINGS of them, rows of at most MAX_UNROLLED_FEATURES: silhouetteScores cuts the passes):
+ * labelling l's sums are sums[i * stride + offsets[l] + c].
  */
 function clusterDistanceSumsOfMany(m: Matrix, encs: readonly EncodedLabels[]): { sums: Float64Array; stride: number; offsets: number[] } {
   const { rows: n, cols: d, data } = m;
@@ -286,13 +314,6 @@ function clusterDistanceSumsOfMany(m: Matrix, encs: readonly EncodedLabels[]): {
   }
   const sums = new Float64Array(n * stride);
   const L = encs.length;
-  if (d > MAX_UNROLLED_FEATURES || L > MAX_UNROLLED_LABELLINGS) {
-    encs.forEach((enc, l) => {
-      const one = clusterDistanceSums(m, enc.codes, enc.k);
-      for (let i = 0; i < n; i++) sums.set(one.subarray(i * enc.k, (i + 1) * enc.k), i * stride + offsets[l]!);
-    });
-    return { sums, stride, offsets };
-  }
   const codes = new Int32Array(n * L);
   for (let i = 0; i < n; i++) encs.forEach((enc, l) => (codes[i * L + l] = offsets[l]! + enc.codes[i]!));
   const kernel = manyRowKernel(d, L);
@@ -306,5 +327,7 @@ function clusterDistanceSumsOfMany(m: Matrix, encs: readonly EncodedLabels[]): {
   return { sums, stride, offsets };
 }
 
-/** Up to this many labellings the many-labelling kernel is generated (a k selection scores at most kMax - 1 + 1). */
+/** Labellings per pass of the generated many-labelling kernel (a k selection over 2..10 scores nine). */
 const MAX_UNROLLED_LABELLINGS = 32;
+/** Clusters summed per row in one pass (all labellings of the pass together): 2 MB of sums per 1,000 rows. */
+const MAX_PASS_CLUSTERS = 256;

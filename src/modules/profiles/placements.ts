@@ -13,7 +13,6 @@
 // a plain INSERT (an INSERT ... ON CONFLICT took twice as long at a first activation: 12.0 s against 6.6 s for a
 // million rows); a writer that broke the rule would fail on the key rather than lose a move.
 import type { Sql } from '../../db/sql.ts';
-import { holdOffErasures } from '../../db/erasure-lock.ts';
 
 /** The active model's segments, as a FROM item (`s`); joined to a placement by lineage it gives the user's segment. */
 const ACTIVE_SEGMENTS = `segments s JOIN segmentation_models m ON m.id = s.model_id AND m.active`;
@@ -29,8 +28,8 @@ const PLACED = `segment_placements pl JOIN ${ACTIVE_SEGMENTS} ON s.lineage = pl.
  *
  * `bulk`: for the staged placement of everyone at an activation (a table of up to every user), whose writer holds off
  * erasures (src/db/erasure-lock.ts) instead of locking the users: its users' current placements are read by a hash
- * join, and its rows are taken to be users that exist (staged from rows read after erasures were held off), so they
- * are not looked up in users (a hash of a million users, ~0.5 s, for a retrain's few moves). Otherwise (a batch, at
+ * join, and its rows are taken to be users that exist (see writeStagedSegments), so they are not looked up in users
+ * (a hash of a million users, ~0.5 s, for a retrain's few moves). Otherwise (a batch, at
  * most a page of users) each user's placement is looked up by its key: joined to a million placements, a batch of
  * 10,000 got a hash join over all of them from the planner (2.7 s a page for the daily refresh, against
  * milliseconds), and users deleted meanwhile are left out by the join to users.
@@ -80,13 +79,13 @@ export async function writeSegments(sql: Sql, userIds: readonly string[], segmen
 
 /**
  * Places the users staged in a table of (user_id, segment_id) rows (a temporary table of the caller's transaction) in
- * one statement, recording the moves; unchanged lineages are not rewritten. The caller holds no lock on the profiles:
- * it held off erasures (src/db/erasure-lock.ts) before it read the users it staged, and they stay held off until its
- * transaction ends, so every staged user exists (one erased before was not read) or is erased after the commit (its
- * placement with it).
+ * one statement, recording the moves; unchanged lineages are not rewritten. The caller holds no lock on the profiles;
+ * it must hold off erasures (src/db/erasure-lock.ts holdOffErasures, to the end of its transaction) and have staged
+ * only users that existed once they were held off: users read after it took the lock (assignment.ts assignRemaining)
+ * or staged before and then checked (training-members.ts stageTrainingLabels). Every staged user then exists when the
+ * statement runs, and one erased after the commit loses its placement with it. Users are not looked up again here.
  */
 export async function writeStagedSegments(sql: Sql, table: 'training_labels' | 'placed_segments'): Promise<void> {
-  await holdOffErasures(sql);
   await sql.query(placeFrom(table, { bulk: true }));
 }
 

@@ -9,7 +9,7 @@
 //   retrain uses the active model's recipe (same features, same preprocessing options), so it is the space the active
 //   model would have today too. The active model only contributes its labels: each user is placed by its own pipeline
 //   (its scaler, its RFM cuts), exactly as live placement places them.
-// - The same rows: the silhouette is sampled with one seed over the same users for both labelings.
+// - The same rows: the silhouette is sampled with one seed over the same users for both labellings.
 import type { Matrix } from '../../compute/matrix.ts';
 import { predictRows, transformRows, type FittedPipeline } from '../../compute/pipeline.ts';
 import { silhouetteSampled } from '../../compute/metrics/silhouette.ts';
@@ -45,7 +45,7 @@ function silhouetteOrNull(space: Matrix, labels: Int32Array, seed: number): numb
   }
 }
 
-/** Silhouettes of both models' labelings of the current users, in the new model's (today's) standardised space. */
+/** Silhouettes of both models' labellings of the current users, in the new model's (today's) standardised space. */
 export function scoreOnCurrentSample(input: GuardInput): GuardScores {
   if (input.freshRaw.rows !== input.activeRaw.rows)
     throw new RangeError(`retrain guard: ${input.freshRaw.rows} rows for the new model, ${input.activeRaw.rows} for the active one`);

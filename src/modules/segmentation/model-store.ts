@@ -35,8 +35,10 @@ async function lockActivation(tx: Tx): Promise<void> {
 const LONG_TRANSACTION = { timeout: 30 * 60_000, maxWait: 60_000 };
 
 /**
- * Memory for the sorts and hash joins of a save or an activation (staged labels against profiles and users: a
- * million rows each), for this transaction only: at the server's default (4 MB) they spill to disk in batches.
+ * Memory for the sorts and hash joins of a save or an activation (staged labels against placements and the active
+ * model's training members: a million rows each, 50-80 MB a sort or hash), for this transaction only: at the server's
+ * default (4 MB) they spill to disk in batches, and at 64 MB the save's million-row sorts still did. A bound, not an
+ * allocation: a node uses what its rows need (a hash node up to hash_mem_multiplier times it).
  */
 async function bulkWorkMem(tx: Tx): Promise<void> {
   await tx.$executeRawUnsafe(`SET LOCAL work_mem = '256MB'`);
@@ -138,7 +140,8 @@ export async function activateModel(db: Db, id: string, now: Date, config: Portr
   return forLongStatements(db).$transaction(async (tx) => {
     await bulkWorkMem(tx);
     // Erasures are held off (the placement of everyone needs it) before the activation lock is taken, in the order a
-    // save takes the two (its training members first): the other order deadlocks an activation against a save.
+    // save takes the two (when it stages its training labels, first): the other order deadlocks an activation against
+    // a save.
     await holdOffErasures(fromPrisma(tx));
     await lockActivation(tx);
     const target = await tx.segmentationModel.findUnique({ where: { id } });

@@ -20,18 +20,16 @@ const CREATE_STAGE = `
 const STAGE = `
   INSERT INTO training_labels (user_id, segment_id)
   SELECT x.user_id, ($3::uuid[])[x.label + 1] FROM unnest($1::text[], $2::int[]) AS x(user_id, label)`;
-// The training rows whose user has been erased since training read them: out of the staged labels, and their ids back.
-const LEAVE_OUT_ERASED = `
-  DELETE FROM training_labels t WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id)
-  RETURNING t.user_id AS "userId"`;
+// The training rows whose user has been erased since training read them, out of the staged labels.
+const LEAVE_OUT_ERASED = `DELETE FROM training_labels t WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id)`;
 
 /**
  * Stages each training row's segment for writeTrainingMembers, matchLineages and assignFromTraining, inside the
- * caller's transaction: `labels[i]` is the index (into `segmentIds`) of `userIds[i]`'s segment. Holds off erasures
- * first (to the end of the transaction: src/db/erasure-lock.ts), then leaves out the users erased since training read
- * them (and returns their ids): from here on every staged user exists and stays, so the statements that read the
- * staged labels need not look users up again. Looking for them is an anti-join against every user (~0.8 s at a
- * million), skipped when the count of erasures has not moved since `erasureMark` (taken before training read them).
+ * caller's transaction: `labels[i]` is the index (into `segmentIds`) of `userIds[i]`'s segment. Then holds off
+ * erasures (to the end of the transaction: src/db/erasure-lock.ts) and leaves out the users erased since training read
+ * them: from here on every staged user exists and stays, so the statements that read the staged labels need not look
+ * users up again. Looking for them is an anti-join against every user (~0.8 s at a million), skipped when the count of
+ * erasures has not moved since `erasureMark` (taken before training read them; null: always look).
  */
 export async function stageTrainingLabels(
   sql: Sql,
@@ -39,8 +37,7 @@ export async function stageTrainingLabels(
   userIds: readonly string[],
   labels: ArrayLike<number>,
   erasureMark: string | null,
-): Promise<ReadonlySet<string>> {
-  await holdOffErasures(sql);
+): Promise<void> {
   await sql.query(CREATE_STAGE);
   for (let i = 0; i < userIds.length; i += STAGE_PAGE) {
     const users = userIds.slice(i, i + STAGE_PAGE);
@@ -48,11 +45,11 @@ export async function stageTrainingLabels(
     // arrays of a hundred thousand values for the driver to convert one by one
     await sql.query(STAGE, [textArray(users), numberArray(Array.from({ length: users.length }, (_, j) => labels[i + j]!)), segmentIds]);
   }
-  const look = erasureMark === null || (await erasedSince(sql, erasureMark));
-  const erased = new Set(look ? (await sql.query<{ userId: string }>(LEAVE_OUT_ERASED)).map((r) => r.userId) : []);
   // the planner's row estimate for the statements that read it
   await sql.query('ANALYZE training_labels');
-  return erased;
+  // only now: staging reads no user, and an erasure that comes meanwhile is still found below
+  await holdOffErasures(sql);
+  if (erasureMark === null || (await erasedSince(sql, erasureMark))) await sql.query(LEAVE_OUT_ERASED);
 }
 
 // The chunks: the staged labels in user id order, cut every CHUNK_SIZE users, each chunk one row of the model with its

@@ -12,8 +12,8 @@ import type { TrainingRequest, TrainingMessage } from './training-thread.ts';
 /** Below this many rows a single thread is faster than paying for a pool. */
 const PARALLEL_FROM_ROWS = 200_000;
 /**
- * From this many training rows the k candidates and stability resamples go to the pool: each candidate's silhouette
- * is then computed on a 10k-row subset (~0.4 s), and nine of them outweigh starting the workers.
+ * From this many training rows the k candidates and stability resamples go to the pool: the silhouettes are then
+ * computed on a 10k-row subset (~0.9 s for nine k together on one thread), which outweighs starting the workers.
  */
 const PARALLEL_TASKS_FROM_ROWS = 20_000;
 

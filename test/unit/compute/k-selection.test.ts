@@ -99,7 +99,7 @@ describe('k selection on blobs-600x4', () => {
     }
   });
 
-  it('gives the same curve from k-curve task batches (any number of silhouette groups), on this thread and over a pool, as fit and silhouette in turn', async () => {
+  it('gives the same curve from kCurve\'s task batches (any number of silhouette groups), on this thread and over a pool, as fit and silhouette in turn', async () => {
     const sampled = (m: Matrix, labels: Int32Array) => silhouetteSampled(m, labels, 200, 9).value;
     const reference = await selectK(Z, { kMin: 2, kMax: 6, silhouette: sampled, kmeans: { seed: 4, nInit: 3 } });
     const curve = (run: RunKMeansTasks, groups: number) => (data: Matrix, ks: number[], onProgress?: (f: number) => void) =>

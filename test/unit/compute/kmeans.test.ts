@@ -38,7 +38,7 @@ function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, 
   for (let i = 0; i < expected.length; i++) assertClose(actual[i]!, expected[i]!, rel, `${what}[${i}]`);
 }
 
-/** The bijection a -> b if the two labelings are the same partition, else a message. */
+/** The bijection a -> b if the two labellings are the same partition, else a message. */
 function samePartition(a: ArrayLike<number>, b: ArrayLike<number>): string | undefined {
   const ab = new Map<number, number>();
   const ba = new Map<number, number>();

@@ -118,12 +118,16 @@ describe('silhouette', () => {
     for (const [n, d, L] of [[517, 9, 9], [259, 1, 3], [300, 65, 4], [131, 3, 33], [40, 2, 1]] as const) {
       const m = matrix(n, d, Float64Array.from({ length: n * d }, () => (rng.next() < 0.1 ? 0 : rng.next() * 10 - 5)));
       // labels as clusterers give them (codes 0..k-1) and sparse ones (a labelling whose values are not its codes)
-      const labelings = Array.from({ length: L }, (_, l) => Int32Array.from({ length: n }, () => (l % 2 ? 7 * rng.int(2 + (l % 9)) : rng.int(2 + (l % 9)))));
-      const together = silhouetteScores(m, labelings);
-      labelings.forEach((labels, l) => assert.ok(Object.is(together[l], silhouetteScore(m, labels)), `n ${n}, d ${d}, labelling ${l} of ${L}`));
-      const sampled = silhouettesSampled(m, labelings, Math.floor(n / 2), 11);
-      labelings.forEach((labels, l) => assert.ok(Object.is(sampled[l], silhouetteSampled(m, labels, Math.floor(n / 2), 11).value), `sampled, labelling ${l}`));
+      const labellings = Array.from({ length: L }, (_, l) => Int32Array.from({ length: n }, () => (l % 2 ? 7 * rng.int(2 + (l % 9)) : rng.int(2 + (l % 9)))));
+      const together = silhouetteScores(m, labellings);
+      labellings.forEach((labels, l) => assert.ok(Object.is(together[l], silhouetteScore(m, labels)), `n ${n}, d ${d}, labelling ${l} of ${L}`));
+      const sampled = silhouettesSampled(m, labellings, Math.floor(n / 2), 11);
+      labellings.forEach((labels, l) => assert.ok(Object.is(sampled[l], silhouetteSampled(m, labels, Math.floor(n / 2), 11).value), `sampled, labelling ${l}`));
     }
+    // many clusters: passes of at most 256 clusters per row (a labelling of more goes alone), the same scores
+    const m = matrix(300, 3, Float64Array.from({ length: 900 }, () => rng.next()));
+    const wide = [120, 150, 260, 2].map((k) => Int32Array.from({ length: 300 }, (_, i) => i % k));
+    silhouetteScores(m, wide).forEach((v, l) => assert.ok(Object.is(v, silhouetteScore(m, wide[l]!)), `${wide[l]!.length} rows, labelling ${l}`));
     // a labelling scikit-learn refuses fails the whole call, as it fails alone
     assert.throws(() => silhouetteScores(fromRows([[0], [1], [2]]), [[0, 1, 1], [5, 5, 5]]), RangeError);
   });

@@ -22,7 +22,7 @@ async function train(raw: typeof today, k: number): Promise<FittedPipeline> {
 }
 
 describe('retrain guard', () => {
-  it('scores both labelings in the new model\'s space: the same model scores the same, a worse one lower', async () => {
+  it('scores both labellings in the new model\'s space: the same model scores the same, a worse one lower', async () => {
     const good = await train(today, 3);
     const worse = await train(today, 12);
     const same = scoreOnCurrentSample({ freshRaw: today, fresh: good, activeRaw: today, active: good, seed: 1 });
