@@ -12,7 +12,7 @@
 // - The same rows: the silhouette is sampled with one seed over the same users for both labellings.
 import type { Matrix } from '../../compute/matrix.ts';
 import { predictRows, transformRows, type FittedPipeline } from '../../compute/pipeline.ts';
-import { silhouetteSampled } from '../../compute/metrics/silhouette.ts';
+import { silhouetteSampled, silhouettesSampled } from '../../compute/metrics/silhouette.ts';
 
 /** Rows the silhouette is computed on (as the training metric's sample); the schedule reads this many users. */
 export const GUARD_SILHOUETTE_SAMPLE = 10_000;
@@ -34,15 +34,26 @@ export interface GuardScores {
   readonly sampleSize: number;
 }
 
-function silhouetteOrNull(space: Matrix, labels: Int32Array, seed: number): number | null {
+/**
+ * Each labelling's sampled silhouette, or null where it has none (one segment, or one user per segment, in the
+ * sample). Scored together (silhouettesSampled: the sample's distances once for both, each score what it is alone);
+ * when one has no silhouette, each alone, so that the other still gets its own.
+ */
+function silhouettesOrNull(space: Matrix, labellings: readonly Int32Array[], seed: number): (number | null)[] {
+  const finite = (v: number) => (Number.isFinite(v) ? v : null);
   try {
-    const v = silhouetteSampled(space, labels, GUARD_SILHOUETTE_SAMPLE, seed).value;
-    return Number.isFinite(v) ? v : null;
+    return silhouettesSampled(space, labellings, GUARD_SILHOUETTE_SAMPLE, seed).map(finite);
   } catch (e) {
-    // one segment (or one user per segment) in the sample: the silhouette is undefined
-    if (e instanceof RangeError) return null;
-    throw e;
+    if (!(e instanceof RangeError)) throw e;
   }
+  return labellings.map((labels) => {
+    try {
+      return finite(silhouetteSampled(space, labels, GUARD_SILHOUETTE_SAMPLE, seed).value);
+    } catch (e) {
+      if (e instanceof RangeError) return null;
+      throw e;
+    }
+  });
 }
 
 /** Silhouettes of both models' labellings of the current users, in the new model's (today's) standardised space. */
@@ -52,9 +63,6 @@ export function scoreOnCurrentSample(input: GuardInput): GuardScores {
   const space = transformRows(input.fresh.preprocessing, input.freshRaw);
   const freshLabels = input.fresh.clusterer.predict(space);
   const activeLabels = predictRows(input.active, input.activeRaw);
-  return {
-    fresh: silhouetteOrNull(space, freshLabels, input.seed),
-    active: silhouetteOrNull(space, activeLabels, input.seed),
-    sampleSize: Math.min(space.rows, GUARD_SILHOUETTE_SAMPLE),
-  };
+  const [fresh, active] = silhouettesOrNull(space, [freshLabels, activeLabels], input.seed);
+  return { fresh: fresh ?? null, active: active ?? null, sampleSize: Math.min(space.rows, GUARD_SILHOUETTE_SAMPLE) };
 }
