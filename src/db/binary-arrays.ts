@@ -76,37 +76,33 @@ function writeUtf8(buf: Buffer, s: string, at: number): number {
 
 /** `float8[]`: each number exactly (NaN and the infinities too); null and undefined are NULL elements. */
 export function float8ArrayBinary(values: readonly (number | null | undefined)[]): Buffer {
-  if (values.length === 0) return emptyArray(FLOAT8_OID);
+  return fixedWidthArray(values, FLOAT8_OID, 8, (buf, v, at) => buf.writeDoubleBE(v, at));
+}
+
+/** `int4[]`: integers in int4's range (anything else: RangeError); null and undefined are NULL elements. */
+export function int4ArrayBinary(values: readonly (number | null | undefined)[]): Buffer {
+  for (const v of values) if (v !== null && v !== undefined && !Number.isInteger(v)) throw new RangeError(`int4 array: ${v} is not an integer`);
+  // (writeInt32BE refuses a value outside int4's range with a RangeError)
+  return fixedWidthArray(values, INT4_OID, 4, (buf, v, at) => buf.writeInt32BE(v, at));
+}
+
+/** An array of a fixed-width element type: each element its length (`width`) and its bytes, by `write`; NULL: -1. */
+function fixedWidthArray(values: readonly (number | null | undefined)[], oid: number, width: number, write: (buf: Buffer, v: number, at: number) => void): Buffer {
+  if (values.length === 0) return emptyArray(oid);
   let nulls = 0;
   for (const v of values) if (v === null || v === undefined) nulls++;
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + 4 * values.length + 8 * (values.length - nulls));
-  header(buf, values.length, nulls > 0, FLOAT8_OID);
+  const buf = Buffer.allocUnsafe(HEADER_BYTES + 4 * values.length + width * (values.length - nulls));
+  header(buf, values.length, nulls > 0, oid);
   let at = HEADER_BYTES;
   for (const v of values) {
     if (v === null || v === undefined) {
       buf.writeInt32BE(-1, at);
       at += 4;
     } else {
-      buf.writeInt32BE(8, at);
-      buf.writeDoubleBE(v, at + 4);
-      at += 12;
+      buf.writeInt32BE(width, at);
+      write(buf, v, at + 4);
+      at += 4 + width;
     }
   }
   return buf;
-}
-
-/** `int4[]`: integers in int4's range (anything else: RangeError); null and undefined are NULL elements. */
-export function int4ArrayBinary(values: readonly (number | null | undefined)[]): Buffer {
-  // at most eight bytes an element (its length and its value; a NULL takes four): cut to what was written
-  if (values.length === 0) return emptyArray(INT4_OID);
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + 8 * values.length);
-  header(buf, values.length, values.some((v) => v === null || v === undefined), INT4_OID);
-  let at = HEADER_BYTES;
-  for (const v of values) {
-    if (v !== null && v !== undefined && !Number.isInteger(v)) throw new RangeError(`int4 array: ${v} is not an integer`);
-    const n = v === null || v === undefined ? -1 : buf.writeInt32BE(v, at + 4) - at - 4;
-    buf.writeInt32BE(n, at);
-    at += n < 0 ? 4 : 4 + n;
-  }
-  return buf.subarray(0, at);
 }

@@ -163,9 +163,12 @@ async function toSharedMatrix(m: Matrix): Promise<Matrix> {
 // ---- pool
 
 interface PoolOptions {
-  /** worker threads; default os.availableParallelism() */
+  /** worker threads; default poolThreads() */
   threads?: number;
 }
+
+/** How many threads a pool has: as asked, else one per core this process may use (os.availableParallelism). */
+export const poolThreads = (options: PoolOptions = {}): number => options.threads ?? availableParallelism();
 
 interface ParallelKMeansOptions extends KMeansOptions, PoolOptions {}
 
@@ -183,7 +186,7 @@ export class KMeansPool {
 
   /** Starts the workers and waits until each has loaded. */
   static async open(options: PoolOptions = {}): Promise<KMeansPool> {
-    const threads = options.threads ?? availableParallelism();
+    const threads = poolThreads(options);
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`k-means: threads must be a positive integer, got ${threads}`);
     const workers = Array.from({ length: threads }, () => new WorkerHandle(startWorker(new URL('./kmeans-worker.ts', import.meta.url))));
     const pool = new KMeansPool(workers);
@@ -310,7 +313,7 @@ const sharedPools = new Map<number, Promise<KMeansPool>>();
 
 /** A process-wide pool per thread count, started on first use and kept (idle workers do not hold the process). */
 async function sharedKMeansPool(options: PoolOptions = {}): Promise<KMeansPool> {
-  const threads = options.threads ?? availableParallelism();
+  const threads = poolThreads(options);
   let pool = sharedPools.get(threads);
   if (pool && !(await pool.catch(() => undefined))?.usable) pool = undefined;
   if (!pool) {

@@ -1,9 +1,9 @@
 // The independent k-means jobs of a training, as data, so that threads can share them out: the k candidates of a k
 // selection (a fit on the sample for each k, then their silhouettes in groups: kCurve) and the bootstrap resamples of
 // a stability check (a one-start fit on the resample, the partition it induces on the data, its agreement with the
-// reference labels). A task's result
-// depends only on the batch and the task's index, never on the thread that runs it or on the other tasks, so a batch
-// gives the same results inline (`runKMeansTasks`) as spread over a pool's workers (KMeansPool.runTasks).
+// reference labels). A task's result depends only on the batch and the task's index, never on the thread that runs it
+// or on the other tasks, so a batch gives the same results inline (`runKMeansTasks`) as spread over a pool's workers
+// (KMeansPool.runTasks).
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { takeRows, type Matrix } from '../matrix.ts';
 import { adjustedRandIndex } from '../metrics/agreement.ts';

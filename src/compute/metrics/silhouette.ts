@@ -144,50 +144,62 @@ function sampled(m: Matrix, labellings: readonly Labels[], sampleSize: number, s
 }
 
 /**
- * Adds the distances from row i to rows j..j1-1 into sums (each to both ends): sums[i * k + codes[j]] and
- * sums[j * k + codes[i]]. Pairs are taken in ascending j, each distance summed over features in ascending order, so
- * every kernel gives the same sums to the last bit.
+ * Adds the distances from row i to rows j..j1-1 into the sums of L labellings at once (each distance to both ends):
+ * `codes[r * L + l]` is row r's cluster in labelling l, already offset into a row of `stride` sums, so labelling l's
+ * cell (i, c) is sums[i * stride + offsets[l] + c] (one labelling: L = 1, stride = k, its own codes). Pairs are taken
+ * in ascending j, each distance summed over features in ascending order and credited to every labelling in turn, so
+ * each labelling's sums get the same additions in the same order whichever kernel runs and whatever it shares a pass
+ * with: the same sums to the last bit.
  */
-type RowKernel = (data: Float64Array, codes: Int32Array, sums: Float64Array, k: number, i: number, j: number, j1: number) => void;
+type RowKernel = (data: Float64Array, codes: Int32Array, sums: Float64Array, stride: number, i: number, j: number, j1: number) => void;
 
 /** Up to this many features the kernel is generated with the row's values in locals and the feature loop unrolled. */
 const MAX_UNROLLED_FEATURES = 64;
-const kernels = new Map<number, RowKernel>();
+/** Labellings per pass of a generated kernel (a k selection over 2..10 scores nine). */
+const MAX_UNROLLED_LABELLINGS = 32;
+/** Clusters summed per row in one pass (all labellings of the pass together): 2 MB of sums per 1,000 rows. */
+const MAX_PASS_CLUSTERS = 256;
+const kernels = new Map<string, RowKernel>();
 
-function rowKernel(d: number): RowKernel {
-  let kernel = kernels.get(d);
+/** The generated kernel for d features and L labellings (d <= MAX_UNROLLED_FEATURES, L <= MAX_UNROLLED_LABELLINGS). */
+function rowKernel(d: number, L: number): RowKernel {
+  const key = `${d}x${L}`;
+  let kernel = kernels.get(key);
   if (!kernel) {
-    kernel = d <= MAX_UNROLLED_FEATURES ? generatedRowKernel(d) : loopRowKernel(d);
-    kernels.set(d, kernel);
+    kernel = generatedRowKernel(d, L);
+    kernels.set(key, kernel);
   }
   return kernel;
 }
 
-/** The loop kernel written out for d features (same operations in the same order: the silhouette's hot loop runs ~2x faster). */
-function generatedRowKernel(d: number): RowKernel {
-  const t = Array.from({ length: d }, (_, i) => i);
-  const credit = (dist: string, row: string, code: string) => `sums[oi + ${code}] += ${dist}; sums[${row} * k + ci] += ${dist};`;
+/** The loop kernel written out for d features and L labellings (same operations in the same order: the silhouette's hot loop runs ~2x faster). */
+function generatedRowKernel(d: number, L: number): RowKernel {
+  const t = Array.from({ length: d }, (_, u) => u);
+  const ls = Array.from({ length: L }, (_, l) => l);
+  const credit = (dist: string, row: string) => ls.map((l) => `sums[oi + codes[${row} * ${L} + ${l}]] += ${dist}; sums[${row} * stride + c${l}] += ${dist};`).join(' ');
   const body = [
-    `const pi = i * ${d}; const ci = codes[i]; const oi = i * k; let e;`,
+    `const pi = i * ${d}; const oi = i * stride; let e;`,
+    ...ls.map((l) => `const c${l} = codes[i * ${L} + ${l}];`),
     ...t.map((u) => `const x${u} = data[pi + ${u}];`),
     'for (; j + 3 < j1; j += 4) {',
     `  const p0 = j * ${d}; const p1 = p0 + ${d}; const p2 = p1 + ${d}; const p3 = p2 + ${d};`,
     '  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;',
     ...t.map((u) => [0, 1, 2, 3].map((r) => `e = x${u} - data[p${r} + ${u}]; s${r} += e * e;`).join(' ')),
-    '  const d0 = Math.sqrt(s0);', `  ${credit('d0', 'j', 'codes[j]')}`,
-    '  const d1 = Math.sqrt(s1);', `  ${credit('d1', '(j + 1)', 'codes[j + 1]')}`,
-    '  const d2 = Math.sqrt(s2);', `  ${credit('d2', '(j + 2)', 'codes[j + 2]')}`,
-    '  const d3 = Math.sqrt(s3);', `  ${credit('d3', '(j + 3)', 'codes[j + 3]')}`,
+    `  const d0 = Math.sqrt(s0); ${credit('d0', 'j')}`,
+    `  const d1 = Math.sqrt(s1); ${credit('d1', '(j + 1)')}`,
+    `  const d2 = Math.sqrt(s2); ${credit('d2', '(j + 2)')}`,
+    `  const d3 = Math.sqrt(s3); ${credit('d3', '(j + 3)')}`,
     '}',
     'for (; j < j1; j++) {',
     `  const pj = j * ${d}; let s = 0;`,
     ...t.map((u) => `  e = x${u} - data[pj + ${u}]; s += e * e;`),
-    `  const dist = Math.sqrt(s); ${credit('dist', 'j', 'codes[j]')}`,
+    `  const dist = Math.sqrt(s); ${credit('dist', 'j')}`,
     '}',
   ];
-  return new Function('data', 'codes', 'sums', 'k', 'i', 'j', 'j1', body.join('\n')) as RowKernel;
+  return new Function('data', 'codes', 'sums', 'stride', 'i', 'j', 'j1', body.join('\n')) as RowKernel;
 }
 
+/** The kernel for one labelling (L = 1) as a loop over the features: rows wider than the generated kernels unroll. */
 function loopRowKernel(d: number): RowKernel {
   return (data, codes, sums, k, i, j, j1) => {
     const pi = i * d;
@@ -241,62 +253,23 @@ function loopRowKernel(d: number): RowKernel {
   };
 }
 
-/** sums[i * k + c] = sum of distances from row i to the rows of cluster c. `unrolled: false` runs the loop kernel (tests compare). */
-export function clusterDistanceSums(m: Matrix, codes: Int32Array, k: number, unrolled = true): Float64Array {
+/** Every pair (i < j) through `kernel`, in blocks of rows that stay in cache; the order every kernel's sums rely on. */
+function sumPairs(m: Matrix, kernel: RowKernel, codes: Int32Array, stride: number): Float64Array {
   const { rows: n, data } = m;
-  const kernel = unrolled ? rowKernel(m.cols) : loopRowKernel(m.cols);
-  const sums = new Float64Array(n * k);
+  const sums = new Float64Array(n * stride);
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     const i1 = Math.min(i0 + BLOCK, n);
     for (let j0 = i0; j0 < n; j0 += BLOCK) {
       const j1 = Math.min(j0 + BLOCK, n);
-      for (let i = i0; i < i1; i++) kernel(data, codes, sums, k, i, j0 === i0 ? i + 1 : j0, j1);
+      for (let i = i0; i < i1; i++) kernel(data, codes, sums, stride, i, j0 === i0 ? i + 1 : j0, j1);
     }
   }
   return sums;
 }
 
-/**
- * Adds the distances from row i to rows j..j1-1 into the sums of every labelling at once: `codes[j * L + l]` is row
- * j's cluster in labelling l already offset into the row of sums (stride), so labelling l's cell (i, c) is
- * sums[i * stride + offsets[l] + c]. Each distance is computed as RowKernel computes it and credited to every
- * labelling in turn, so each labelling's sums get the same additions in the same order as clusterDistanceSums gives
- * it alone.
- */
-type ManyRowKernel = (data: Float64Array, codes: Int32Array, sums: Float64Array, stride: number, i: number, j: number, j1: number) => void;
-
-const manyKernels = new Map<string, ManyRowKernel>();
-
-/** The kernel for d features and L labellings, generated as generatedRowKernel (the feature loop unrolled, four rows at a time). */
-function manyRowKernel(d: number, L: number): ManyRowKernel {
-  const key = `${d}x${L}`;
-  let kernel = manyKernels.get(key);
-  if (kernel) return kernel;
-  const t = Array.from({ length: d }, (_, u) => u);
-  const ls = Array.from({ length: L }, (_, l) => l);
-  const credit = (dist: string, row: string) => ls.map((l) => `sums[oi + codes[${row} * ${L} + ${l}]] += ${dist}; sums[${row} * stride + c${l}] += ${dist};`).join(' ');
-  const body = [
-    `const pi = i * ${d}; const oi = i * stride; let e;`,
-    ...ls.map((l) => `const c${l} = codes[i * ${L} + ${l}];`),
-    ...t.map((u) => `const x${u} = data[pi + ${u}];`),
-    'for (; j + 3 < j1; j += 4) {',
-    `  const p0 = j * ${d}; const p1 = p0 + ${d}; const p2 = p1 + ${d}; const p3 = p2 + ${d};`,
-    '  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;',
-    ...t.map((u) => [0, 1, 2, 3].map((r) => `e = x${u} - data[p${r} + ${u}]; s${r} += e * e;`).join(' ')),
-    `  const d0 = Math.sqrt(s0); ${credit('d0', 'j')}`,
-    `  const d1 = Math.sqrt(s1); ${credit('d1', '(j + 1)')}`,
-    `  const d2 = Math.sqrt(s2); ${credit('d2', '(j + 2)')}`,
-    `  const d3 = Math.sqrt(s3); ${credit('d3', '(j + 3)')}`,
-    '}',
-    'for (; j < j1; j++) {',
-    `  const pj = j * ${d}; let s = 0;`,
-    ...t.map((u) => `  e = x${u} - data[pj + ${u}]; s += e * e;`),
-    `  const dist = Math.sqrt(s); ${credit('dist', 'j')}`,
-    '}',
-  ];
-  kernel = new Function('data', 'codes', 'sums', 'stride', 'i', 'j', 'j1', body.join('\n')) as ManyRowKernel;
-  manyKernels.set(key, kernel);
-  return kernel;
+/** sums[i * k + c] = sum of distances from row i to the rows of cluster c. `unrolled: false` runs the loop kernel (tests compare). */
+export function clusterDistanceSums(m: Matrix, codes: Int32Array, k: number, unrolled = true): Float64Array {
+  return sumPairs(m, unrolled && m.cols <= MAX_UNROLLED_FEATURES ? rowKernel(m.cols, 1) : loopRowKernel(m.cols), codes, k);
 }
 
 /**
@@ -305,29 +278,15 @@ function manyRowKernel(d: number, L: number): ManyRowKernel {
  * labelling l's sums are sums[i * stride + offsets[l] + c].
  */
 function clusterDistanceSumsOfMany(m: Matrix, encs: readonly EncodedLabels[]): { sums: Float64Array; stride: number; offsets: number[] } {
-  const { rows: n, cols: d, data } = m;
+  const n = m.rows;
   const offsets: number[] = [];
   let stride = 0;
   for (const enc of encs) {
     offsets.push(stride);
     stride += enc.k;
   }
-  const sums = new Float64Array(n * stride);
   const L = encs.length;
   const codes = new Int32Array(n * L);
   for (let i = 0; i < n; i++) encs.forEach((enc, l) => (codes[i * L + l] = offsets[l]! + enc.codes[i]!));
-  const kernel = manyRowKernel(d, L);
-  for (let i0 = 0; i0 < n; i0 += BLOCK) {
-    const i1 = Math.min(i0 + BLOCK, n);
-    for (let j0 = i0; j0 < n; j0 += BLOCK) {
-      const j1 = Math.min(j0 + BLOCK, n);
-      for (let i = i0; i < i1; i++) kernel(data, codes, sums, stride, i, j0 === i0 ? i + 1 : j0, j1);
-    }
-  }
-  return { sums, stride, offsets };
+  return { sums: sumPairs(m, rowKernel(m.cols, L), codes, stride), stride, offsets };
 }
-
-/** Labellings per pass of the generated many-labelling kernel (a k selection over 2..10 scores nine). */
-const MAX_UNROLLED_LABELLINGS = 32;
-/** Clusters summed per row in one pass (all labellings of the pass together): 2 MB of sums per 1,000 rows. */
-const MAX_PASS_CLUSTERS = 256;

@@ -29,10 +29,10 @@ const PLACED = `segment_placements pl JOIN ${ACTIVE_SEGMENTS} ON s.lineage = pl.
  * `bulk`: for the staged placement of everyone at an activation (a table of up to every user), whose writer holds off
  * erasures (src/db/erasure-lock.ts) instead of locking the users: its users' current placements are read by a hash
  * join, and its rows are taken to be users that exist (see writeStagedSegments), so they are not looked up in users
- * (a hash of a million users, ~0.5 s, for a retrain's few moves). Otherwise (a batch, at
- * most a page of users) each user's placement is looked up by its key: joined to a million placements, a batch of
- * 10,000 got a hash join over all of them from the planner (2.7 s a page for the daily refresh, against
- * milliseconds), and users deleted meanwhile are left out by the join to users.
+ * (a hash of a million users, ~0.5 s, for a retrain's few moves). Otherwise (a batch, at most a page of users) each
+ * user's placement is looked up by its key: joined to a million placements, a batch of 10,000 got a hash join over all
+ * of them from the planner (2.7 s a page for the daily refresh, against milliseconds), and users deleted meanwhile are
+ * left out by the join to users.
  */
 export function placeFrom(source: string, opts: { bulk?: boolean; prefix?: string } = {}): string {
   const current = opts.bulk

@@ -1,10 +1,9 @@
 // Worker thread entry: runs the training pipeline off the main thread, so the API stays responsive, and reports
 // progress. k-means on large data fans out further over a pool of threads sharing the matrix.
-import { availableParallelism } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { matrix } from '../../compute/matrix.ts';
 import { kmeans } from '../../compute/clustering/kmeans.ts';
-import { kmeansParallel, kmeansTasksParallel, warmSharedKMeansPool } from '../../compute/clustering/kmeans-parallel.ts';
+import { kmeansParallel, kmeansTasksParallel, poolThreads, warmSharedKMeansPool } from '../../compute/clustering/kmeans-parallel.ts';
 import { runKMeansTasks, type RunKMeansTasks } from '../../compute/clustering/kmeans-tasks.ts';
 import { fitSegmentation, type RunKMeans } from './fit-segmentation.ts';
 import type { TrainingRequest, TrainingMessage } from './training-thread.ts';
@@ -33,8 +32,8 @@ try {
   const result = await fitSegmentation(raw, req.features, req.params, {
     runKMeans,
     runTasks,
-    // the shared pool's size (kmeans-parallel.ts: one worker per available core)
-    taskThreads: parallelTasks ? availableParallelism() : 1,
+    // the size of the shared pool kmeansTasksParallel runs on
+    taskThreads: parallelTasks ? poolThreads() : 1,
     onProgress: (fraction, stage) => {
       // Throttled: the parent writes progress to the database.
       const now = Date.now();
