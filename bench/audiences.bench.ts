@@ -8,8 +8,8 @@ import { readFlags } from './support/args.ts';
 import { CpuMeter, describeCpu, postmasterOf } from './support/cpu.ts';
 import { batches, generateDataset } from './support/data.ts';
 import { startBenchDatabase, type BenchDatabase } from './support/database.ts';
-import { gqlBody, postGraphQL } from './support/gql.ts';
-import { runBench, seconds } from './support/lifecycle.ts';
+import { gqlBody, ingestBody, postGraphQL, sendIngestBatches } from './support/gql.ts';
+import { runBench } from './support/lifecycle.ts';
 import { startServiceChild } from './support/service.ts';
 import { fmt, heading, ms, percentile, printTable, ratio, target } from './support/table.ts';
 
@@ -22,7 +22,6 @@ const IN_FLIGHT = 2;
 const SEED = 20261127;
 const TARGET_RATIO = 0.8;
 
-const INGEST = `mutation Ingest($events: [EventInput!]!) { ingestEvents(events: $events) { accepted rejected { code } } }`;
 const CREATE = `mutation($input: AudienceInput!) { createAudience(input: $input) { id } }`;
 
 const c = (field: string, op: string, value?: unknown) => ({ condition: { field, op, ...(value === undefined ? {} : { value }) } });
@@ -38,22 +37,6 @@ const AUDIENCES: [string, unknown][] = [
   ['high value tier', c('labels.value', 'EQ', 'HIGH')],
   ['champions', c('rfm.segment', 'IN', ['CHAMPIONS', 'LOYAL'])],
 ];
-
-async function sendAll(url: string, bodies: readonly Buffer[]) {
-  let next = 0;
-  const latencies: number[] = [];
-  const worker = async () => {
-    for (let i = next++; i < bodies.length; i = next++) {
-      const t0 = performance.now();
-      const r = await postGraphQL<{ ingestEvents: { accepted: number; rejected: unknown[] } }>(url, bodies[i]!);
-      latencies.push(performance.now() - t0);
-      if (r.ingestEvents.rejected.length) throw new Error(`batch ${i}: rejected ${JSON.stringify(r.ingestEvents.rejected.slice(0, 3))}`);
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  return { wallS: seconds(t0), latencies };
-}
 
 async function emptyTables(db: BenchDatabase) {
   await db.withClient(async (client) => {
@@ -72,16 +55,16 @@ await runBench('audiences', 30 * 60_000, async (defer) => {
   const meter = new CpuMeter(service.pid, postmaster);
 
   const data = generateDataset({ events: EVENTS, users: USERS, seed: SEED });
-  const bodies = batches(data.events, BATCH).map((b) => gqlBody(INGEST, { events: b }));
+  const bodies = batches(data.events, BATCH).map((b) => ingestBody(b));
   const warm = generateDataset({ events: 10 * BATCH, users: 1_000, seed: SEED + 1, userPrefix: 'warm-' });
-  await sendAll(service.url, batches(warm.events, BATCH).map((b) => gqlBody(INGEST, { events: b })));
+  await sendIngestBatches(service.url, batches(warm.events, BATCH).map((b) => ingestBody(b)), IN_FLIGHT);
 
   const rows: { audiences: number; eventsPerS: number; p50: number; p99: number; memberships: number; cpu: string }[] = [];
   const run = async (audiences: number) => {
     await emptyTables(db);
     globalThis.gc?.();
     const cpu0 = meter.snapshot();
-    const r = await sendAll(service.url, bodies);
+    const r = await sendIngestBatches(service.url, bodies, IN_FLIGHT);
     const cpu = meter.since(cpu0);
     const memberships = await db.withClient(async (client) => Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM audience_members')).rows[0]!.n));
     rows.push({ audiences, eventsPerS: EVENTS / r.wallS, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), memberships, cpu: describeCpu(cpu) });

@@ -24,7 +24,7 @@ import { readFlags } from './support/args.ts';
 import { CpuMeter, describeCpu, postmasterOf, type CpuUse } from './support/cpu.ts';
 import { batches, generateDataset, type BenchEvent } from './support/data.ts';
 import { startBenchDatabase, type BenchDatabase } from './support/database.ts';
-import { gqlBody, postGraphQL } from './support/gql.ts';
+import { ingestBody, sendIngestBatches } from './support/gql.ts';
 import { runBench, seconds } from './support/lifecycle.ts';
 import { printProfiles } from './support/profile.ts';
 import { startServiceChild } from './support/service.ts';
@@ -47,13 +47,6 @@ const TARGET_EVENTS_PER_S = 30_000;
 // issue 10
 const TARGET_SHARE_OF_COPY = 0.4;
 
-const INGEST = `mutation Ingest($events: [EventInput!]!) {
-  ingestEvents(events: $events) { accepted duplicates rejected { index eventId code message } }
-}`;
-
-interface IngestData {
-  ingestEvents: { accepted: number; duplicates: number; rejected: { index: number; eventId: string | null; code: string; message: string }[] };
-}
 
 interface IngestRun {
   concurrency: number;
@@ -62,33 +55,9 @@ interface IngestRun {
   latencies: number[];
   accepted: number;
   duplicates: number;
-  rejected: number;
   deadlocks: number;
   rollbacks: number;
   cpu: CpuUse;
-}
-
-/** Sends the pre-built bodies with `concurrency` requests in flight; per-request latency in ms. */
-async function sendAll(url: string, bodies: readonly Buffer[], concurrency: number) {
-  let next = 0;
-  const latencies: number[] = [];
-  let accepted = 0;
-  let duplicates = 0;
-  let rejected = 0;
-  const worker = async () => {
-    for (let i = next++; i < bodies.length; i = next++) {
-      const t0 = performance.now();
-      const r = await postGraphQL<IngestData>(url, bodies[i]!);
-      latencies.push(performance.now() - t0);
-      accepted += r.ingestEvents.accepted;
-      duplicates += r.ingestEvents.duplicates;
-      rejected += r.ingestEvents.rejected.length;
-      if (r.ingestEvents.rejected.length) throw new Error(`batch ${i}: rejected ${JSON.stringify(r.ingestEvents.rejected.slice(0, 3))}`);
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { wallS: seconds(t0), latencies, accepted, duplicates, rejected };
 }
 
 async function dbCounters(client: pg.Client) {
@@ -161,7 +130,7 @@ await runBench('ingest', 30 * 60_000, async (defer) => {
 
   let t0 = performance.now();
   const data = generateDataset({ events: EVENTS, users: USERS, seed: SEED });
-  const bodies = batches(data.events, BATCH).map((b) => gqlBody(INGEST, { events: b }));
+  const bodies = batches(data.events, BATCH).map((b) => ingestBody(b));
   const first = data.events[0]!.occurredAt;
   const last = data.events.at(-1)!.occurredAt;
   console.log(
@@ -173,7 +142,7 @@ await runBench('ingest', 30 * 60_000, async (defer) => {
   // Warm-up on other users, so the first measured run does not pay for JIT and connection set-up.
   const warm = generateDataset({ events: 20 * BATCH, users: 2_000, seed: SEED + 1, userPrefix: 'warm-' });
   t0 = performance.now();
-  await sendAll(service.url, batches(warm.events, BATCH).map((b) => gqlBody(INGEST, { events: b })), 2);
+  await sendIngestBatches(service.url, batches(warm.events, BATCH).map((b) => ingestBody(b)), 2);
   console.log(`warm-up: ${fmt(warm.events.length)} events in ${fmt(seconds(t0))} s`);
 
   // ---- GraphQL
@@ -185,7 +154,7 @@ await runBench('ingest', 30 * 60_000, async (defer) => {
     const before = await db.withClient(dbCounters);
     await sampler?.start();
     const cpu0 = meter.snapshot();
-    const r = await sendAll(service.url, bodies, concurrency);
+    const r = await sendIngestBatches(service.url, bodies, concurrency);
     const cpu = meter.since(cpu0);
     await sampler?.stop();
     sampler?.print(`concurrency ${concurrency}: the service's connections`);

@@ -24,6 +24,7 @@ import { requestRetrain } from '../src/modules/segmentation/training-job.ts';
 import { enqueue } from '../src/modules/jobs/job-queue.ts';
 import { scheduleJobKind } from '../src/modules/schedules/schedules.ts';
 import { startBenchDatabase } from './support/database.ts';
+import { readFlags } from './support/args.ts';
 import { runBench, seconds } from './support/lifecycle.ts';
 import { heading, printTable, target } from './support/table.ts';
 import { CpuMeter, postmasterOf } from './support/cpu.ts';
@@ -32,11 +33,10 @@ import { pageWithDemographics } from '../src/modules/profiles/profile-store.ts';
 import { writeSegments } from '../src/modules/profiles/placements.ts';
 import { ActiveModelCache, assignRemaining, livePlacement, loadModel, type ActiveModel } from '../src/modules/segmentation/assignment.ts';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const USERS = arg('users', 1_000_000);
+const flags = readFlags();
+const USERS = flags.number('users', 1_000_000);
+const DAILY = flags.has('daily');
+const ACTIVATION = flags.has('activation');
 const DAY = 86_400_000;
 
 /** Ends a measured transaction, which rolls it back. */
@@ -200,8 +200,8 @@ await runBench('retrain', 60 * 60_000, async (defer) => {
   console.log(`peak RSS of the process (incl. workers): ${(peakRss / 2 ** 30).toFixed(2)} GB  ${target('<= 1 GB', peakRss <= 2 ** 30)}`);
   console.log(`RSS before the first training: ${(rssBefore / 2 ** 30).toFixed(2)} GB`);
 
-  if (process.argv.includes('--daily')) await benchDaily();
-  if (process.argv.includes('--activation')) await benchActivation();
+  if (DAILY) await benchDaily();
+  if (ACTIVATION) await benchActivation();
 
   async function benchDaily() {
     // The daily schedule on the same users: population statistics, every profile refreshed and re-placed, the

@@ -26,7 +26,7 @@ import { readFlags } from './support/args.ts';
 import { fmt, heading, ms, percentile, printTable, ratio, target } from './support/table.ts';
 import { startBenchDatabase } from './support/database.ts';
 import { startServiceChild } from './support/service.ts';
-import { gqlBody, postGraphQL } from './support/gql.ts';
+import { ingestBody, sendIngestBatches } from './support/gql.ts';
 import { runBench, seconds } from './support/lifecycle.ts';
 import { connect } from '../src/db/client.ts';
 import { loadEnv } from '../src/config/env.ts';
@@ -41,6 +41,8 @@ const SEED = flags.number('seed', 7);
 const REPEAT = flags.number('repeat', 3);
 const INGEST_N = flags.number('ingest', 100_000);
 const CONCURRENCY = flags.number('concurrency', 2);
+const NO_SERVICE = flags.has('no-service');
+const NO_PAGE_VIEWS = flags.has('no-page-views');
 const BATCH = 1_000;
 const TARGET_RATIO = 0.5;
 
@@ -131,32 +133,14 @@ console.log(
 );
 console.log(`topics: ${topics.value.topics.map((t) => t.id).join(', ')}`);
 
-if (flags.has('no-service')) process.exit(0);
+if (NO_SERVICE) process.exit(0);
 
-const INGEST = `mutation Ingest($events: [EventInput!]!) { ingestEvents(events: $events) { accepted rejected { index code message } } }`;
-interface IngestData {
-  ingestEvents: { accepted: number; rejected: { index: number; code: string; message: string }[] };
-}
 
-/** Sends the bodies with CONCURRENCY requests in flight; events/s and per-batch latencies. */
+/** Sends the bodies with CONCURRENCY requests in flight; every one of `events` must be accepted. */
 async function sendAll(url: string, bodies: readonly Buffer[], events: number) {
-  let next = 0;
-  let accepted = 0;
-  const latencies: number[] = [];
-  const worker = async () => {
-    for (let i = next++; i < bodies.length; i = next++) {
-      const t = performance.now();
-      const r = await postGraphQL<IngestData>(url, bodies[i]!);
-      latencies.push(performance.now() - t);
-      if (r.ingestEvents.rejected.length) throw new Error(`batch ${i}: rejected ${JSON.stringify(r.ingestEvents.rejected.slice(0, 3))}`);
-      accepted += r.ingestEvents.accepted;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const wall = seconds(t0);
-  if (accepted !== events) throw new Error(`accepted ${accepted} of ${events} events`);
-  return { perS: events / wall, wall, latencies };
+  const r = await sendIngestBatches(url, bodies, CONCURRENCY);
+  if (r.accepted !== events) throw new Error(`accepted ${r.accepted} of ${events} events`);
+  return { perS: events / r.wallS, wall: r.wallS, latencies: r.latencies };
 }
 
 const chunk = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, (i + 1) * n));
@@ -180,7 +164,7 @@ await runBench('text', 60 * 60_000, async (defer) => {
   const viewEvents = Array.from({ length: INGEST_N }, (_, i) => ({
     eventId: `v${i}`, userId: `p${i}`, type: 'PAGE_VIEW', occurredAt: occurred(i), itemId: `item${i % 500}`, durationSeconds: 30,
   }));
-  const bodiesOf = (events: readonly object[]) => chunk(events, BATCH).map((b) => gqlBody(INGEST, { events: b }));
+  const bodiesOf = (events: readonly object[]) => chunk(events, BATCH).map((b) => ingestBody(b));
   let reviewBodies: Buffer[] | null = bodiesOf(reviewEvents);
   let viewBodies: Buffer[] | null = bodiesOf(viewEvents);
   const chars = generated.reduce((a, r) => a + r.text.length, 0) / INGEST_N;
@@ -191,7 +175,7 @@ await runBench('text', 60 * 60_000, async (defer) => {
   await db0.withClient((c) => c.query('TRUNCATE users, profiles, events, segment_memberships, segment_placements, training_member_chunks CASCADE'));
 
   // --no-page-views: only the reviews (and the retrain), e.g. to measure the retrain again
-  const views = flags.has('no-page-views') ? null : await sendAll(service.url, viewBodies, INGEST_N);
+  const views = NO_PAGE_VIEWS ? null : await sendAll(service.url, viewBodies, INGEST_N);
   if (views) console.log(`page views: ${fmt(views.perS)} events/s`);
   await db0.withClient(async (c) => {
     await c.query('TRUNCATE users, profiles, events, segment_memberships, segment_placements, training_member_chunks CASCADE');

@@ -8,15 +8,13 @@ import { matrix, type Matrix } from '../src/compute/matrix.ts';
 import { createRng } from '../src/compute/random.ts';
 import { runTrainingInWorker } from '../src/modules/segmentation/training-thread.ts';
 import { parseTrainInput } from '../src/modules/segmentation/training-job.ts';
+import { readFlags } from './support/args.ts';
 import { runBench } from './support/lifecycle.ts';
 import { heading, printTable } from './support/table.ts';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const USERS = arg('users', 1_000_000);
-const REPEAT = arg('repeat', 1);
+const flags = readFlags();
+const USERS = flags.number('users', 1_000_000);
+const REPEAT = flags.number('repeat', 1);
 const D = 9;
 
 /**

@@ -179,10 +179,9 @@ await runBench('user-read', 15 * 60_000, async (defer) => {
 async function checkAnswers(service: ServiceChild, userBodies: readonly Buffer[]): Promise<void> {
   for (const body of userBodies.slice(0, 100)) {
     const r = await postGraphQL<UserData>(service.url, body);
-    if (!r.user?.profile) throw new Error(`no user or profile for ${body}`);
+    if (!r.user?.profile) throw new Error(`no user or profile for ${body.toString()}`);
   }
 }
-
 
 /** --baseline: the same queries on services from two trees, started in turn, ROUNDS times. */
 async function compareTrees(

@@ -6,6 +6,7 @@
 // flight against a server that only reads the body): at 1,000 events a request, ~2 µs per event that the service and
 // PostgreSQL now get.
 import http from 'node:http';
+import { seconds } from './lifecycle.ts';
 
 /** The bootstrap admin key the service child is started with (32 characters). */
 export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
@@ -49,3 +50,44 @@ export async function postGraphQL<T>(url: string, body: Buffer | string): Promis
 
 /** A request body, encoded once (a bench sends the same bodies many times). */
 export const gqlBody = (query: string, variables?: Record<string, unknown>): Buffer => Buffer.from(JSON.stringify({ query, variables }));
+
+/** The ingest mutation every ingest-driving bench sends. */
+const INGEST = `mutation Ingest($events: [EventInput!]!) {
+  ingestEvents(events: $events) { accepted duplicates rejected { index eventId code message } }
+}`;
+
+interface IngestData {
+  ingestEvents: { accepted: number; duplicates: number; rejected: { index: number; eventId: string | null; code: string; message: string }[] };
+}
+
+/** An ingestEvents request body for one batch of events, encoded once. */
+export const ingestBody = (events: readonly object[]): Buffer => gqlBody(INGEST, { events });
+
+/**
+ * Sends pre-built ingest bodies with `concurrency` requests in flight (each worker takes the next body when its last
+ * one is answered); throws at the first batch with a rejected event (a bench's data must all go in). Wall time in
+ * seconds, per-request latency in ms, the events accepted and the duplicates reported.
+ */
+export async function sendIngestBatches(
+  url: string,
+  bodies: readonly Buffer[],
+  concurrency: number,
+): Promise<{ wallS: number; latencies: number[]; accepted: number; duplicates: number }> {
+  let next = 0;
+  const latencies: number[] = [];
+  let accepted = 0;
+  let duplicates = 0;
+  const worker = async () => {
+    for (let i = next++; i < bodies.length; i = next++) {
+      const t0 = performance.now();
+      const r = await postGraphQL<IngestData>(url, bodies[i]!);
+      latencies.push(performance.now() - t0);
+      if (r.ingestEvents.rejected.length) throw new Error(`batch ${i}: rejected ${JSON.stringify(r.ingestEvents.rejected.slice(0, 3))}`);
+      accepted += r.ingestEvents.accepted;
+      duplicates += r.ingestEvents.duplicates;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { wallS: seconds(t0), latencies, accepted, duplicates };
+}
